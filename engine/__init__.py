@@ -1,0 +1,1 @@
+"""tenantflow: multi-tenant AI agent workflows in YAML, compiled to LangGraph graphs."""

@@ -1,0 +1,1 @@
+"""Compile: resolve -> lower -> check -> emit, each a small pure pass."""

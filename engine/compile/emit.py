@@ -1,0 +1,57 @@
+"""Emit: the checked IR becomes a LangGraph ``StateGraph`` with a tenant context schema."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from langgraph.graph import END as LG_END
+from langgraph.graph import START as LG_START
+from langgraph.graph import StateGraph
+
+from engine.compile.ir import END, START, WorkflowIR
+from engine.compile.state import RunState
+from engine.context import TenantContext
+from engine.nodes.base import Build, Services
+from engine.nodes.registry import BUILDERS
+from engine.spec.source import DocPath, Source
+
+
+def _lg(name: str) -> str:
+    return {START: LG_START, END: LG_END}.get(name, name)
+
+
+def emit(ir: WorkflowIR, services: Services,
+         locate: Callable[[DocPath], Source]) -> StateGraph[RunState, TenantContext, RunState, RunState]:
+    """Build the (uncompiled) graph; the caller compiles it with its checkpointer and store."""
+    graph: StateGraph[RunState, TenantContext, RunState, RunState] = StateGraph(RunState, context_schema=TenantContext)
+    build = Build(ir, services, locate)
+    for node in ir.nodes.values():
+        graph.add_node(node.id, BUILDERS[node.kind](node, build))  # type: ignore[call-overload]
+
+    joins: dict[str, list[str]] = defaultdict(list)
+    for source in [START, *ir.nodes]:
+        edges = ir.outgoing(source)
+        if not edges:
+            continue
+        if all(e.label == "" for e in edges):
+            for edge in edges:
+                if edge.target in ir.nodes and ir.nodes[edge.target].kind == "join":
+                    joins[edge.target].append(source)
+                else:
+                    graph.add_edge(_lg(source), _lg(edge.target))
+        else:
+            routes = {e.label: _lg(e.target) for e in edges}
+            graph.add_conditional_edges(source, _router(source), routes)  # type: ignore[arg-type]
+    for join, sources in joins.items():
+        # LangGraph waits for every branch before it runs the join node.
+        graph.add_edge(sources, join)
+    return graph
+
+
+def _router(node: str) -> Callable[[RunState], str]:
+    def route(state: RunState) -> str:
+        return state.get("route", {})[node]
+
+    route.__name__ = f"route_{node.replace('.', '_')}"
+    return route

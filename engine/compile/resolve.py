@@ -1,0 +1,285 @@
+"""Resolve: the effective workflow and settings of one tenant, with provenance.
+
+Layers merge in this order, each value remembering the file and line that
+set it: project -> tier -> tenant -> the tenant's overrides of the workflow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.compile.tracked import Tracked, constant, lookup, merge, plain, provenance, track
+from engine.errors import CompileError, Problem
+from engine.guardrails.config import GuardrailsConfig
+from engine.guardrails.merge import merge_configs
+from engine.guardrails.profiles import profile_layer
+from engine.project import Project, iter_steps
+from engine.spec.project import ModelEntry
+from engine.spec.source import Document, DocPath, Source, format_path
+from engine.spec.project import Quotas
+from engine.spec.tenant import Entitlements, IsolationSpec
+from engine.spec.validation import problems_from
+from engine.spec.workflow import WorkflowSpec
+
+PROMPT_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    """Everything tenant-specific the engine resolves at run time."""
+
+    tenant_id: str
+    name: str
+    tier: str
+    default_model: str
+    allowed_models: frozenset[str]
+    catalog: dict[str, ModelEntry]
+    guardrails: GuardrailsConfig
+    entitlements: Entitlements
+    quotas: Quotas
+    isolation: IsolationSpec
+    workflows: frozenset[str]
+    provenance: dict[DocPath, Source] = field(repr=False, compare=False)
+
+    def runs(self, workflow: str) -> bool:
+        return not self.workflows or workflow in self.workflows
+
+
+@dataclass(frozen=True)
+class EffectiveWorkflow:
+    """A workflow as one tenant runs it: overrides applied, sources kept."""
+
+    name: str
+    tenant_id: str
+    spec: WorkflowSpec
+    data: dict[str, Any]
+    provenance: dict[DocPath, Source] = field(repr=False)
+    #: Digest of the structure: tenants with equal digests share a compiled graph.
+    digest: str
+    #: Project-relative template files the workflow reads, with their contents.
+    templates: dict[str, str] = field(repr=False)
+
+    def source(self, path: DocPath) -> Source:
+        return lookup(self.provenance, path)
+
+    def problem(self, path: DocPath, message: str, *, hint: str = "", code: str = "") -> Problem:
+        src = self.source(path)
+        return Problem(src.file, src.line, src.col, format_path(path), message, hint, code)
+
+
+def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
+    """Merge project -> tier -> tenant into the tenant's effective settings."""
+
+    tenant = project.tenants[tenant_id]
+    t, tdoc = tenant.spec, tenant.doc
+    pdoc = project.project.doc
+    tier = project.spec.tiers[t.tier]
+    tier_path: DocPath = ("tiers", t.tier)
+
+    model = track(tier.model, pdoc, (*tier_path, "model"), "tier")
+    if t.models.default is not None:
+        model = track(t.models.default, tdoc, ("models", "default"), "tenant")
+    allowed = {tier.model, *tier.allowed_models, *t.models.catalog}
+    if t.models.default is not None:
+        allowed.add(t.models.default)
+
+    # Guardrails: built-in profile -> project -> tier -> tenant. A layer may
+    # tighten but never loosen a rule an earlier layer made mandatory.
+    problems: list[Problem] = []
+    layers = [
+        (project.spec.guardrails, pdoc, ("guardrails",), "project"),
+        (tier.guardrails, pdoc, (*tier_path, "guardrails"), "tier"),
+        (t.guardrails, tdoc, ("guardrails",), "tenant"),
+    ]
+    guard_data: dict[str, Any] = profile_layer("default")
+    guard_tracked = constant(guard_data, Source("<built-in profile default>", 0, 0, "engine"))
+    for data, doc, path, layer in layers:
+        try:
+            if "profile" in data:
+                # A named profile applies where it is named, on top of what
+                # the earlier layers made mandatory: switching profiles
+                # cannot loosen a mandatory rule either.
+                named = profile_layer(str(data["profile"]))
+                guard_data = merge_configs(guard_data, named)
+                guard_tracked = merge(guard_tracked, constant(named, doc.source((*path, "profile"))))
+            guard_data = merge_configs(guard_data, data)
+            GuardrailsConfig.model_validate(guard_data)
+        except ValueError as exc:
+            problems.append(doc.problem(path, str(exc).splitlines()[0], code="guardrail-config"))
+            break
+        guard_tracked = merge(guard_tracked, track(data, doc, path, layer))
+    if problems:
+        raise CompileError(problems)
+
+    quotas_tracked = merge(track(tier.quotas.model_dump(exclude_none=True), pdoc, (*tier_path, "quotas"), "tier"),
+                           track(t.quotas.model_dump(exclude_none=True), tdoc, ("quotas",), "tenant"))
+    settings = Tracked({
+        "tier": track(t.tier, tdoc, ("tier",), "tenant"),
+        "model": model,
+        "guardrails": guard_tracked,
+        "quotas": quotas_tracked,
+        "entitlements": track(t.entitlements.model_dump(), tdoc, ("entitlements",), "tenant"),
+        "isolation": track(t.isolation.model_dump(), tdoc, ("isolation",), "tenant"),
+    }, tdoc.source(()))
+    return TenantSettings(
+        tenant_id=tenant_id,
+        name=t.metadata.name or tenant_id,
+        tier=t.tier,
+        default_model=plain(model),
+        allowed_models=frozenset(allowed),
+        catalog={**project.spec.models.catalog, **t.models.catalog},
+        guardrails=GuardrailsConfig.model_validate(guard_data),
+        entitlements=t.entitlements,
+        quotas=Quotas.model_validate(plain(quotas_tracked)),
+        isolation=t.isolation,
+        workflows=frozenset(t.workflows),
+        provenance=provenance(settings),
+    )
+
+
+def resolve_workflow(project: Project, workflow: str, tenant_id: str) -> EffectiveWorkflow:
+    """Apply the tenant's overrides to ``workflow``; raise CompileError if the result is invalid."""
+    wf = project.workflows[workflow]
+    tree = track(wf.doc.data, wf.doc, (), "workflow")
+    tenant = project.tenants[tenant_id]
+    override = tenant.spec.overrides.get(workflow)
+    if override is not None:
+        base: DocPath = ("overrides", workflow)
+        tree = _apply_overrides(tree, tenant.doc, base)
+    tree = _rebase_prompts(tree, project)
+    data = plain(tree)
+    prov = provenance(tree)
+    spec = _validate_effective(data, prov)
+    templates = _read_templates(project, spec)
+    digest = structure_digest(data, templates)
+    return EffectiveWorkflow(workflow, tenant_id, spec, data, prov, digest, templates)
+
+
+def structure_digest(data: dict[str, Any], templates: dict[str, str]) -> str:
+    canonical = json.dumps({"workflow": data, "templates": templates}, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _apply_overrides(tree: Tracked, tdoc: Document, base: DocPath) -> Tracked:
+    spec_data = tdoc.data["overrides"][base[1]]
+    for step_id in spec_data.get("steps", {}):
+        overlay = track(spec_data["steps"][step_id], tdoc, (*base, "steps", step_id), "override")
+        tree = _edit_step(tree, step_id, lambda step: merge(step, overlay))
+    for i, insert in enumerate(spec_data.get("insert", [])):
+        new = track(insert["step"], tdoc, (*base, "insert", i, "step"), "override")
+        anchor = insert.get("after") or insert.get("before")
+        tree = _insert_step(tree, anchor, new, after="after" in insert)
+    return tree
+
+
+def _map_step_lists(tree: Tracked, fn: Any) -> Tracked:
+    """Rebuild ``tree`` applying ``fn`` to every list of steps (top, branches, loop bodies)."""
+
+    def visit_steps(steps: Tracked) -> Tracked:
+        items = [visit_step(s) for s in steps.value]
+        return fn(Tracked(items, steps.source))
+
+    def visit_step(step: Tracked) -> Tracked:
+        if not isinstance(step.value, dict):
+            return step
+        value = dict(step.value)
+        par = value.get("parallel")
+        if par is not None and isinstance(par.value, dict) and "branches" in par.value:
+            branches = par.value["branches"]
+            new_branches = Tracked({k: visit_steps(v) for k, v in branches.value.items()}, branches.source)
+            value["parallel"] = Tracked({**par.value, "branches": new_branches}, par.source)
+        loop = value.get("loop")
+        if loop is not None and isinstance(loop.value, dict) and "steps" in loop.value:
+            value["loop"] = Tracked({**loop.value, "steps": visit_steps(loop.value["steps"])}, loop.source)
+        return Tracked(value, step.source)
+
+    top = dict(tree.value)
+    top["steps"] = visit_steps(top["steps"])
+    return Tracked(top, tree.source)
+
+
+def _step_id(step: Tracked) -> Any:
+    return step.value.get("id").value if isinstance(step.value, dict) and "id" in step.value else None
+
+
+def _edit_step(tree: Tracked, step_id: str, edit: Any) -> Tracked:
+    def fn(steps: Tracked) -> Tracked:
+        return Tracked([edit(s) if _step_id(s) == step_id else s for s in steps.value], steps.source)
+
+    return _map_step_lists(tree, fn)
+
+
+def _insert_step(tree: Tracked, anchor: str, new: Tracked, *, after: bool) -> Tracked:
+    def fn(steps: Tracked) -> Tracked:
+        out: list[Tracked] = []
+        for s in steps.value:
+            if _step_id(s) == anchor and not after:
+                out.append(new)
+            out.append(s)
+            if _step_id(s) == anchor and after:
+                out.append(new)
+        return Tracked(out, steps.source)
+
+    return _map_step_lists(tree, fn)
+
+
+def _rebase_prompts(tree: Tracked, project: Project) -> Tracked:
+    """Prompt files are relative to the file that named them; make them project-relative."""
+
+    def fn(steps: Tracked) -> Tracked:
+        out = []
+        for s in steps.value:
+            llm = s.value.get("llm") if isinstance(s.value, dict) else None
+            prompt = llm.value.get("prompt") if llm is not None and isinstance(llm.value, dict) else None
+            if prompt is not None and isinstance(prompt.value, str) and prompt.value.endswith(PROMPT_SUFFIXES):
+                folder = (project.root / prompt.source.file).parent
+                rel = project.display((folder / prompt.value).resolve())
+                new_llm = Tracked({**llm.value, "prompt": Tracked(rel, prompt.source)}, llm.source)  # type: ignore[union-attr]
+                s = Tracked({**s.value, "llm": new_llm}, s.source)
+            out.append(s)
+        return Tracked(out, steps.source)
+
+    return _map_step_lists(tree, fn)
+
+
+def _validate_effective(data: dict[str, Any], prov: dict[DocPath, Source]) -> WorkflowSpec:
+    from pydantic import ValidationError
+
+    try:
+        return WorkflowSpec.model_validate(data)
+    except ValidationError as exc:
+        doc = _ProvenanceDocument(prov)
+        raise CompileError(problems_from(exc, WorkflowSpec, doc)) from None
+
+
+class _ProvenanceDocument(Document):
+    """A Document view over provenance, so validation errors of merged data
+    point at whichever file set the offending value."""
+
+    def __init__(self, prov: dict[DocPath, Source]):
+        super().__init__("<effective>", None)
+        self._prov = prov
+
+    def source(self, path: DocPath, *, key: bool = False) -> Source:
+        return lookup(self._prov, path)
+
+    def problem(self, path: DocPath, message: str, *, hint: str = "", key: bool = False, code: str = "") -> Problem:
+        src = self.source(path)
+        return Problem(src.file, src.line, src.col, format_path(path), message, hint, code)
+
+
+def _read_templates(project: Project, spec: WorkflowSpec) -> dict[str, str]:
+    templates: dict[str, str] = {}
+    for _, step in iter_steps(spec.steps):
+        if step.llm is not None and step.llm.prompt.endswith(PROMPT_SUFFIXES):
+            path = project.root / step.llm.prompt
+            try:
+                templates[step.llm.prompt] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                templates[step.llm.prompt] = ""  # the check pass reports the missing file with its line
+    return templates

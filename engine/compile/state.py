@@ -1,0 +1,34 @@
+"""The graph state every compiled workflow shares: ids and data, never secrets."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+
+def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    """Reducer: parallel branches each add their own keys."""
+    return {**(left or {}), **(right or {})}
+
+
+class RunState(TypedDict, total=False):
+    #: The workflow input, after the input guard (redacted where configured).
+    input: dict[str, Any]
+    #: Output of each step by step id.
+    steps: Annotated[dict[str, Any], merge_dicts]
+    #: Memory read before the first step, by level.
+    memory: dict[str, Any]
+    #: The workflow output, after the output guard.
+    output: dict[str, Any]
+    #: One record per model call: step, model, provider, tokens, duration, cost.
+    usage: Annotated[list[dict[str, Any]], operator.add]
+    #: One record per guardrail finding (never the matched text).
+    guard: Annotated[list[dict[str, Any]], operator.add]
+    #: One record per failed step that the workflow handled (on_error).
+    errors: Annotated[list[dict[str, Any]], operator.add]
+    #: The route each branching node chose (switch case, ok/error, again/done).
+    route: Annotated[dict[str, str], merge_dicts]
+    #: Iterations started, by loop id.
+    loops: Annotated[dict[str, int], merge_dicts]
+    #: Set when the input guard blocked the run: the safe message to return.
+    blocked: str

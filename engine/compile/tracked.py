@@ -1,0 +1,83 @@
+"""Values that remember the file and line that set them, through overlays.
+
+Overlays (project -> tier -> tenant -> per-tenant workflow overrides) merge
+trees of :class:`Tracked` values; flattening the result gives plain data
+plus a provenance map from document path to :class:`Source`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.spec.source import Document, DocPath, Source
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A value (dict of Tracked, list of Tracked, or a scalar) and its source."""
+
+    value: Any
+    source: Source
+
+
+def track(data: Any, doc: Document, path: DocPath = (), layer: str = "") -> Tracked:
+    """Wrap ``data`` (found at ``path`` in ``doc``) and everything inside it."""
+    src = doc.source(path)
+    if layer:
+        src = Source(src.file, src.line, src.col, layer)
+    if isinstance(data, dict):
+        return Tracked({k: track(v, doc, (*path, k), layer) for k, v in data.items()}, src)
+    if isinstance(data, list):
+        return Tracked([track(v, doc, (*path, i), layer) for i, v in enumerate(data)], src)
+    return Tracked(data, src)
+
+
+def constant(data: Any, source: Source) -> Tracked:
+    """Wrap a value every part of which comes from one place (e.g. a built-in profile)."""
+    if isinstance(data, dict):
+        return Tracked({k: constant(v, source) for k, v in data.items()}, source)
+    if isinstance(data, list):
+        return Tracked([constant(v, source) for v in data], source)
+    return Tracked(data, source)
+
+
+def merge(base: Tracked, overlay: Tracked) -> Tracked:
+    """Overlay wins; mappings merge key by key; anything else is replaced whole."""
+    if isinstance(base.value, dict) and isinstance(overlay.value, dict):
+        merged = dict(base.value)
+        for key, value in overlay.value.items():
+            merged[key] = merge(merged[key], value) if key in merged else value
+        return Tracked(merged, overlay.source)
+    return overlay
+
+
+def plain(tracked: Tracked) -> Any:
+    """The data without sources."""
+    value = tracked.value
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def provenance(tracked: Tracked, path: DocPath = ()) -> dict[DocPath, Source]:
+    """Every path of the tree with the source that set it."""
+    out = {path: tracked.source}
+    value = tracked.value
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(provenance(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.update(provenance(v, (*path, i)))
+    return out
+
+
+def lookup(prov: dict[DocPath, Source], path: DocPath) -> Source:
+    """The source of ``path`` or of its nearest ancestor."""
+    for end in range(len(path), -1, -1):
+        if path[:end] in prov:
+            return prov[path[:end]]
+    return Source("<unknown>", 0, 0)

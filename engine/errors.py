@@ -1,0 +1,145 @@
+"""One exception class per phase, all under :class:`TenantflowError`.
+
+Every error carries structured fields (not only a message) so the CLI, the
+runtime server and tests can read them without parsing strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+MAX_REPORTED_PROBLEMS = 25
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in a user's file: where, what, and how to fix it.
+
+    Rendered as ``file:line:col: location: message (hint)``. ``line`` and
+    ``col`` are 1-based; 0 means the position is unknown (the whole file).
+    """
+
+    file: str
+    line: int
+    col: int
+    location: str
+    message: str
+    hint: str = ""
+    code: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+        text = f"{where}: {self.location}: {self.message}" if self.location else f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+def render_problems(problems: Sequence[Problem], limit: int = MAX_REPORTED_PROBLEMS) -> str:
+    """All problems, one per line, sorted by place, capped at ``limit``."""
+    ordered = sorted(set(problems))
+    lines = [str(p) for p in ordered[:limit]]
+    if len(ordered) > limit:
+        lines.append(f"... and {len(ordered) - limit} more")
+    return "\n".join(lines)
+
+
+class TenantflowError(Exception):
+    """Base of every error tenantflow raises on purpose."""
+
+    code = "tenantflow"
+
+
+class _ProblemsError(TenantflowError):
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems: list[Problem] = sorted(set(problems))
+        super().__init__(render_problems(self.problems))
+
+
+class SpecError(_ProblemsError):
+    """Problems found while loading YAML files (syntax, schema, references)."""
+
+    code = "spec"
+
+
+class CompileError(_ProblemsError):
+    """Problems found while compiling a workflow for a tenant."""
+
+    code = "compile"
+
+
+class TemplateError(TenantflowError):
+    """A Jinja2 template or expression failed to parse or render."""
+
+    code = "template"
+
+    def __init__(self, file: str, line: int, message: str):
+        self.file, self.line, self.message = file, line, message
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+
+class AuthError(TenantflowError):
+    """The caller's tenant context is missing, invalid or not entitled."""
+
+    code = "auth"
+
+
+class PolicyDenied(TenantflowError):
+    """A policy decided against an action (closed by default)."""
+
+    code = "policy"
+
+
+class MemoryAccessDenied(TenantflowError):
+    """A memory operation addressed a namespace outside the principal's prefixes."""
+
+    code = "memory"
+
+
+class GuardrailBlocked(TenantflowError):
+    """A guard node blocked the run; the message is safe to show a user."""
+
+    code = "guardrail"
+
+    def __init__(self, stage: str, message: str, records: Sequence[object] = ()):
+        self.stage, self.records = stage, list(records)
+        super().__init__(message)
+
+
+class ModelError(TenantflowError):
+    """A model provider failed; ``retryable`` says whether a retry may help."""
+
+    code = "model"
+
+    def __init__(self, message: str, *, retryable: bool = False, provider: str = "", error_code: str = ""):
+        self.retryable, self.provider, self.error_code = retryable, provider, error_code
+        super().__init__(message)
+
+
+class SkillError(TenantflowError):
+    """A skill or tool failed after its retry policy ran out."""
+
+    code = "skill"
+
+    def __init__(self, step: str, message: str, *, retryable: bool = False):
+        self.step, self.retryable = step, retryable
+        super().__init__(message)
+
+
+@dataclass
+class RunFailure:
+    """What a failed run tells the caller: which step, what kind, a safe message."""
+
+    step: str
+    kind: str
+    message: str
+    details: dict[str, object] = field(default_factory=dict)
+
+
+class RunError(TenantflowError):
+    """A workflow run failed; ``failure`` names the step and the reason."""
+
+    code = "run"
+
+    def __init__(self, failure: RunFailure):
+        self.failure = failure
+        super().__init__(f"step {failure.step!r} failed: {failure.message}")

@@ -1,0 +1,167 @@
+"""Amazon Bedrock through the Converse API: the production model provider."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from engine.errors import ModelError
+from engine.models.base import ChatRequest, ChatResponse, ToolCall
+from engine.models.error_codes import is_retryable
+from engine.models.tool_names import ToolNameCollision, ToolNames
+
+PROVIDER = "bedrock"
+
+# botocore would otherwise retry throttling and 5xx on its own, hidden from
+# the step's retry policy, multiplying attempts and latency.
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+class BedrockProvider:
+    """Calls ``bedrock-runtime`` Converse; one instance is shared by all tenants.
+
+    The boto3 client is created on the first call (not at construction or
+    import), so building a provider needs neither credentials nor network.
+    boto3 is blocking, so each call runs in a worker thread.
+
+    >>> provider = BedrockProvider(region_name="us-east-1")
+    >>> # response = await provider.converse(ChatRequest(model_id=..., messages=[...]))
+    """
+
+    name = PROVIDER
+
+    def __init__(self, client: Any | None = None, *, region_name: str | None = None) -> None:
+        self._client = client
+        self._region_name = region_name
+        # Concurrent first calls run in different worker threads.
+        self._client_lock = threading.Lock()
+
+    async def converse(self, request: ChatRequest) -> ChatResponse:
+        """Run one Converse turn; failures raise ModelError with ``retryable`` set."""
+        try:
+            names = ToolNames(_tool_names_of(request))
+        except ToolNameCollision as exc:
+            raise _model_error(request.model_id, "ToolNameCollision", detail=str(exc)) from exc
+        params = _converse_params(request, names)
+        try:
+            raw: dict[str, Any] = await asyncio.to_thread(self._call, params)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+            raise _model_error(request.model_id, code) from exc
+        except (BotoConnectionError, HTTPClientError) as exc:
+            # Connection refused, endpoint unreachable, read timeout: transient.
+            raise _model_error(request.model_id, type(exc).__name__, retryable=True) from exc
+        except BotoCoreError as exc:
+            # No region, no credentials, invalid parameters: a retry cannot help.
+            raise _model_error(request.model_id, type(exc).__name__, retryable=False) from exc
+        return _parse_response(raw, request.model_id, names)
+
+    def _call(self, params: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = self._get_client().converse(**params)
+        return response
+
+    def _get_client(self) -> Any:
+        with self._client_lock:
+            if self._client is None:
+                # A session of our own: boto3's default session is not safe
+                # to create clients from in several threads at once.
+                session = boto3.session.Session()
+                self._client = session.client("bedrock-runtime", region_name=self._region_name, config=_CLIENT_CONFIG)
+            return self._client
+
+
+def _model_error(model_id: str, code: str, *, retryable: bool | None = None, detail: str = "") -> ModelError:
+    # The message names the model and the error code only: AWS messages can
+    # echo request contents, which must not reach logs or users.
+    message = f"bedrock converse failed for model {model_id}: {code}"
+    return ModelError(
+        f"{message} ({detail})" if detail else message,
+        retryable=is_retryable(code) if retryable is None else retryable,
+        provider=PROVIDER,
+        error_code=code,
+    )
+
+
+def _tool_names_of(request: ChatRequest) -> list[str]:
+    names = [tool.name for tool in request.tools]
+    for message in request.messages:
+        names.extend(block["toolUse"]["name"] for block in message["content"] if "toolUse" in block)
+    return names
+
+
+def _converse_params(request: ChatRequest, names: ToolNames) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "modelId": request.model_id,
+        "messages": [_rename_tool_uses(message, names.to_wire) for message in request.messages],
+    }
+    if request.system:
+        params["system"] = [{"text": request.system}]
+    inference = {
+        key: value
+        for key, value in (
+            ("maxTokens", request.max_tokens),
+            ("temperature", request.temperature),
+            ("topP", request.top_p),
+            ("stopSequences", request.stop_sequences),
+        )
+        if value is not None
+    }
+    if inference:
+        params["inferenceConfig"] = inference
+    if request.tools:
+        params["toolConfig"] = {
+            "tools": [
+                {
+                    "toolSpec": {
+                        "name": names.to_wire(tool.name),
+                        "description": tool.description,
+                        "inputSchema": {"json": tool.input_schema},
+                    }
+                }
+                for tool in request.tools
+            ]
+        }
+    return params
+
+
+def _rename_tool_uses(message: dict[str, Any], rename: Callable[[str], str]) -> dict[str, Any]:
+    """A copy of ``message`` with every toolUse name passed through ``rename``;
+    the caller's message is left untouched."""
+    content = [
+        {**block, "toolUse": {**block["toolUse"], "name": rename(block["toolUse"]["name"])}}
+        if "toolUse" in block
+        else block
+        for block in message["content"]
+    ]
+    return {**message, "content": content}
+
+
+def _parse_response(raw: dict[str, Any], model_id: str, names: ToolNames) -> ChatResponse:
+    message = _rename_tool_uses(raw["output"]["message"], names.from_wire)
+    content = message["content"]
+    tool_calls = []
+    for use in (block["toolUse"] for block in content if "toolUse" in block):
+        if not isinstance(use["input"], dict):
+            # Tool inputs are JSON Schema objects; anything else is a model
+            # slip that another sample may not repeat.
+            raise _model_error(model_id, "MalformedToolUse", retryable=True)
+        tool_calls.append(ToolCall(id=use["toolUseId"], name=use["name"], input=dict(use["input"])))
+    usage = raw["usage"]
+    return ChatResponse(
+        text="".join(block["text"] for block in content if "text" in block),
+        tool_calls=tool_calls,
+        stop_reason=str(raw["stopReason"]),
+        input_tokens=int(usage["inputTokens"]),
+        output_tokens=int(usage["outputTokens"]),
+        latency_ms=float(raw["metrics"]["latencyMs"]),
+        model_id=model_id,
+        provider=PROVIDER,
+        message=message,
+    )

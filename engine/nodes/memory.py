@@ -1,0 +1,83 @@
+"""Memory steps: load declared levels, ``remember`` and ``recall``, through a scoped store."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from engine.compile.ir import IRNode, WorkflowIR
+from engine.compile.state import RunState
+from engine.context import TenantContext
+from engine.errors import MemoryAccessDenied
+from engine.memory.scoped import ScopedStore
+from engine.nodes.base import Build, NodeFn, context_of, failure_record, handle_failure, succeeded, variables
+from engine.templating import render_value
+
+
+def scoped(ir: WorkflowIR, runtime: Runtime[TenantContext]) -> ScopedStore:
+    if runtime.store is None:
+        raise MemoryAccessDenied("this workflow uses memory but the graph was compiled without a store")
+    plan = ir.spec.memory
+    return ScopedStore(runtime.store, context_of(runtime), strategy=ir.spec.metadata.strategy,
+                       read_levels=plan.read, write_levels=plan.write)
+
+
+def build_load(node: IRNode, b: Build) -> NodeFn:
+    async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
+        loaded = await scoped(b.ir, runtime).load()
+        return {"memory": {level: [item["value"] | {"key": item["key"]} for item in items]
+                           for level, items in loaded.items()}}
+
+    return run
+
+
+def build_remember(node: IRNode, b: Build) -> NodeFn:
+    step = node.step
+    assert step is not None and step.remember is not None
+    spec = step.remember
+    key = b.template(node, ("remember", "key"), spec.key)
+    value = b.template(node, ("remember", "value"), spec.value)
+
+    async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            scope = variables(state, context_of(runtime))
+            rendered_key, rendered = str(render_value(key, scope)), render_value(value, scope)
+            item = rendered if isinstance(rendered, dict) else {"value": rendered}
+            await scoped(b.ir, runtime).put(spec.level, rendered_key, item)
+        except MemoryAccessDenied:
+            raise
+        except Exception as exc:
+            return handle_failure(node, b.ir, failure_record(node, exc, 1, started))
+        return succeeded(node, {"level": spec.level, "key": rendered_key})
+
+    return run
+
+
+def build_recall(node: IRNode, b: Build) -> NodeFn:
+    step = node.step
+    assert step is not None and step.recall is not None
+    spec = step.recall
+    key = b.template(node, ("recall", "key"), spec.key) if spec.key else None
+    query = b.template(node, ("recall", "query"), spec.query) if spec.query else None
+
+    async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            scope = variables(state, context_of(runtime))
+            store = scoped(b.ir, runtime)
+            if key is not None:
+                item = await store.get(spec.level, str(render_value(key, scope)))
+                items = [item] if item is not None else []
+            else:
+                text = str(render_value(query, scope)) if query is not None else None
+                items = await store.search(spec.level, query=text, limit=spec.limit)
+        except MemoryAccessDenied:
+            raise
+        except Exception as exc:
+            return handle_failure(node, b.ir, failure_record(node, exc, 1, started))
+        return succeeded(node, {"items": [i["value"] | {"key": i["key"]} for i in items]})
+
+    return run

@@ -1,0 +1,210 @@
+"""Load a whole project: YAML specs, skills, tools and bridges, all problems at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from engine.errors import Problem, SpecError
+from engine.skills.bridge import Bridge
+from engine.skills.loader import load_bridges, load_skill_folder
+from engine.skills.registry import SHARED, SkillRegistry
+from engine.spec.hints import did_you_mean
+from engine.spec.project import ProjectSpec
+from engine.spec.source import Document, load_document
+from engine.spec.tenant import TenantSpec
+from engine.spec.validation import validate
+from engine.spec.workflow import Step, WorkflowSpec
+
+PROJECT_FILE = "tenantflow.yaml"
+
+S = TypeVar("S", bound=BaseModel)
+
+
+@dataclass
+class Loaded(Generic[S]):
+    """A validated spec and the document it came from (for file:line:col)."""
+
+    spec: S
+    doc: Document
+    path: Path
+
+
+@dataclass
+class Project:
+    root: Path
+    project: Loaded[ProjectSpec]
+    workflows: dict[str, Loaded[WorkflowSpec]]
+    tenants: dict[str, Loaded[TenantSpec]]
+    registry: SkillRegistry
+    bridges: list[Bridge]
+    #: Problems that do not stop loading but must be reported by validate.
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def spec(self) -> ProjectSpec:
+        return self.project.spec
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding tenantflow.yaml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    raise SpecError([Problem(str(start), 0, 0, "", f"no {PROJECT_FILE} here or in any parent folder",
+                             hint="run `tenantflow init DIR` to create a project", code="no-project")])
+
+
+def load_project(root: Path) -> Project:
+    """Load and cross-check every file of the project at ``root``.
+
+    Raises :class:`SpecError` listing every problem found, sorted by file
+    and line; a project that loads is safe to compile.
+    """
+    root = root.resolve()
+    problems: list[Problem] = []
+    project = _load(root / PROJECT_FILE, root, ProjectSpec, "project", problems)
+    if project is None:
+        raise SpecError(problems)
+    paths = project.spec.paths
+
+    workflows: dict[str, Loaded[WorkflowSpec]] = {}
+    for path in sorted((root / paths.workflows).glob("*.yaml")):
+        loaded = _load(path, root, WorkflowSpec, "workflow", problems)
+        if loaded is None:
+            continue
+        name = loaded.spec.metadata.name
+        if name in workflows:
+            problems.append(loaded.doc.problem(("metadata", "name"), f"workflow '{name}' is already defined in "
+                                               f"{workflows[name].doc.file}", code="duplicate-workflow"))
+            continue
+        workflows[name] = loaded
+
+    tenants: dict[str, Loaded[TenantSpec]] = {}
+    tenant_root = root / paths.tenants
+    for path in sorted(tenant_root.glob("*/tenant.yaml")):
+        loaded_t = _load(path, root, TenantSpec, "tenant", problems)
+        if loaded_t is None:
+            continue
+        tenant_id = loaded_t.spec.metadata.id
+        if tenant_id != path.parent.name:
+            problems.append(loaded_t.doc.problem(("metadata", "id"), f"tenant id '{tenant_id}' must match its "
+                                                 f"folder name '{path.parent.name}'", code="tenant-folder"))
+            continue
+        tenants[tenant_id] = loaded_t
+
+    registry = SkillRegistry()
+    problems += load_skill_folder(root / paths.skills, SHARED, root, registry)
+    for tenant_id in tenants:
+        problems += load_skill_folder(tenant_root / tenant_id / "skills", tenant_id, root, registry)
+    bridges, bridge_problems = load_bridges(root / paths.skills / "bridge", project.spec.bridge, root)
+    problems += bridge_problems
+
+    loaded_project = Project(root, project, workflows, tenants, registry, bridges)
+    problems += _cross_check(loaded_project)
+    if problems:
+        raise SpecError(problems)
+    return loaded_project
+
+
+def _load(path: Path, root: Path, model: type[S], layer: str, problems: list[Problem]) -> Loaded[S] | None:
+    display = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+    doc, doc_problems = load_document(path, display, layer)
+    problems += doc_problems
+    if doc is None or doc_problems:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(doc.problem((), f"expected a mapping at the top of a {layer} file"))
+        return None
+    spec, spec_problems = validate(model, doc)
+    problems += spec_problems
+    return Loaded(spec, doc, path) if spec is not None else None
+
+
+def iter_steps(steps: list[Step], path: tuple[str | int, ...] = ("steps",)) -> list[tuple[tuple[str | int, ...], Step]]:
+    """Every step with its document path, nested ones (parallel, loop) included."""
+    found: list[tuple[tuple[str | int, ...], Step]] = []
+    for i, step in enumerate(steps):
+        here = (*path, i)
+        found.append((here, step))
+        if step.parallel is not None:
+            for branch, branch_steps in step.parallel.branches.items():
+                found += iter_steps(branch_steps, (*here, "parallel", "branches", branch))
+        if step.loop is not None:
+            found += iter_steps(step.loop.steps, (*here, "loop", "steps"))
+    return found
+
+
+def _cross_check(project: Project) -> list[Problem]:
+    """References between files: tiers, model aliases, override targets."""
+    problems: list[Problem] = []
+    spec, doc = project.spec, project.project.doc
+    catalog = set(spec.models.catalog)
+    for tier_name, tier in spec.tiers.items():
+        for i, alias in enumerate([tier.model, *tier.allowed_models]):
+            if alias not in catalog:
+                where = ("tiers", tier_name, "model") if i == 0 else ("tiers", tier_name, "allowed_models", i - 1)
+                problems.append(doc.problem(where, f"unknown model alias '{alias}'",
+                                            hint=did_you_mean(alias, catalog), code="unknown-model"))
+    for name, wf in project.workflows.items():
+        seen: dict[str, tuple[str | int, ...]] = {}
+        for path, step in iter_steps(wf.spec.steps):
+            if step.id is None:
+                continue
+            if step.id in seen:
+                problems.append(wf.doc.problem((*path, "id"), f"duplicate step id '{step.id}' (first used at "
+                                               f"{wf.doc.source(seen[step.id])})", code="duplicate-step"))
+            else:
+                seen[step.id] = path
+    for tenant_id, tenant in project.tenants.items():
+        t, tdoc = tenant.spec, tenant.doc
+        if t.tier not in spec.tiers:
+            problems.append(tdoc.problem(("tier",), f"unknown tier '{t.tier}'", hint=did_you_mean(t.tier, spec.tiers),
+                                         code="unknown-tier"))
+        own = set(t.models.catalog)
+        clash = sorted(own & catalog)
+        for alias in clash:
+            problems.append(tdoc.problem(("models", "catalog", alias), f"model alias '{alias}' is already in the "
+                                         "project catalog; a tenant's own models need their own names",
+                                         key=True, code="model-clash"))
+        if t.models.default is not None and t.models.default not in own | catalog:
+            problems.append(tdoc.problem(("models", "default"), f"unknown model alias '{t.models.default}'",
+                                         hint=did_you_mean(t.models.default, own | catalog), code="unknown-model"))
+        for i, wf_name in enumerate(t.workflows):
+            if wf_name not in project.workflows:
+                problems.append(tdoc.problem(("workflows", i), f"unknown workflow '{wf_name}'",
+                                             hint=did_you_mean(wf_name, project.workflows), code="unknown-workflow"))
+        for wf_name, override in t.overrides.items():
+            if wf_name not in project.workflows:
+                problems.append(tdoc.problem(("overrides", wf_name), f"override of unknown workflow '{wf_name}'",
+                                             hint=did_you_mean(wf_name, project.workflows), key=True,
+                                             code="unknown-workflow"))
+                continue
+            ids = {s.id for _, s in iter_steps(project.workflows[wf_name].spec.steps) if s.id}
+            for step_id in override.steps:
+                if step_id not in ids:
+                    problems.append(tdoc.problem(("overrides", wf_name, "steps", step_id),
+                                                 f"override of unknown step '{step_id}' in workflow '{wf_name}'",
+                                                 hint=did_you_mean(step_id, ids), key=True, code="unknown-step"))
+            for i, insert in enumerate(override.insert):
+                anchor = insert.after or insert.before
+                field_name = "after" if insert.after else "before"
+                if anchor is None or (insert.after and insert.before):
+                    problems.append(tdoc.problem(("overrides", wf_name, "insert", i),
+                                                 "an insert needs exactly one of 'after: STEP' or 'before: STEP'",
+                                                 code="bad-insert"))
+                elif anchor not in ids:
+                    problems.append(tdoc.problem(("overrides", wf_name, "insert", i, field_name),
+                                                 f"unknown step '{anchor}' in workflow '{wf_name}'",
+                                                 hint=did_you_mean(anchor, ids), code="unknown-step"))
+    return problems

@@ -1,0 +1,1 @@
+"""Skills and tools: registration, tenant -> shared resolution, the bridge chain."""

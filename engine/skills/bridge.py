@@ -1,0 +1,69 @@
+"""The bridge chain: shared steps (auth, logging, errors) around every skill call.
+
+A bridge is an async callable ``bridge(call, call_next)`` that may inspect
+the call, refuse it, wrap it in a span, retry it, and returns what
+``call_next(call)`` returns. The project's ``skills/bridge/<name>.py`` files
+each define one ``bridge`` function; ``tenantflow.yaml`` lists their order.
+The innermost handler runs the implementation the registry resolved for the
+caller's tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.context import TenantContext
+from engine.skills.registry import Kind, SkillDef
+from engine.spec.common import RetrySpec
+
+
+@dataclass(frozen=True)
+class SkillContext:
+    """What an implementation gets besides its inputs: who calls, from where."""
+
+    tenant: TenantContext
+    workflow: str
+    step: str
+
+
+@dataclass
+class SkillCall:
+    """One call of a skill or tool as it travels through the bridge chain."""
+
+    kind: Kind
+    name: str
+    step: str
+    workflow: str
+    ctx: TenantContext | None
+    inputs: dict[str, Any]
+    retry: RetrySpec | None = None
+    timeout_s: float | None = None
+    #: Is this tenant entitled to call it? Set by the engine from the tenant's
+    #: entitlements; the auth bridge asks it.
+    entitled: Callable[[TenantContext, Kind, str], bool] = lambda ctx, kind, name: False
+    #: The implementation the registry resolved for this tenant (set by the engine).
+    implementation: SkillDef | None = None
+    #: Filled by the errors bridge: how many attempts the call took.
+    attempts: int = 0
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[SkillCall], Awaitable[Any]]
+Bridge = Callable[[SkillCall, Handler], Awaitable[Any]]
+
+
+def build_chain(bridges: Sequence[Bridge], innermost: Handler) -> Handler:
+    """Compose ``bridges`` (outermost first) around ``innermost``, once."""
+    handler = innermost
+    for bridge in reversed(bridges):
+        handler = _wrap(bridge, handler)
+    return handler
+
+
+def _wrap(bridge: Bridge, call_next: Handler) -> Handler:
+    async def handler(call: SkillCall) -> Any:
+        return await bridge(call, call_next)
+
+    return handler

@@ -1,0 +1,136 @@
+"""The skill and tool registry: name + version + scope -> implementation.
+
+Scope is ``"shared"`` for ``skills/`` and the tenant id for
+``tenants/<id>/skills/``. Resolution at run time takes the tenant's own
+implementation if there is one, else the shared one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
+
+from engine.spec.skill import SkillSpec
+
+SHARED = "shared"
+Kind = Literal["skill", "tool"]
+
+
+class SkillInputError(ValueError):
+    """Arguments given to a skill do not match its typed inputs."""
+
+
+@dataclass(frozen=True)
+class SkillDef:
+    """One registered implementation of a skill or tool."""
+
+    kind: Kind
+    name: str
+    version: str
+    scope: str
+    source: str
+    description: str = ""
+    fn: Callable[..., Any] | None = None
+    prompt: SkillSpec | None = None
+    input_model: type[BaseModel] | None = None
+    output_adapter: TypeAdapter[Any] | None = field(default=None, compare=False)
+
+    @property
+    def is_async(self) -> bool:
+        return self.fn is not None and inspect.iscoroutinefunction(self.fn)
+
+    def validate_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        if self.input_model is None:
+            return inputs
+        try:
+            return self.input_model.model_validate(inputs).model_dump()
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(input)'}: {e['msg']}" for e in exc.errors(include_url=False)
+            )
+            raise SkillInputError(f"{self.kind} '{self.name}' got bad inputs: {details}") from None
+
+    def dump_output(self, value: Any) -> Any:
+        """The output as JSON-like data for graph state."""
+        if self.output_adapter is None:
+            return value
+        return self.output_adapter.dump_python(self.output_adapter.validate_python(value), mode="json")
+
+
+def python_skill(fn: Callable[..., Any], *, kind: Kind, name: str, version: str, scope: str, source: str,
+                 description: str) -> SkillDef:
+    """Build a SkillDef from a typed callable taking keyword arguments and ``ctx``."""
+    hints = get_type_hints(fn)
+    fields: dict[str, Any] = {}
+    for param in inspect.signature(fn).parameters.values():
+        if param.name == "ctx" or param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            continue
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[param.name] = (hints.get(param.name, Any), default)
+    input_model = create_model(
+        f"{name.replace('.', '_')}_input", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    ret = hints.get("return")
+    adapter = TypeAdapter(ret) if ret not in (None, type(None)) else None
+    return SkillDef(kind, name, version, scope, source, description, fn, None, input_model, adapter)
+
+
+def _version_key(version: str) -> tuple[int, ...] | tuple[str]:
+    parts = version.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else (version,)
+
+
+class DuplicateSkill(ValueError):
+    pass
+
+
+class SkillRegistry:
+    """Every skill and tool of a project, by kind, name, scope and version."""
+
+    def __init__(self) -> None:
+        self._defs: dict[tuple[Kind, str, str], dict[str, SkillDef]] = {}
+
+    def add(self, definition: SkillDef) -> None:
+        versions = self._defs.setdefault((definition.kind, definition.name, definition.scope), {})
+        if definition.version in versions:
+            first = versions[definition.version]
+            raise DuplicateSkill(
+                f"{definition.kind} '{definition.name}' version {definition.version} is defined twice "
+                f"({first.source} and {definition.source})"
+            )
+        versions[definition.version] = definition
+
+    def resolve(self, kind: Kind, name: str, tenant: str, version: str | None = None) -> SkillDef | None:
+        """The tenant's own implementation if any, else the shared one; newest version unless pinned."""
+        for scope in (tenant, SHARED):
+            versions = self._defs.get((kind, name, scope))
+            if not versions:
+                continue
+            if version is not None:
+                found = versions.get(version)
+                if found is not None:
+                    return found
+                continue
+            return versions[max(versions, key=_version_key)]
+        return None
+
+    def names(self, kind: Kind, tenant: str | None = None) -> set[str]:
+        """Names callable by ``tenant`` (shared ones plus its own), or every name."""
+        return {n for (k, n, scope) in self._defs if k == kind and (tenant is None or scope in (tenant, SHARED))}
+
+    def all(self) -> Iterable[SkillDef]:
+        for versions in self._defs.values():
+            yield from versions.values()
+
+
+async def call_implementation(definition: SkillDef, inputs: dict[str, Any], ctx: Any) -> Any:
+    """Call a Python skill or tool; blocking callables run in a worker thread."""
+    assert definition.fn is not None
+    if definition.is_async:
+        return await definition.fn(ctx=ctx, **inputs)
+    return await asyncio.to_thread(definition.fn, ctx=ctx, **inputs)

@@ -1,0 +1,66 @@
+"""Pieces shared by every YAML file kind."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from engine.ids import require_id
+
+API_VERSION = "tenantflow/v1"
+
+
+class Strict(BaseModel):
+    """Base of every spec model: unknown keys are errors, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+
+def _check_id(value: str) -> str:
+    return require_id("id", value)
+
+
+Ident = Annotated[str, AfterValidator(_check_id)]
+
+FieldType = Literal["string", "integer", "number", "boolean", "object", "array"]
+
+
+class FieldSpec(Strict):
+    """One field of a workflow's input or output (a small JSON Schema subset)."""
+
+    type: FieldType = "string"
+    description: str = ""
+    required: bool = True
+    default: Any = None
+    enum: list[Any] | None = None
+    max_length: int | None = Field(default=None, alias="maxLength", ge=0)
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": self.type}
+        if self.description:
+            schema["description"] = self.description
+        if self.enum is not None:
+            schema["enum"] = self.enum
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
+
+
+class RetrySpec(Strict):
+    """How often to try a step and how long to wait between tries."""
+
+    attempts: int = Field(default=1, ge=1, le=20)
+    backoff_s: float = Field(default=0.5, ge=0)
+    max_backoff_s: float = Field(default=30.0, ge=0)
+    multiplier: float = Field(default=2.0, ge=1)
+
+

@@ -1,0 +1,149 @@
+"""YAML loading that keeps where every value came from.
+
+``load_document`` parses one YAML file into plain Python data plus a map from
+document path (``("steps", 2, "skill")``) to the line and column of that
+value and of its key, so later phases can point a user at the exact spot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.errors import Problem
+
+DocPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a value was set: file, 1-based line and column, and the layer."""
+
+    file: str
+    line: int
+    col: int
+    layer: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass
+class Document:
+    """One parsed YAML file: its data and the source of every value in it."""
+
+    file: str
+    data: Any
+    values: dict[DocPath, Source] = field(default_factory=dict)
+    keys: dict[DocPath, Source] = field(default_factory=dict)
+
+    def source(self, path: DocPath, *, key: bool = False) -> Source:
+        """The source of ``path``, or of its nearest ancestor that has one."""
+        table = self.keys if key else self.values
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            if prefix in table:
+                return table[prefix]
+            if key and prefix in self.values:
+                return self.values[prefix]
+        return Source(self.file, 1, 1)
+
+    def problem(self, path: DocPath, message: str, *, hint: str = "", key: bool = False, code: str = "") -> Problem:
+        src = self.source(path, key=key)
+        return Problem(self.file, src.line, src.col, format_path(path), message, hint, code)
+
+
+def format_path(path: DocPath) -> str:
+    """``("steps", 2, "with", "text")`` -> ``steps[2].with.text``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader: no Python object tags, ever."""
+
+
+def load_document(path: Path, display: str, layer: str = "") -> tuple[Document | None, list[Problem]]:
+    """Parse ``path``; return the document or the problems that stopped it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(display, 0, 0, "", f"cannot read file: {exc.__class__.__name__}: {exc}")]
+    return parse_document(text, display, layer)
+
+
+def parse_document(text: str, display: str, layer: str = "") -> tuple[Document | None, list[Problem]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
+        return None, [Problem(display, line, col, "", f"YAML syntax error: {what}", code="yaml-syntax")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(display, 0, 0, "", f"YAML syntax error: {exc}", code="yaml-syntax")]
+    finally:
+        loader.dispose()
+    doc = Document(display, None)
+    problems: list[Problem] = []
+    if node is None:
+        doc.data = {}
+        return doc, problems
+    doc.data = _build(node, (), doc, layer, loader, problems)
+    return doc, problems
+
+
+def _src(doc: Document, node: yaml.Node, layer: str) -> Source:
+    return Source(doc.file, node.start_mark.line + 1, node.start_mark.column + 1, layer)
+
+
+def _build(node: yaml.Node, path: DocPath, doc: Document, layer: str, loader: _Loader, problems: list[Problem]) -> Any:
+    doc.values[path] = _src(doc, node, layer)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, (str, int, bool, float)) or isinstance(key, bool):
+                problems.append(Problem(doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                        format_path(path), "mapping keys must be plain strings", code="yaml-key"))
+                continue
+            key = str(key)
+            child = (*path, key)
+            if key in out:
+                first = doc.keys[child]
+                problems.append(Problem(doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                        format_path(child), f"duplicate key '{key}' (first set at line {first.line})",
+                                        code="yaml-duplicate-key"))
+                continue
+            doc.keys[child] = _src(doc, key_node, layer)
+            out[key] = _build(value_node, child, doc, layer, loader, problems)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), doc, layer, loader, problems) for i, item in enumerate(node.value)]
+    value = loader.construct_object(node)
+    # Dates and timestamps become strings: the spec has no date fields and
+    # strings keep digests and JSON output stable.
+    if not isinstance(value, (str, int, float, bool, type(None))):
+        return str(node.value)
+    return value
+
+
+def walk(data: Any, path: DocPath = ()) -> Iterator[tuple[DocPath, Any]]:
+    """Every (path, value) pair of a JSON-like tree, parents first."""
+    yield path, data
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from walk(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from walk(value, (*path, i))

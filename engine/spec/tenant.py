@@ -1,0 +1,69 @@
+"""The tenant file: tier, isolation per layer, models, guardrails, overrides."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from engine.spec.common import Ident, Strict
+from engine.spec.project import ModelEntry, Quotas
+
+Isolation = Literal["pool", "silo"]
+
+
+class IsolationSpec(Strict):
+    """Silo or pool, chosen per layer."""
+
+    runtime: Isolation = "pool"
+    memory: Isolation = "pool"
+    tools: Isolation = "pool"
+    rag: Isolation = "pool"
+
+
+class TenantModels(Strict):
+    #: The tenant's own default model alias (e.g. a fine-tuned one).
+    default: str | None = None
+    #: Models only this tenant may use, by alias.
+    catalog: dict[Ident, ModelEntry] = Field(default_factory=dict)
+
+
+class Entitlements(Strict):
+    #: Glob patterns of skills and tools the tenant may call. Skills default
+    #: to all; tools default to none (closed by default).
+    skills: list[str] = Field(default_factory=lambda: ["*"])
+    tools: list[str] = Field(default_factory=list)
+    features: list[str] = Field(default_factory=list)
+
+
+class StepInsert(Strict):
+    after: str | None = None
+    before: str | None = None
+    step: dict[str, Any]
+
+
+class WorkflowOverride(Strict):
+    """A tenant's changes to one workflow: merge into steps by id, insert steps."""
+
+    steps: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    insert: list[StepInsert] = Field(default_factory=list)
+
+
+class TenantMeta(Strict):
+    id: Ident
+    name: str = ""
+
+
+class TenantSpec(Strict):
+    api_version: Literal["tenantflow/v1"] = Field(alias="apiVersion")
+    kind: Literal["Tenant"]
+    metadata: TenantMeta
+    tier: str
+    isolation: IsolationSpec = Field(default_factory=IsolationSpec)
+    models: TenantModels = Field(default_factory=TenantModels)
+    guardrails: dict[str, Any] = Field(default_factory=dict)
+    entitlements: Entitlements = Field(default_factory=Entitlements)
+    quotas: Quotas = Field(default_factory=lambda: Quotas())
+    #: Workflows this tenant runs; empty means every workflow of the project.
+    workflows: list[str] = Field(default_factory=list)
+    overrides: dict[str, WorkflowOverride] = Field(default_factory=dict)

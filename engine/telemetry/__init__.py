@@ -1,0 +1,1 @@
+"""OpenTelemetry tracing and structured JSON logs, tagged with the tenant."""

@@ -1,0 +1,149 @@
+"""Templates and expressions in Jinja2's sandboxed environment.
+
+Workflow authors write ``"{{ input.ticket }}"`` in values and
+``"steps.classify.category == 'billing'"`` in conditions. Everything is
+compiled once (at compile time, not per run) and rendered in a
+:class:`~jinja2.sandbox.ImmutableSandboxedEnvironment`: no ``eval``, no
+attribute starting with ``_``, no mutation of the data it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from engine.errors import TemplateError
+
+_WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.S)
+
+
+def _tojson(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _make_env() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["tojson"] = _tojson
+    return env
+
+
+ENV = _make_env()
+
+
+@dataclass(frozen=True)
+class Template:
+    """A compiled string template; whole-expression templates keep their type.
+
+    ``"{{ steps.fetch.items }}"`` renders to the list itself, not its text,
+    so values flow between steps with their types.
+    """
+
+    source: str
+    file: str
+    line: int
+    _template: jinja2.Template | None
+    _expression: Any | None
+
+    def render(self, variables: Mapping[str, Any]) -> Any:
+        try:
+            if self._expression is not None:
+                return _defined(self._expression(**variables))
+            assert self._template is not None
+            return self._template.render(**variables)
+        except SecurityError as exc:
+            raise TemplateError(self.file, self.line, f"refused by the sandbox: {exc}") from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(self.file, self.line, f"undefined value: {exc.message}") from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(self.file, self._error_line(exc), str(exc)) from None
+        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+            raise TemplateError(self.file, self.line, f"{exc.__class__.__name__}: {exc}") from None
+
+    def _error_line(self, exc: jinja2.TemplateError) -> int:
+        inner = getattr(exc, "lineno", None)
+        return self.line + inner - 1 if isinstance(inner, int) and inner > 0 else self.line
+
+
+def _defined(value: Any) -> Any:
+    """Raise the error an Undefined carries (unsafe attribute, missing name).
+
+    Expressions hand back Undefined objects instead of raising; a value must
+    never leave the sandbox carrying one.
+    """
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    elif isinstance(value, dict):
+        for item in value.values():
+            _defined(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _defined(item)
+    return value
+
+
+def compile_template(source: str, *, file: str = "<inline>", line: int = 0) -> Template:
+    """Compile a template string; syntax errors name ``file`` and its line."""
+    return _compile_cached(source, file, line)
+
+
+@lru_cache(maxsize=4096)
+def _compile_cached(source: str, file: str, line: int) -> Template:
+    whole = _WHOLE_EXPRESSION.match(source)
+    try:
+        if whole and "{%" not in source:
+            return Template(source, file, line, None, ENV.compile_expression(whole.group("expr"), undefined_to_none=False))
+        return Template(source, file, line, ENV.from_string(source), None)
+    except jinja2.TemplateSyntaxError as exc:
+        at = line + exc.lineno - 1 if line and exc.lineno else (exc.lineno or line)
+        raise TemplateError(file, at, f"template syntax error: {exc.message}") from None
+
+
+def compile_expression(source: str, *, file: str = "<inline>", line: int = 0) -> Template:
+    """Compile a condition such as ``steps.a.score > 0.5`` (no braces)."""
+    return compile_template("{{ " + source + " }}", file=file, line=line)
+
+
+def load_template_file(path: Path, display: str) -> Template:
+    """Compile a ``.j2`` file; errors point at ``display:LINE``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(display, 0, f"cannot read template: {exc.__class__.__name__}") from None
+    try:
+        return Template(text, display, 1, ENV.from_string(text), None)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(display, exc.lineno or 0, f"template syntax error: {exc.message}") from None
+
+
+def render_value(value: Any, variables: Mapping[str, Any]) -> Any:
+    """Render every template string inside a JSON-like value."""
+    if isinstance(value, Template):
+        return value.render(variables)
+    if isinstance(value, dict):
+        return {k: render_value(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render_value(v, variables) for v in value]
+    return value
+
+
+def compile_value(value: Any, *, file: str, line: int) -> Any:
+    """Compile every string containing ``{{`` or ``{%`` inside a JSON-like value."""
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        return compile_template(value, file=file, line=line)
+    if isinstance(value, dict):
+        return {k: compile_value(v, file=file, line=line) for k, v in value.items()}
+    if isinstance(value, list):
+        return [compile_value(v, file=file, line=line) for v in value]
+    return value
