@@ -34,12 +34,17 @@ THREAT_FEED: dict[str, tuple[int, Verdict, list[str]]] = {
 }
 
 
+#: The tenant networks' address space (RFC 1918, loopback, IPv6 unique-local).
+INTERNAL_NETWORKS = [ipaddress.ip_network(n) for n in
+                     ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "::1/128", "fc00::/7")]
+
+
 @tool("security.ip_reputation")
 def ip_reputation(*, ip: str, ctx: SkillContext) -> Reputation:
     """Risk score (0-100), verdict and tags of an IP address from the threat feed."""
     address = ipaddress.ip_address(ip)  # ValueError for anything that is not an address
-    if address.is_private or address.is_loopback:
-        return Reputation(ip=ip, verdict="internal", risk_score=0, tags=["rfc1918" if address.is_private else "loopback"])
+    if any(address in network for network in INTERNAL_NETWORKS):
+        return Reputation(ip=ip, verdict="internal", risk_score=0, tags=["internal-network"])
     score, verdict, tags = THREAT_FEED.get(str(address), (5, "benign", []))
     return Reputation(ip=ip, verdict=verdict, risk_score=score, tags=list(tags))
 

@@ -18,8 +18,8 @@ Category = Literal["billing", "technical", "account", "other"]
 
 #: Whole-word patterns per category, matched on the lower-cased ticket.
 RULES: dict[Category, re.Pattern[str]] = {
-    "billing": re.compile(r"\b(invoices?|refunds?|charged?|charges|payments?|billing|receipts?|subscription|"
-                          r"credit card|overcharged|price|plan)\b"),
+    "billing": re.compile(r"\b(invoices?|refunds?|charged?|charges|payments?|bill(s|ed|ing)?|receipts?|statements?|"
+                          r"subscription|credit card|overcharged|price|plan)\b"),
     "technical": re.compile(r"\b(errors?|crash(es|ed)?|bugs?|timeouts?|broken|not working|api|slow|"
                             r"500|404|exception|sync)\b"),
     "account": re.compile(r"\b(password|log ?in|sign ?in|2fa|mfa|locked|username|email address|"

@@ -70,15 +70,12 @@ class GuardrailsConfig(BaseModel):
     @field_validator("denied_terms")
     @classmethod
     def _normalise_terms(cls, terms: list[str]) -> list[str]:
-        # Sorted and deduplicated so that equal term sets give equal configs
-        # (and therefore share one compiled chain).
-        normalised: dict[str, str] = {}
-        for term in terms:
-            words = " ".join(term.split())
-            if not words:
-                raise ValueError("denied terms may not be empty or blank")
-            normalised.setdefault(words.lower(), words)
-        return [normalised[key] for key in sorted(normalised)]
+        # Lower-cased (matching ignores case anyway), single-spaced, sorted and
+        # deduplicated: equal term sets give equal configs, so one shared chain.
+        normalised = {" ".join(term.lower().split()) for term in terms}
+        if "" in normalised:
+            raise ValueError("denied terms may not be empty or blank")
+        return sorted(normalised)
 
     @field_validator("mandatory")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -17,9 +18,29 @@ def chain(**config: object) -> GuardChain:
     return GuardChain(GuardrailsConfig.model_validate(config))
 
 
-def record(**fields: object) -> GuardRecord:
-    base = {"stage": "input", "field": "ticket", "category": "pii", "confidence": 0.95, "detector": "pii"}
-    return GuardRecord(**{**base, **fields})  # type: ignore[typeddict-item]
+def record(
+    *,
+    type: str,
+    action: str,
+    start: int,
+    end: int,
+    stage: str = "input",
+    field: str = "ticket",
+    category: str = "pii",
+    confidence: float = 0.95,
+    detector: str = "pii",
+) -> GuardRecord:
+    return GuardRecord(
+        stage=stage,
+        field=field,
+        category=category,
+        type=type,
+        action=action,
+        start=start,
+        end=end,
+        confidence=confidence,
+        detector=detector,
+    )
 
 
 def test_redaction_placeholders_and_offsets() -> None:
@@ -99,7 +120,7 @@ def test_denied_terms_block_whole_words_only() -> None:
         type="denied_term",
         action="block",
         start=10,
-        end=28,
+        end=27,
         confidence=1.0,
         detector="denied_terms",
     )
@@ -134,7 +155,12 @@ def test_overlapping_spans_merge_without_leaking() -> None:
 
 
 def test_check_value_walks_json_with_dotted_paths() -> None:
-    value = {"ticket": f"from {EMAIL}", "items": [{"text": "ok"}, {"text": f"ssn {SSN}"}], "count": 2, "flag": None}
+    value: dict[str, Any] = {
+        "ticket": f"from {EMAIL}",
+        "items": [{"text": "ok"}, {"text": f"ssn {SSN}"}],
+        "count": 2,
+        "flag": None,
+    }
     result = chain().check_value(value, "input")
     assert result.value == {
         "ticket": "from [EMAIL]",

@@ -77,7 +77,8 @@ def test_removing_a_mandatory_limit_is_loosening() -> None:
 
 
 def test_mandatory_denied_terms_protects_the_default_action() -> None:
-    with pytest.raises(ValueError, match="mandatory rule denied_terms is 'block'; an overlay may not loosen it to 'flag'"):
+    expected = "mandatory rule denied_terms is 'block'; an overlay may not loosen it to 'flag'"
+    with pytest.raises(ValueError, match=expected):
         merge_configs({"mandatory": ["denied_terms"]}, {"denied_terms_action": "flag"})
 
 

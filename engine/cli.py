@@ -1,0 +1,194 @@
+"""The ``tenantflow`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from engine.errors import CompileError, Problem, SpecError, TenantflowError, render_problems
+from engine.project import Project, find_root, load_project
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+project_option = click.option(
+    "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+    show_default=True, help="Project folder (or any folder inside it).")
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Every error tenantflow raises on purpose becomes a message and exit 1, never a traceback."""
+    try:
+        yield
+    except (SpecError, CompileError) as exc:
+        count = len(exc.problems)
+        _fail(f"{render_problems(exc.problems)}\n{count} problem{'s' if count != 1 else ''} found")
+    except TenantflowError as exc:
+        _fail(f"error: {exc}")
+
+
+def _project(project_dir: Path) -> Project:
+    return load_project(find_root(project_dir))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tenantflow")
+def main() -> None:
+    """Multi-tenant AI agent workflows in YAML, compiled to LangGraph graphs."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check every file of the project and compile every workflow for every tenant.
+
+    With PATHs inside the project, only problems in those files are shown.
+    """
+    with _user_errors():
+        start = paths[0] if paths else Path(".")
+        root = find_root(start if start.is_dir() else start.parent)
+        files = {p.resolve() for p in paths if p.is_file()}
+        problems, pairs = _validate(root)
+        if files:
+            problems = [p for p in problems if (root / p.file).resolve() in files]
+        if problems:
+            _fail(f"{render_problems(problems)}\n{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+        click.echo(f"ok: {pairs} workflow x tenant pairs compiled, no problems")
+
+
+def _validate(root: Path) -> tuple[list[Problem], int]:
+    from engine.engine import Engine
+
+    try:
+        project = load_project(root)
+    except SpecError as exc:
+        return exc.problems, 0
+    engine = Engine(project)
+    problems: list[Problem] = []
+    pairs = 0
+    for tenant in sorted(project.tenants):
+        try:
+            settings = engine.settings(tenant)
+        except CompileError as exc:
+            problems += exc.problems
+            continue
+        for workflow in sorted(project.workflows):
+            if not settings.runs(workflow):
+                continue
+            try:
+                engine.compile(workflow, tenant)
+                pairs += 1
+            except CompileError as exc:
+                problems += exc.problems
+    return sorted(set(problems)), pairs
+
+
+@main.command()
+@click.argument("workflow")
+@click.option("--tenant", "-t", required=True, help="Tenant id.")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "json"]), default="mermaid", show_default=True)
+@project_option
+def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
+    """Print the compiled graph of WORKFLOW for a tenant (canonical, byte-identical across runs)."""
+    from engine.engine import Engine
+    from engine.render import describe, to_json, to_mermaid
+
+    with _user_errors():
+        engine = Engine(_project(project_dir))
+        compiled = engine.compile(workflow, tenant)
+        description = describe(compiled.ir, engine.settings(tenant), engine.project.registry, compiled.digest)
+        click.echo(to_json(description) if fmt == "json" else to_mermaid(description), nl=False)
+
+
+@main.command()
+@click.argument("workflow")
+@click.option("--tenant", "-t", required=True, help="Tenant id.")
+@click.option("--user", "-u", default="dev-user", show_default=True, help="User id.")
+@click.option("--session", "-s", default="dev-session", show_default=True, help="Session id.")
+@click.option("--input", "-i", "input_text", required=True, help="Input as JSON, or @file.json.")
+@click.option("--full", is_flag=True, help="Print usage, guardrail records and errors too.")
+@project_option
+def run(workflow: str, tenant: str, user: str, session: str, input_text: str, full: bool, project_dir: Path) -> None:
+    """Run WORKFLOW for a tenant offline, with a development context, and print the output JSON."""
+    with _user_errors():
+        payload = _read_input(input_text)
+        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, payload))
+        data = result.to_json()
+        click.echo(json.dumps(data if full else {"output": data["output"], "blocked": data["blocked"],
+                                                  "usage": {k: data["usage"][k] for k in
+                                                            ("input_tokens", "output_tokens", "cost_usd", "models")},
+                                                  "guardrails": data["guardrails"], "errors": data["errors"]},
+                              indent=2, sort_keys=True))
+        if result.blocked:
+            sys.exit(3)
+
+
+def _read_input(text: str) -> Any:
+    source = "--input"
+    if text.startswith("@"):
+        source = text[1:]
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"cannot read input file {source}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+
+
+class InputFileError(TenantflowError):
+    code = "input"
+
+
+async def _run(project_dir: Path, workflow: str, tenant: str, user: str, session: str, payload: Any) -> Any:
+    from engine.engine import Engine
+    from engine.telemetry import logs
+
+    root = find_root(project_dir)
+    async with Engine.open(root) as engine:
+        logs.configure(engine.project.spec.telemetry.log_level)
+        ctx = engine.dev_context(tenant, user, session)
+        return await engine.run(workflow, ctx, payload)
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of tenantflow's YAML files (for editors)."""
+    from engine.spec.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a working project in DIRECTORY: one workflow, two tenants, shared skills and bridges."""
+    scaffold = Path(__file__).parent / "scaffold"
+    if directory.exists() and any(directory.iterdir()):
+        _fail(f"error: {directory} exists and is not empty")
+    shutil.copytree(scaffold, directory, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    click.echo(f"created a tenantflow project in {directory}\n"
+               f"next: cd {directory} && tenantflow validate && "
+               "tenantflow run hello --tenant alpha --input '{\"question\": \"hi\"}'")
