@@ -5,10 +5,12 @@ engine scans a 2 KB string at roughly 10 ns per character per pass on the
 slow machines we target, so the detector avoids whole-text passes:
 
 * emails are looked for only around each ``@`` (found with ``str.find``);
-* numbers are looked for only if the text has enough ASCII digits (counted
-  with one ``str.translate``), and then one cheap pass finds the digit runs
-  long enough to hold a phone, SSN or card; the precise patterns run inside
-  those runs only.
+* numbers are looked for only if the text has enough ASCII digits. A copy
+  of the text with every digit turned into ``0`` gives the count
+  (``str.count``) and lets one pass with a literal first character (which
+  the engine finds several times faster than a character class) locate the
+  digit runs long enough to hold a phone, SSN or card. The precise patterns
+  then run inside those runs only.
 
 Formats recognised, and what is deliberately left out:
 
@@ -61,9 +63,12 @@ _EMAIL = re.compile(
 # re.ASCII throughout the numeric patterns: the digit pre-filter counts
 # ASCII digits, and the formats we recognise are written in ASCII digits.
 
-# A digit run long enough (8+ characters) to hold any numeric type. It can
-# span several numbers joined by spaces; the precise patterns sort them out.
-_CANDIDATE = re.compile(r"\d[\d .()-]{6,}\d", re.ASCII)
+# A digit run long enough (8+ characters) to hold any numeric type, in the
+# zeroed copy of the text. It can span several numbers joined by spaces; the
+# precise patterns sort them out.
+_CANDIDATE = re.compile(r"0[0 .()-]{6,}0")
+_NONZERO_DIGIT = re.compile(r"[1-9]")
+_ZERO_DIGITS = str.maketrans("123456789", "000000000")
 
 # Shared edges: a match may not continue an id (``ORDER-415-555-0100``), a
 # decimal, or a longer number.
@@ -96,7 +101,6 @@ _SSN = re.compile(
 _CARD = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,}(?!\d)", re.ASCII)
 _DIGIT_GROUP = re.compile(r"\d+", re.ASCII)
 
-_STRIP_DIGITS = str.maketrans("", "", "0123456789")
 _STRIP_SEPARATORS = str.maketrans("", "", " ().+-")
 
 
@@ -158,8 +162,12 @@ class PiiDetector:
         findings: list[Finding] = []
         if "email" in self.types and "@" in text:
             findings.extend(_scan_emails(text))
-        if self._numeric and len(text) - len(text.translate(_STRIP_DIGITS)) >= self._min_digits:
-            findings.extend(_scan_numbers(text, self._numeric))
+        if self._numeric:
+            # str.translate is fast only on ASCII strings; regex substitution
+            # is the quicker way to the same copy for any other text.
+            zeroed = text.translate(_ZERO_DIGITS) if text.isascii() else _NONZERO_DIGIT.sub("0", text)
+            if zeroed.count("0") >= self._min_digits:
+                findings.extend(_scan_numbers(text, zeroed, self._numeric))
         findings.sort(key=lambda f: (f.start, f.end))
         return findings
 
@@ -182,23 +190,25 @@ def _scan_emails(text: str) -> list[Finding]:
     return findings
 
 
-def _scan_numbers(text: str, types: frozenset[PiiType]) -> list[Finding]:
+def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Finding]:
     findings: list[Finding] = []
     size = len(text)
-    for candidate in _CANDIDATE.finditer(text):
+    for candidate in _CANDIDATE.finditer(zeroed):
         start, end = candidate.span()
+        # Most runs are dates, amounts and ids: skip the patterns they cannot hold.
+        digits = zeroed.count("0", start, end)
         if start and text[start - 1] in "+(":
             start -= 1
         # One character past the run lets the patterns' look-aheads see what follows it.
         end = min(size, end + 1)
-        if "payment_card" in types:
+        if "payment_card" in types and digits >= _MIN_DIGITS["payment_card"]:
             for match in _CARD.finditer(text, start, end):
                 findings.extend(
                     Finding("pii", "payment_card", s, e, CONFIDENCE["payment_card"]) for s, e in _card_spans(match)
                 )
-        if "us_ssn" in types:
+        if "us_ssn" in types and digits >= _MIN_DIGITS["us_ssn"]:
             findings.extend(_numeric_finding("us_ssn", m) for m in _SSN.finditer(text, start, end))
-        if "phone" in types:
+        if "phone" in types and digits >= _MIN_DIGITS["phone"]:
             for match in _PHONE.finditer(text, start, end):
                 if match.lastgroup == "intl" and not 8 <= len(match.group().translate(_STRIP_SEPARATORS)) <= 15:
                     continue

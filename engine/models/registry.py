@@ -62,6 +62,19 @@ class Providers:
 
     def get(self, name: str, *, fixtures: str | Path | None = None, region_name: str | None = None) -> ModelProvider:
         """The provider called ``name``; ValueError naming the known ones if unknown."""
+        kind, settings, key = self._key(name, fixtures, region_name)
+        if key not in self._cache:
+            self._cache[key] = kind.build(settings)
+        return self._cache[key]
+
+    def install(self, name: str, provider: ModelProvider, *, fixtures: str | Path | None = None,
+                region_name: str | None = None) -> None:
+        """Use ``provider`` for ``name`` with these settings (e.g. a Bedrock provider on a stubbed client)."""
+        _, _, key = self._key(name, fixtures, region_name)
+        self._cache[key] = provider
+
+    def _key(self, name: str, fixtures: str | Path | None,
+             region_name: str | None) -> tuple[ProviderKind, ProviderSettings, tuple[str, tuple[object, ...]]]:
         kind = KINDS.get(name)
         if kind is None:
             raise ValueError(f"unknown model provider {name!r}; known: {', '.join(sorted(KINDS))}")
@@ -71,10 +84,7 @@ class Providers:
             region_name=region_name,
         )
         # Settings another provider reads must not split this one's cache.
-        key = (name, tuple(getattr(settings, field) for field in kind.reads))
-        if key not in self._cache:
-            self._cache[key] = kind.build(settings)
-        return self._cache[key]
+        return kind, settings, (name, tuple(getattr(settings, field) for field in kind.reads))
 
     def clear(self) -> None:
         """Forget every built provider (tests; reloading edited fixtures)."""

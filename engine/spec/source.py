@@ -86,10 +86,7 @@ def parse_document(text: str, display: str, layer: str = "") -> tuple[Document |
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
-        return None, [Problem(display, line, col, "", f"YAML syntax error: {what}", code="yaml-syntax")]
+        return None, [_syntax_problem(exc, display)]
     except yaml.YAMLError as exc:
         return None, [Problem(display, 0, 0, "", f"YAML syntax error: {exc}", code="yaml-syntax")]
     finally:
@@ -103,6 +100,55 @@ def parse_document(text: str, display: str, layer: str = "") -> tuple[Document |
     return doc, problems
 
 
+def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
+    """PyYAML's error, said plainly, at the spot a user has to change."""
+    problem, context, opened = exc.problem or "", exc.context or "", exc.context_mark
+    mark = exc.problem_mark or opened
+    # "while parsing a flow mapping" -> "flow mapping"
+    opened_what = context.split(" a ", 1)[1] if " a " in context else ""
+    hint = ""
+    if problem.startswith("but "):
+        # "expected a single document in the stream" / "but found another document"
+        problem = f"{context}, {problem}"
+    elif not problem:
+        problem = context or "invalid YAML"
+    elif "'\\t'" in problem:
+        hint = "indent with spaces: YAML does not allow tabs"
+    elif problem == "mapping values are not allowed here":
+        hint = "put quotes around a value that contains ': '"
+    elif opened is not None and context == "while scanning a simple key":
+        # The missing ':' belongs after the key that starts the context, not where PyYAML gave up.
+        mark, hint = opened, "a key needs ':' after it, on the same line"
+    elif opened is not None and "end of stream" in problem:
+        mark, hint = opened, f"the {opened_what} that starts here is never closed"
+    elif "<block end>" in problem and "<scalar>" not in problem:
+        hint = "check the indentation: the keys of one mapping and the items of one list must line up"
+    elif opened is not None and opened_what:
+        hint = f"in the {opened_what} that starts at line {opened.line + 1}, column {opened.column + 1}"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return Problem(display, line, col, "", f"YAML syntax error: {problem}", hint, code="yaml-syntax")
+
+
+def _construct(node: yaml.Node, path: DocPath, doc: Document, loader: _Loader, problems: list[Problem]) -> Any:
+    """A scalar's Python value, or a problem for a tag tenantflow does not read (``!foo``, ``<<``)."""
+    try:
+        return loader.construct_object(node)
+    except yaml.constructor.ConstructorError as exc:
+        if node.tag == "tag:yaml.org,2002:merge":
+            message, hint = "YAML merge keys ('<<') are not supported", "write the keys out in full"
+        elif "could not determine a constructor" in (exc.problem or ""):
+            message, hint = f"unsupported YAML tag '{node.tag}'", "tenantflow reads plain YAML: remove the tag"
+        else:
+            message, hint = f"YAML error: {exc.problem}", ""
+        problems.append(Problem(doc.file, node.start_mark.line + 1, node.start_mark.column + 1, format_path(path),
+                                message, hint, code="yaml-tag"))
+        return _INVALID
+
+
+#: Stands for a value whose tag could not be read; its problem is already reported.
+_INVALID = object()
+
+
 def _src(doc: Document, node: yaml.Node, layer: str) -> Source:
     return Source(doc.file, node.start_mark.line + 1, node.start_mark.column + 1, layer)
 
@@ -112,7 +158,9 @@ def _build(node: yaml.Node, path: DocPath, doc: Document, layer: str, loader: _L
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = _construct(key_node, path, doc, loader, problems) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is _INVALID:
+                continue
             if not isinstance(key, (str, int, bool, float)) or isinstance(key, bool):
                 problems.append(Problem(doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
                                         format_path(path), "mapping keys must be plain strings", code="yaml-key"))
@@ -130,7 +178,9 @@ def _build(node: yaml.Node, path: DocPath, doc: Document, layer: str, loader: _L
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), doc, layer, loader, problems) for i, item in enumerate(node.value)]
-    value = loader.construct_object(node)
+    value = _construct(node, path, doc, loader, problems)
+    if value is _INVALID:
+        return None
     # Dates and timestamps become strings: the spec has no date fields and
     # strings keep digests and JSON output stable.
     if not isinstance(value, (str, int, float, bool, type(None))):

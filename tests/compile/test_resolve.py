@@ -1,0 +1,73 @@
+"""Overlays: project -> tier -> tenant -> per-tenant overrides, each value with its source."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.compile.resolve import resolve_tenant, resolve_workflow
+from engine.errors import CompileError
+from engine.project import load_project
+from tests.conftest import tenant_yaml
+
+ACME = tenant_yaml("acme", "premium", """\
+models:
+  default: acme-ft
+  catalog:
+    acme-ft: {provider: scripted, model_id: acme-ft-v3}
+guardrails:
+  denied_terms: [project bluebook]
+overrides:
+  hello:
+    steps:
+      answer:
+        llm: {prompt: prompts/answer.j2, model: medium}
+    insert:
+      - after: first
+        step: {id: audit, set: {who: "{{ tenant.id }}"}}
+""")
+
+
+def test_override_replaces_a_prompt_and_inserts_a_step_with_provenance(make_project):
+    project = load_project(make_project({"tenants/acme/prompts/answer.j2": "Answer: {{ steps.first.text }}\n"},
+                                        tenants={"acme": ACME, "alpha": tenant_yaml("alpha")}))
+    eff = resolve_workflow(project, "hello", "acme")
+    assert [s.id for s in eff.spec.steps] == ["first", "audit", "answer", None]
+    answer = eff.spec.steps[2]
+    assert answer.llm.prompt == "tenants/acme/prompts/answer.j2"
+    assert answer.llm.model == "medium"
+    prompt_src = eff.source(("steps", 2, "llm", "prompt"))
+    assert (prompt_src.file, prompt_src.line, prompt_src.layer) == ("tenants/acme/tenant.yaml", 15, "override")
+    first_src = eff.source(("steps", 0, "skill"))
+    assert (first_src.file, first_src.line, first_src.layer) == ("workflows/hello.yaml", 10, "workflow")
+    inserted = eff.source(("steps", 1, "set", "who"))
+    assert (inserted.file, inserted.line) == ("tenants/acme/tenant.yaml", 18)
+    assert eff.templates == {"tenants/acme/prompts/answer.j2": "Answer: {{ steps.first.text }}\n"}
+    plain = resolve_workflow(project, "hello", "alpha")
+    assert plain.digest != eff.digest
+
+
+def test_tenant_settings_merge_tier_and_tenant_with_sources(make_project):
+    project = load_project(make_project(tenants={"acme": ACME, "alpha": tenant_yaml("alpha")}))
+    acme = resolve_tenant(project, "acme")
+    assert acme.default_model == "acme-ft"
+    assert acme.allowed_models == {"large", "medium", "small", "acme-ft"}
+    assert "project bluebook" in acme.guardrails.denied_terms
+    src = acme.provenance[("model",)]
+    assert (src.file, src.line, src.layer) == ("tenants/acme/tenant.yaml", 6, "tenant")
+    alpha = resolve_tenant(project, "alpha")
+    assert alpha.default_model == "small"
+    src = alpha.provenance[("model",)]
+    assert (src.file, src.line, src.layer) == ("tenantflow.yaml", 12, "tier")
+
+
+def test_tenant_cannot_switch_profile_to_escape_a_mandatory_rule(make_project):
+    project_yaml = (make_project().joinpath("tenantflow.yaml").read_text()
+                    .replace("premium: {model: large, allowed_models: [medium, small]}",
+                             "premium: {model: large, allowed_models: [medium, small], guardrails: {profile: hipaa}}"))
+    sneaky = tenant_yaml("beta", "premium", "guardrails: {profile: default}\n")
+    project = load_project(make_project({"tenantflow.yaml": project_yaml}, tenants={"beta": sneaky}))
+    with pytest.raises(CompileError) as err:
+        resolve_tenant(project, "beta")
+    problem = err.value.problems[0]
+    assert (problem.file, problem.line) == ("tenants/beta/tenant.yaml", 5)
+    assert "mandatory rule pii.phone is 'block'" in problem.message
