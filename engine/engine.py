@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -21,7 +20,7 @@ from engine.compile.emit import emit
 from engine.compile.ir import WorkflowIR
 from engine.compile.lower import lower
 from engine.compile.resolve import EffectiveWorkflow, TenantSettings, resolve_tenant, resolve_workflow
-from engine.compile.state import RunState
+from engine.compile.state import RunState, fresh_run
 from engine.context import TenantContext
 from engine.errors import AuthError, ModelError, RunError, SpecError, Problem
 from engine.inputs import check_input
@@ -149,8 +148,7 @@ class Engine:
         return specs
 
     def entitled(self, tenant: TenantSettings, kind: Kind, name: str) -> bool:
-        patterns = tenant.entitlements.skills if kind == "skill" else tenant.entitlements.tools
-        return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+        return tenant.entitlements.allows(kind, name)
 
     async def call_skill(self, call: SkillCall) -> Any:
         """Run a skill or tool call through the bridge chain, for the caller's tenant."""
@@ -179,7 +177,9 @@ class Engine:
         settings = self.settings(call.ctx.tenant_id)
         entry, provider = self.model(settings, spec.model)
         prompt = compile_value(spec.prompt, file=definition.source, line=0)
-        text = str(render_value(prompt, {"input": inputs, "tenant": {"id": settings.tenant_id, "tier": settings.tier}}))
+        scope = {"input": inputs, "user": {"id": call.ctx.user_id},
+                 "tenant": {"id": settings.tenant_id, "tier": settings.tier, "name": settings.name}}
+        text = str(render_value(prompt, scope))
         t0 = time.perf_counter()
         response = await provider.converse(ChatRequest(
             model_id=entry.model_id, messages=[{"role": "user", "content": [{"text": text}]}],
@@ -191,7 +191,7 @@ class Engine:
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]:
         compiled = self.compile(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload)
-        state = await compiled.subgraph.ainvoke({"input": data}, context=ctx)
+        state = await compiled.subgraph.ainvoke(fresh_run(data), context=ctx)  # type: ignore[call-overload]
         if state.get("blocked"):
             raise _blocked_error(workflow, state["blocked"])
         return dict(state)
@@ -258,7 +258,7 @@ class Engine:
         compiled = self.compile(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload)
         config = {"configurable": {"thread_id": ctx.thread_id}}
-        state = await compiled.graph.ainvoke({"input": data}, config=config, context=ctx)  # type: ignore[arg-type]
+        state = await compiled.graph.ainvoke(fresh_run(data), config=config, context=ctx)  # type: ignore[call-overload]
         return RunResult(
             workflow=workflow, tenant_id=ctx.tenant_id, thread_id=ctx.thread_id,
             output=dict(state.get("output") or {}), usage=list(state.get("usage") or []),

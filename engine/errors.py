@@ -30,7 +30,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
-        text = f"{where}: {self.location}: {self.message}" if self.location else f"{where}: {self.message}"
+        parts = [p for p in (where, self.location, self.message) if p]
+        text = ": ".join(parts)
         return f"{text} ({self.hint})" if self.hint else text
 
 

@@ -100,7 +100,7 @@ def to_mermaid(description: dict[str, Any], highlight: frozenset[str] = frozense
 
 
 def _detail(node: dict[str, Any]) -> str:
-    kind = node["kind"]
+    kind = str(node["kind"])
     if "model" in node:
         return f"llm: {node['model']['alias']}"
     for key in ("skill", "tool", "call"):

@@ -188,9 +188,17 @@ def check_bindings(ir: WorkflowIR, eff: EffectiveWorkflow, tenant: TenantSetting
             if registry.resolve("skill", name, tenant.tenant_id, version or None) is None:
                 problems.append(_problem(locate, (*path, "skill"), f"unknown skill '{step.skill}' for tenant "
                                          f"'{tenant.tenant_id}'", hint=did_you_mean(name, skills), code="unknown-skill"))
+            elif not tenant.entitlements.allows("skill", name):
+                problems.append(_problem(locate, (*path, "skill"), f"tenant '{tenant.tenant_id}' is not entitled to "
+                                         f"skill '{name}'", hint="add it to entitlements.skills in the tenant file",
+                                         code="not-entitled"))
         if step.tool is not None and step.tool not in tools:
             problems.append(_problem(locate, (*path, "tool"), f"unknown tool '{step.tool}' for tenant "
                                      f"'{tenant.tenant_id}'", hint=did_you_mean(step.tool, tools), code="unknown-tool"))
+        elif step.tool is not None and not tenant.entitlements.allows("tool", step.tool):
+            problems.append(_problem(locate, (*path, "tool"), f"tenant '{tenant.tenant_id}' is not entitled to tool "
+                                     f"'{step.tool}'", hint="add it to entitlements.tools in the tenant file",
+                                     code="not-entitled"))
         if step.llm is not None:
             problems += _check_model(locate, (*path, "llm", "model"), step.llm.model, tenant)
             for i, tool_name in enumerate(step.llm.tools):

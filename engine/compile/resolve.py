@@ -181,8 +181,11 @@ def _map_step_lists(tree: Tracked, fn: Any) -> Tracked:
     """Rebuild ``tree`` applying ``fn`` to every list of steps (top, branches, loop bodies)."""
 
     def visit_steps(steps: Tracked) -> Tracked:
+        if not isinstance(steps.value, list):
+            return steps  # malformed: validation of the merged result reports it
         items = [visit_step(s) for s in steps.value]
-        return fn(Tracked(items, steps.source))
+        result: Tracked = fn(Tracked(items, steps.source))
+        return result
 
     def visit_step(step: Tracked) -> Tracked:
         if not isinstance(step.value, dict):
@@ -191,6 +194,8 @@ def _map_step_lists(tree: Tracked, fn: Any) -> Tracked:
         par = value.get("parallel")
         if par is not None and isinstance(par.value, dict) and "branches" in par.value:
             branches = par.value["branches"]
+            if not isinstance(branches.value, dict):
+                return step
             new_branches = Tracked({k: visit_steps(v) for k, v in branches.value.items()}, branches.source)
             value["parallel"] = Tracked({**par.value, "branches": new_branches}, par.source)
         loop = value.get("loop")
@@ -204,7 +209,9 @@ def _map_step_lists(tree: Tracked, fn: Any) -> Tracked:
 
 
 def _step_id(step: Tracked) -> Any:
-    return step.value.get("id").value if isinstance(step.value, dict) and "id" in step.value else None
+    if isinstance(step.value, dict) and "id" in step.value:
+        return step.value["id"].value
+    return None
 
 
 def _edit_step(tree: Tracked, step_id: str, edit: Any) -> Tracked:

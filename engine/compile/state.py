@@ -5,10 +5,33 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
+from langgraph.types import Overwrite
+
 
 def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
     """Reducer: parallel branches each add their own keys."""
     return {**(left or {}), **(right or {})}
+
+
+def fresh_run(payload: dict[str, Any]) -> dict[str, Any]:
+    """The input of a new run on a thread: per-run fields start empty.
+
+    A thread is a session; its checkpoint keeps the previous run's state.
+    ``Overwrite`` bypasses the reducers so no step output, usage, guard or
+    error record of an earlier run leaks into this one (or its bill).
+    """
+    return {
+        "input": payload,
+        "steps": Overwrite({}),
+        "memory": {},
+        "output": {},
+        "usage": Overwrite([]),
+        "guard": Overwrite([]),
+        "errors": Overwrite([]),
+        "route": Overwrite({}),
+        "loops": Overwrite({}),
+        "blocked": "",
+    }
 
 
 class RunState(TypedDict, total=False):

@@ -103,6 +103,11 @@ _DIGIT_GROUP = re.compile(r"\d+", re.ASCII)
 
 _STRIP_SEPARATORS = str.maketrans("", "", " ().+-")
 
+# What a match must contain, in the zeroed text. International phones start
+# with "+", which can only sit just before a run.
+_SSN_SHAPE = "000-00-0000"
+_NANP_SHAPES = ("000-0000", "000.0000", "000 0000")
+
 
 def luhn_valid(digits: str) -> bool:
     """Whether a string of ASCII digits passes the Luhn checksum.
@@ -195,20 +200,22 @@ def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Fin
     size = len(text)
     for candidate in _CANDIDATE.finditer(zeroed):
         start, end = candidate.span()
-        # Most runs are dates, amounts and ids: skip the patterns they cannot hold.
-        digits = zeroed.count("0", start, end)
         if start and text[start - 1] in "+(":
             start -= 1
         # One character past the run lets the patterns' look-aheads see what follows it.
         end = min(size, end + 1)
-        if "payment_card" in types and digits >= _MIN_DIGITS["payment_card"]:
+        # Most runs are dates, amounts and ids. Each pattern runs only if the
+        # run holds what any of its matches must contain (the shapes are
+        # necessary conditions, so nothing is missed), because calling a
+        # pattern costs more than these substring searches.
+        if "payment_card" in types and zeroed.count("0", start, end) >= _MIN_DIGITS["payment_card"]:
             for match in _CARD.finditer(text, start, end):
                 findings.extend(
                     Finding("pii", "payment_card", s, e, CONFIDENCE["payment_card"]) for s, e in _card_spans(match)
                 )
-        if "us_ssn" in types and digits >= _MIN_DIGITS["us_ssn"]:
+        if "us_ssn" in types and zeroed.find(_SSN_SHAPE, start, end) != -1:
             findings.extend(_numeric_finding("us_ssn", m) for m in _SSN.finditer(text, start, end))
-        if "phone" in types and digits >= _MIN_DIGITS["phone"]:
+        if "phone" in types and (text[start] == "+" or any(zeroed.find(s, start, end) != -1 for s in _NANP_SHAPES)):
             for match in _PHONE.finditer(text, start, end):
                 if match.lastgroup == "intl" and not 8 <= len(match.group().translate(_STRIP_SEPARATORS)) <= 15:
                     continue

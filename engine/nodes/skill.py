@@ -13,13 +13,14 @@ from engine.context import TenantContext
 from engine.errors import AuthError
 from engine.nodes.base import Build, NodeFn, context_of, failure_record, handle_failure, succeeded, variables
 from engine.skills.bridge import SkillCall
+from engine.skills.registry import Kind
 from engine.templating import render_value
 
 
 def build(node: IRNode, b: Build) -> NodeFn:
     step = node.step
     assert step is not None
-    kind = "skill" if step.skill is not None else "tool"
+    kind: Kind = "skill" if step.skill is not None else "tool"
     name = step.skill if step.skill is not None else step.tool
     assert name is not None
     inputs = b.template(node, ("with",), step.with_ or {})

@@ -71,7 +71,8 @@ def load_skill_folder(folder: Path, scope: str, root: Path, registry: SkillRegis
                 problems.append(Problem(display, _line_of(value), 1, "", str(exc), code="duplicate-skill"))
             except Exception as exc:  # a bad annotation in user code
                 problems.append(Problem(display, _line_of(value), 1, "",
-                                        f"cannot register {mark.kind} '{mark.name}': {exc}", code="skill-signature"))
+                                        f"cannot register {mark.kind} '{mark.name}': {_first_line(exc)}",
+                                        code="skill-signature"))
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         display = _display(path, root)
         doc, doc_problems = load_document(path, display, layer=scope)
@@ -126,3 +127,9 @@ def _display(path: Path, root: Path) -> str:
 def _line_of(value: Any) -> int:
     code = getattr(value, "__code__", None)
     return int(code.co_firstlineno) if code is not None else 0
+
+
+def _first_line(exc: Exception) -> str:
+    """pydantic's schema errors span lines and end in a URL; the first line says what is wrong."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from engine.ids import require_id
 
@@ -27,7 +27,10 @@ FieldType = Literal["string", "integer", "number", "boolean", "object", "array"]
 
 
 class FieldSpec(Strict):
-    """One field of a workflow's input or output (a small JSON Schema subset)."""
+    """One field of a workflow's input or output (a small JSON Schema subset).
+
+    ``reply: string`` is shorthand for ``reply: {type: string}``.
+    """
 
     type: FieldType = "string"
     description: str = ""
@@ -37,6 +40,11 @@ class FieldSpec(Strict):
     max_length: int | None = Field(default=None, alias="maxLength", ge=0)
     minimum: float | None = None
     maximum: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"type": data} if isinstance(data, str) else data
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": self.type}

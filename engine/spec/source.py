@@ -137,7 +137,8 @@ def _construct(node: yaml.Node, path: DocPath, doc: Document, loader: _Loader, p
         if node.tag == "tag:yaml.org,2002:merge":
             message, hint = "YAML merge keys ('<<') are not supported", "write the keys out in full"
         elif "could not determine a constructor" in (exc.problem or ""):
-            message, hint = f"unsupported YAML tag '{node.tag}'", "tenantflow reads plain YAML: remove the tag"
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            message, hint = f"unsupported YAML tag '{tag}'", "tenantflow reads plain YAML: remove the tag"
         else:
             message, hint = f"YAML error: {exc.problem}", ""
         problems.append(Problem(doc.file, node.start_mark.line + 1, node.start_mark.column + 1, format_path(path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any, Literal
 
 from pydantic import Field
@@ -34,6 +35,11 @@ class Entitlements(Strict):
     skills: list[str] = Field(default_factory=lambda: ["*"])
     tools: list[str] = Field(default_factory=list)
     features: list[str] = Field(default_factory=list)
+
+    def allows(self, kind: str, name: str) -> bool:
+        """Closed by default: only names matching a pattern of their kind are allowed."""
+        patterns = self.skills if kind == "skill" else self.tools
+        return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
 class StepInsert(Strict):

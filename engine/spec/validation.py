@@ -9,7 +9,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import Problem
-from engine.spec.hints import did_you_mean
+from engine.spec.hints import closest, did_you_mean
 from engine.spec.source import Document, DocPath
 
 _TYPE_NAMES = {
@@ -53,12 +53,38 @@ def validate(model: type[BaseModel], doc: Document, data: Any = None, root: DocP
         return None, problems_from(exc, model, doc, root)
 
 
+#: pydantic's bound errors: the ctx key holding the bound, and how to say it.
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "more than"),
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "less than"),
+}
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def problems_from(exc: ValidationError, model: type[BaseModel], doc: Document, root: DocPath = ()) -> list[Problem]:
     problems = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # A mistyped required key ("modle: small") is reported once, as an unknown
+    # key with its did-you-mean, not also as the required key gone missing.
+    mistyped = set()
+    for err in errors:
+        loc = tuple(p for p in err["loc"] if not _is_internal(p))
+        if err["type"] == "extra_forbidden":
+            meant = closest(str(loc[-1]), known_keys(model, loc[:-1]))
+            if meant is not None:
+                mistyped.add((*loc[:-1], meant))
+    for err in errors:
         loc = tuple(p for p in err["loc"] if not _is_internal(p))
         path = (*root, *loc)
         kind = err["type"]
+        ctx = err.get("ctx") or {}
+        if kind == "missing" and loc in mistyped:
+            continue
         if kind == "extra_forbidden":
             name = str(loc[-1])
             known = known_keys(model, loc[:-1])
@@ -70,12 +96,30 @@ def problems_from(exc: ValidationError, model: type[BaseModel], doc: Document, r
             got = _yaml_type(err.get("input"))
             problems.append(doc.problem(path, f"expected {_TYPE_NAMES[kind]}, got {got}", code="wrong-type"))
         elif kind == "literal_error":
-            expected = str((err.get("ctx") or {}).get("expected", ""))
+            expected = str(ctx.get("expected", ""))
             got = err.get("input")
             options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",") if o.strip()]
             hint = did_you_mean(str(got), options) if isinstance(got, str) else ""
             problems.append(doc.problem(path, f"expected {expected}, got {got!r}",
                                         hint="" if hint.startswith("known") else hint, code="bad-value"))
+        elif kind in _BOUNDS:
+            key, phrase = _BOUNDS[kind]
+            problems.append(doc.problem(path, f"expected {phrase} {_number(ctx.get(key))}, got {err.get('input')!r}",
+                                        code="out-of-range"))
+        elif kind == "too_short":
+            least, actual = ctx.get("min_length"), ctx.get("actual_length")
+            empty = "an empty list" if ctx.get("field_type") == "List" else "an empty mapping"
+            problems.append(doc.problem(path, f"expected at least {least} item{'s' if least != 1 else ''}, "
+                                        f"got {actual if actual else empty}", code="too-short"))
+        elif kind == "too_long":
+            most, actual = ctx.get("max_length"), ctx.get("actual_length")
+            problems.append(doc.problem(path, f"expected at most {most} item{'s' if most != 1 else ''}, got {actual}",
+                                        code="too-long"))
+        elif kind == "string_too_long":
+            got = err.get("input")
+            length = f", got {len(got)}" if isinstance(got, str) else ""
+            problems.append(doc.problem(path, f"expected at most {ctx.get('max_length')} characters{length}",
+                                        code="too-long"))
         else:
             message = err["msg"]
             if message.startswith("Value error, "):
