@@ -189,6 +189,11 @@ def init(directory: Path) -> None:
         _fail(f"error: {directory} exists and is not empty")
     shutil.copytree(scaffold, directory, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    from engine.spec.schema import json_schema
+
+    schema_file = directory / "schema" / "tenantflow.schema.json"
+    schema_file.parent.mkdir(parents=True, exist_ok=True)
+    schema_file.write_text(json.dumps(json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     click.echo(f"created a tenantflow project in {directory}\n"
                f"next: cd {directory} && tenantflow validate && "
                "tenantflow run hello --tenant alpha --input '{\"question\": \"hi\"}'")

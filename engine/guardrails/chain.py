@@ -107,7 +107,7 @@ class GuardChain:
             terms = DeniedTermsDetector(config.denied_terms)
             shared.append(_Rule(terms, {"denied_term": config.denied_terms_action}))
         limits: dict[Stage, int | None] = {"input": config.max_input_chars, "output": config.max_output_chars}
-        self._rules: dict[str, tuple[_Rule, ...]] = {}
+        self._rules: dict[Stage, tuple[_Rule, ...]] = {}
         for stage, limit in limits.items():
             # The length rule runs first: a string over the limit is blocked
             # without scanning it, which bounds the cost of huge inputs.
@@ -129,8 +129,8 @@ class GuardChain:
 
         Each string is checked as its own field, named by its dotted path
         (``"ticket"``, ``"items.0.text"``), and the length limit applies to
-        each string. Dict keys and non-string leaves pass unchanged, and so
-        does any container in which nothing was redacted.
+        each string. Dict keys and non-string leaves pass unchanged, and a
+        container in which nothing was redacted is returned as the same object.
 
         >>> chain = GuardChain(GuardrailsConfig())
         >>> chain.check_value({"items": [{"text": "call 415-555-0100"}]}, "output").value
@@ -153,7 +153,7 @@ class GuardChain:
             elements = [self._walk(item, stage, _join(path, index), records) for index, item in enumerate(value)]
             if all(new is old for new, old in zip(elements, value)):
                 return value
-            return type(value)(elements) if isinstance(value, tuple) else elements
+            return tuple(elements) if isinstance(value, tuple) else elements
         return value
 
     def _check(self, text: str, stage: Stage, field: str, records: list[GuardRecord]) -> str:

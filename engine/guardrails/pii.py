@@ -60,18 +60,21 @@ _EMAIL = re.compile(
     re.VERBOSE,
 )
 
-# re.ASCII throughout the numeric patterns: the digit pre-filter counts
-# ASCII digits, and the formats we recognise are written in ASCII digits.
-
-# A digit run long enough (8+ characters) to hold any numeric type, in the
-# zeroed copy of the text. It can span several numbers joined by spaces; the
-# precise patterns sort them out.
+# A digit run long enough (8+ characters) to hold any numeric type, found
+# in the zeroed copy of the text. It can span several numbers joined by
+# spaces; the precise patterns sort them out.
 _CANDIDATE = re.compile(r"0[0 .()-]{6,}0")
 _NONZERO_DIGIT = re.compile(r"[1-9]")
 _ZERO_DIGITS = str.maketrans("123456789", "000000000")
 
-# Shared edges: a match may not continue an id (``ORDER-415-555-0100``), a
-# decimal, or a longer number.
+# What a match must contain, in the zeroed text. International phones start
+# with "+", which can only sit just before a run.
+_SSN_SHAPE = "000-00-0000"
+_NANP_SHAPES = ("000-0000", "000.0000", "000 0000")
+
+# The precise patterns use re.ASCII: the pre-filter counts ASCII digits, and
+# the formats recognised are written with them. Their edges keep a match from
+# continuing an id (``ORDER-415-555-0100``), a decimal or a longer number.
 _PHONE = re.compile(
     r"""
     (?<![\w+.-])
@@ -97,16 +100,12 @@ _SSN = re.compile(
 )
 
 # Loose on purpose: spaces may glue a card to a neighbouring number
-# ("qty 2 4111 1111 1111 1111 12/25"); _card_spans picks the card out.
-_CARD = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,}(?!\d)", re.ASCII)
+# ("qty 2 4111 1111 1111 1111 12/25"); _card_spans picks the card out. A
+# leading "+" marks a phone number, never a card.
+_CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){12,}(?!\d)", re.ASCII)
 _DIGIT_GROUP = re.compile(r"\d+", re.ASCII)
 
 _STRIP_SEPARATORS = str.maketrans("", "", " ().+-")
-
-# What a match must contain, in the zeroed text. International phones start
-# with "+", which can only sit just before a run.
-_SSN_SHAPE = "000-00-0000"
-_NANP_SHAPES = ("000-0000", "000.0000", "000 0000")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -217,10 +216,27 @@ def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Fin
             findings.extend(_numeric_finding("us_ssn", m) for m in _SSN.finditer(text, start, end))
         if "phone" in types and (text[start] == "+" or any(zeroed.find(s, start, end) != -1 for s in _NANP_SHAPES)):
             for match in _PHONE.finditer(text, start, end):
-                if match.lastgroup == "intl" and not 8 <= len(match.group().translate(_STRIP_SEPARATORS)) <= 15:
-                    continue
-                findings.append(_numeric_finding("phone", match))
+                phone_end = match.end() if match.lastgroup == "nanp" else _international_end(match)
+                if phone_end:
+                    findings.append(Finding("pii", "phone", match.start(), phone_end, CONFIDENCE["phone"]))
     return findings
+
+
+def _international_end(match: re.Match[str]) -> int | None:
+    """Where an international number ends: E.164 allows 8 to 15 digits.
+
+    The pattern also takes trailing groups, so a number followed by another
+    ("+44 20 7946 0958 1234") is cut back at a separator to 15 digits or fewer.
+    """
+    digits = 0
+    cut = None
+    for group in _DIGIT_GROUP.finditer(match.group()):
+        digits += len(group.group())
+        if digits > 15:
+            break
+        if 8 <= digits and (group.end() == len(match.group()) or not match.group()[group.end()].isdigit()):
+            cut = match.start() + group.end()
+    return cut
 
 
 def _numeric_finding(pii_type: PiiType, match: re.Match[str]) -> Finding:
@@ -234,7 +250,7 @@ def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     first = 0
     while first < len(groups):
-        if groups[first][2][0] not in "23456":
+        if groups[first][2][0] not in "23456":  # no known issuer prefix starts otherwise
             first += 1
             continue
         # Cards hold at most 19 digits, which bounds the work per group.

@@ -76,6 +76,17 @@ def test_phone_not_found(text: str) -> None:
     assert found(text) == []
 
 
+def test_numbers_in_non_ascii_text() -> None:
+    # Non-ASCII text takes another route to the zeroed copy; offsets must match.
+    text = "Größe: ruf 415-555-0100 an, SSN 123-45-6789 😀 Karte 4111111111111111"
+    assert found(text) == [("phone", "415-555-0100"), ("us_ssn", "123-45-6789"), ("payment_card", "4111111111111111")]
+
+
+def test_international_phone_stops_at_15_digits() -> None:
+    assert found("+44 20 7946 0958 1234 5") == [("phone", "+44 20 7946 0958")]
+    assert found("+1234567890123456") == []  # 16 digits, no separator to stop at
+
+
 def test_ssn_found() -> None:
     assert found("SSN: 123-45-6789.") == [("us_ssn", "123-45-6789")]
 
@@ -123,6 +134,7 @@ def test_card_found(text: str, match: str) -> None:
         "1234567812345670",  # Luhn passes, no known issuer
         "41111111111111111234",  # 20 digits
         "x4111111111111111",  # glued to a word
+        "+4420794609582",  # a phone number that happens to pass Luhn as a Visa
     ],
 )
 def test_card_not_found(text: str) -> None:
