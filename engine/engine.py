@@ -24,6 +24,7 @@ from engine.compile.state import RunState, fresh_run
 from engine.context import TenantContext
 from engine.errors import AuthError, ModelError, RunError, SpecError, Problem
 from engine.inputs import check_input
+from engine.memory.backends import StoresConfig, TenantStores, open_backends
 from engine.models.base import ChatRequest, ModelProvider, ToolSpec
 from engine.models.registry import Providers
 from engine.project import Project, load_project
@@ -96,10 +97,10 @@ class Engine:
     """
 
     def __init__(self, project: Project, *, checkpointer: BaseCheckpointSaver[Any] | None = None,
-                 store: BaseStore | None = None, providers: Providers | None = None,
-                 graph_cache_size: int = DEFAULT_GRAPH_CACHE):
+                 store: BaseStore | None = None, stores: TenantStores | None = None,
+                 providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE):
         self.project = project
-        self.checkpointer, self.store = checkpointer, store
+        self.checkpointer, self.store, self.stores = checkpointer, store, stores
         self.providers = providers or Providers()
         self._graphs: OrderedDict[str, CompiledWorkflow] = OrderedDict()
         self._graph_cache_size = graph_cache_size
@@ -136,6 +137,12 @@ class Engine:
         provider = self.providers.get(entry.provider, fixtures=fixtures,
                                       region_name=settings.region if settings else None)
         return entry, provider
+
+    async def memory_store(self, ctx: TenantContext, default: BaseStore | None) -> BaseStore | None:
+        """The store holding this tenant's memory: its own if its memory is siloed, else the shared one."""
+        if self.stores is None:
+            return default
+        return await self.stores.for_tenant(ctx.tenant_id, self.settings(ctx.tenant_id).isolation.memory)
 
     def tool_specs(self, tenant: TenantSettings, names: list[str]) -> list[ToolSpec]:
         specs = []
@@ -271,12 +278,11 @@ class Engine:
     @asynccontextmanager
     async def open(cls, root: Path, **kwargs: Any) -> AsyncIterator[Engine]:
         """Load the project at ``root`` and open its configured checkpointer and store."""
-        from engine.memory.backends import StoresConfig, open_backends
-
         project = load_project(root)
         config = StoresConfig.model_validate(project.spec.stores.model_dump())
         async with open_backends(config, project.root) as backends:
-            yield cls(project, checkpointer=backends.checkpointer, store=backends.store, **kwargs)
+            yield cls(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
+                      **kwargs)
 
 
 class UnknownWorkflow(SpecError):

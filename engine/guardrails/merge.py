@@ -63,8 +63,9 @@ def merge_configs(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[s
       shrink them.
     * A rule named in ``base["mandatory"]`` may not be loosened: an action
       may only move up ``block > redact > flag > off``, a length limit may
-      only go down. A rule protects the value ``base`` sets; a mandatory
-      rule without a value in ``base`` constrains nothing here.
+      only go down. A rule protects the value ``base`` sets (for
+      ``denied_terms``, the model's default ``block`` if unset); any other
+      mandatory rule without a value in ``base`` constrains nothing here.
 
     Malformed values are copied through unchecked, for the model to report.
 

@@ -9,6 +9,7 @@ throwaway runs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 from pydantic import BaseModel, ConfigDict
+
+from engine.ids import require_id
 
 CHECKPOINTS_FILE = "checkpoints.sqlite"
 MEMORY_FILE = "memory.sqlite"
@@ -38,12 +41,49 @@ class StoresConfig(BaseModel):
     store: Literal["sqlite", "memory"] = "sqlite"
 
 
+class TenantStores:
+    """The memory store of each tenant: the shared (pool) one, or a dedicated (silo) one.
+
+    A silo tenant's memory lives in its own store (its own SQLite file
+    ``<data_dir>/tenants/<id>/memory.sqlite``), opened on first use and
+    closed with the backends; pool tenants share one store and are kept
+    apart by namespace prefixes (see :class:`engine.memory.scoped.ScopedStore`).
+    """
+
+    def __init__(self, shared: BaseStore, kind: Literal["sqlite", "memory"], folder: Path, stack: AsyncExitStack):
+        self.shared, self._kind, self._folder, self._stack = shared, kind, folder, stack
+        self._silos: dict[str, BaseStore] = {}
+        self._lock = asyncio.Lock()
+
+    async def for_tenant(self, tenant_id: str, isolation: Literal["pool", "silo"]) -> BaseStore:
+        if isolation == "pool":
+            return self.shared
+        found = self._silos.get(tenant_id)
+        if found is not None:
+            return found
+        async with self._lock:
+            found = self._silos.get(tenant_id)
+            if found is None:
+                found = self._silos[tenant_id] = await self._open(require_id("tenant id", tenant_id))
+        return found
+
+    async def _open(self, tenant_id: str) -> BaseStore:
+        if self._kind == "memory":
+            return InMemoryStore()
+        folder = self._folder / "tenants" / tenant_id
+        folder.mkdir(parents=True, exist_ok=True)
+        store = await self._stack.enter_async_context(AsyncSqliteStore.from_conn_string(str(folder / MEMORY_FILE)))
+        await store.setup()
+        return store
+
+
 @dataclass(frozen=True)
 class Backends:
-    """An open checkpointer and store, valid inside :func:`open_backends`."""
+    """An open checkpointer and stores, valid inside :func:`open_backends`."""
 
     checkpointer: BaseCheckpointSaver[str]
     store: BaseStore
+    stores: TenantStores
 
 
 def data_path(config: StoresConfig, base_dir: Path) -> Path:
@@ -81,4 +121,5 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
             store = sqlite_store
         else:
             store = InMemoryStore()
-        yield Backends(checkpointer=checkpointer, store=store)
+        yield Backends(checkpointer=checkpointer, store=store,
+                       stores=TenantStores(store, config.store, folder, stack))

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
+from langgraph.store.base import BaseStore
 
 from engine.compile.ir import IRNode, WorkflowIR
 from engine.compile.resolve import TenantSettings
@@ -36,6 +37,8 @@ class Services(Protocol):
     async def call_skill(self, call: SkillCall) -> Any: ...
 
     def tool_specs(self, tenant: TenantSettings, names: list[str]) -> list[ToolSpec]: ...
+
+    async def memory_store(self, ctx: TenantContext, default: BaseStore | None) -> BaseStore | None: ...
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]: ...
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from engine.compile.ir import IRNode, WorkflowIR
+from engine.compile.ir import IRNode
 from engine.compile.state import RunState
 from engine.context import TenantContext
 from engine.errors import MemoryAccessDenied
@@ -16,17 +16,21 @@ from engine.nodes.base import Build, NodeFn, context_of, failure_record, handle_
 from engine.templating import render_value
 
 
-def scoped(ir: WorkflowIR, runtime: Runtime[TenantContext]) -> ScopedStore:
-    if runtime.store is None:
-        raise MemoryAccessDenied("this workflow uses memory but the graph was compiled without a store")
-    plan = ir.spec.memory
-    return ScopedStore(runtime.store, context_of(runtime), strategy=ir.spec.metadata.strategy,
+async def scoped(b: Build, runtime: Runtime[TenantContext]) -> ScopedStore:
+    """The run's memory, limited to its principal's namespaces, in the tenant's own store if siloed."""
+    ctx = context_of(runtime)
+    store = await b.services.memory_store(ctx, runtime.store)
+    if store is None:
+        raise MemoryAccessDenied("this workflow uses memory but the engine has no memory store")
+    plan = b.ir.spec.memory
+    return ScopedStore(store, ctx, strategy=b.ir.spec.metadata.strategy,
                        read_levels=plan.read, write_levels=plan.write)
 
 
 def build_load(node: IRNode, b: Build) -> NodeFn:
     async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
-        loaded = await scoped(b.ir, runtime).load()
+        store = await scoped(b, runtime)
+        loaded = await store.load()
         return {"memory": {level: [item["value"] | {"key": item["key"]} for item in items]
                            for level, items in loaded.items()}}
 
@@ -46,7 +50,8 @@ def build_remember(node: IRNode, b: Build) -> NodeFn:
             scope = variables(state, context_of(runtime))
             rendered_key, rendered = str(render_value(key, scope)), render_value(value, scope)
             item = rendered if isinstance(rendered, dict) else {"value": rendered}
-            await scoped(b.ir, runtime).put(spec.level, rendered_key, item)
+            store = await scoped(b, runtime)
+            await store.put(spec.level, rendered_key, item)
         except MemoryAccessDenied:
             raise
         except Exception as exc:
@@ -67,7 +72,7 @@ def build_recall(node: IRNode, b: Build) -> NodeFn:
         started = time.perf_counter()
         try:
             scope = variables(state, context_of(runtime))
-            store = scoped(b.ir, runtime)
+            store = await scoped(b, runtime)
             if key is not None:
                 item = await store.get(spec.level, str(render_value(key, scope)))
                 items = [item] if item is not None else []

@@ -135,19 +135,29 @@ def _construct(node: yaml.Node, path: DocPath, doc: Document, loader: _Loader, p
         return loader.construct_object(node)
     except yaml.constructor.ConstructorError as exc:
         if node.tag == "tag:yaml.org,2002:merge":
-            message, hint = "YAML merge keys ('<<') are not supported", "write the keys out in full"
+            problems.append(_node_problem(doc, node, path, "YAML merge keys ('<<') are not supported",
+                                          "write the keys out in full"))
         elif "could not determine a constructor" in (exc.problem or ""):
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
-            message, hint = f"unsupported YAML tag '{tag}'", "tenantflow reads plain YAML: remove the tag"
+            problems.append(_unsupported_tag(doc, node, path))
         else:
-            message, hint = f"YAML error: {exc.problem}", ""
-        problems.append(Problem(doc.file, node.start_mark.line + 1, node.start_mark.column + 1, format_path(path),
-                                message, hint, code="yaml-tag"))
+            problems.append(_node_problem(doc, node, path, f"YAML error: {exc.problem}", ""))
         return _INVALID
+
+
+def _unsupported_tag(doc: Document, node: yaml.Node, path: DocPath) -> Problem:
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+    return _node_problem(doc, node, path, f"unsupported YAML tag '{tag}'", "tenantflow reads plain YAML: remove the tag")
+
+
+def _node_problem(doc: Document, node: yaml.Node, path: DocPath, message: str, hint: str) -> Problem:
+    return Problem(doc.file, node.start_mark.line + 1, node.start_mark.column + 1, format_path(path), message, hint,
+                   code="yaml-tag")
 
 
 #: Stands for a value whose tag could not be read; its problem is already reported.
 _INVALID = object()
+
+_PLAIN_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 def _src(doc: Document, node: yaml.Node, layer: str) -> Source:
@@ -156,6 +166,10 @@ def _src(doc: Document, node: yaml.Node, layer: str) -> Source:
 
 def _build(node: yaml.Node, path: DocPath, doc: Document, layer: str, loader: _Loader, problems: list[Problem]) -> Any:
     doc.values[path] = _src(doc, node, layer)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTION_TAGS:
+        # !!set, !!omap, !!python/...: none has a place in a spec file.
+        problems.append(_unsupported_tag(doc, node, path))
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
