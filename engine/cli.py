@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from engine.errors import CompileError, Problem, SpecError, TenantflowError, render_problems
-from engine.project import Project, find_root, load_project
+from engine.project import Project, find_root, load_project, load_project_partial
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,12 +72,10 @@ def validate(paths: tuple[Path, ...]) -> None:
 def _validate(root: Path) -> tuple[list[Problem], int]:
     from engine.engine import Engine
 
-    try:
-        project = load_project(root)
-    except SpecError as exc:
-        return exc.problems, 0
+    project, problems = load_project_partial(root)
+    if project is None:
+        return problems, 0
     engine = Engine(project)
-    problems: list[Problem] = []
     pairs = 0
     for tenant in sorted(project.tenants):
         try:

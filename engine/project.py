@@ -71,11 +71,22 @@ def load_project(root: Path) -> Project:
     Raises :class:`SpecError` listing every problem found, sorted by file
     and line; a project that loads is safe to compile.
     """
+    project, problems = load_project_partial(root)
+    if problems or project is None:
+        raise SpecError(problems)
+    return project
+
+
+def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
+    """Load what is sound and report the rest: workflows and tenants whose files have
+    problems are left out, so ``validate`` can still compile everything else and
+    report every problem in one pass. ``None`` if the project file itself is unusable.
+    """
     root = root.resolve()
     problems: list[Problem] = []
     project = _load(root / PROJECT_FILE, root, ProjectSpec, "project", problems)
     if project is None:
-        raise SpecError(problems)
+        return None, problems
     paths = project.spec.paths
 
     workflows: dict[str, Loaded[WorkflowSpec]] = {}
@@ -112,9 +123,12 @@ def load_project(root: Path) -> Project:
 
     loaded_project = Project(root, project, workflows, tenants, registry, bridges)
     problems += _cross_check(loaded_project)
-    if problems:
-        raise SpecError(problems)
-    return loaded_project
+    bad_files = {p.file for p in problems}
+    if PROJECT_FILE in bad_files or any(p.file.startswith(f"{paths.skills}/") for p in problems):
+        return None, problems
+    loaded_project.workflows = {n: w for n, w in workflows.items() if w.doc.file not in bad_files}
+    loaded_project.tenants = {t: v for t, v in tenants.items() if v.doc.file not in bad_files}
+    return loaded_project, problems
 
 
 def _load(path: Path, root: Path, model: type[S], layer: str, problems: list[Problem]) -> Loaded[S] | None:

@@ -38,7 +38,7 @@ def _problem(locate: Locate, path: DocPath, message: str, hint: str = "", code: 
     from engine.spec.source import format_path
 
     src = locate(path)
-    return Problem(src.file, src.line, src.col, format_path(path), message, hint, code)
+    return Problem(src.file, src.line, src.col, format_path(src.path or path), message, hint, code)
 
 
 def _reach(ir: WorkflowIR, start: str, removed: str | None = None) -> set[str]:

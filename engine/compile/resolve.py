@@ -68,7 +68,7 @@ class EffectiveWorkflow:
 
     def problem(self, path: DocPath, message: str, *, hint: str = "", code: str = "") -> Problem:
         src = self.source(path)
-        return Problem(src.file, src.line, src.col, format_path(path), message, hint, code)
+        return Problem(src.file, src.line, src.col, format_path(src.path or path), message, hint, code)
 
 
 def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
@@ -277,7 +277,7 @@ class _ProvenanceDocument(Document):
 
     def problem(self, path: DocPath, message: str, *, hint: str = "", key: bool = False, code: str = "") -> Problem:
         src = self.source(path)
-        return Problem(src.file, src.line, src.col, format_path(path), message, hint, code)
+        return Problem(src.file, src.line, src.col, format_path(src.path or path), message, hint, code)
 
 
 def _read_templates(project: Project, spec: WorkflowSpec) -> dict[str, str]:

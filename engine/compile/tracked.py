@@ -23,9 +23,8 @@ class Tracked:
 
 def track(data: Any, doc: Document, path: DocPath = (), layer: str = "") -> Tracked:
     """Wrap ``data`` (found at ``path`` in ``doc``) and everything inside it."""
-    src = doc.source(path)
-    if layer:
-        src = Source(src.file, src.line, src.col, layer)
+    found = doc.source(path)
+    src = Source(found.file, found.line, found.col, layer or found.layer, path)
     if isinstance(data, dict):
         return Tracked({k: track(v, doc, (*path, k), layer) for k, v in data.items()}, src)
     if isinstance(data, list):

@@ -27,6 +27,8 @@ class Source:
     line: int
     col: int
     layer: str = ""
+    #: The value's path inside ``file`` (which may differ from its path after overlays).
+    path: DocPath = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
