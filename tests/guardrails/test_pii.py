@@ -134,11 +134,15 @@ def test_card_found(text: str, match: str) -> None:
         "1234567812345670",  # Luhn passes, no known issuer
         "41111111111111111234",  # 20 digits
         "x4111111111111111",  # glued to a word
-        "+4420794609582",  # a phone number that happens to pass Luhn as a Visa
     ],
 )
 def test_card_not_found(text: str) -> None:
     assert found(text) == []
+
+
+def test_phone_digits_are_not_a_card() -> None:
+    # 4420794609582 passes Luhn as a 13-digit Visa; the "+" says it is a phone.
+    assert found("+4420794609582") == [("phone", "+4420794609582")]
 
 
 def test_two_cards_in_one_run() -> None:
