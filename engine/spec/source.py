@@ -148,7 +148,8 @@ def _construct(node: yaml.Node, path: DocPath, doc: Document, loader: _Loader, p
 
 def _unsupported_tag(doc: Document, node: yaml.Node, path: DocPath) -> Problem:
     tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
-    return _node_problem(doc, node, path, f"unsupported YAML tag '{tag}'", "tenantflow reads plain YAML: remove the tag")
+    return _node_problem(doc, node, path, f"unsupported YAML tag '{tag}'",
+                         "tenantflow reads plain YAML: remove the tag")
 
 
 def _node_problem(doc: Document, node: yaml.Node, path: DocPath, message: str, hint: str) -> Problem:

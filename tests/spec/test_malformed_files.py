@@ -1,0 +1,868 @@
+"""Malformed files: every problem names the file, line, column, what is wrong and how to fix it.
+
+Each test writes one realistic mistake into a small valid project (see
+``make_project`` in tests/conftest.py) and asserts the rendered problems
+exactly: ``file:line:col: location: message (hint)``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine.engine import Engine
+from engine.errors import CompileError, Problem, SpecError
+from engine.project import load_project
+from tests.conftest import PROJECT_YAML, tenant_yaml
+
+#: Lines 1-8 of every workflow below; its steps start at line 9.
+HEAD = """\
+apiVersion: tenantflow/v1
+kind: Workflow
+metadata: {name: hello}
+input:
+  text: {type: string}
+output:
+  reply: {type: string}
+steps:
+"""
+
+
+def workflow(steps: str, head: str = HEAD) -> dict[str, str]:
+    """A workflows/hello.yaml whose ``steps:`` list is ``steps`` (first item on line 9, column 3)."""
+    return {"workflows/hello.yaml": head + textwrap.indent(text(steps), "  ")}
+
+
+def text(source: str) -> str:
+    return textwrap.dedent(source).lstrip("\n")
+
+
+def load_problems(root: Path) -> list[Problem]:
+    with pytest.raises(SpecError) as err:
+        load_project(root)
+    return err.value.problems
+
+
+def compile_problems(root: Path, workflow_name: str = "hello", tenant: str = "alpha") -> list[Problem]:
+    engine = Engine(load_project(root))
+    with pytest.raises(CompileError) as err:
+        engine.compile(workflow_name, tenant)
+    return err.value.problems
+
+
+def rendered(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
+# -- workflow files: schema --------------------------------------------------------------
+
+
+def test_unknown_key_in_a_step_suggests_the_key_meant(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          wiht: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    [problem] = load_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 11, 5, "steps[0].wiht", "unknown key 'wiht'",
+                              "did you mean 'with'?", "unknown-key")
+
+
+def test_unknown_key_without_a_close_match_lists_the_known_keys(make_project):
+    root = make_project({"workflows/hello.yaml": text("""
+        apiVersion: tenantflow/v1
+        kind: Workflow
+        metadata: {name: hello, owner: team-a}
+        steps:
+          - return: {reply: done}
+    """)})
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:3:25: metadata.owner: unknown key 'owner' "
+        "(known: description, name, strategy, version)",
+    ]
+
+
+def test_value_of_the_wrong_type(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+          timeout_s: soon
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:12:16: steps[0].timeout_s: expected a number, got a string",
+    ]
+
+
+def test_mapping_where_a_list_is_expected(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: "Answer: {{ input.text }}"
+            tools: notes.lookup
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:12:14: steps[0].llm.tools: expected a list, got a string",
+    ]
+
+
+def test_number_out_of_range_says_the_bound(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+          retry: {attempts: 0, backoff_s: 1}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    [problem] = load_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 12, 23, "steps[0].retry.attempts", "expected at least 1, got 0",
+                              "", "out-of-range")
+
+
+def test_misspelt_step_kind_is_an_unknown_key_with_a_suggestion(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skil: echo
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:10:5: steps[0].skil: unknown key 'skil' (did you mean 'skill'?)",
+    ]
+
+
+def test_step_without_a_kind_lists_the_kinds(make_project):
+    root = make_project(workflow("""
+        - id: first
+          description: says hello
+        - return: {reply: hi}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:9:5: steps[0]: step has no kind: add one of skill, llm, tool, switch, parallel, "
+        "loop, call, set, return, remember, recall",
+    ]
+
+
+def test_step_with_two_kinds(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+        - id: lookup
+          skill: echo
+          tool: notes.lookup
+          with: {key: "{{ input.text }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:12:5: steps[1]: a step has exactly one kind, this one has 2: skill, tool",
+    ]
+
+
+def test_empty_steps_list(make_project):
+    root = make_project({"workflows/hello.yaml": HEAD.replace("steps:\n", "steps: []\n")})
+    [problem] = load_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 8, 8, "steps", "expected at least 1 item, got an empty list",
+                              "", "too-short")
+
+
+def test_parallel_step_with_one_branch(make_project):
+    root = make_project(workflow("""
+        - id: fan_out
+          parallel:
+            branches:
+              only:
+                - id: one
+                  skill: echo
+                  with: {text: "{{ input.text }}"}
+        - return: {reply: done}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:12:9: steps[0].parallel.branches: expected at least 2 items, got 1",
+    ]
+
+
+def test_duplicate_step_ids_name_the_first_use(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+        - id: retry_loop
+          loop:
+            max_iterations: 3
+            steps:
+              - id: first
+                skill: echo
+                with: {text: again}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    [problem] = load_problems(root)
+    assert str(problem) == ("workflows/hello.yaml:16:15: steps[1].loop.steps[0].id: duplicate step id 'first' "
+                            "(first used at workflows/hello.yaml:9:5)")
+    assert problem.code == "duplicate-step"
+
+
+def test_missing_step_id(make_project):
+    root = make_project(workflow("""
+        - skill: echo
+          with: {text: "{{ input.text }}"}
+        - return: {reply: done}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:9:5: steps[0]: missing required field 'id' (every skill step needs an id)",
+    ]
+
+
+def test_missing_required_field_points_at_the_mapping_it_belongs_in(make_project):
+    root = make_project({"workflows/hello.yaml": text("""
+        apiVersion: tenantflow/v1
+        kind: Workflow
+        metadata:
+          version: 2
+          description: Says hello
+        steps:
+          - return: {reply: done}
+    """)})
+    [problem] = load_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 4, 3, "metadata", "missing required field 'name'", "",
+                              "missing-field")
+
+
+def test_wrong_api_version(make_project):
+    root = make_project({"workflows/hello.yaml": HEAD.replace("tenantflow/v1", "tenantflow/v2")
+                         + "  - return: {reply: done}\n"})
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:1:13: apiVersion: expected 'tenantflow/v1', got 'tenantflow/v2' "
+        "(did you mean 'tenantflow/v1'?)",
+    ]
+
+
+def test_wrong_kind(make_project):
+    root = make_project({"workflows/hello.yaml": HEAD.replace("kind: Workflow", "kind: workflow")
+                         + "  - return: {reply: done}\n"})
+    [problem] = load_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 2, 7, "kind", "expected 'Workflow', got 'workflow'",
+                              "did you mean 'Workflow'?", "bad-value")
+
+
+def test_memory_level_typo(make_project):
+    root = make_project(workflow("""
+        - return: {reply: done}
+    """, head=HEAD.replace("steps:\n", "memory:\n  write: [users]\nsteps:\n")))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:9:11: memory.write[0]: expected 'global', 'strategy', 'tenant', 'user' or "
+        "'session', got 'users' (did you mean 'user'?)",
+    ]
+
+
+# -- YAML itself ---------------------------------------------------------------------------
+
+
+def test_yaml_syntax_error_points_at_the_unclosed_flow_mapping(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    [problem] = load_problems(root)
+    assert str(problem) == ("workflows/hello.yaml:12:3: YAML syntax error: expected ',' or '}', but got '-' "
+                            "(in the flow mapping that starts at line 11, column 11)")
+    assert problem.code == "yaml-syntax"
+
+
+def test_yaml_key_without_colon_points_at_the_key(make_project):
+    root = make_project({"tenantflow.yaml": PROJECT_YAML.replace("tiers:", "tiers")})
+    assert rendered(load_problems(root)) == [
+        "tenantflow.yaml:11:1: YAML syntax error: could not find expected ':' "
+        "(a key needs ':' after it, on the same line)",
+    ]
+
+
+def test_yaml_bad_indentation(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+         with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:11:4: YAML syntax error: expected <block end>, but found '<block mapping start>' "
+        "(check the indentation: the keys of one mapping and the items of one list must line up)",
+    ]
+
+
+def test_yaml_tab_indentation(make_project):
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra="entitlements:\n\ttools: ['*']\n")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:6:1: YAML syntax error: found character '\\t' that cannot start any token "
+        "(indent with spaces: YAML does not allow tabs)",
+    ]
+
+
+def test_yaml_unclosed_quote_points_at_the_opening_quote(make_project):
+    root = make_project({"tenants/alpha/tenant.yaml": text("""
+        apiVersion: tenantflow/v1
+        kind: Tenant
+        metadata:
+          id: alpha
+          name: "Alpha Corp
+        tier: basic
+    """)})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:5:9: YAML syntax error: found unexpected end of stream "
+        "(the quoted scalar that starts here is never closed)",
+    ]
+
+
+def test_duplicate_yaml_key_names_the_first_one(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+          skill: echo2
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    [problem] = load_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 12, 5, "steps[0].skill", "duplicate key 'skill' (first set at "
+                              "line 10)", "", "yaml-duplicate-key")
+
+
+def test_yaml_python_tags_are_problems_not_crashes(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: !!python/name:os.system ''}
+        - id: second
+          skill: echo
+          with: !!python/object/apply:os.system ["id"]
+        - return: {reply: done}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:11:18: steps[0].with.text: unsupported YAML tag '!!python/name:os.system' "
+        "(tenantflow reads plain YAML: remove the tag)",
+        "workflows/hello.yaml:14:11: steps[1].with: unsupported YAML tag '!!python/object/apply:os.system' "
+        "(tenantflow reads plain YAML: remove the tag)",
+    ]
+
+
+def test_yaml_merge_key_is_reported_as_unsupported(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: &defaults {text: "{{ input.text }}"}
+        - id: second
+          skill: echo
+          with:
+            <<: *defaults
+        - return: {reply: done}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:15:7: steps[1].with: YAML merge keys ('<<') are not supported "
+        "(write the keys out in full)",
+    ]
+
+
+# -- project, tenant and skill files -------------------------------------------------------
+
+
+def test_tenant_id_must_match_its_folder(make_project):
+    root = make_project(tenants={"alpha": tenant_yaml("alpha"), "beta": tenant_yaml("betta", "premium")})
+    [problem] = load_problems(root)
+    assert problem == Problem("tenants/beta/tenant.yaml", 3, 16, "metadata.id",
+                              "tenant id 'betta' must match its folder name 'beta'", "", "tenant-folder")
+
+
+def test_unknown_tier_in_a_tenant(make_project):
+    root = make_project(tenants={"alpha": tenant_yaml("alpha", "premum"), "beta": tenant_yaml("beta", "premium")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:4:7: tier: unknown tier 'premum' (did you mean 'premium'?)",
+    ]
+
+
+def test_unknown_tier_without_a_close_match_lists_the_tiers(make_project):
+    root = make_project(tenants={"alpha": tenant_yaml("alpha", "gold"), "beta": tenant_yaml("beta", "premium")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:4:7: tier: unknown tier 'gold' (known: basic, premium, standard)",
+    ]
+
+
+def test_tenant_missing_its_tier(make_project):
+    root = make_project(tenants={"alpha": "apiVersion: tenantflow/v1\nkind: Tenant\nmetadata: {id: alpha}\n",
+                                 "beta": tenant_yaml("beta", "premium")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:1:1: missing required field 'tier'",
+    ]
+
+
+def test_override_of_an_unknown_step(make_project):
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra=text("""
+        overrides:
+          hello:
+            steps:
+              frist:
+                with: {text: "Hello from alpha"}
+    """))})
+    [problem] = load_problems(root)
+    assert problem == Problem("tenants/alpha/tenant.yaml", 8, 7, "overrides.hello.steps.frist",
+                              "override of unknown step 'frist' in workflow 'hello'", "did you mean 'first'?",
+                              "unknown-step")
+
+
+def test_override_of_an_unknown_workflow(make_project):
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra=text("""
+        overrides:
+          helo:
+            steps:
+              first:
+                with: {text: "Hello from alpha"}
+    """))})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:6:3: overrides.helo: override of unknown workflow 'helo' (did you mean 'hello'?)",
+    ]
+
+
+def test_insert_after_an_unknown_step(make_project):
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra=text("""
+        overrides:
+          hello:
+            insert:
+              - after: frist
+                step: {id: audit, skill: echo, with: {text: audit}}
+    """))})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:8:16: overrides.hello.insert[0].after: unknown step 'frist' in workflow 'hello' "
+        "(did you mean 'first'?)",
+    ]
+
+
+def test_unknown_key_in_a_tenant_file(make_project):
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra="entitlement:\n  tools: ['*']\n")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:5:1: entitlement: unknown key 'entitlement' (did you mean 'entitlements'?)",
+    ]
+
+
+def test_mistyped_required_key_is_reported_once(make_project):
+    # "modle" is both an unknown key and a missing "model": one mistake, one problem.
+    root = make_project({"tenantflow.yaml": PROJECT_YAML.replace("basic: {model: small}", "basic: {modle: small}")})
+    assert rendered(load_problems(root)) == [
+        "tenantflow.yaml:12:11: tiers.basic.modle: unknown key 'modle' (did you mean 'model'?)",
+    ]
+
+
+def test_unknown_model_alias_in_a_tier(make_project):
+    root = make_project({"tenantflow.yaml": PROJECT_YAML.replace("standard: {model: medium, allowed_models: [small]}",
+                                                                 "standard: {model: medium, allowed_models: [smal]}")})
+    assert rendered(load_problems(root)) == [
+        "tenantflow.yaml:13:46: tiers.standard.allowed_models[0]: unknown model alias 'smal' (did you mean 'small'?)",
+    ]
+
+
+def test_skill_module_that_raises_on_import(make_project):
+    root = make_project({"skills/crm.py": text("""
+        import os
+
+        from engine.skills.decorators import skill
+
+        API_KEY = os.environ["CRM_API_KEY_NOT_SET_IN_TESTS"]
+
+
+        @skill("crm.lookup")
+        def lookup(*, customer: str, ctx) -> dict:
+            return {"customer": customer}
+    """)})
+    [problem] = load_problems(root)
+    assert problem == Problem("skills/crm.py", 5, 1, "",
+                              "cannot import skill module: KeyError: 'CRM_API_KEY_NOT_SET_IN_TESTS'", "",
+                              "skill-import")
+
+
+def test_skill_module_with_a_syntax_error(make_project):
+    root = make_project({"tenants/alpha/skills/crm.py": text("""
+        from engine.skills.decorators import skill
+
+
+        @skill("crm.lookup")
+        def lookup(*, customer: str, ctx) -> dict
+            return {"customer": customer}
+    """)})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/skills/crm.py:5:1: cannot import skill module: SyntaxError: expected ':' (crm.py, line 5)",
+    ]
+
+
+def test_prompt_skill_file_with_a_mistyped_key(make_project):
+    root = make_project({"skills/summarize.yaml": text("""
+        apiVersion: tenantflow/v1
+        kind: Skill
+        metadata: {name: summarize}
+        input:
+          text: {type: string}
+        llm:
+          promt: "Summarize: {{ input.text }}"
+    """)})
+    assert rendered(load_problems(root)) == [
+        "skills/summarize.yaml:7:3: llm.promt: unknown key 'promt' (did you mean 'prompt'?)",
+    ]
+
+
+# -- compiling a workflow for a tenant -----------------------------------------------------
+
+
+def test_goto_to_a_missing_step(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+          next: finsh
+        - id: skipped
+          skill: echo
+          with: {text: skipped}
+        - id: finish
+          return: {reply: "{{ steps.first.text }}"}
+    """))
+    [problem] = compile_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 12, 11, "steps[0].next", "goto to unknown step 'finsh'",
+                              "did you mean 'finish'?", "unknown-goto")
+
+
+def test_switch_goto_to_a_missing_step(make_project):
+    root = make_project(workflow("""
+        - id: route
+          switch:
+            - when: "input.text == 'billing'"
+              goto: biling
+            - default: answer
+        - id: billing
+          return: {reply: billing}
+        - id: answer
+          return: {reply: other}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:12:15: steps[0].switch[0].goto: goto to unknown step 'biling' "
+        "(did you mean 'billing'?)",
+    ]
+
+
+def test_unreachable_step(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+        - id: audit
+          skill: echo
+          with: {text: audit}
+    """))
+    [problem] = compile_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 13, 5, "steps[2]", "step 'audit' is unreachable",
+                              "no step, goto or branch leads to it", "unreachable")
+
+
+def test_loop_without_max_iterations(make_project):
+    root = make_project(workflow("""
+        - id: poll
+          loop:
+            until: "steps.check.text == 'done'"
+            steps:
+              - id: check
+                skill: echo
+                with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.check.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:7: steps[0].loop: unbounded loop 'poll': max_iterations is required "
+        "(add max_iterations: N)",
+    ]
+
+
+def test_backward_goto_through_a_switch_is_an_unbounded_cycle(make_project):
+    root = make_project(workflow("""
+        - id: draft
+          skill: echo
+          with: {text: "{{ input.text }}"}
+        - id: review
+          switch:
+            - when: "steps.draft.text == 'ok'"
+              goto: done
+            - default: draft
+        - id: done
+          return: {reply: "{{ steps.draft.text }}"}
+    """))
+    [problem] = compile_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 9, 5, "steps[0]",
+                              "unbounded loop: steps draft -> review -> draft form a cycle",
+                              "repeat work with a loop step and max_iterations", "unbounded-loop")
+
+
+def test_unknown_skill_suggests_the_skill_meant(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: ecoh
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:10:12: steps[0].skill: unknown skill 'ecoh' for tenant 'alpha' (did you mean 'echo'?)",
+    ]
+
+
+def test_unknown_tool(make_project):
+    root = make_project(workflow("""
+        - id: lookup
+          tool: notes.find
+          with: {key: "{{ input.text }}"}
+        - return: {reply: "{{ steps.lookup.key }}"}
+    """))
+    [problem] = compile_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 10, 11, "steps[0].tool", "unknown tool 'notes.find' for "
+                              "tenant 'alpha'", "known: notes.lookup", "unknown-tool")
+
+
+def test_unknown_tool_offered_to_a_model(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: "Answer: {{ input.text }}"
+            tools: [notes.lokup]
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:12:15: steps[0].llm.tools[0]: unknown tool 'notes.lokup' (did you mean 'notes.lookup'?)",
+    ]
+
+
+def test_unknown_model_alias_in_a_step(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: "Answer: {{ input.text }}"
+            model: lareg
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:12:14: steps[0].llm.model: unknown model alias 'lareg' (did you mean 'large'?)",
+    ]
+
+
+def test_model_pin_the_tenant_tier_forbids(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: "Answer: {{ input.text }}"
+            model: large
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    [problem] = compile_problems(root, tenant="alpha")
+    assert problem == Problem("workflows/hello.yaml", 12, 14, "steps[0].llm.model",
+                              "model 'large' is not allowed for tier 'basic' (tenant 'alpha')", "allowed: small",
+                              "model-not-allowed")
+    Engine(load_project(root)).compile("hello", "beta")  # premium pins large freely
+
+
+def test_model_pin_in_a_tenant_override_points_at_the_tenant_file(make_project):
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra=text("""
+        overrides:
+          hello:
+            steps:
+              answer:
+                llm: {model: large}
+    """))})
+    assert rendered(compile_problems(root)) == [
+        "tenants/alpha/tenant.yaml:9:22: overrides.hello.steps.answer.llm.model: model 'large' is not allowed "
+        "for tier 'basic' (tenant 'alpha') (allowed: small)",
+    ]
+
+
+def test_bad_template_syntax_in_a_with_value(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    [problem] = compile_problems(root)
+    # The column is that of the `with:` mapping, not of the bad value (11:18): see
+    # test_bad_template_in_the_second_with_value_points_at_that_value below.
+    assert (problem.file, problem.line) == ("workflows/hello.yaml", 11)
+    assert problem.message == "template syntax error: unexpected '}'"
+    assert problem.code == "template-syntax"
+
+
+def test_bad_template_syntax_in_a_prompt_file_points_at_the_template_line(make_project):
+    root = make_project({
+        **workflow("""
+            - id: answer
+              llm: {prompt: prompts/answer.j2}
+            - return: {reply: "{{ steps.answer.text }}"}
+        """),
+        "workflows/prompts/answer.j2": text("""
+            You are a helpful assistant.
+
+            Question: {{ input.text }}
+            {% if input.text | length > 100 %}
+            Keep the answer short.
+            {% endfor %}
+        """),
+    })
+    [problem] = compile_problems(root)
+    assert problem == Problem("workflows/prompts/answer.j2", 6, 1, "",
+                              "template syntax error: Encountered unknown tag 'endfor'. Jinja was looking for the "
+                              "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be "
+                              "closed is 'if'.", "", "template-syntax")
+
+
+def test_missing_prompt_file(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm: {prompt: prompts/anwser.j2}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:10:19: steps[0].llm.prompt: prompt file 'workflows/prompts/anwser.j2' not found",
+    ]
+
+
+def test_tenant_cannot_loosen_a_mandatory_guardrail_rule(make_project):
+    project = PROJECT_YAML.replace("  basic: {model: small}\n",
+                                   "  basic: {model: small}\n  regulated:\n    model: medium\n"
+                                   "    guardrails: {profile: hipaa}\n")
+    root = make_project({"tenantflow.yaml": project}, tenants={
+        "alpha": tenant_yaml("alpha", "regulated", "guardrails:\n  pii:\n    phone: redact\n"),
+        "beta": tenant_yaml("beta", "premium"),
+    })
+    with pytest.raises(CompileError) as err:
+        Engine(load_project(root)).settings("alpha")
+    assert rendered(err.value.problems) == [
+        "tenants/alpha/tenant.yaml:6:3: guardrails: mandatory rule pii.phone is 'block'; an overlay may not loosen "
+        "it to 'redact' (strictness: block > redact > flag > off)",
+    ]
+
+
+def test_remember_writes_a_level_the_workflow_did_not_declare(make_project):
+    root = make_project(workflow("""
+        - id: save
+          remember: {level: session, key: last_question, value: "{{ input.text }}"}
+        - return: {reply: saved}
+    """, head=HEAD.replace("steps:\n", "memory:\n  write: [user]\nsteps:\n")))
+    [problem] = compile_problems(root)
+    assert problem == Problem("workflows/hello.yaml", 12, 23, "steps[0].remember.level",
+                              "remember writes level 'session' but the workflow declares memory.write: [user]", "",
+                              "memory-undeclared")
+
+
+# -- all problems at once ------------------------------------------------------------------
+
+
+def test_one_load_reports_every_problem_sorted_by_file_and_line(make_project):
+    root = make_project({
+        **workflow("""
+            - id: first
+              skill: echo
+              wiht: {text: "{{ input.text }}"}
+            - return: {reply: done}
+        """),
+        "workflows/broken.yaml": "apiVersion: tenantflow/v1\nkind: Workflow\nmetadata: {name: broken\n",
+        "skills/crm.py": "import missing_crm_sdk\n",
+    }, tenants={
+        "alpha": tenant_yaml("alpha", "premum"),
+        "beta": tenant_yaml("betta", "premium"),
+        "gamma": tenant_yaml("gamma", extra="isolation: {memory: siloed}\n"),
+    })
+    assert rendered(load_problems(root)) == [
+        "skills/crm.py:1:1: cannot import skill module: ModuleNotFoundError: No module named 'missing_crm_sdk'",
+        "tenants/alpha/tenant.yaml:4:7: tier: unknown tier 'premum' (did you mean 'premium'?)",
+        "tenants/beta/tenant.yaml:3:16: metadata.id: tenant id 'betta' must match its folder name 'beta'",
+        "tenants/gamma/tenant.yaml:5:21: isolation.memory: expected 'pool' or 'silo', got 'siloed' "
+        "(did you mean 'silo'?)",
+        "workflows/broken.yaml:4:1: YAML syntax error: expected ',' or '}', but got '<stream end>' "
+        "(in the flow mapping that starts at line 3, column 11)",
+        "workflows/hello.yaml:11:5: steps[0].wiht: unknown key 'wiht' (did you mean 'with'?)",
+    ]
+
+
+def test_one_compile_reports_every_problem_of_the_workflow(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: ecoh
+          with: {text: "{{ input.text }}"}
+        - id: answer
+          llm:
+            prompt: "Answer: {{ steps.first.text }}"
+            model: large
+            tools: [notes.lokup]
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:10:12: steps[0].skill: unknown skill 'ecoh' for tenant 'alpha' (did you mean 'echo'?)",
+        "workflows/hello.yaml:15:14: steps[1].llm.model: model 'large' is not allowed for tier 'basic' "
+        "(tenant 'alpha') (allowed: small)",
+        "workflows/hello.yaml:16:15: steps[1].llm.tools[0]: unknown tool 'notes.lokup' (did you mean 'notes.lookup'?)",
+    ]
+
+
+# -- known mislocations, reported to the owners of engine/compile (strict: they fail once fixed) --
+
+
+@pytest.mark.xfail(strict=True, reason="check._check_expressions compiles the whole `with:` mapping with the "
+                   "line of `with:`, so the problem names neither the key nor its line")
+def test_bad_template_in_the_second_with_value_points_at_that_value(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with:
+            text: "{{ input.text }}"
+            other: "{{ input.text | }}"
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    [problem] = compile_problems(root)
+    assert (problem.file, problem.line, problem.col, problem.location) == (
+        "workflows/hello.yaml", 13, 14, "steps[0].with.other")
+
+
+@pytest.mark.xfail(strict=True, reason="check.check_bindings reports an inline prompt's template error at "
+                   "column 1 with no location")
+def test_bad_template_in_an_inline_prompt_points_at_the_prompt(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: "Answer {{ input.text "
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    [problem] = compile_problems(root)
+    assert (problem.file, problem.line, problem.col, problem.location) == (
+        "workflows/hello.yaml", 11, 15, "steps[0].llm.prompt")
+
+
+@pytest.mark.xfail(strict=True, reason="resolve.resolve_tenant renders a pydantic ValidationError by its first "
+                   "line, '1 validation error for GuardrailsConfig', at the guardrails block")
+def test_invalid_guardrail_action_in_a_tenant_names_the_rule(make_project):
+    guardrails = "guardrails:\n  pii:\n    phone: mask\n"
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra=guardrails)})
+    with pytest.raises(CompileError) as err:
+        Engine(load_project(root)).settings("alpha")
+    [problem] = err.value.problems
+    assert (problem.file, problem.line, problem.col, problem.location) == (
+        "tenants/alpha/tenant.yaml", 7, 12, "guardrails.pii.phone")
+    assert "'mask'" in problem.message
+
+
+@pytest.mark.xfail(strict=True, reason="resolve._ProvenanceDocument ignores key=True: an unknown key in an "
+                   "override points at its value, not at the key")
+def test_unknown_key_in_a_tenant_override_points_at_the_key(make_project):
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra=text("""
+        overrides:
+          hello:
+            steps:
+              first:
+                wiht: {text: "Hello from alpha"}
+    """))})
+    assert rendered(compile_problems(root)) == [
+        "tenants/alpha/tenant.yaml:9:9: overrides.hello.steps.first.wiht: unknown key 'wiht' (did you mean 'with'?)",
+    ]
