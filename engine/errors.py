@@ -73,9 +73,14 @@ class TemplateError(TenantflowError):
 
     code = "template"
 
-    def __init__(self, file: str, line: int, message: str):
-        self.file, self.line, self.message = file, line, message
-        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+    def __init__(self, file: str, line: int, message: str, *, col: int = 0, location: str = ""):
+        self.file, self.line, self.message, self.col, self.location = file, line, message, col, location
+        where = f"{file}:{line}:{col}" if line and col else (f"{file}:{line}" if line else file)
+        super().__init__(f"{where}: {location}: {message}" if location else f"{where}: {message}")
+
+    def problem(self) -> Problem:
+        return Problem(self.file, self.line, (self.col or 1) if self.line else 0, self.location, self.message,
+                       code="template-syntax")
 
 
 class AuthError(TenantflowError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.errors import TemplateError
+from engine.spec.source import DocPath, Source, format_path
 
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.S)
 
@@ -137,6 +138,33 @@ def render_value(value: Any, variables: Mapping[str, Any]) -> Any:
     if isinstance(value, list):
         return [render_value(v, variables) for v in value]
     return value
+
+
+def compile_tree(value: Any, locate: Callable[[DocPath], Source], path: DocPath, *, expression: bool = False,
+                 errors: list[TemplateError] | None = None) -> Any:
+    """Compile the templates in ``value`` (written at ``path``), each leaf with its own file:line:col.
+
+    With ``errors`` given, every syntax error is appended there and compiling
+    goes on (the check pass reports them all); otherwise the first is raised.
+    """
+    if isinstance(value, dict):
+        return {k: compile_tree(v, locate, (*path, k), errors=errors) for k, v in value.items()}
+    if isinstance(value, list):
+        return [compile_tree(v, locate, (*path, i), errors=errors) for i, v in enumerate(value)]
+    if not isinstance(value, str) or not (expression or "{{" in value or "{%" in value):
+        return value
+    src = locate(path)
+    try:
+        if expression:
+            return compile_expression(value, file=src.file, line=src.line)
+        return compile_template(value, file=src.file, line=src.line)
+    except TemplateError as exc:
+        located = TemplateError(exc.file, exc.line, exc.message, col=src.col if exc.line == src.line else 1,
+                                location=format_path(src.path or path))
+        if errors is None:
+            raise located from None
+        errors.append(located)
+        return value
 
 
 def compile_value(value: Any, *, file: str, line: int) -> Any:

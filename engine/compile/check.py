@@ -21,7 +21,8 @@ from engine.errors import CompileError, Problem, TemplateError
 from engine.skills.registry import SkillRegistry
 from engine.spec.hints import did_you_mean
 from engine.spec.source import DocPath, Source
-from engine.templating import compile_expression, compile_value, load_template_file
+from engine.spec.workflow import Step
+from engine.templating import compile_tree, load_template_file
 
 Locate = Callable[[DocPath], Source]
 
@@ -214,11 +215,9 @@ def check_bindings(ir: WorkflowIR, eff: EffectiveWorkflow, tenant: TenantSetting
                     else:
                         load_template_file(Path(root) / prompt, prompt)
                 else:
-                    src = locate((*path, "llm", "prompt"))
-                    compile_value(prompt if "{{" in prompt or "{%" in prompt else "", file=src.file, line=src.line)
+                    compile_tree(prompt, locate, (*path, "llm", "prompt"))
             except TemplateError as exc:
-                problems.append(Problem(exc.file, exc.line, 1 if exc.line else 0, "", exc.message,
-                                        code="template-syntax"))
+                problems.append(exc.problem())
         if step.call is not None:
             if step.call not in known_workflows:
                 problems.append(_problem(locate, (*path, "call"), f"unknown workflow '{step.call}'",
@@ -244,37 +243,21 @@ def _check_model(locate: Locate, path: DocPath, alias: str, tenant: TenantSettin
     return []
 
 
-def _check_expressions(locate: Locate, path: DocPath, step: object) -> list[Problem]:
+def _check_expressions(locate: Locate, path: DocPath, step: Step) -> list[Problem]:
     """Compile every template and condition of a step so syntax errors surface at compile time."""
-    from engine.spec.workflow import Step
-
-    assert isinstance(step, Step)
-    problems: list[Problem] = []
-
-    def attempt(sub: DocPath, value: object, expression: bool = False) -> None:
-        src = locate((*path, *sub))
-        try:
-            if expression:
-                compile_expression(str(value), file=src.file, line=src.line)
-            else:
-                compile_value(value, file=src.file, line=src.line)
-        except TemplateError as exc:
-            problems.append(Problem(src.file, src.line, src.col, "", exc.message, code="template-syntax"))
-
-    if step.with_ is not None:
-        attempt(("with",), step.with_)
-    for key in ("set", "return_"):
-        value = getattr(step, key)
+    errors: list[TemplateError] = []
+    for key, value in (("with", step.with_), ("set", step.set), ("return", step.return_)):
         if value is not None:
-            attempt(("return" if key == "return_" else key,), value)
-    if step.switch is not None:
-        for i, case in enumerate(step.switch):
-            if case.when is not None:
-                attempt(("switch", i, "when"), case.when, expression=True)
+            compile_tree(value, locate, (*path, key), errors=errors)
+    for i, case in enumerate(step.switch or []):
+        if case.when is not None:
+            compile_tree(case.when, locate, (*path, "switch", i, "when"), expression=True, errors=errors)
     if step.loop is not None and step.loop.until is not None:
-        attempt(("loop", "until"), step.loop.until, expression=True)
+        compile_tree(step.loop.until, locate, (*path, "loop", "until"), expression=True, errors=errors)
     if step.remember is not None:
-        attempt(("remember",), step.remember.model_dump())
+        compile_tree(step.remember.model_dump(), locate, (*path, "remember"), errors=errors)
     if step.recall is not None:
-        attempt(("recall",), step.recall.model_dump())
-    return problems
+        compile_tree(step.recall.model_dump(), locate, (*path, "recall"), errors=errors)
+    if step.llm is not None and step.llm.system is not None:
+        compile_tree(step.llm.system, locate, (*path, "llm", "system"), errors=errors)
+    return [e.problem() for e in errors]

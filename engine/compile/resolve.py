@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from engine.compile.tracked import Tracked, constant, lookup, merge, plain, provenance, track
 from engine.errors import CompileError, Problem
 from engine.guardrails.config import GuardrailsConfig
-from engine.guardrails.merge import merge_configs
+from engine.guardrails.merge import MandatoryRuleError, merge_configs
 from engine.guardrails.profiles import profile_layer
 from engine.project import Project, iter_steps
 from engine.spec.project import ModelEntry
@@ -108,8 +110,16 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
                 guard_tracked = merge(guard_tracked, constant(named, doc.source((*path, "profile"))))
             guard_data = merge_configs(guard_data, data)
             GuardrailsConfig.model_validate(guard_data)
-        except ValueError as exc:
-            problems.append(doc.problem(path, str(exc).splitlines()[0], code="guardrail-config"))
+        except MandatoryRuleError as exc:
+            for loosening in exc.loosenings:
+                where = (*path, *loosening.rule.split(".")) if loosening.rule.startswith("pii.") else (*path, loosening.rule)
+                problems.append(doc.problem(where, str(loosening), code="guardrail-loosened"))
+            break
+        except ValidationError as exc:
+            problems += problems_from(exc, GuardrailsConfig, doc, root=path)
+            break
+        except ValueError as exc:  # an unknown profile name
+            problems.append(doc.problem((*path, "profile"), str(exc), code="guardrail-config"))
             break
         guard_tracked = merge(guard_tracked, track(data, doc, path, layer))
     if problems:

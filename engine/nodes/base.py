@@ -19,6 +19,7 @@ from engine.models.base import ModelProvider, ToolSpec
 from engine.skills.bridge import SkillCall
 from engine.spec.project import ModelEntry
 from engine.spec.source import Source
+from engine.templating import compile_tree
 
 NodeFn = Callable[[RunState, Runtime[TenantContext]], Awaitable[dict[str, Any]]]
 
@@ -107,16 +108,10 @@ class Build:
 
     def template(self, node: IRNode, sub: tuple[str | int, ...], value: Any) -> Any:
         """Compile the templates in ``value`` (written at ``node.path + sub``) once, at build time."""
-        from engine.templating import compile_value
-
-        src = self.locate((*node.path, *sub))
-        return compile_value(value, file=src.file, line=src.line)
+        return compile_tree(value, self.locate, (*node.path, *sub))
 
     def expression(self, node: IRNode, sub: tuple[str | int, ...], source: str) -> Any:
-        from engine.templating import compile_expression
-
-        src = self.locate((*node.path, *sub))
-        return compile_expression(source, file=src.file, line=src.line)
+        return compile_tree(source, self.locate, (*node.path, *sub), expression=True)
 
 
 Builder = Callable[[IRNode, Build], NodeFn]

@@ -740,7 +740,7 @@ def test_tenant_cannot_loosen_a_mandatory_guardrail_rule(make_project):
     with pytest.raises(CompileError) as err:
         Engine(load_project(root)).settings("alpha")
     assert rendered(err.value.problems) == [
-        "tenants/alpha/tenant.yaml:6:3: guardrails: mandatory rule pii.phone is 'block'; an overlay may not loosen "
+        "tenants/alpha/tenant.yaml:7:12: guardrails.pii.phone: mandatory rule pii.phone is 'block'; an overlay may not loosen "
         "it to 'redact' (strictness: block > redact > flag > off)",
     ]
 
@@ -810,8 +810,6 @@ def test_one_compile_reports_every_problem_of_the_workflow(make_project):
 # -- known mislocations, reported to the owners of engine/compile (strict: they fail once fixed) --
 
 
-@pytest.mark.xfail(strict=True, reason="check._check_expressions compiles the whole `with:` mapping with the "
-                   "line of `with:`, so the problem names neither the key nor its line")
 def test_bad_template_in_the_second_with_value_points_at_that_value(make_project):
     root = make_project(workflow("""
         - id: first
@@ -826,8 +824,6 @@ def test_bad_template_in_the_second_with_value_points_at_that_value(make_project
         "workflows/hello.yaml", 13, 14, "steps[0].with.other")
 
 
-@pytest.mark.xfail(strict=True, reason="check.check_bindings reports an inline prompt's template error at "
-                   "column 1 with no location")
 def test_bad_template_in_an_inline_prompt_points_at_the_prompt(make_project):
     root = make_project(workflow("""
         - id: answer
@@ -840,8 +836,6 @@ def test_bad_template_in_an_inline_prompt_points_at_the_prompt(make_project):
         "workflows/hello.yaml", 11, 15, "steps[0].llm.prompt")
 
 
-@pytest.mark.xfail(strict=True, reason="resolve.resolve_tenant renders a pydantic ValidationError by its first "
-                   "line, '1 validation error for GuardrailsConfig', at the guardrails block")
 def test_invalid_guardrail_action_in_a_tenant_names_the_rule(make_project):
     guardrails = "guardrails:\n  pii:\n    phone: mask\n"
     root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra=guardrails)})
