@@ -22,7 +22,7 @@ from engine.compile.lower import lower
 from engine.compile.resolve import EffectiveWorkflow, TenantSettings, resolve_tenant, resolve_workflow
 from engine.compile.state import RunState, fresh_run
 from engine.context import TenantContext
-from engine.errors import AuthError, ModelError, RunError, SpecError, Problem
+from engine.errors import AuthError, CompileError, ModelError, Problem, RunError, SpecError
 from engine.inputs import check_input
 from engine.memory.backends import StoresConfig, TenantStores, open_backends
 from engine.models.base import ChatRequest, ModelProvider, ToolSpec
@@ -223,8 +223,15 @@ class Engine:
         compiled = self._graphs.get(eff.digest)
         if compiled is None:
             ir = lower(eff)
-            check(ir, eff.source)
-            self._bind(ir, eff, tenant_id)
+            problems: list[Problem] = []
+            # Structural and per-tenant problems are reported together, in one round.
+            for proof in (lambda: check(ir, eff.source), lambda: self._bind(ir, eff, tenant_id)):
+                try:
+                    proof()
+                except CompileError as exc:
+                    problems += exc.problems
+            if problems:
+                raise CompileError(problems)
             builder = emit(ir, self, eff.source)
             compiled = CompiledWorkflow(
                 workflow, eff.digest, ir, builder,

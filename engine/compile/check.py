@@ -86,9 +86,12 @@ def check_reachable(ir: WorkflowIR, locate: Locate) -> list[Problem]:
 def check_cycles(ir: WorkflowIR, locate: Locate) -> list[Problem]:
     """Without loop back edges the graph must be acyclic: other cycles are unbounded."""
     succ: dict[str, list[str]] = {}
+    written: dict[tuple[str, str], DocPath] = {}
     for edge in ir.edges:
         if not edge.back:
             succ.setdefault(edge.source, []).append(edge.target)
+            if edge.path:
+                written[(edge.source, edge.target)] = edge.path
     white, grey, black = 0, 1, 2
     color: dict[str, int] = {}
     problems: list[Problem] = []
@@ -100,7 +103,8 @@ def check_cycles(ir: WorkflowIR, locate: Locate) -> list[Problem]:
         for nxt in succ.get(node, ()):
             if color.get(nxt, white) == grey:
                 cycle = stack[stack.index(nxt):]
-                where = ir.nodes[cycle[0]].path if cycle[0] in ir.nodes else ()
+                # Point at the goto that closes the cycle: that is what the author changes.
+                where = written.get((node, nxt)) or (ir.nodes[cycle[0]].path if cycle[0] in ir.nodes else ())
                 problems.append(_problem(locate, where, "unbounded loop: steps " + " -> ".join([*cycle, nxt])
                                          + " form a cycle", hint="repeat work with a loop step and max_iterations",
                                          code="unbounded-loop"))

@@ -596,7 +596,8 @@ def test_backward_goto_through_a_switch_is_an_unbounded_cycle(make_project):
           return: {reply: "{{ steps.draft.text }}"}
     """))
     [problem] = compile_problems(root)
-    assert problem == Problem("workflows/hello.yaml", 9, 5, "steps[0]",
+    # It points at the goto that closes the cycle: that is what the author changes.
+    assert problem == Problem("workflows/hello.yaml", 16, 18, "steps[1].switch[1].default",
                               "unbounded loop: steps draft -> review -> draft form a cycle",
                               "repeat work with a loop step and max_iterations", "unbounded-loop")
 
