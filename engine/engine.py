@@ -25,6 +25,7 @@ from engine.context import TenantContext
 from engine.errors import AuthError, CompileError, ModelError, Problem, RunError, SpecError
 from engine.inputs import check_input
 from engine.memory.backends import StoresConfig, TenantStores, open_backends
+from engine.memory.checkpoints import TenantCheckpointer
 from engine.models.base import ChatRequest, ModelProvider, ToolSpec
 from engine.models.registry import Providers
 from engine.project import Project, load_project
@@ -100,7 +101,9 @@ class Engine:
                  store: BaseStore | None = None, stores: TenantStores | None = None,
                  providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE):
         self.project = project
-        self.checkpointer, self.store, self.stores = checkpointer, store, stores
+        # Every run's reads and writes of checkpoints stay in its own tenant's threads.
+        self.checkpointer = TenantCheckpointer(checkpointer) if checkpointer is not None else None
+        self.store, self.stores = store, stores
         self.providers = providers or Providers()
         self._graphs: OrderedDict[str, CompiledWorkflow] = OrderedDict()
         self._graph_cache_size = graph_cache_size
@@ -225,11 +228,14 @@ class Engine:
             ir = lower(eff)
             problems: list[Problem] = []
             # Structural and per-tenant problems are reported together, in one round.
-            for proof in (lambda: check(ir, eff.source), lambda: self._bind(ir, eff, tenant_id)):
-                try:
-                    proof()
-                except CompileError as exc:
-                    problems += exc.problems
+            try:
+                check(ir, eff.source)
+            except CompileError as exc:
+                problems += exc.problems
+            try:
+                self._bind(ir, eff, tenant_id)
+            except CompileError as exc:
+                problems += exc.problems
             if problems:
                 raise CompileError(problems)
             builder = emit(ir, self, eff.source)
@@ -272,7 +278,11 @@ class Engine:
         compiled = self.compile(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload)
         config = {"configurable": {"thread_id": ctx.thread_id}}
-        state = await compiled.graph.ainvoke(fresh_run(data), config=config, context=ctx)  # type: ignore[call-overload]
+        # Checkpoint at the end of the run only: the raw input a guard blocks or
+        # redacts is never written, and a run costs a third of per-step writes.
+        durability = {"durability": "exit"} if self.checkpointer is not None else {}
+        state = await compiled.graph.ainvoke(fresh_run(data), config=config, context=ctx,  # type: ignore[call-overload]
+                                             **durability)
         return RunResult(
             workflow=workflow, tenant_id=ctx.tenant_id, thread_id=ctx.thread_id,
             output=dict(state.get("output") or {}), usage=list(state.get("usage") or []),

@@ -31,11 +31,47 @@ def _tojson(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+#: Largest string or list a template may build with ``*``, and largest exponent of ``**``.
+MAX_REPEAT = 100_000
+MAX_EXPONENT = 64
+
+_DATA = (str, int, float, bool, type(None))
+
+
+class _DataSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, tuned for data: keys before attributes, bounded arithmetic."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # `steps.recall.items` is the step's `items` key, not dict.items.
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"exponent {right} is above the limit of {MAX_EXPONENT}")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError(f"repeating a sequence beyond {MAX_REPEAT} items is refused")
+        return super().call_binop(context, operator, left, right)
+
+
+def _finalize(value: Any) -> Any:
+    """Text templates print data only: a function or class never becomes text."""
+    if isinstance(value, jinja2.Undefined) or isinstance(value, _DATA) or isinstance(value, (list, dict, tuple)):
+        return value
+    raise SecurityError(f"a template may only output data, not a {type(value).__name__}")
+
+
 def _make_env() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _DataSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters["tojson"] = _tojson
     return env
@@ -79,19 +115,23 @@ class Template:
 
 
 def _defined(value: Any) -> Any:
-    """Raise the error an Undefined carries (unsafe attribute, missing name).
+    """Check what an expression hands back: data only, and no Undefined.
 
-    Expressions hand back Undefined objects instead of raising; a value must
-    never leave the sandbox carrying one.
+    Expressions return Undefined objects instead of raising (for an unsafe
+    attribute or a missing name) and may return functions or classes; a value
+    leaving the sandbox must be plain data, so either raises here.
     """
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
     elif isinstance(value, dict):
-        for item in value.values():
+        for key, item in value.items():
+            _defined(key)
             _defined(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
             _defined(item)
+    elif not isinstance(value, _DATA):
+        raise SecurityError(f"an expression may only return data, not a {type(value).__name__}")
     return value
 
 

@@ -102,8 +102,6 @@ def test_small_ranges_still_work() -> None:
     assert _render("{% for i in range(3) %}{{ i }}{% endfor %}", {}) == "012"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: whole-expression templates hand Python callables/classes out of the "
-                                        "sandbox (e.g. '{{ ''.format }}' -> <function str.format at 0x...>)")
 @pytest.mark.parametrize("source", [
     "{{ ''.format }}",
     "{{ ''.format_map }}",
@@ -140,8 +138,6 @@ def test_whole_expression_templates_keep_their_type(source: str, expected: objec
     assert type(value) is type(expected)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: '{{ steps.a.items }}' resolves to dict.items (Jinja prefers the "
-                                        "attribute) instead of the step output's 'items' key")
 @pytest.mark.parametrize("key", ["items", "values", "keys", "get"])
 def test_step_output_keys_named_like_dict_methods_are_data(key: str) -> None:
     assert _render("{{ steps.a." + key + " }}", {"steps": {"a": {key: [1, 2]}}}) == [1, 2]

@@ -17,13 +17,14 @@ def build_switch(node: IRNode, b: Build) -> NodeFn:
     assert step is not None and step.switch is not None
     cases = [(f"case{i}", b.expression(node, ("switch", i, "when"), c.when), c.goto)
              for i, c in enumerate(step.switch) if c.when is not None]
+    default = next(e.target for e in b.ir.outgoing(node.id) if e.label == "default")
 
     async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
         scope = variables(state, context_of(runtime))
         for label, condition, target in cases:
             if condition.render(scope):
                 return {"route": {node.id: label}, "steps": {node.id: {"goto": target}}}
-        return {"route": {node.id: "default"}, "steps": {node.id: {"goto": "default"}}}
+        return {"route": {node.id: "default"}, "steps": {node.id: {"goto": default}}}
 
     return run
 

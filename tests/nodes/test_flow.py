@@ -190,8 +190,6 @@ async def test_switch_default_runs_only_the_default_step(engine: Engine) -> None
     assert _seen(engine) == [("beta", "default")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (minor): a switch that takes its default records goto='default' "
-                                        "instead of the default step id (cases record the step id)")
 async def test_switch_default_records_the_step_it_went_to(engine: Engine) -> None:
     result = await engine.run("switch", engine.dev_context("beta", "u1", "s1"), {"kind": "zzz"})
     assert result.steps["route"] == {"goto": "path_default"}
@@ -349,8 +347,6 @@ async def test_a_thread_of_another_tenant_is_refused_before_any_step_runs(memory
     assert _seen(engine) == [("alpha", "a")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a refused run still checkpoints the caller's input into the other "
-                                        "tenant's thread (LangGraph saves the input before guard.input refuses)")
 async def test_a_refused_run_writes_nothing_into_the_other_tenants_thread(memory_engine: Engine) -> None:
     engine = memory_engine
     graph = engine.compile("memory", "alpha").graph

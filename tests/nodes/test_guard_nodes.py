@@ -112,8 +112,6 @@ async def test_a_payment_card_in_the_input_is_blocked_before_any_step(engine: En
     assert CARD not in shown and "4111" not in shown and "1111" not in shown
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the blocked input (card number) stays in the checkpoint history: "
-                                        "LangGraph checkpoints the run input before guard.input blocks it")
 async def test_a_blocked_card_number_is_not_kept_in_any_checkpoint(root: Path) -> None:
     saver = InMemorySaver()
     engine = Engine(load_project(root), checkpointer=saver)
