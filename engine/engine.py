@@ -33,7 +33,7 @@ from engine.skills.bridge import SkillCall, SkillContext, build_chain
 from engine.skills.registry import Kind, SkillDef, call_implementation
 from engine.spec.hints import did_you_mean
 from engine.spec.project import ModelEntry
-from engine.templating import render_value, compile_value
+from engine.templating import compile_value, render_value
 
 DEFAULT_GRAPH_CACHE = 256
 
@@ -123,7 +123,8 @@ class Engine:
         found = self._settings.get(tenant_id)
         if found is None:
             if tenant_id not in self.project.tenants:
-                raise AuthError(f"unknown tenant '{tenant_id}'")
+                hint = did_you_mean(tenant_id, self.project.tenants)
+                raise AuthError(f"unknown tenant '{tenant_id}'" + (f" ({hint})" if hint.startswith("did") else ""))
             found = self._settings[tenant_id] = resolve_tenant(self.project, tenant_id)
         return found
 
@@ -195,7 +196,8 @@ class Engine:
             model_id=entry.model_id, messages=[{"role": "user", "content": [{"text": text}]}],
             system=spec.system, max_tokens=spec.max_tokens or entry.max_tokens, temperature=spec.temperature,
             workflow=call.workflow, step=call.step, tenant_id=settings.tenant_id))
-        call.annotations.setdefault("usage", []).append(usage_record(call.step, spec.model, entry, response, call.ctx, t0))
+        record = usage_record(call.step, spec.model, entry, response, call.ctx, t0)
+        call.annotations.setdefault("usage", []).append(record)
         return parse_output(spec, response.text)
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def _cross_check(project: Project) -> list[Problem]:
                 where = ("tiers", tier_name, "model") if i == 0 else ("tiers", tier_name, "allowed_models", i - 1)
                 problems.append(doc.problem(where, f"unknown model alias '{alias}'",
                                             hint=did_you_mean(alias, catalog), code="unknown-model"))
-    for name, wf in project.workflows.items():
+    for wf in project.workflows.values():
         seen: dict[str, tuple[str | int, ...]] = {}
         for path, step in iter_steps(wf.spec.steps):
             if step.id is None:
@@ -180,7 +180,7 @@ def _cross_check(project: Project) -> list[Problem]:
                                                f"{wf.doc.source(seen[step.id])})", code="duplicate-step"))
             else:
                 seen[step.id] = path
-    for tenant_id, tenant in project.tenants.items():
+    for tenant in project.tenants.values():
         t, tdoc = tenant.spec, tenant.doc
         if t.tier not in spec.tiers:
             problems.append(tdoc.problem(("tier",), f"unknown tier '{t.tier}'", hint=did_you_mean(t.tier, spec.tiers),

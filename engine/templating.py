@@ -145,7 +145,8 @@ def _compile_cached(source: str, file: str, line: int) -> Template:
     whole = _WHOLE_EXPRESSION.match(source)
     try:
         if whole and "{%" not in source:
-            return Template(source, file, line, None, ENV.compile_expression(whole.group("expr"), undefined_to_none=False))
+            expression = ENV.compile_expression(whole.group("expr"), undefined_to_none=False)
+            return Template(source, file, line, None, expression)
         return Template(source, file, line, ENV.from_string(source), None)
     except jinja2.TemplateSyntaxError as exc:
         at = line + exc.lineno - 1 if line and exc.lineno else (exc.lineno or line)

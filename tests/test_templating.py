@@ -14,7 +14,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from engine.engine import Engine
-from engine.errors import CompileError, RunError, TemplateError
+from engine.errors import CompileError, TemplateError
 from engine.project import load_project
 from engine.templating import compile_expression, compile_template, load_template_file, render_value
 from tests.conftest import tenant_yaml
@@ -219,14 +219,11 @@ async def test_sandbox_escape_in_a_tenant_override_names_the_tenant_file(make_pr
         "      first:\n"
         "        with: {text: \"{{ cycler.__init__.__globals__ }}\"}\n"))
     engine = Engine(load_project(make_project(tenants={"alpha": tenant_yaml("alpha"), "beta": beta})))
-    # In a skill step the refusal fails the step (and so the run) like any other step failure.
-    with pytest.raises(RunError) as caught:
+    # A refusal is the author's mistake: it fails the run, on_error never routes around it.
+    with pytest.raises(TemplateError) as caught:
         await engine.run("hello", engine.dev_context("beta", "u1", "s1"), {"text": "hi"})
-    refusal = ("tenants/beta/tenant.yaml:9: refused by the sandbox: access to attribute "
-               "'__init__' of 'type' object is unsafe.")
-    assert (caught.value.failure.step, caught.value.failure.kind) == ("first", "TemplateError")
-    assert caught.value.failure.message == refusal
-    assert str(caught.value) == f"step 'first' failed: {refusal}"
+    assert str(caught.value) == ("tenants/beta/tenant.yaml:9: refused by the sandbox: access to attribute "
+                                 "'__init__' of 'type' object is unsafe.")
     # The tenant without the override is untouched by it.
     alpha = await engine.run("hello", engine.dev_context("alpha", "u1", "s1"), {"text": "hi"})
     assert alpha.output == {"reply": "[small-v1] answer"}

@@ -158,7 +158,8 @@ def check_memory(ir: WorkflowIR, locate: Locate) -> list[Problem]:
                                      f"memory.write: [{', '.join(plan.write)}]", code="memory-undeclared"))
             if step.remember.level in ("global", "strategy"):
                 problems.append(_problem(locate, (*node.path, "remember", "level"),
-                                         f"level '{step.remember.level}' is read-only to tenants", code="memory-readonly"))
+                                         f"level '{step.remember.level}' is read-only to tenants",
+                                         code="memory-readonly"))
         if node.kind == "recall" and step.recall is not None and step.recall.level not in plan.read:
             problems.append(_problem(locate, (*node.path, "recall", "level"),
                                      f"recall reads level '{step.recall.level}' but the workflow declares "
@@ -192,7 +193,8 @@ def check_bindings(ir: WorkflowIR, eff: EffectiveWorkflow, tenant: TenantSetting
             name, _, version = step.skill.partition("@")
             if registry.resolve("skill", name, tenant.tenant_id, version or None) is None:
                 problems.append(_problem(locate, (*path, "skill"), f"unknown skill '{step.skill}' for tenant "
-                                         f"'{tenant.tenant_id}'", hint=did_you_mean(name, skills), code="unknown-skill"))
+                                         f"'{tenant.tenant_id}'", hint=did_you_mean(name, skills),
+                                         code="unknown-skill"))
             elif not tenant.entitlements.allows("skill", name):
                 problems.append(_problem(locate, (*path, "skill"), f"tenant '{tenant.tenant_id}' is not entitled to "
                                          f"skill '{name}'", hint="add it to entitlements.skills in the tenant file",

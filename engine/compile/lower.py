@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from engine.compile.ir import (
-    END, GUARD_INPUT, GUARD_OUTPUT, MEMORY_LOAD, START, IRNode, WorkflowIR,
+    END,
+    GUARD_INPUT,
+    GUARD_OUTPUT,
+    MEMORY_LOAD,
+    START,
+    IRNode,
+    WorkflowIR,
 )
 from engine.compile.resolve import EffectiveWorkflow
 from engine.errors import CompileError, Problem

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,9 +19,8 @@ from engine.guardrails.config import GuardrailsConfig
 from engine.guardrails.merge import MandatoryRuleError, merge_configs
 from engine.guardrails.profiles import profile_layer
 from engine.project import Project, iter_steps
-from engine.spec.project import ModelEntry
-from engine.spec.source import Document, DocPath, Source, format_path
-from engine.spec.project import Quotas
+from engine.spec.project import ModelEntry, Quotas
+from engine.spec.source import DocPath, Document, Source, format_path
 from engine.spec.tenant import Entitlements, IsolationSpec
 from engine.spec.validation import problems_from
 from engine.spec.workflow import WorkflowSpec
@@ -112,7 +110,7 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
             GuardrailsConfig.model_validate(guard_data)
         except MandatoryRuleError as exc:
             for loosening in exc.loosenings:
-                where = (*path, *loosening.rule.split(".")) if loosening.rule.startswith("pii.") else (*path, loosening.rule)
+                where = (*path, *loosening.rule.split("."))
                 problems.append(doc.problem(where, str(loosening), code="guardrail-loosened"))
             break
         except ValidationError as exc:
@@ -179,7 +177,7 @@ def _apply_overrides(tree: Tracked, tdoc: Document, base: DocPath) -> Tracked:
     spec_data = tdoc.data["overrides"][base[1]]
     for step_id in spec_data.get("steps", {}):
         overlay = track(spec_data["steps"][step_id], tdoc, (*base, "steps", step_id), "override")
-        tree = _edit_step(tree, step_id, lambda step: merge(step, overlay))
+        tree = _edit_step(tree, step_id, lambda step, overlay=overlay: merge(step, overlay))
     for i, insert in enumerate(spec_data.get("insert", [])):
         new = track(insert["step"], tdoc, (*base, "insert", i, "step"), "override")
         anchor = insert.get("after") or insert.get("before")

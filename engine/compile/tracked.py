@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.spec.source import Document, DocPath, Source
+from engine.spec.source import DocPath, Document, Source
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ class GuardChain:
             return items if changed else value
         if isinstance(value, (list, tuple)):
             elements = [self._walk(item, stage, _join(path, index), records) for index, item in enumerate(value)]
-            if all(new is old for new, old in zip(elements, value)):
+            if all(new is old for new, old in zip(elements, value, strict=True)):
                 return value
             return tuple(elements) if isinstance(value, tuple) else elements
         return value

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from langgraph.store.base import BaseStore, Item
@@ -253,5 +253,5 @@ def _require_limit(limit: int) -> int:
 
 def _utc(moment: datetime) -> datetime:
     # SQLite stores naive UTC timestamps; InMemoryStore aware ones.
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 

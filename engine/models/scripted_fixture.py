@@ -76,7 +76,9 @@ class ScriptedResponse(BaseModel):
     def _one_kind_of_answer(self) -> ScriptedResponse:
         answers = [
             key
-            for key, given in (("text", self.text is not None), ("json", self.has_json), ("tool_calls", bool(self.tool_calls)))
+            for key, given in (
+                ("text", self.text is not None), ("json", self.has_json), ("tool_calls", bool(self.tool_calls))
+            )
             if given
         ]
         if self.error is not None and answers:

@@ -41,13 +41,15 @@ def request_tokens(request: ChatRequest) -> int:
     for message in request.messages:
         total += sum(_block_tokens(block) for block in message["content"])
     for tool in request.tools:
-        total += count_tokens(tool.name) + count_tokens(tool.description) + count_tokens(canonical_json(tool.input_schema))
+        total += count_tokens(tool.name) + count_tokens(tool.description)
+        total += count_tokens(canonical_json(tool.input_schema))
     return total
 
 
 def response_tokens(text: str, tool_calls: Iterable[ToolCall]) -> int:
     """Output tokens of a response: its text plus each tool call's name and input."""
-    return count_tokens(text) + sum(count_tokens(call.name) + count_tokens(canonical_json(call.input)) for call in tool_calls)
+    calls = sum(count_tokens(call.name) + count_tokens(canonical_json(call.input)) for call in tool_calls)
+    return count_tokens(text) + calls
 
 
 def _block_tokens(block: dict[str, Any]) -> int:

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from engine.compile.ir import IRNode
 from engine.compile.state import RunState
 from engine.context import TenantContext
-from engine.errors import AuthError
+from engine.errors import AuthError, TemplateError
 from engine.nodes.base import Build, NodeFn, context_of, failure_record, handle_failure, succeeded, variables
 from engine.skills.policy import Attempts, run_with_policy
 from engine.templating import render_value
@@ -33,8 +33,8 @@ def build(node: IRNode, b: Build) -> NodeFn:
                 return await services.invoke_workflow(callee, rendered, ctx)
 
             result = await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
-        except AuthError:
-            raise
+        except (AuthError, TemplateError):
+            raise  # closed by default, and an author's mistake: never routed around by on_error
         except Exception as exc:
             return handle_failure(node, b.ir, failure_record(node, exc, max(attempts.count, 1), started))
         # The callee's usage and guard records belong to this run too.

@@ -20,7 +20,6 @@ from engine.ids import thread_owner
 from engine.nodes.base import Build, NodeFn, Services, context_of
 
 
-
 def _chain(services: Services, ctx: TenantContext) -> GuardChain:
     return chain_for(services.settings(ctx.tenant_id).guardrails)
 

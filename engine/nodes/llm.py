@@ -13,7 +13,7 @@ from engine.compile.ir import IRNode
 from engine.compile.resolve import PROMPT_SUFFIXES
 from engine.compile.state import RunState
 from engine.context import TenantContext
-from engine.errors import AuthError, ModelError
+from engine.errors import AuthError, ModelError, TemplateError
 from engine.models.base import ChatRequest, ChatResponse
 from engine.nodes.base import Build, NodeFn, context_of, failure_record, handle_failure, succeeded, variables
 from engine.skills.bridge import SkillCall
@@ -64,8 +64,8 @@ def build(node: IRNode, b: Build) -> NodeFn:
             else:
                 raise ModelError(f"step '{node.id}' exceeded max_tool_turns={spec.max_tool_turns}")
             output = parse_output(spec, response.text)
-        except AuthError:
-            raise
+        except (AuthError, TemplateError):
+            raise  # closed by default, and an author's mistake: never routed around by on_error
         except Exception as exc:
             update = handle_failure(node, b.ir, failure_record(node, exc, max(attempts.count, 1), started))
             return {**update, "usage": usage} if usage else update
@@ -94,7 +94,8 @@ async def _run_tool(services: Any, call: Any, step: str, workflow: str, ctx: Ten
     return {"toolResult": {"toolUseId": call.id, "content": [content], "status": status}}
 
 
-def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, ctx: TenantContext, t0: float) -> dict[str, Any]:
+def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, ctx: TenantContext,
+                 t0: float) -> dict[str, Any]:
     price = entry.price_per_1k
     cost = response.input_tokens / 1000 * price.input + response.output_tokens / 1000 * price.output
     return {

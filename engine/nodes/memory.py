@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from engine.compile.ir import IRNode
 from engine.compile.state import RunState
 from engine.context import TenantContext
-from engine.errors import MemoryAccessDenied
+from engine.errors import MemoryAccessDenied, TemplateError
 from engine.memory.scoped import ScopedStore
 from engine.nodes.base import Build, NodeFn, context_of, failure_record, handle_failure, succeeded, variables
 from engine.templating import render_value
@@ -52,7 +52,7 @@ def build_remember(node: IRNode, b: Build) -> NodeFn:
             item = rendered if isinstance(rendered, dict) else {"value": rendered}
             store = await scoped(b, runtime)
             await store.put(spec.level, rendered_key, item)
-        except MemoryAccessDenied:
+        except (MemoryAccessDenied, TemplateError):
             raise
         except Exception as exc:
             return handle_failure(node, b.ir, failure_record(node, exc, 1, started))
@@ -79,7 +79,7 @@ def build_recall(node: IRNode, b: Build) -> NodeFn:
             else:
                 text = str(render_value(query, scope)) if query is not None else None
                 items = await store.search(spec.level, query=text, limit=spec.limit)
-        except MemoryAccessDenied:
+        except (MemoryAccessDenied, TemplateError):
             raise
         except Exception as exc:
             return handle_failure(node, b.ir, failure_record(node, exc, 1, started))

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from engine.compile.ir import IRNode
 from engine.compile.state import RunState
 from engine.context import TenantContext
-from engine.errors import AuthError
+from engine.errors import AuthError, TemplateError
 from engine.nodes.base import Build, NodeFn, context_of, failure_record, handle_failure, succeeded, variables
 from engine.skills.bridge import SkillCall
 from engine.skills.registry import Kind
@@ -34,8 +34,8 @@ def build(node: IRNode, b: Build) -> NodeFn:
         try:
             call.inputs = render_value(inputs, variables(state, ctx))
             output = await services.call_skill(call)
-        except AuthError:
-            raise  # closed by default: never routed around by on_error
+        except (AuthError, TemplateError):
+            raise  # closed by default, and an author's mistake: never routed around by on_error
         except Exception as exc:
             return handle_failure(node, b.ir, failure_record(node, exc, max(call.attempts, 1), started))
         return succeeded(node, output, usage=call.annotations.get("usage", []))

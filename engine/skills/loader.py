@@ -105,7 +105,8 @@ def load_bridges(folder: Path, names: list[str], root: Path) -> tuple[list[Bridg
         module = import_file(path, display, problems)
         fn: Any = getattr(module, "bridge", None) if module else None
         if module is not None and not callable(fn):
-            problems.append(Problem(display, 0, 0, "", "a bridge module must define `async def bridge(call, call_next)`",
+            problems.append(Problem(display, 0, 0, "",
+                                    "a bridge module must define `async def bridge(call, call_next)`",
                                     code="bridge-shape"))
             continue
         if fn is not None:

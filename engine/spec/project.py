@@ -87,4 +87,4 @@ class ProjectSpec(Strict):
     stores: StoresSpec = Field(default_factory=StoresSpec)
     telemetry: TelemetrySpec = Field(default_factory=TelemetrySpec)
     #: The shared bridge chain every skill call runs through, outermost first.
-    bridge: list[Ident] = Field(default_factory=lambda: ["auth", "logging", "errors"])
+    bridge: list[Ident] = Field(default_factory=lambda: ["logging", "auth", "errors"])

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.errors import Problem
 from engine.spec.hints import closest, did_you_mean
-from engine.spec.source import Document, DocPath
+from engine.spec.source import DocPath, Document
 
 _TYPE_NAMES = {
     "string_type": "a string",

@@ -18,18 +18,18 @@ from engine.telemetry.tracing import tracer
 
 
 async def bridge(call: SkillCall, call_next: Handler) -> Any:
-    assert call.ctx is not None  # the auth bridge runs first
+    # Runs before auth, so refused calls are logged and traced too.
     impl = call.implementation
     attributes = {
-        "tenant.id": call.ctx.tenant_id,
-        "tenant.tier": call.ctx.tier,
+        "tenant.id": call.ctx.tenant_id if call.ctx else "",
+        "tenant.tier": call.ctx.tier if call.ctx else "",
         "gen_ai.workflow.name": call.workflow,
         "tenantflow.step": call.step,
         "tenantflow.kind": call.kind,
         "tenantflow.skill": call.name,
         "tenantflow.skill.version": impl.version if impl else "",
         "tenantflow.skill.scope": impl.scope if impl else "",
-        "request.id": call.ctx.request_id,
+        "request.id": call.ctx.request_id if call.ctx else "",
     }
     span_name = f"execute_tool {call.name}" if call.kind == "tool" else f"skill {call.name}"
     started = time.perf_counter()
