@@ -193,7 +193,7 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
 
     async def classify(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         ctx = SkillContext(runtime.context, WORKFLOW, "classify")
-        return {"classify": classify_fn(text=state["input"]["ticket"], ctx=ctx).model_dump()}
+        return {"classify": (await classify_fn(text=state["input"]["ticket"], ctx=ctx)).model_dump()}
 
     async def compliance_note(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         ticket = state["input"]["ticket"].lower()
@@ -205,14 +205,14 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
     async def lookup(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         try:
             ctx = SkillContext(runtime.context, WORKFLOW, "lookup")
-            return {"lookup": invoices_fn(customer_id=state["input"]["customer_id"], limit=3, ctx=ctx)}
+            return {"lookup": await invoices_fn(customer_id=state["input"]["customer_id"], limit=3, ctx=ctx)}
         except Exception as exc:  # on_error: draft (the prompt says billing is unavailable)
             return {"lookup": {"error": str(exc)}, "errors": [{"step": "lookup", "error": type(exc).__name__}]}
 
     async def search(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         try:
             ctx = SkillContext(runtime.context, WORKFLOW, "search")
-            return {"search": search_fn(query=state["input"]["ticket"], limit=3, ctx=ctx)}
+            return {"search": await search_fn(query=state["input"]["ticket"], limit=3, ctx=ctx)}
         except Exception as exc:  # on_error: continue
             return {"search": {"error": str(exc)}, "errors": [{"step": "search", "error": type(exc).__name__}]}
 

@@ -23,6 +23,7 @@ from engine.compile.resolve import EffectiveWorkflow, TenantSettings, resolve_te
 from engine.compile.state import RunState, fresh_run
 from engine.context import TenantContext
 from engine.errors import AuthError, CompileError, ModelError, Problem, RunError, SpecError
+from engine.guardrails.chain import GuardChain, chain_for
 from engine.inputs import check_input
 from engine.memory.backends import StoresConfig, TenantStores, open_backends
 from engine.memory.checkpoints import TenantCheckpointer
@@ -38,6 +39,9 @@ from engine.templating import compile_value, render_value
 DEFAULT_GRAPH_CACHE = 256
 
 
+Graph = CompiledStateGraph[RunState, TenantContext, RunState, RunState]
+
+
 @dataclass
 class CompiledWorkflow:
     """One compiled graph, shared by every tenant whose effective workflow has its digest."""
@@ -47,9 +51,15 @@ class CompiledWorkflow:
     ir: WorkflowIR
     builder: StateGraph[RunState, TenantContext, RunState, RunState] = field(repr=False)
     #: For top-level runs: with the engine's checkpointer and store.
-    graph: CompiledStateGraph[RunState, TenantContext, RunState, RunState] = field(repr=False)
-    #: For ``call`` steps: no checkpointer of its own, it runs inside the caller's.
-    subgraph: CompiledStateGraph[RunState, TenantContext, RunState, RunState] = field(repr=False)
+    graph: Graph = field(repr=False)
+    _subgraph: Graph | None = field(default=None, repr=False)
+
+    @property
+    def subgraph(self) -> Graph:
+        """For ``call`` steps: no checkpointer of its own, it runs inside the caller's (compiled on first use)."""
+        if self._subgraph is None:
+            self._subgraph = self.builder.compile(store=self.graph.store, name=self.name)
+        return self._subgraph
 
 
 @dataclass
@@ -110,6 +120,8 @@ class Engine:
         self._settings: dict[str, TenantSettings] = {}
         self._effective: dict[tuple[str, str], EffectiveWorkflow] = {}
         self._bound: set[tuple[str, str, str]] = set()
+        self._models: dict[tuple[str, str], tuple[ModelEntry, ModelProvider]] = {}
+        self._chains: dict[str, GuardChain] = {}
         self._chain = build_chain(project.bridges, self._call_implementation)
         self.compile_count = 0
 
@@ -130,6 +142,20 @@ class Engine:
 
     def model(self, tenant: TenantSettings, alias: str) -> tuple[ModelEntry, ModelProvider]:
         """The catalog entry and provider for a step's model choice, for this tenant."""
+        key = (tenant.tenant_id, alias)
+        found = self._models.get(key)
+        if found is None:
+            found = self._models[key] = self._resolve_model(tenant, alias)
+        return found
+
+    def guard_chain(self, tenant_id: str) -> GuardChain:
+        """The tenant's guard chain (shared by every tenant with the same guardrail settings)."""
+        found = self._chains.get(tenant_id)
+        if found is None:
+            found = self._chains[tenant_id] = chain_for(self.settings(tenant_id).guardrails)
+        return found
+
+    def _resolve_model(self, tenant: TenantSettings, alias: str) -> tuple[ModelEntry, ModelProvider]:
         chosen = tenant.default_model if alias == "tier" else alias
         if chosen not in tenant.allowed_models or chosen not in tenant.catalog:
             raise ModelError(f"model '{chosen}' is not allowed for tenant '{tenant.tenant_id}'")
@@ -244,7 +270,6 @@ class Engine:
             compiled = CompiledWorkflow(
                 workflow, eff.digest, ir, builder,
                 builder.compile(checkpointer=self.checkpointer, store=self.store, name=workflow),
-                builder.compile(store=self.store, name=workflow),
             )
             self.compile_count += 1
             self._graphs[eff.digest] = compiled

@@ -93,8 +93,15 @@ class Template:
     line: int
     _template: jinja2.Template | None
     _expression: Any | None
+    #: For a plain dotted path (``{{ input.ticket }}``): its names, looked up
+    #: directly in the data; anything else goes through the sandbox.
+    _path: tuple[str, ...] = ()
 
     def render(self, variables: Mapping[str, Any]) -> Any:
+        if self._path:
+            found = _lookup(variables, self._path)
+            if found is not _MISSING:
+                return found
         try:
             if self._expression is not None:
                 return _defined(self._expression(**variables))
@@ -112,6 +119,21 @@ class Template:
     def _error_line(self, exc: jinja2.TemplateError) -> int:
         inner = getattr(exc, "lineno", None)
         return self.line + inner - 1 if isinstance(inner, int) and inner > 0 else self.line
+
+
+_MISSING = object()
+_DOTTED_PATH = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*")
+
+
+def _lookup(variables: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """Walk plain dicts by key; _MISSING sends the caller to the sandbox for the
+    exact error (undefined name) or semantics (anything that is not a dict)."""
+    value: Any = variables
+    for name in path:
+        if not isinstance(value, dict) or name not in value:
+            return _MISSING
+        value = value[name]
+    return value if isinstance(value, _DATA) else _MISSING
 
 
 def _defined(value: Any) -> Any:
@@ -146,7 +168,9 @@ def _compile_cached(source: str, file: str, line: int) -> Template:
     try:
         if whole and "{%" not in source:
             expression = ENV.compile_expression(whole.group("expr"), undefined_to_none=False)
-            return Template(source, file, line, None, expression)
+            dotted = _DOTTED_PATH.fullmatch(whole.group("expr"))
+            path = tuple(dotted.group(1).split(".")) if dotted else ()
+            return Template(source, file, line, None, expression, path)
         return Template(source, file, line, ENV.from_string(source), None)
     except jinja2.TemplateSyntaxError as exc:
         at = line + exc.lineno - 1 if line and exc.lineno else (exc.lineno or line)
@@ -164,6 +188,12 @@ def load_template_file(path: Path, display: str) -> Template:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(display, 0, f"cannot read template: {exc.__class__.__name__}") from None
+    return _compile_file(text, display)
+
+
+@lru_cache(maxsize=1024)
+def _compile_file(text: str, display: str) -> Template:
+    # Keyed by content: an edited file compiles anew, an unchanged one once per process.
     try:
         return Template(text, display, 1, ENV.from_string(text), None)
     except jinja2.TemplateSyntaxError as exc:

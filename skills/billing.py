@@ -54,7 +54,7 @@ INVOICES: dict[str, dict[str, list[Invoice]]] = {
 
 
 @tool("billing.get_invoices")
-def get_invoices(*, customer_id: str, limit: Annotated[int, Field(ge=1, le=24)] = 5,
+async def get_invoices(*, customer_id: str, limit: Annotated[int, Field(ge=1, le=24)] = 5,
                  ctx: SkillContext) -> InvoiceList:
     """The most recent invoices of one customer of the calling tenant."""
     book = INVOICES.get(ctx.tenant.tenant_id, {})

@@ -62,7 +62,7 @@ ARTICLES: list[tuple[str, str, str, frozenset[str]]] = [
 
 
 @tool("kb.search")
-def search(*, query: str, limit: Annotated[int, Field(ge=1, le=10)] = 3, ctx: SkillContext) -> SearchResult:
+async def search(*, query: str, limit: Annotated[int, Field(ge=1, le=10)] = 3, ctx: SkillContext) -> SearchResult:
     """Search the help center; best matches first."""
     words = set(re.findall(r"[a-z0-9]+", query.lower()))
     scored = []

@@ -40,7 +40,7 @@ INTERNAL_NETWORKS = [ipaddress.ip_network(n) for n in
 
 
 @tool("security.ip_reputation")
-def ip_reputation(*, ip: str, ctx: SkillContext) -> Reputation:
+async def ip_reputation(*, ip: str, ctx: SkillContext) -> Reputation:
     """Risk score (0-100), verdict and tags of an IP address from the threat feed."""
     address = ipaddress.ip_address(ip)  # ValueError for anything that is not an address
     if any(address in network for network in INTERNAL_NETWORKS):
@@ -70,7 +70,7 @@ ASSETS: dict[str, dict[str, tuple[str, Literal["low", "medium", "high"], list[st
 
 
 @skill("lookup_asset", version="1")
-def lookup_asset(*, host: str, ctx: SkillContext) -> Asset:
+async def lookup_asset(*, host: str, ctx: SkillContext) -> Asset:
     """Owner, criticality and data classes of one of the calling tenant's hosts."""
     found = ASSETS.get(ctx.tenant.tenant_id, {}).get(host.lower())
     if found is None:
@@ -103,7 +103,7 @@ SIGN_INS: dict[str, dict[tuple[str, str], list[tuple[int, bool, str]]]] = {
 
 
 @tool("security.auth_events")
-def auth_events(*, host: str, ip: str, window_hours: Annotated[int, Field(ge=1, le=720)],
+async def auth_events(*, host: str, ip: str, window_hours: Annotated[int, Field(ge=1, le=720)],
                 ctx: SkillContext) -> AuthEvents:
     """Sign-in attempts from ``ip`` on ``host`` in the last ``window_hours`` hours."""
     events = [e for e in SIGN_INS.get(ctx.tenant.tenant_id, {}).get((host.lower(), ip), []) if e[0] <= window_hours]

@@ -35,7 +35,7 @@ class Classification(BaseModel):
 
 
 @skill("classify_ticket", version="1")
-def classify_ticket(*, text: str, ctx: SkillContext) -> Classification:
+async def classify_ticket(*, text: str, ctx: SkillContext) -> Classification:
     """Sort a support ticket into billing, technical, account or other."""
     lowered = text.lower()
     hits = {category: [m.group(0) for m in pattern.finditer(lowered)] for category, pattern in RULES.items()}

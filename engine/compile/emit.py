@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from langgraph.graph import END as LG_END
 from langgraph.graph import START as LG_START
 from langgraph.graph import StateGraph
+from langgraph.runtime import Runtime
 
 from engine.compile.ir import END, START, WorkflowIR
 from engine.compile.state import RunState
 from engine.context import TenantContext
-from engine.nodes.base import Build, Services
+from engine.nodes.base import Build, NodeFn, Services
 from engine.nodes.registry import BUILDERS
 from engine.spec.source import DocPath, Source
 
@@ -27,7 +29,7 @@ def emit(ir: WorkflowIR, services: Services,
     graph: StateGraph[RunState, TenantContext, RunState, RunState] = StateGraph(RunState, context_schema=TenantContext)
     build = Build(ir, services, locate)
     for node in ir.nodes.values():
-        graph.add_node(node.id, BUILDERS[node.kind](node, build))  # type: ignore[call-overload]
+        graph.add_node(node.id, _Node(BUILDERS[node.kind](node, build)))
 
     joins: dict[str, list[str]] = defaultdict(list)
     for source in [START, *ir.nodes]:
@@ -47,6 +49,23 @@ def emit(ir: WorkflowIR, services: Services,
         # LangGraph waits for every branch before it runs the join node.
         graph.add_edge(sources, join)
     return graph
+
+
+class _Node:
+    """A node function behind a plain callable object.
+
+    LangGraph disassembles the bytecode of function nodes to find subgraphs
+    they close over; ours close over none (``call`` steps invoke their graph
+    through the engine), and skipping that makes compiling about 6x faster.
+    """
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: NodeFn):
+        self.fn = fn
+
+    async def __call__(self, state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
+        return await self.fn(state, runtime)
 
 
 def _router(node: str) -> Callable[[RunState], str]:

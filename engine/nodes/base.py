@@ -15,6 +15,7 @@ from engine.compile.resolve import TenantSettings
 from engine.compile.state import RunState
 from engine.context import TenantContext
 from engine.errors import AuthError, RunError, RunFailure, TenantflowError
+from engine.guardrails.chain import GuardChain
 from engine.models.base import ModelProvider, ToolSpec
 from engine.skills.bridge import SkillCall
 from engine.spec.project import ModelEntry
@@ -32,6 +33,8 @@ class Services(Protocol):
     """
 
     def settings(self, tenant_id: str) -> TenantSettings: ...
+
+    def guard_chain(self, tenant_id: str) -> GuardChain: ...
 
     def model(self, tenant: TenantSettings, alias: str) -> tuple[ModelEntry, ModelProvider]: ...
 

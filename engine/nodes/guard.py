@@ -15,13 +15,13 @@ from engine.compile.ir import GUARD_INPUT, IRNode
 from engine.compile.state import RunState
 from engine.context import TenantContext
 from engine.errors import AuthError
-from engine.guardrails.chain import GuardChain, chain_for
+from engine.guardrails.chain import GuardChain
 from engine.ids import thread_owner
 from engine.nodes.base import Build, NodeFn, Services, context_of
 
 
 def _chain(services: Services, ctx: TenantContext) -> GuardChain:
-    return chain_for(services.settings(ctx.tenant_id).guardrails)
+    return services.guard_chain(ctx.tenant_id)
 
 
 def build_input(node: IRNode, b: Build) -> NodeFn:

@@ -51,7 +51,9 @@ async def run_with_policy(
         try:
             if timeout_s is None:
                 return await call()
-            return await asyncio.wait_for(call(), timeout_s)
+            # asyncio.timeout, unlike wait_for, does not start a task per call.
+            async with asyncio.timeout(timeout_s):
+                return await call()
         except Exception as exc:
             if isinstance(exc, asyncio.TimeoutError):
                 exc = TimeoutError(f"timed out after {timeout_s:g} s")

@@ -33,7 +33,7 @@ class Classification(BaseModel):
 
 
 @skill("classify_ticket", version="1")
-def classify_ticket(*, text: str, ctx: SkillContext) -> Classification:
+async def classify_ticket(*, text: str, ctx: SkillContext) -> Classification:
     """Sort an Initech ticket into outage, billing, account, technical or other."""
     lowered = text.lower()
     for category, pattern in RULES:
