@@ -27,8 +27,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +96,9 @@ def compile_times(project: Project, workflow: str, tenant: str, n: int, cold: bo
     return times
 
 
-PASSES = ("resolve_tenant", "resolve_workflow", "lower", "check", "check_bindings", "emit", "builder.compile x2")
+PASSES = ("resolve_tenant", "resolve_workflow", "lower", "check", "check_bindings", "emit", "builder.compile")
 SHORT = {"resolve_tenant": "settings", "resolve_workflow": "resolve", "lower": "lower", "check": "check",
-         "check_bindings": "bind", "emit": "emit", "builder.compile x2": "lg.compile x2"}
+         "check_bindings": "bind", "emit": "emit", "builder.compile": "lg.compile"}
 
 
 def pass_times(project: Project, workflow: str, tenant: str, n: int) -> dict[str, list[float]]:
@@ -122,63 +121,9 @@ def pass_times(project: Project, workflow: str, tenant: str, n: int) -> dict[str
         out["check_bindings"].append(t)
         t, builder = ms(lambda: emit(ir, engine, eff.source))
         out["emit"].append(t)
-        t, _ = ms(lambda: (builder.compile(checkpointer=None, store=engine.store, name=workflow),
-                           builder.compile(store=engine.store, name=workflow)))
-        out["builder.compile x2"].append(t)
+        t, _ = ms(lambda: builder.compile(checkpointer=None, store=engine.store, name=workflow))
+        out["builder.compile"].append(t)
     return out
-
-
-# -- candidate fixes, monkeypatched for measurement only (engine code untouched) ------------------
-
-class _Node:
-    """A node callable LangGraph does not disassemble: its subgraph discovery
-    (pregel/_utils.get_function_nonlocals) scans only plain functions' bytecode."""
-
-    __slots__ = ("fn",)
-
-    def __init__(self, fn: Any):
-        self.fn = fn
-
-    async def __call__(self, state: Any, runtime: Any) -> Any:
-        return await self.fn(state, runtime)
-
-
-@contextmanager
-def patched(*fixes: str) -> Iterator[None]:
-    """``"prompt-cache"``: compile each prompt file once per content; ``"node-objects"``: emit _Node objects."""
-    import engine.compile.check as check_mod
-    import engine.nodes.llm as llm_mod
-    import engine.nodes.registry as registry
-    from engine import templating
-
-    undo: list[Callable[[], None]] = []
-    if "prompt-cache" in fixes:
-        original = templating.load_template_file
-        cache: dict[tuple[str, str, str], Any] = {}
-
-        def load_template_file(path: Path, display: str) -> Any:
-            try:
-                key = (str(path), display, path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
-                return original(path, display)
-            if key not in cache:
-                cache[key] = original(path, display)
-            return cache[key]
-
-        for mod in (check_mod, llm_mod):
-            old = mod.load_template_file
-            mod.load_template_file = load_template_file
-            undo.append(lambda mod=mod, old=old: setattr(mod, "load_template_file", old))
-    if "node-objects" in fixes:
-        saved = dict(registry.BUILDERS)
-        for kind, build in saved.items():
-            registry.BUILDERS[kind] = (lambda build: lambda node, b: _Node(build(node, b)))(build)
-        undo.append(lambda: (registry.BUILDERS.clear(), registry.BUILDERS.update(saved)))
-    try:
-        yield
-    finally:
-        for u in reversed(undo):
-            u()
 
 
 def pooled_project(count: int, folder: Path) -> Path:
@@ -248,33 +193,8 @@ def main() -> None:
         table.add_row(workflow, tenant, cell(cold), cell(warm), *(f"{m:.2f}" for m in medians), f"{sum(medians):.1f}")
     console.print(table)
     console.print("settings = resolve_tenant, resolve = resolve_workflow (incl. digest), bind = check_bindings, "
-                  "lg.compile x2 = StateGraph.compile for the graph and for the call-step subgraph")
+                  "lg.compile = StateGraph.compile (the call-step subgraph compiles on first use)")
     console.print(f"very first compile in the process (support-triage/globex, nothing cached): {first:.1f} ms")
-    prompt = "workflows/prompts/draft_reply.j2"
-    from engine.templating import load_template_file
-    t_prompt = statistics.median(ms(lambda: load_template_file(ROOT / prompt, prompt))[0] for _ in range(args.engines))
-    console.print(f"of which Jinja-compiling {prompt} once (load_template_file, called by check_bindings AND by "
-                  f"emit, never cached): {t_prompt:.1f} ms")
-
-    # -- what two fixes would buy, on support-triage/globex --------------------------------
-    table = Table(title=f"candidate fixes, support-triage/globex: cold Engine.compile, median \\[min] of "
-                        f"{2 * args.engines}, variants interleaved")
-    for col in ("variant", "cold compile ms", "one builder.compile ms"):
-        table.add_column(col, justify="left" if col == "variant" else "right")
-    variants = {"as is": (), "prompt file compiled once per content": ("prompt-cache",),
-                "nodes emitted as callable objects": ("node-objects",), "both": ("prompt-cache", "node-objects")}
-    cold_by: dict[str, list[float]] = {label: [] for label in variants}
-    one_by: dict[str, list[float]] = {label: [] for label in variants}
-    for _ in range(2 * args.engines):
-        for label, fixes in variants.items():
-            with patched(*fixes):
-                cold_by[label] += compile_times(project, "support-triage", "globex", 1, cold=True)
-                builder = Engine(project, store=InMemoryStore()).compile("support-triage", "globex").builder
-                one_by[label].append(ms(lambda: builder.compile())[0])
-    for label in variants:
-        table.add_row(label, f"{statistics.median(cold_by[label]):.1f} [{min(cold_by[label]):.1f}]",
-                      f"{statistics.median(one_by[label]):.1f} [{min(one_by[label]):.1f}]")
-    console.print(table)
 
     # -- 1,000 pooled tenants -------------------------------------------------------------
     with tempfile.TemporaryDirectory(prefix="tenantflow-bench-") as tmp:
@@ -326,16 +246,6 @@ def main() -> None:
             split["check_bindings"].append(t)
         console.print("per pooled tenant, first get, pass by pass (median of 50): " + ", ".join(
             f"{name} {statistics.median(v):.2f} ms" for name, v in split.items()))
-        with patched("prompt-cache"):
-            fixed = Engine(big, store=InMemoryStore())
-            gc.collect()
-            t0 = time.perf_counter()
-            for tenant in pooled:
-                fixed.compile("support-triage", tenant)
-            total_fixed = (time.perf_counter() - t0) * 1000
-        console.print(f"first get of all {len(pooled)} pooled tenants with the prompt file compiled once: "
-                      f"{total_fixed:.0f} ms (as is: {total_first:.0f} ms)")
-
 
 if __name__ == "__main__":
     main()

@@ -475,7 +475,8 @@ async def main() -> None:
         runners = variants_for(engine, scenario, store)
         await check_same_work(engine, scenario, store, runners)
         plans.append((scenario, runners))
-    console.print("same output, guard records, usage, prompt text and memory write in every variant: [green]yes[/green]")
+    console.print("same output, guard records, usage, prompt text and memory write in every variant: "
+                  "[green]yes[/green]")
 
     results: dict[str, Any] = {"machine": machine(), "args": vars(args) | {"json": str(args.json)}, "scenarios": {}}
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
