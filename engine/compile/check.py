@@ -191,7 +191,11 @@ def check_bindings(ir: WorkflowIR, eff: EffectiveWorkflow, tenant: TenantSetting
         path = node.path
         if step.skill is not None:
             name, _, version = step.skill.partition("@")
-            if registry.resolve("skill", name, tenant.tenant_id, version or None) is None:
+            impl = registry.resolve("skill", name, tenant.tenant_id, version or None)
+            if impl is not None and impl.prompt is not None:
+                # A prompt skill's model obeys the same tier rules as an llm step.
+                problems += _check_model(locate, (*path, "skill"), impl.prompt.llm.model, tenant)
+            if impl is None:
                 problems.append(_problem(locate, (*path, "skill"), f"unknown skill '{step.skill}' for tenant "
                                          f"'{tenant.tenant_id}'", hint=did_you_mean(name, skills),
                                          code="unknown-skill"))

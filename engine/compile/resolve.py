@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.compile.tracked import Tracked, constant, lookup, merge, plain, provenance, track
+from engine.compile.tracked import Tracked, constant, key_provenance, lookup, merge, plain, provenance, track
 from engine.errors import CompileError, Problem
 from engine.guardrails.config import GuardrailsConfig
 from engine.guardrails.merge import MandatoryRuleError, merge_configs
@@ -161,7 +161,7 @@ def resolve_workflow(project: Project, workflow: str, tenant_id: str) -> Effecti
     tree = _rebase_prompts(tree, project)
     data = plain(tree)
     prov = provenance(tree)
-    spec = _validate_effective(data, prov)
+    spec = _validate_effective(data, prov, key_provenance(tree))
     templates = _read_templates(project, spec)
     digest = structure_digest(data, templates)
     return EffectiveWorkflow(workflow, tenant_id, spec, data, prov, digest, templates)
@@ -262,13 +262,12 @@ def _rebase_prompts(tree: Tracked, project: Project) -> Tracked:
     return _map_step_lists(tree, fn)
 
 
-def _validate_effective(data: dict[str, Any], prov: dict[DocPath, Source]) -> WorkflowSpec:
-    from pydantic import ValidationError
-
+def _validate_effective(data: dict[str, Any], prov: dict[DocPath, Source],
+                        keys: dict[DocPath, Source]) -> WorkflowSpec:
     try:
         return WorkflowSpec.model_validate(data)
     except ValidationError as exc:
-        doc = _ProvenanceDocument(prov)
+        doc = _ProvenanceDocument(prov, keys)
         raise CompileError(problems_from(exc, WorkflowSpec, doc)) from None
 
 
@@ -276,15 +275,17 @@ class _ProvenanceDocument(Document):
     """A Document view over provenance, so validation errors of merged data
     point at whichever file set the offending value."""
 
-    def __init__(self, prov: dict[DocPath, Source]):
+    def __init__(self, prov: dict[DocPath, Source], keys: dict[DocPath, Source]):
         super().__init__("<effective>", None)
-        self._prov = prov
+        self._prov, self._keys = prov, keys
 
     def source(self, path: DocPath, *, key: bool = False) -> Source:
+        if key and path in self._keys:
+            return self._keys[path]
         return lookup(self._prov, path)
 
     def problem(self, path: DocPath, message: str, *, hint: str = "", key: bool = False, code: str = "") -> Problem:
-        src = self.source(path)
+        src = self.source(path, key=key)
         return Problem(src.file, src.line, src.col, format_path(src.path or path), message, hint, code)
 
 

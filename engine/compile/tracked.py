@@ -15,21 +15,28 @@ from engine.spec.source import DocPath, Document, Source
 
 @dataclass(frozen=True)
 class Tracked:
-    """A value (dict of Tracked, list of Tracked, or a scalar) and its source."""
+    """A value (dict of Tracked, list of Tracked, or a scalar) and its source.
+
+    ``key`` is where the value's own key was written, when it has one: a
+    problem about the key itself (an unknown key) points there.
+    """
 
     value: Any
     source: Source
+    key: Source | None = None
 
 
 def track(data: Any, doc: Document, path: DocPath = (), layer: str = "") -> Tracked:
     """Wrap ``data`` (found at ``path`` in ``doc``) and everything inside it."""
     found = doc.source(path)
     src = Source(found.file, found.line, found.col, layer or found.layer, path)
+    key = doc.keys.get(path)
+    key_src = Source(key.file, key.line, key.col, layer or key.layer, path) if key is not None else None
     if isinstance(data, dict):
-        return Tracked({k: track(v, doc, (*path, k), layer) for k, v in data.items()}, src)
+        return Tracked({k: track(v, doc, (*path, k), layer) for k, v in data.items()}, src, key_src)
     if isinstance(data, list):
-        return Tracked([track(v, doc, (*path, i), layer) for i, v in enumerate(data)], src)
-    return Tracked(data, src)
+        return Tracked([track(v, doc, (*path, i), layer) for i, v in enumerate(data)], src, key_src)
+    return Tracked(data, src, key_src)
 
 
 def constant(data: Any, source: Source) -> Tracked:
@@ -49,6 +56,19 @@ def merge(base: Tracked, overlay: Tracked) -> Tracked:
             merged[key] = merge(merged[key], value) if key in merged else value
         return Tracked(merged, overlay.source)
     return overlay
+
+
+def key_provenance(tracked: Tracked, path: DocPath = ()) -> dict[DocPath, Source]:
+    """Every path whose key was written somewhere, with where."""
+    out = {path: tracked.key} if tracked.key is not None else {}
+    value = tracked.value
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(key_provenance(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.update(key_provenance(v, (*path, i)))
+    return out
 
 
 def plain(tracked: Tracked) -> Any:

@@ -15,14 +15,17 @@ from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
+from engine.errors import TenantflowError
 from engine.spec.skill import SkillSpec
 
 SHARED = "shared"
 Kind = Literal["skill", "tool"]
 
 
-class SkillInputError(ValueError):
-    """Arguments given to a skill do not match its typed inputs."""
+class SkillInputError(TenantflowError, ValueError):
+    """Arguments given to a skill do not match its typed inputs (never retried)."""
+
+    code = "skill-input"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,14 @@ class SkillDef:
         return self.fn is not None and inspect.iscoroutinefunction(self.fn)
 
     def validate_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        if self.prompt is not None:
+            from engine.inputs import InputError, check_input
+
+            try:
+                return check_input(self.name, self.prompt.input, inputs)
+            except InputError as exc:
+                details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+                raise SkillInputError(f"skill '{self.name}' got bad inputs: {details}") from None
         if self.input_model is None:
             return inputs
         try:

@@ -848,8 +848,6 @@ def test_invalid_guardrail_action_in_a_tenant_names_the_rule(make_project):
     assert "'mask'" in problem.message
 
 
-@pytest.mark.xfail(strict=True, reason="resolve._ProvenanceDocument ignores key=True: an unknown key in an "
-                   "override points at its value, not at the key")
 def test_unknown_key_in_a_tenant_override_points_at_the_key(make_project):
     root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha", extra=text("""
         overrides:
