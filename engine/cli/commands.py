@@ -1,4 +1,4 @@
-"""The ``tenantflow`` command line."""
+"""Project commands: validate, graph, run, schema, init."""
 
 from __future__ import annotations
 
@@ -6,48 +6,15 @@ import asyncio
 import json
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import click
 
-from engine.errors import CompileError, Problem, SpecError, TenantflowError, render_problems
-from engine.project import Project, find_root, load_project, load_project_partial
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-project_option = click.option(
-    "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
-    show_default=True, help="Project folder (or any folder inside it).")
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(code)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Every error tenantflow raises on purpose becomes a message and exit 1, never a traceback."""
-    try:
-        yield
-    except (SpecError, CompileError) as exc:
-        count = len(exc.problems)
-        _fail(f"{render_problems(exc.problems)}\n{count} problem{'s' if count != 1 else ''} found")
-    except TenantflowError as exc:
-        _fail(f"error: {exc}")
-
-
-def _project(project_dir: Path) -> Project:
-    return load_project(find_root(project_dir))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="tenantflow")
-def main() -> None:
-    """Multi-tenant AI agent workflows in YAML, compiled to LangGraph graphs."""
+from engine.cli.common import fail, open_project, project_option, user_errors
+from engine.cli.group import main
+from engine.errors import CompileError, Problem, TenantflowError, render_problems
+from engine.project import find_root, load_project_partial
 
 
 @main.command()
@@ -57,7 +24,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 
     With PATHs inside the project, only problems in those files are shown.
     """
-    with _user_errors():
+    with user_errors():
         start = paths[0] if paths else Path(".")
         root = find_root(start if start.is_dir() else start.parent)
         files = {p.resolve() for p in paths if p.is_file()}
@@ -65,7 +32,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         if files:
             problems = [p for p in problems if (root / p.file).resolve() in files]
         if problems:
-            _fail(f"{render_problems(problems)}\n{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+            fail(f"{render_problems(problems)}\n{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
         click.echo(f"ok: {pairs} workflow x tenant pairs compiled, no problems")
 
 
@@ -104,8 +71,8 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
     from engine.engine import Engine
     from engine.render import describe, to_json, to_mermaid
 
-    with _user_errors():
-        engine = Engine(_project(project_dir))
+    with user_errors():
+        engine = Engine(open_project(project_dir))
         compiled = engine.compile(workflow, tenant)
         description = describe(compiled.ir, engine.settings(tenant), engine.project.registry, compiled.digest)
         click.echo(to_json(description) if fmt == "json" else to_mermaid(description), nl=False)
@@ -121,7 +88,7 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
 @project_option
 def run(workflow: str, tenant: str, user: str, session: str, input_text: str, full: bool, project_dir: Path) -> None:
     """Run WORKFLOW for a tenant offline, with a development context, and print the output JSON."""
-    with _user_errors():
+    with user_errors():
         payload = _read_input(input_text)
         result = asyncio.run(_run(project_dir, workflow, tenant, user, session, payload))
         data = result.to_json()
@@ -184,7 +151,7 @@ def init(directory: Path) -> None:
     """Create a working project in DIRECTORY: one workflow, two tenants, shared skills and bridges."""
     scaffold = Path(__file__).parent / "scaffold"
     if directory.exists() and any(directory.iterdir()):
-        _fail(f"error: {directory} exists and is not empty")
+        fail(f"error: {directory} exists and is not empty")
     shutil.copytree(scaffold, directory, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     from engine.spec.schema import json_schema
