@@ -149,7 +149,7 @@ def schema(output: Path | None) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Create a working project in DIRECTORY: one workflow, two tenants, shared skills and bridges."""
-    scaffold = Path(__file__).parent / "scaffold"
+    scaffold = Path(__file__).resolve().parent.parent / "scaffold"
     if directory.exists() and any(directory.iterdir()):
         fail(f"error: {directory} exists and is not empty")
     shutil.copytree(scaffold, directory, dirs_exist_ok=True,
