@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 from engine.context import TenantContext
 from engine.skills.registry import Kind, SkillDef
@@ -51,19 +52,21 @@ class SkillCall:
 
 
 Handler = Callable[[SkillCall], Awaitable[Any]]
-Bridge = Callable[[SkillCall, Handler], Awaitable[Any]]
+
+
+class Bridge(Protocol):
+    """``async def bridge(call, call_next)`` in a ``skills/bridge/<name>.py`` file."""
+
+    def __call__(self, call: SkillCall, call_next: Handler) -> Awaitable[Any]: ...
 
 
 def build_chain(bridges: Sequence[Bridge], innermost: Handler) -> Handler:
-    """Compose ``bridges`` (outermost first) around ``innermost``, once."""
+    """Compose ``bridges`` (outermost first) around ``innermost``, once.
+
+    ``partial`` rather than a wrapper coroutine: one frame less per bridge on
+    every skill call.
+    """
     handler = innermost
     for bridge in reversed(bridges):
-        handler = _wrap(bridge, handler)
-    return handler
-
-
-def _wrap(bridge: Bridge, call_next: Handler) -> Handler:
-    async def handler(call: SkillCall) -> Any:
-        return await bridge(call, call_next)
-
+        handler = partial(bridge, call_next=handler)
     return handler

@@ -17,6 +17,10 @@ from engine.telemetry import logs
 from engine.telemetry.tracing import tracer
 
 
+#: A proxy until the application installs a provider, then that provider's tracer.
+TRACER = tracer()
+
+
 async def bridge(call: SkillCall, call_next: Handler) -> Any:
     # Runs before auth, so refused calls are logged and traced too.
     impl = call.implementation
@@ -33,7 +37,7 @@ async def bridge(call: SkillCall, call_next: Handler) -> Any:
     }
     span_name = f"execute_tool {call.name}" if call.kind == "tool" else f"skill {call.name}"
     started = time.perf_counter()
-    with tracer().start_as_current_span(span_name, attributes=attributes) as span:
+    with TRACER.start_as_current_span(span_name, attributes=attributes) as span:
         try:
             result = await call_next(call)
         except Exception as exc:
