@@ -11,8 +11,9 @@ from engine.compile.ir import IRNode
 from engine.compile.state import RunState
 from engine.context import TenantContext
 from engine.errors import MemoryAccessDenied, TemplateError
-from engine.memory.scoped import ScopedStore
+from engine.memory.scoped import MemoryItem, ScopedStore
 from engine.nodes.base import Build, NodeFn, context_of, failure_record, handle_failure, succeeded, variables
+from engine.skills.policy import Attempts, run_with_policy
 from engine.templating import render_value
 
 
@@ -45,17 +46,21 @@ def build_remember(node: IRNode, b: Build) -> NodeFn:
     value = b.template(node, ("remember", "value"), spec.value)
 
     async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
-        started = time.perf_counter()
+        started, attempts = time.perf_counter(), Attempts()
         try:
             scope = variables(state, context_of(runtime))
             rendered_key, rendered = str(render_value(key, scope)), render_value(value, scope)
             item = rendered if isinstance(rendered, dict) else {"value": rendered}
             store = await scoped(b, runtime)
-            await store.put(spec.level, rendered_key, item)
+
+            async def once() -> None:
+                await store.put(spec.level, rendered_key, item)
+
+            await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
         except (MemoryAccessDenied, TemplateError):
             raise
         except Exception as exc:
-            return handle_failure(node, b.ir, failure_record(node, exc, 1, started))
+            return handle_failure(node, b.ir, failure_record(node, exc, max(attempts.count, 1), started))
         return succeeded(node, {"level": spec.level, "key": rendered_key})
 
     return run
@@ -69,20 +74,24 @@ def build_recall(node: IRNode, b: Build) -> NodeFn:
     query = b.template(node, ("recall", "query"), spec.query) if spec.query else None
 
     async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
-        started = time.perf_counter()
+        started, attempts = time.perf_counter(), Attempts()
         try:
             scope = variables(state, context_of(runtime))
             store = await scoped(b, runtime)
-            if key is not None:
-                item = await store.get(spec.level, str(render_value(key, scope)))
-                items = [item] if item is not None else []
-            else:
-                text = str(render_value(query, scope)) if query is not None else None
-                items = await store.search(spec.level, query=text, limit=spec.limit)
+            wanted = str(render_value(key, scope)) if key is not None else None
+            text = str(render_value(query, scope)) if query is not None else None
+
+            async def once() -> list[MemoryItem]:
+                if wanted is not None:
+                    item = await store.get(spec.level, wanted)
+                    return [item] if item is not None else []
+                return await store.search(spec.level, query=text, limit=spec.limit)
+
+            items = await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
         except (MemoryAccessDenied, TemplateError):
             raise
         except Exception as exc:
-            return handle_failure(node, b.ir, failure_record(node, exc, 1, started))
+            return handle_failure(node, b.ir, failure_record(node, exc, max(attempts.count, 1), started))
         return succeeded(node, {"items": [i["value"] | {"key": i["key"]} for i in items]})
 
     return run
