@@ -7,54 +7,86 @@
         ctx = engine.dev_context("acme", user_id="u1", session_id="s1")
         result = await engine.run("support-triage", ctx, {"ticket": "...", "customer_id": "c1"})
         print(result.output, result.usage)
+
+Names are imported on first use: ``import engine`` stays cheap for commands
+that never run a graph (validate, diff, snapshot).
 """
 
-from engine.context import TenantContext
-from engine.engine import CompiledWorkflow, Engine, RunResult
-from engine.errors import (
-    AuthError,
-    CompileError,
-    GuardrailBlocked,
-    MemoryAccessDenied,
-    ModelError,
-    PolicyDenied,
-    Problem,
-    RunError,
-    SkillError,
-    SpecError,
-    TemplateError,
-    TenantflowError,
-)
-from engine.inputs import InputError
-from engine.project import Project, load_project
-from engine.skills.bridge import SkillCall, SkillContext
-from engine.skills.decorators import skill, tool
+from __future__ import annotations
 
-__all__ = [
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.context import TenantContext
+    from engine.engine import CompiledWorkflow, Engine, RunResult
+    from engine.errors import (
+        AuthError,
+        CompileError,
+        GuardrailBlocked,
+        MemoryAccessDenied,
+        ModelError,
+        PolicyDenied,
+        Problem,
+        RunError,
+        SkillError,
+        SpecError,
+        TemplateError,
+        TenantflowError,
+    )
+    from engine.identity.authenticate import Caller
+    from engine.identity.credentials import DelegatedToken, UserCredential
+    from engine.identity.exchange import ExchangeRefused
+    from engine.identity.verify import TokenRejected
+    from engine.inputs import InputError
+    from engine.policy.authorizer import AccessDenied
+    from engine.project import Project, load_project
+    from engine.skills.bridge import SkillCall, SkillContext
+    from engine.skills.decorators import skill, tool
+
+_EXPORTS = {
     # Running workflows
-    "Engine",
-    "RunResult",
-    "CompiledWorkflow",
-    "TenantContext",
-    "Project",
-    "load_project",
+    "Engine": "engine.engine",
+    "RunResult": "engine.engine",
+    "CompiledWorkflow": "engine.engine",
+    "TenantContext": "engine.context",
+    "Project": "engine.project",
+    "load_project": "engine.project",
+    # Identity: a verified caller and the credential that travels beside its run
+    "Caller": "engine.identity.authenticate",
+    "UserCredential": "engine.identity.credentials",
+    "DelegatedToken": "engine.identity.credentials",
     # Writing skills, tools and bridges
-    "skill",
-    "tool",
-    "SkillContext",
-    "SkillCall",
+    "skill": "engine.skills.decorators",
+    "tool": "engine.skills.decorators",
+    "SkillContext": "engine.skills.bridge",
+    "SkillCall": "engine.skills.bridge",
     # Errors, one per phase
-    "TenantflowError",
-    "Problem",
-    "SpecError",
-    "CompileError",
-    "TemplateError",
-    "InputError",
-    "AuthError",
-    "PolicyDenied",
-    "MemoryAccessDenied",
-    "GuardrailBlocked",
-    "ModelError",
-    "SkillError",
-    "RunError",
-]
+    "TenantflowError": "engine.errors",
+    "Problem": "engine.errors",
+    "SpecError": "engine.errors",
+    "CompileError": "engine.errors",
+    "TemplateError": "engine.errors",
+    "InputError": "engine.inputs",
+    "AuthError": "engine.errors",
+    "TokenRejected": "engine.identity.verify",
+    "ExchangeRefused": "engine.identity.exchange",
+    "PolicyDenied": "engine.errors",
+    "AccessDenied": "engine.policy.authorizer",
+    "MemoryAccessDenied": "engine.errors",
+    "GuardrailBlocked": "engine.errors",
+    "ModelError": "engine.errors",
+    "SkillError": "engine.errors",
+    "RunError": "engine.errors",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -9,15 +9,17 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from engine.errors import Problem, SpecError
+from engine.policy.bundle import PolicyBundle, load_policies
 from engine.skills.bridge import Bridge
 from engine.skills.loader import load_bridges, load_skill_folder
 from engine.skills.registry import SHARED, SkillRegistry
 from engine.spec.hints import did_you_mean
-from engine.spec.project import ProjectSpec
+from engine.spec.project import GatewaySpec, ProjectSpec
 from engine.spec.source import Document, load_document
 from engine.spec.tenant import TenantSpec
 from engine.spec.validation import validate
 from engine.spec.workflow import Step, WorkflowSpec
+from engine.tools.catalog import ToolCatalog, load_gateway
 
 PROJECT_FILE = "tenantflow.yaml"
 
@@ -43,6 +45,10 @@ class Project:
     bridges: list[Bridge]
     #: Problems that do not stop loading but must be reported by validate.
     warnings: list[Problem] = field(default_factory=list)
+    #: The tool gateway's catalog: OpenAPI and MCP tools, what each tool needs to act for the user.
+    tools: ToolCatalog = field(default_factory=lambda: ToolCatalog(GatewaySpec()))
+    #: Cedar policies, parsed and validated against the project's schema.
+    policies: PolicyBundle | None = None
 
     @property
     def spec(self) -> ProjectSpec:
@@ -120,12 +126,20 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
         problems += load_skill_folder(tenant_root / tenant_id / "skills", tenant_id, root, registry)
     bridges, bridge_problems = load_bridges(root / paths.skills / "bridge", project.spec.bridge, root)
     problems += bridge_problems
+    catalog, gateway_problems = load_gateway(root, project.spec.gateway, registry, project.doc)
+    problems += gateway_problems
 
-    loaded_project = Project(root, project, workflows, tenants, registry, bridges)
+    loaded_project = Project(root, project, workflows, tenants, registry, bridges, tools=catalog)
     problems += _cross_check(loaded_project)
     bad_files = {p.file for p in problems}
     if PROJECT_FILE in bad_files or any(p.file.startswith(f"{paths.skills}/") for p in problems):
         return None, problems
+    # Policies are validated against a schema built from every skill and tool, so they load last;
+    # a project whose policies do not validate does not load: nothing would decide its calls.
+    loaded_project.policies, policy_problems = load_policies(
+        root, project.spec.policy.folder, paths.tenants, tenants, registry.all(), catalog.schemas())
+    if policy_problems:
+        return None, problems + policy_problems
     loaded_project.workflows = {n: w for n, w in workflows.items() if w.doc.file not in bad_files}
     loaded_project.tenants = {t: v for t, v in tenants.items() if v.doc.file not in bad_files}
     return loaded_project, problems

@@ -80,17 +80,26 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
 
 @main.command()
 @click.argument("workflow")
-@click.option("--tenant", "-t", required=True, help="Tenant id.")
-@click.option("--user", "-u", default="dev-user", show_default=True, help="User id.")
+@click.option("--tenant", "-t", help="Tenant id (with a development context; not with --token).")
+@click.option("--user", "-u", default="dev-user", show_default=True, help="User id (development context).")
 @click.option("--session", "-s", default="dev-session", show_default=True, help="Session id.")
+@click.option("--token", "token_text", help="Run as the caller of this JWT (or @file): tenant and user come "
+              "from the verified token, and tools get tokens exchanged from it.")
 @click.option("--input", "-i", "input_text", required=True, help="Input as JSON, or @file.json.")
 @click.option("--full", is_flag=True, help="Print usage, guardrail records and errors too.")
 @project_option
-def run(workflow: str, tenant: str, user: str, session: str, input_text: str, full: bool, project_dir: Path) -> None:
-    """Run WORKFLOW for a tenant offline, with a development context, and print the output JSON."""
+def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str,
+        full: bool, project_dir: Path) -> None:
+    """Run WORKFLOW for a tenant offline and print the output JSON.
+
+    Without --token the run uses a development context for --tenant and --user.
+    """
     with user_errors():
+        if (tenant is None) == (token_text is None):
+            fail("error: give either --tenant (development context) or --token (a verified caller)")
+        token = _read_token(token_text) if token_text is not None else None
         payload = _read_input(input_text)
-        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, payload))
+        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload))
         data = result.to_json()
         click.echo(json.dumps(data if full else {"output": data["output"], "blocked": data["blocked"],
                                                   "usage": {k: data["usage"][k] for k in
@@ -115,19 +124,32 @@ def _read_input(text: str) -> Any:
         raise InputFileError(f"{source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 
 
+def _read_token(text: str) -> str:
+    if text.startswith("@"):
+        try:
+            return Path(text[1:]).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InputFileError(f"cannot read token file {text[1:]}: {exc.strerror}") from None
+    return text.strip()
+
+
 class InputFileError(TenantflowError):
     code = "input"
 
 
-async def _run(project_dir: Path, workflow: str, tenant: str, user: str, session: str, payload: Any) -> Any:
+async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, session: str, token: str | None,
+               payload: Any) -> Any:
     from engine.engine import Engine
     from engine.telemetry import logs
 
     root = find_root(project_dir)
     async with Engine.open(root) as engine:
         logs.configure(engine.project.spec.telemetry.log_level)
-        ctx = engine.dev_context(tenant, user, session)
-        return await engine.run(workflow, ctx, payload)
+        if token is not None:
+            caller = engine.authenticate(token, session_id=session)
+            return await engine.run(workflow, caller.context, payload, credential=caller.credential)
+        assert tenant is not None
+        return await engine.run(workflow, engine.dev_context(tenant, user, session), payload)
 
 
 @main.command()

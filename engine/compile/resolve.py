@@ -98,19 +98,30 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
     guard_data: dict[str, Any] = profile_layer("default")
     guard_tracked = constant(guard_data, Source("<built-in profile default>", 0, 0, "engine"))
     for data, doc, path, layer in layers:
+        leakage = data.get("leakage")
+        if layer != "tenant" and isinstance(leakage, dict):
+            # Marks say whose data it is; shared by a tier, they would mark no one.
+            problems += [doc.problem((*path, "leakage", key), f"{key} identify one tenant; declare them in the "
+                                     f"tenant's file, not in the {layer} guardrails", code="guardrail-config")
+                         for key in ("markers", "canaries") if key in leakage]
         try:
             if "profile" in data:
                 # A named profile applies where it is named, on top of what
                 # the earlier layers made mandatory: switching profiles
                 # cannot loosen a mandatory rule either.
                 named = profile_layer(str(data["profile"]))
-                guard_data = merge_configs(guard_data, named)
+                try:
+                    guard_data = merge_configs(guard_data, named)
+                except MandatoryRuleError as exc:
+                    problems += [doc.problem((*path, "profile"), str(loosening), code="guardrail-loosened")
+                                 for loosening in exc.loosenings]
+                    break
                 guard_tracked = merge(guard_tracked, constant(named, doc.source((*path, "profile"))))
             guard_data = merge_configs(guard_data, data)
             GuardrailsConfig.model_validate(guard_data)
         except MandatoryRuleError as exc:
             for loosening in exc.loosenings:
-                where = (*path, *loosening.rule.split("."))
+                where = (*path, *(loosening.where or loosening.rule).split("."))
                 problems.append(doc.problem(where, str(loosening), code="guardrail-loosened"))
             break
         except ValidationError as exc:

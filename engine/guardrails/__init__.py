@@ -3,14 +3,20 @@
 Guard nodes run before the first step (stage ``"input"``) and after the
 last (stage ``"output"``)::
 
-    chain = chain_for(config)
-    result = chain.check_value(state_input, "input")
+    chain = chain_for(config, leakage_index)
+    result = chain.check_value(state_input, "input", tenant="acme")
     result.raise_if_blocked()
 
-Each detector family is one module behind the :class:`Detector` protocol.
+Each detector family is one module behind the :class:`Detector` protocol:
+``pii`` (contact details, ids, bank and card numbers, network and medical
+identifiers), ``secrets`` (keys and tokens), ``injection`` (prompt injection
+and jailbreak scoring), ``terms`` and ``topics`` (word lists and denied
+topics), ``length``, ``schema`` (output format) and ``leakage`` (another
+tenant's marks). ``bedrock`` applies an Amazon Bedrock guardrail.
 """
 
 from engine.guardrails.base import ACTIONS, Action, Detector, Finding, Stage
+from engine.guardrails.bedrock import BedrockGuardrail, BedrockGuardrailError, GuardrailProviders
 from engine.guardrails.chain import (
     GuardChain,
     GuardOutcome,
@@ -19,13 +25,20 @@ from engine.guardrails.chain import (
     GuardValueResult,
     chain_for,
     clear_chain_cache,
+    verdict,
 )
-from engine.guardrails.config import GuardrailsConfig
+from engine.guardrails.config import BedrockConfig, GuardrailsConfig, InjectionConfig, LeakageConfig
+from engine.guardrails.injection import InjectionDetector
+from engine.guardrails.leakage import LeakageIndex, TenantMarks, marks_from_layers
 from engine.guardrails.length import MaxLengthDetector
 from engine.guardrails.merge import MANDATORY_RULES, Loosening, MandatoryRuleError, merge_configs
 from engine.guardrails.pii import PII_TYPES, PiiDetector, PiiType
 from engine.guardrails.profiles import PROFILES, profile_layer
+from engine.guardrails.redact import Placeholders
+from engine.guardrails.schema import FormatCheck
+from engine.guardrails.secrets import SECRET_TYPES, SecretsDetector, SecretType
 from engine.guardrails.terms import DeniedTermsDetector
+from engine.guardrails.topics import BUILTIN_TOPICS, DeniedTopicsDetector
 
 __all__ = [
     # running guards
@@ -35,9 +48,14 @@ __all__ = [
     "GuardResult",
     "GuardValueResult",
     "GuardRecord",
+    "verdict",
     "clear_chain_cache",
+    "Placeholders",
     # configuring them
     "GuardrailsConfig",
+    "InjectionConfig",
+    "LeakageConfig",
+    "BedrockConfig",
     "merge_configs",
     "MandatoryRuleError",
     "Loosening",
@@ -53,6 +71,20 @@ __all__ = [
     "PiiDetector",
     "PiiType",
     "PII_TYPES",
+    "SecretsDetector",
+    "SecretType",
+    "SECRET_TYPES",
+    "InjectionDetector",
     "DeniedTermsDetector",
+    "DeniedTopicsDetector",
+    "BUILTIN_TOPICS",
     "MaxLengthDetector",
+    "FormatCheck",
+    "LeakageIndex",
+    "TenantMarks",
+    "marks_from_layers",
+    # providers
+    "BedrockGuardrail",
+    "BedrockGuardrailError",
+    "GuardrailProviders",
 ]

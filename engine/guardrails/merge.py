@@ -13,17 +13,29 @@ from typing import Any
 
 from engine.guardrails.base import ACTION_STRICTNESS
 from engine.guardrails.pii import PII_TYPES
+from engine.guardrails.secrets import SECRET_TYPES
 
-#: Names a ``mandatory`` list may hold. ``denied_terms`` protects
-#: ``denied_terms_action``; the terms themselves can only grow (lists union).
+#: Names a ``mandatory`` list may hold. ``denied_terms`` and
+#: ``denied_topics`` protect their action; the terms and topics themselves
+#: can only grow (lists union). ``injection`` protects its action and
+#: threshold (which may only go down), ``leakage`` and ``output_format``
+#: their action, ``bedrock`` that the guardrail stays configured and enabled.
 MANDATORY_RULES: tuple[str, ...] = (
     *(f"pii.{t}" for t in PII_TYPES),
+    *(f"secrets.{t}" for t in SECRET_TYPES),
     "denied_terms",
+    "denied_topics",
+    "injection",
+    "leakage",
+    "output_format",
     "max_input_chars",
     "max_output_chars",
+    "bedrock",
 )
 
 _UNIONED = ("denied_terms", "mandatory")
+#: Sections merged key by key, so an overlay names only what it changes.
+_PER_KEY = ("pii", "secrets", "injection", "leakage", "bedrock")
 _STRICTNESS_ORDER = "block > redact > flag > off"
 
 
@@ -34,8 +46,15 @@ class Loosening:
     rule: str
     required: object
     attempted: object
+    #: The key path the loosening is written at, if not the rule's own ("leakage.action").
+    where: str = ""
 
     def __str__(self) -> str:
+        if self.rule == "injection.threshold":
+            return (f"mandatory rule injection has threshold {self.required}; an overlay may not raise it to "
+                    f"{self.attempted}")
+        if self.rule == "bedrock":
+            return f"mandatory rule bedrock requires guardrail {self.required}; an overlay may not {self.attempted}"
         if self.rule.startswith("max_"):
             change = "remove it" if self.attempted is None else f"raise it to {self.attempted}"
             return f"mandatory rule {self.rule} is {self.required}; an overlay may not {change}"
@@ -76,10 +95,20 @@ def merge_configs(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[s
     overlay tried to loosen.
     """
     merged = {key: _copy(value) for key, value in base.items()}
-    for key, value in overlay.items():
+    for key, value in _yaml_off(overlay).items():
         current = merged.get(key)
-        if key == "pii" and isinstance(current, dict) and isinstance(value, Mapping):
+        if key in _PER_KEY and isinstance(current, dict) and isinstance(value, Mapping):
             merged[key] = {**current, **value}
+            for listed in ("markers", "canaries"):
+                if isinstance(current.get(listed), list) and isinstance(value.get(listed), list):
+                    merged[key][listed] = _union(current[listed], value[listed])
+        elif key == "denied_topics" and isinstance(current, dict) and isinstance(value, Mapping):
+            topics = dict(current)
+            for topic, phrases in value.items():
+                known = topics.get(topic)
+                both = isinstance(known, list) and isinstance(phrases, list)
+                topics[topic] = _union(known, phrases) if both else _copy(phrases)  # type: ignore[arg-type]
+            merged[key] = topics
         elif key in _UNIONED and isinstance(current, list) and isinstance(value, list):
             merged[key] = _union(current, value)
         else:
@@ -90,9 +119,29 @@ def merge_configs(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[s
     return merged
 
 
+_ACTION_KEYS = ("denied_terms_action", "denied_topics_action", "output_format")
+
+
+def _yaml_off(layer: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``layer`` with YAML's ``off`` (read as False) turned back into the action ``"off"``."""
+    fixed: dict[str, Any] | None = None
+    for key, value in layer.items():
+        new = value
+        if key in ("pii", "secrets") and isinstance(value, Mapping) and False in value.values():
+            new = {k: "off" if v is False else v for k, v in value.items()}
+        elif key in ("injection", "leakage") and isinstance(value, Mapping) and value.get("action") is False:
+            new = {**value, "action": "off"}
+        elif key in _ACTION_KEYS and value is False:
+            new = "off"
+        if new is not value:
+            fixed = dict(layer) if fixed is None else fixed
+            fixed[key] = new
+    return layer if fixed is None else fixed
+
+
 def _copy(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return dict(value)
+        return {key: _copy(item) for key, item in value.items()}
     if isinstance(value, list):
         return list(value)
     return value
@@ -127,8 +176,28 @@ def _loosening(rule: str, base: Mapping[str, Any], merged: Mapping[str, Any]) ->
     if rule == "denied_terms":
         # The model's default action, so the rule holds even if base never wrote it.
         required, attempted = base.get("denied_terms_action", "block"), merged.get("denied_terms_action", "block")
+    elif rule == "denied_topics":
+        required, attempted = base.get("denied_topics_action", "block"), merged.get("denied_topics_action", "block")
+    elif rule == "output_format":
+        required, attempted = base.get("output_format", "flag"), merged.get("output_format", "flag")
+    elif rule in ("injection", "leakage"):
+        required, attempted = _section(base, rule).get("action", "block"), _section(merged, rule).get("action", "block")
+        if rule == "injection":
+            limit, new_limit = _section(base, rule).get("threshold"), _section(merged, rule).get("threshold")
+            numbers = (int, float)
+            if isinstance(limit, numbers) and isinstance(new_limit, numbers) and new_limit > limit:
+                return Loosening("injection.threshold", limit, new_limit)
+        if isinstance(required, str) and isinstance(attempted, str):
+            rank = ACTION_STRICTNESS
+            if required in rank and attempted in rank and rank[attempted] < rank[required]:
+                return Loosening(rule, required, attempted, where=f"{rule}.action")
+        return None
+    elif rule == "bedrock":
+        return _bedrock_loosening(base, merged)
     elif rule.startswith("pii."):
         required, attempted = _pii_action(base, rule[4:]), _pii_action(merged, rule[4:])
+    elif rule.startswith("secrets."):
+        required, attempted = _section(base, "secrets").get(rule[8:]), _section(merged, "secrets").get(rule[8:])
     else:
         return None
     # A missing or malformed action is left for the model to report.
@@ -137,6 +206,30 @@ def _loosening(rule: str, base: Mapping[str, Any], merged: Mapping[str, Any]) ->
     rank = ACTION_STRICTNESS
     if required in rank and attempted in rank and rank[attempted] < rank[required]:
         return Loosening(rule, required, attempted)
+    return None
+
+
+def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    section = config.get(name)
+    return section if isinstance(section, Mapping) else {}
+
+
+def _bedrock_loosening(base: Mapping[str, Any], merged: Mapping[str, Any]) -> Loosening | None:
+    before, after = base.get("bedrock"), merged.get("bedrock")
+    if not isinstance(before, Mapping) or not before.get("guardrail_id"):
+        return None
+    required = repr(before["guardrail_id"])
+    if not isinstance(after, Mapping):
+        return Loosening("bedrock", required, "remove it")
+    if after.get("enabled") is False and before.get("enabled", True) is not False:
+        return Loosening("bedrock", required, "disable it")
+    if after.get("guardrail_id") != before["guardrail_id"]:
+        return Loosening("bedrock", required, f"replace it with {after.get('guardrail_id')!r}")
+    stages = before.get("stages", ["input", "output"])
+    if isinstance(stages, list) and isinstance(after.get("stages", stages), list):
+        dropped = [s for s in stages if s not in after.get("stages", stages)]
+        if dropped:
+            return Loosening("bedrock", required, f"drop stage {', '.join(map(str, dropped))}")
     return None
 
 

@@ -1,50 +1,78 @@
-"""PII detectors: email addresses, phone numbers, US SSNs, payment cards.
+"""PII detectors: contact details, government and financial ids, network and medical identifiers.
 
 Speed matters because guard nodes run on every request. Python's regex
 engine scans a 2 KB string at roughly 10 ns per character per pass on the
-slow machines we target, so the detector avoids whole-text passes:
+slow machines we target, so the detector avoids whole-text regex passes:
 
 * emails are looked for only around each ``@`` (found with ``str.find``);
 * numbers are looked for only if the text has enough ASCII digits. A copy
   of the text with every digit turned into ``0`` gives the count
   (``str.count``) and lets one pass with a literal first character (which
   the engine finds several times faster than a character class) locate the
-  digit runs long enough to hold a phone, SSN or card. The precise patterns
-  then run inside those runs only.
+  digit runs long enough to hold a phone, SSN, card, IBAN or IPv4 address.
+  The precise patterns then run inside those runs only;
+* IPv6 addresses are looked for only around pairs of colons;
+* dates of birth and medical record numbers are looked for only after a
+  cue word (``date of birth``, ``MRN``, ...), found with ``str.find`` on the
+  lower-cased text.
 
 Formats recognised, and what is deliberately left out:
 
 * phone: North American numbers with separators (``+1 415-555-0100``,
-  ``(415) 555-0100``, ``415.555.0100``) and ``+``-prefixed international
-  numbers (``+44 20 7946 0958``) of 8 to 15 digits. Bare digit strings
-  (``4155550100``) and national formats without ``+`` outside North America
-  are not matched: they look too much like order numbers and ids.
+  ``(415) 555-0100``, ``415.555.0100``, extensions ``x123``), ``+``-prefixed
+  international numbers (``+44 20 7946 0958``) of 8 to 15 digits, and any
+  other 8 to 15 digit number (national formats such as ``030 12345678``,
+  bare digits) when a phone cue (``phone``, ``call``, ``Tel.``, ``Handy``,
+  ``portable``, ...) stands in the 40 characters before it. Without a cue,
+  national formats are not matched: they look too much like order numbers.
 * us_ssn: ``###-##-####`` with a valid area (not 000, 666, 9xx), group (not
   00) and serial (not 0000).
-* payment_card: 13-19 digits, optionally grouped by spaces or dashes, with a
-  known issuer prefix and length (Visa, Mastercard, Amex, Discover) and a
-  valid Luhn checksum.
+* payment_card: 12-19 digits, optionally grouped by spaces or dashes, with a
+  known issuer prefix and length (Visa, Mastercard, Amex, Discover, JCB,
+  Diners Club, Maestro, UnionPay) and a valid Luhn checksum.
+* iban: country code, check digits and BBAN, optionally grouped by spaces,
+  with the country's length and a valid ISO 7064 mod-97 checksum.
+* ip_address: IPv4 and IPv6 addresses, except the ones that identify no
+  one (unspecified, loopback, broadcast, netmasks).
+* date_of_birth: a date (numeric, ISO, or with a month name in English,
+  German, French, Spanish, Italian, Dutch or Portuguese) within 40
+  characters after a birth cue in one of those languages.
+* medical_record_number: an id of 6 to 16 letters, digits and dashes (at
+  least 4 digits) after an MRN cue (``MRN``, ``medical record``, ``patient
+  id``, ...), and anything the tenant's ``mrn_pattern`` matches.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from engine.guardrails.base import Finding
+from engine.guardrails.text import words_of
 
-PiiType = Literal["email", "phone", "us_ssn", "payment_card"]
-PII_TYPES: tuple[PiiType, ...] = ("email", "phone", "us_ssn", "payment_card")
+PiiType = Literal[
+    "email", "phone", "us_ssn", "payment_card", "iban", "ip_address", "date_of_birth", "medical_record_number"
+]
+PII_TYPES: tuple[PiiType, ...] = (
+    "email", "phone", "us_ssn", "payment_card", "iban", "ip_address", "date_of_birth", "medical_record_number"
+)
 
 #: Fixed per type: a match that passes the format checks is this likely to be real.
-CONFIDENCE: dict[PiiType, float] = {"email": 0.95, "phone": 0.75, "us_ssn": 0.85, "payment_card": 0.95}
+CONFIDENCE: dict[PiiType, float] = {
+    "email": 0.95, "phone": 0.75, "us_ssn": 0.85, "payment_card": 0.95, "iban": 0.95, "ip_address": 0.8,
+    "date_of_birth": 0.8, "medical_record_number": 0.8,
+}
+#: A phone number recognised only through a cue word before it.
+CUED_PHONE_CONFIDENCE = 0.6
 
-_NUMERIC_TYPES: frozenset[PiiType] = frozenset({"phone", "us_ssn", "payment_card"})
+_RUN_TYPES: frozenset[PiiType] = frozenset({"phone", "us_ssn", "payment_card", "iban", "ip_address"})
 
-# Fewest digits each numeric type needs; below the smallest, no pass runs.
-_MIN_DIGITS: dict[PiiType, int] = {"phone": 8, "us_ssn": 9, "payment_card": 13}
+# Fewest digits each run-scanned type needs; below the smallest, no pass runs.
+_MIN_DIGITS: dict[PiiType, int] = {"phone": 8, "us_ssn": 9, "payment_card": 12, "iban": 8, "ip_address": 4}
 
+_LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
 # RFC 5321 bounds: local part <= 64 characters, domain <= 253.
 _MAX_LOCAL, _MAX_DOMAIN = 64, 253
 
@@ -60,12 +88,19 @@ _EMAIL = re.compile(
     re.VERBOSE,
 )
 
-# A digit run long enough (8+ characters) to hold any numeric type, found
-# in the zeroed copy of the text. It can span several numbers joined by
-# spaces; the precise patterns sort them out.
-_CANDIDATE = re.compile(r"0[0 .()-]{6,}0")
-_NONZERO_DIGIT = re.compile(r"[1-9]")
-_ZERO_DIGITS = str.maketrans("123456789", "000000000")
+# A digit run long enough (7+ characters) to hold any run-scanned type,
+# found in the zeroed copy of the text. It can span several numbers joined
+# by spaces; the precise patterns sort them out.
+_CANDIDATE = re.compile(r"0[0 .()/-]{5,}0")
+_ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
+
+
+def zero_digits(text: str) -> str:
+    """``text`` with every ASCII digit turned into ``0`` (same length, same offsets)."""
+    # bytes.translate works through a 256-byte table: several times faster than
+    # str.translate. ASCII digits never occur inside a multi-byte UTF-8 sequence,
+    # so decoding gives back the same characters, digits zeroed, at the same offsets.
+    return text.encode("utf-8", "surrogatepass").translate(_ZERO_BYTES).decode("utf-8", "surrogatepass")
 
 # What a match must contain, in the zeroed text. International phones start
 # with "+", which can only sit just before a run.
@@ -75,23 +110,59 @@ _NANP_SHAPES = ("000-0000", "000.0000", "000 0000")
 # The precise patterns use re.ASCII: the pre-filter counts ASCII digits, and
 # the formats recognised are written with them. Their edges keep a match from
 # continuing an id (``ORDER-415-555-0100``), a decimal or a longer number.
+_EXTENSION = r"(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?"
 _PHONE = re.compile(
-    r"""
+    rf"""
     (?<![\w+.-])
     (?:
         (?P<nanp>
             (?:\+?1[ .-]?)?
-            (?:\([2-9]\d{2}\)[ ]?|[2-9]\d{2}[ .-])
-            [2-9]\d{2}[ .-]\d{4}
+            (?:\([2-9]\d{{2}}\)[ ]?|[2-9]\d{{2}}[ .-])
+            [2-9]\d{{2}}[ .-]\d{{4}}
+            {_EXTENSION}
         )
       | (?P<intl>
-            \+[1-9]\d{0,2}
-            (?:[ .-]?(?:\(\d{1,4}\)|\d{1,4})){2,6}
+            \+[1-9]\d{{0,2}}
+            (?:[ .-]?(?:\(\d{{1,4}}\)|\d{{1,4}})){{2,6}}
         )
     )
     (?![\w-]|\.\d)
     """,
     re.VERBOSE | re.ASCII,
+)
+
+# Any number after a phone cue: groups of digits with the usual separators.
+_CUED_PHONE = re.compile(
+    r"(?<![\w+/.-])(?:\+|00)?(?:\(\d{1,5}\)[ -]?)?\d{1,6}(?:[ ./-]?(?:\(\d{1,5}\)|\d{1,6})){0,7}"
+    r"(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?(?![\w-]|[./]\d)",
+    re.ASCII,
+)
+#: Every cue above as the text's words hold it (see engine.guardrails.text.Words).
+_PHONE_CUE_WORDS = frozenset(
+    "phone tel telephone call calling mobile cell cellphone fax ring text sms whatsapp reach contact dial hotline "
+    "my meine telefon telefonnummer handy mobil rufnummer ruf rufen anrufen téléphone portable appelez appeler "
+    "appelle joindre teléfono telefono móvil movil llámame llame llamar cellulare chiamami chiamare telefoon mobiel "
+    "bel bellen celular telefone ligue ligar 電話 携帯".split()
+)
+
+# Words that say the number after a cue is an id, not a phone ("call about order 12345678").
+_ID_WORDS = re.compile(
+    r"(?<![^\W\d_])(?:order|invoice|ticket|account|acct|ref|reference|tracking|case|id|customer|booking|policy|"
+    r"serial|sku|item|transaction|confirmation|mrn|record|patient|bestellung|rechnung|commande|facture|pedido|factura|ordine)"
+    r"(?![^\W\d_])|#"
+)
+# Dates, in the zeroed text: never phone numbers.
+_DATE_RUNS = frozenset({"0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", "00/00/0000", "00.00.0000",
+                        "0-00-0000", "0/00/0000", "0.00.0000", "00/0/0000", "0/0/0000", "00.0.0000"})
+_WORD_SEPARATORS = str.maketrans(".,:;()!?/-", "          ")
+_DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}$", re.ASCII)
+_PHONE_CUE_WINDOW = 40
+_PHONE_CUES = re.compile(
+    r"(?<![^\W\d_])(?:phone|tel|telephone|call|calling|mobile|cell|cellphone|fax|ring|text|sms|whatsapp|"
+    r"reach|contact|dial|hotline|my[ ]number|meine[ ]nummer|telefon|telefonnummer|handy|mobil|rufnummer|ruf|anrufen|"
+    r"téléphone|telephone|portable|appelez|appeler|appelle|joindre|teléfono|telefono|móvil|movil|llámame|"
+    r"llame|llamar|rufen|telefone|cellulare|chiamami|chiamare|telefoon|mobiel|bel|bellen|celular|ligue|ligar|電話|携帯)"
+    r"(?![^\W\d_])",
 )
 
 _SSN = re.compile(
@@ -102,10 +173,88 @@ _SSN = re.compile(
 # Loose on purpose: spaces may glue a card to a neighbouring number
 # ("qty 2 4111 1111 1111 1111 12/25"); _card_spans picks the card out. A
 # leading "+" marks a phone number, never a card.
-_CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){12,}(?!\d)", re.ASCII)
+_CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,}(?!\d)", re.ASCII)
 _DIGIT_GROUP = re.compile(r"\d+", re.ASCII)
 
 _STRIP_SEPARATORS = str.maketrans("", "", " ().+-")
+
+# Country code -> IBAN length (ISO 13616 registry).
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
+    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
+    "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
+    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
+    "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29,
+    "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}  # fmt: skip
+_IBAN_LETTERS = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+# The rest of an IBAN of each length after its first character, spaces allowed between characters.
+_IBAN_REST = {
+    length: re.compile(rf"(?:[ ]?[A-Z0-9]){{{length - 1}}}", re.ASCII) for length in set(IBAN_LENGTHS.values())
+}
+_IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d", re.ASCII)
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}", re.ASCII)
+# An IBAN's digits can start up to this far after its first character ("GB82 WEST 1234").
+_IBAN_LOOKBACK = 12
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?!\w|\.\d)", re.ASCII)
+_NETMASK_OCTETS = frozenset({"0", "128", "192", "224", "240", "248", "252", "254", "255"})
+_VERSION_WORDS = frozenset({"version", "ver", "ver.", "v", "v.", "release", "build"})
+_COLON_PAIR = re.compile(r":[0-9A-Fa-f]{0,4}:", re.ASCII)
+_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:]{2,39}(?:(?<=:)|(?<=[0-9A-Fa-f]))(?:\.\d{1,3}){0,3}(?![\w:])", re.ASCII)
+
+_MONTHS = (
+    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|"
+    "october|nov|november|dec|december|januar|februar|märz|maerz|mai|juni|juli|oktober|dezember|janvier|"
+    "février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|enero|"
+    "febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|gennaio|"
+    "febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|mei|augustus|"
+    "janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|novembro|dezembro"
+)
+_DATE = re.compile(
+    rf"""
+    (?<![\w/.-])
+    (?:
+        (?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])
+      | (?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:(?:19|20)\d\d|\d\d)
+      | (?:0?[1-9]|[12]\d|3[01])\.?(?:[ ]de)?[ ](?:{_MONTHS})\.?(?:[ ]de)?,?[ ](?:19|20)\d\d
+      | (?:{_MONTHS})\.?[ ](?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?[ ](?:19|20)\d\d
+      | (?:19|20)\d\d年\d{{1,2}}月\d{{1,2}}日
+    )
+    (?![\w/-]|\.\d)
+    """,
+    re.VERBOSE,  # run on the lower-cased text
+)
+# (cue, a word of it as the text's words hold it): a cue is looked for only if its word is there.
+_DOB_CUES: tuple[tuple[str, str], ...] = (
+    ("dob", "dob"), ("d.o.b", "d"), ("date of birth", "birth"), ("birth date", "birth"), ("birthdate", "birthdate"),
+    ("birthday", "birthday"), ("born", "born"), ("geburtsdatum", "geburtsdatum"), ("geboren", "geboren"),
+    ("geb.", "geb"), ("né le", "le"), ("née le", "le"), ("date de naissance", "naissance"),
+    ("fecha de nacimiento", "nacimiento"), ("nacido el", "nacido"), ("nacida el", "nacida"),
+    ("data di nascita", "nascita"), ("nato il", "nato"), ("nata il", "nata"), ("geboortedatum", "geboortedatum"),
+    ("data de nascimento", "nascimento"), ("nascido em", "nascido"), ("nascida em", "nascida"), ("生年月日", ""),
+)
+_DOB_WINDOW = 40
+
+_DOB_WORDS = frozenset(word for _, word in _DOB_CUES if word)
+_CueScan = Callable[[str, int], "Finding | None"]
+
+_MRN_CUES: tuple[tuple[str, str], ...] = (
+    ("mrn", "mrn"), ("medical record", "medical"), ("patient id", "patient"), ("patient number", "patient"),
+    ("patient no", "patient"), ("chart number", "chart"), ("health record", "health"),
+    ("patientennummer", "patientennummer"), ("dossier médical", "dossier"), ("historia clínica", "historia"),
+    ("cartella clinica", "cartella"),
+)
+_MRN_WORDS = frozenset(word for _, word in _MRN_CUES if word)
+_MRN_AFTER_CUE = re.compile(
+    r"[^A-Za-z0-9\n]{0,4}(?:(?:is|ist|est|es|é|number|num|no|nr|id|#)\.?[^A-Za-z0-9\n]{0,3}){0,2}"
+    r"(?P<id>[A-Za-z0-9](?:[A-Za-z0-9-]{4,14})[A-Za-z0-9])(?![\w-])",
+    re.ASCII,  # run on the lower-cased text
+)
+_MRN_MIN_DIGITS = 4
 
 
 def luhn_valid(digits: str) -> bool:
@@ -124,7 +273,10 @@ def luhn_valid(digits: str) -> bool:
 
 
 def known_card_prefix(digits: str) -> bool:
-    """Whether ``digits`` has the prefix and length of a Visa, Mastercard, Amex or Discover card."""
+    """Whether ``digits`` has the prefix and length of a card from a known issuer.
+
+    Visa, Mastercard, American Express, Discover, JCB, Diners Club, Maestro and UnionPay.
+    """
     length = len(digits)
     two, three, four = int(digits[:2]), int(digits[:3]), int(digits[:4])
     if digits[0] == "4":
@@ -135,14 +287,36 @@ def known_card_prefix(digits: str) -> bool:
         return length == 15
     if four == 6011 or two == 65 or 644 <= three <= 649:
         return 16 <= length <= 19
+    if 3528 <= four <= 3589:  # JCB
+        return 16 <= length <= 19
+    if 300 <= three <= 305 or two in (36, 38, 39):  # Diners Club
+        return 14 <= length <= 19
+    if four in (5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763):  # Maestro
+        return 12 <= length <= 19
+    if two == 62:  # UnionPay
+        return 16 <= length <= 19
     return False
+
+
+def iban_valid(compact: str) -> bool:
+    """Whether an IBAN without spaces has its country's length and a valid mod-97 checksum.
+
+    >>> iban_valid("DE89370400440532013000"), iban_valid("DE89370400440532013001")
+    (True, False)
+    """
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact):
+        return False
+    # Letters count as 10..35; int() on the digit string does the mod-97 arithmetic.
+    number = (compact[4:] + compact[:4]).translate(_IBAN_LETTERS)
+    return number.isdigit() and int(number) % 97 == 1
 
 
 class PiiDetector:
     """Finds the configured PII types in a string.
 
     One instance scans for several types in one go, so the numeric
-    pre-filter and candidate pass are shared by phone, SSN and card.
+    pre-filter and candidate pass are shared by phone, SSN, card, IBAN and IP.
+    ``mrn_pattern`` adds a tenant's own medical record number format.
 
     >>> PiiDetector(["email"]).scan("write to ann@example.com")
     [Finding(category='pii', type='email', start=9, end=24, confidence=0.95)]
@@ -150,30 +324,64 @@ class PiiDetector:
 
     name = "pii"
 
-    def __init__(self, types: Iterable[str]):
+    def __init__(self, types: Iterable[str], *, mrn_pattern: str | None = None):
         wanted = frozenset(types)
         unknown = sorted(wanted.difference(PII_TYPES))
         if unknown:
             raise ValueError(f"unknown PII type(s) {', '.join(unknown)}; known: {', '.join(PII_TYPES)}")
         self.types: frozenset[PiiType] = frozenset(t for t in PII_TYPES if t in wanted)
-        self._numeric = self.types & _NUMERIC_TYPES
-        self._min_digits = min((_MIN_DIGITS[t] for t in self._numeric), default=0)
+        self._runs = self.types & _RUN_TYPES
+        self._min_digits = min((_MIN_DIGITS[t] for t in self._runs), default=0)
+        self._mrn_pattern = re.compile(mrn_pattern) if mrn_pattern and "medical_record_number" in wanted else None
 
     def __repr__(self) -> str:
         return f"PiiDetector({sorted(self.types)!r})"
 
     def scan(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
-        if "email" in self.types and "@" in text:
+        types = self.types
+        if "email" in types and "@" in text:
             findings.extend(_scan_emails(text))
-        if self._numeric:
-            # str.translate is fast only on ASCII strings; regex substitution
-            # is the quicker way to the same copy for any other text.
-            zeroed = text.translate(_ZERO_DIGITS) if text.isascii() else _NONZERO_DIGIT.sub("0", text)
+        if self._runs:
+            zeroed = zero_digits(text)
             if zeroed.count("0") >= self._min_digits:
-                findings.extend(_scan_numbers(text, zeroed, self._numeric))
-        findings.sort(key=lambda f: (f.start, f.end))
+                findings.extend(_scan_numbers(text, zeroed, self._runs))
+        if "ip_address" in types and ":" in text:
+            findings.extend(_scan_ipv6(text))
+        if "date_of_birth" in types or "medical_record_number" in types:
+            # The words of the text (shared by a chain's detectors) say whether any cue can be there.
+            ascii_text = text.isascii()
+            present = words_of(text).present if ascii_text else frozenset()
+            dob = "date_of_birth" in types and (not ascii_text or not present.isdisjoint(_DOB_WORDS))
+            mrn = "medical_record_number" in types and (not ascii_text or not present.isdisjoint(_MRN_WORDS))
+            lowered = text.lower() if dob or mrn else ""
+            if len(lowered) == len(text):  # cue offsets in the lowered text are offsets in text
+                if dob:
+                    findings.extend(_scan_after_cues(lowered, present, _DOB_CUES, _scan_date))
+                if mrn:
+                    findings.extend(_scan_after_cues(lowered, present, _MRN_CUES, _scan_mrn))
+        if self._mrn_pattern is not None:
+            findings.extend(
+                Finding("pii", "medical_record_number", m.start(), m.end(), CONFIDENCE["medical_record_number"])
+                for m in self._mrn_pattern.finditer(text)
+                if m.end() > m.start()
+            )
+        if len(findings) > 1:
+            findings = _dedupe(findings)
         return findings
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Findings in text order; of two findings of one type that overlap, the first (longest) stays."""
+    findings.sort(key=lambda f: (f.start, -f.end))
+    kept: list[Finding] = []
+    last_end: dict[str, int] = {}
+    for finding in findings:
+        if finding.start < last_end.get(finding.type, -1):
+            continue
+        kept.append(finding)
+        last_end[finding.type] = finding.end
+    return kept
 
 
 def _scan_emails(text: str) -> list[Finding]:
@@ -186,7 +394,10 @@ def _scan_emails(text: str) -> list[Finding]:
         # An address holds one '@', so its window stops at the neighbouring
         # ones: this keeps the scan linear even for text full of '@'.
         window_end = min(size if following == -1 else following, at + 1 + _MAX_DOMAIN)
-        match = _EMAIL.search(text, max(resume, at - _MAX_LOCAL), window_end)
+        # Where the local part starts, found in C: strip local-part characters off the end.
+        before = text[max(resume, at - _MAX_LOCAL) : at]
+        local = len(before) - len(before.rstrip(_LOCAL_CHARS))
+        match = _EMAIL.match(text, at - local, window_end) if local else None
         if match:
             findings.append(Finding("pii", "email", match.start(), match.end(), CONFIDENCE["email"]))
         resume = at + 1
@@ -197,29 +408,99 @@ def _scan_emails(text: str) -> list[Finding]:
 def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Finding]:
     findings: list[Finding] = []
     size = len(text)
+    cued: bool | None = None
+    card, ssn, iban, ip, phone = (t in types for t in ("payment_card", "us_ssn", "iban", "ip_address", "phone"))
     for candidate in _CANDIDATE.finditer(zeroed):
         start, end = candidate.span()
         if start and text[start - 1] in "+(":
             start -= 1
         # One character past the run lets the patterns' look-aheads see what follows it.
         end = min(size, end + 1)
+        run = zeroed[start:end]
+        digits = run.count("0")
+        found = len(findings)
         # Most runs are dates, amounts and ids. Each pattern runs only if the
         # run holds what any of its matches must contain (the shapes are
         # necessary conditions, so nothing is missed), because calling a
-        # pattern costs more than these substring searches.
-        if "payment_card" in types and zeroed.count("0", start, end) >= _MIN_DIGITS["payment_card"]:
+        # pattern costs more than these substring tests on the short run.
+        # An IBAN starts with a country code (two capitals) shortly before its digits.
+        if iban and digits >= 8:
+            head = text[max(0, start - 12) : start + 2]
+            if head.lower() != head and _IBAN_HEAD.search(text, max(0, start - 12), start + 4):
+                findings.extend(_scan_iban(text, start, end))
+        if card and digits >= 12:
+            ibans = findings[found:]
             for match in _CARD.finditer(text, start, end):
                 findings.extend(
                     Finding("pii", "payment_card", s, e, CONFIDENCE["payment_card"]) for s, e in _card_spans(match)
+                    # Digits of an IBAN can pass Luhn with a card prefix; they are the IBAN's.
+                    if not any(s < i.end and i.start < e for i in ibans)
                 )
-        if "us_ssn" in types and zeroed.find(_SSN_SHAPE, start, end) != -1:
+        if ssn and _SSN_SHAPE in run:
             findings.extend(_numeric_finding("us_ssn", m) for m in _SSN.finditer(text, start, end))
-        if "phone" in types and (text[start] == "+" or any(zeroed.find(s, start, end) != -1 for s in _NANP_SHAPES)):
-            for match in _PHONE.finditer(text, start, end):
-                phone_end = match.end() if match.lastgroup == "nanp" else _international_end(match)
-                if phone_end:
-                    findings.append(Finding("pii", "phone", match.start(), phone_end, CONFIDENCE["phone"]))
+        if ip and run.count(".") >= 3:
+            findings.extend(_scan_ipv4(text, start, end))
+        if phone and digits >= 8:
+            phones = []
+            if run[0] == "+" or "000-0000" in run or "000.0000" in run or "000 0000" in run:
+                # A few characters more for an extension ("x1234") after the run.
+                for match in _PHONE.finditer(text, start, min(size, end + 8)):
+                    phone_end = match.end() if match.lastgroup == "nanp" else _international_end(match)
+                    if phone_end:
+                        phones.append(Finding("pii", "phone", match.start(), phone_end, CONFIDENCE["phone"]))
+            if not phones and digits <= 19 and run.rstrip(" .-/()") not in _DATE_RUNS:
+                if cued is None:
+                    # Whether the text holds any phone cue word at all (its words are shared by the chain).
+                    cued = not words_of(text).present.isdisjoint(_PHONE_CUE_WORDS) or not text.isascii()
+                if cued or _at_line_start(text, start):
+                    phones = _cued_phones(text, start, end, cued=cued)
+            if phones:
+                # A number another type claimed (a card, an SSN, an IBAN) is not also a phone.
+                others = findings[found:]
+                findings.extend(p for p in phones if not any(p.start < o.end and o.start < p.end for o in others))
     return findings
+
+
+def _cued_phones(text: str, start: int, end: int, *, cued: bool) -> list[Finding]:
+    """Numbers in ``text[start:end]`` that a phone cue word introduces (or that fill their line)."""
+    cue_end = _last_phone_cue(text[max(0, start - _PHONE_CUE_WINDOW) : start].lower()) if cued else None
+    if cue_end is not None:
+        between = text[max(0, start - _PHONE_CUE_WINDOW) + cue_end : start].lower()
+        # The cue introduces this number: no id word and no other number stands between them.
+        if _ID_WORDS.search(between) or any(c.isdigit() for c in between):
+            return []
+    elif not _alone_on_its_line(text, start, end):
+        return []
+    findings = []
+    for match in _CUED_PHONE.finditer(text, start, end):
+        raw = match.group()
+        digits = sum(c.isdigit() for c in raw.split("x")[0].split("ext")[0])
+        if not 8 <= digits <= 15 or _DATE_SHAPE.match(raw):
+            continue
+        findings.append(Finding("pii", "phone", match.start(), match.end(), CUED_PHONE_CONFIDENCE))
+    return findings
+
+
+def _last_phone_cue(before: str) -> int | None:
+    """Where the last phone cue word in ``before`` (lower-cased) ends, if there is one."""
+    words = _PHONE_CUE_WORDS.intersection(before.translate(_WORD_SEPARATORS).split())
+    if not words:
+        return None
+    # The set test is cheap; the regex confirms word edges and the two-word cues ("my number").
+    cues = list(_PHONE_CUES.finditer(before))
+    return cues[-1].end() if cues else None
+
+
+def _at_line_start(text: str, start: int) -> bool:
+    return start == 0 or text[start - 1] == "\n" or (text[start - 1] == "(" and (start == 1 or text[start - 2] == "\n"))
+
+
+def _alone_on_its_line(text: str, start: int, end: int) -> bool:
+    """Whether a number with a trunk prefix ("0...") fills its line, as in a signature block."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : len(text) if line_end == -1 else line_end].strip()
+    return line.lstrip("(").startswith("0") and line.translate(_STRIP_SEPARATORS).isdigit()
 
 
 def _international_end(match: re.Match[str]) -> int | None:
@@ -260,7 +541,7 @@ def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
             digits += groups[last][2]
             if len(digits) > 19:
                 break
-            if len(digits) >= 13:
+            if len(digits) >= 12:
                 candidates.append((last, digits))
         for last, digits in reversed(candidates):
             if known_card_prefix(digits) and luhn_valid(digits):
@@ -269,3 +550,101 @@ def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
                 break
         first += 1
     return spans
+
+
+def _scan_iban(text: str, start: int, end: int) -> list[Finding]:
+    findings = []
+    window_start = max(0, start - _IBAN_LOOKBACK)
+    for match in _IBAN.finditer(text, window_start, min(len(text), end + 40)):
+        if match.start() >= end:
+            break
+        span = _iban_span(text, match)
+        if span is not None:
+            findings.append(Finding("pii", "iban", span[0], span[1], CONFIDENCE["iban"]))
+    return findings
+
+
+def _iban_span(text: str, match: re.Match[str]) -> tuple[int, int] | None:
+    """The IBAN at the start of ``match``: exactly its country's length, then a checksum."""
+    length = IBAN_LENGTHS.get(match.group()[:2])
+    if length is None:
+        return None
+    rest = _IBAN_REST[length].match(text, match.start() + 1, match.end())
+    if rest is None:
+        return None
+    end = rest.end()
+    if end < len(text) and text[end].isalnum():
+        return None
+    return (match.start(), end) if iban_valid(text[match.start() : end].replace(" ", "")) else None
+
+
+def _scan_ipv4(text: str, start: int, end: int) -> list[Finding]:
+    findings = []
+    for match in _IPV4.finditer(text, start, end):
+        octets = match.group().split(".")
+        if octets[0] in ("0", "127") or (octets[0] == "255" and all(o in _NETMASK_OCTETS for o in octets)):
+            continue  # unspecified, loopback, broadcast and netmasks identify no one
+        before = text[max(0, match.start() - 9) : match.start()].lower().split()
+        if before and before[-1].rstrip(":") in _VERSION_WORDS:
+            continue  # "version 1.2.3.4"
+        findings.append(Finding("pii", "ip_address", match.start(), match.end(), CONFIDENCE["ip_address"]))
+    return findings
+
+
+def _scan_ipv6(text: str) -> list[Finding]:
+    findings: list[Finding] = []
+    resume = 0
+    for pair in _COLON_PAIR.finditer(text):
+        if pair.start() < resume:
+            continue
+        match = _IPV6.search(text, max(resume, pair.start() - 5), min(len(text), pair.end() + 40))
+        if match is None or match.start() > pair.start():
+            continue
+        resume = match.end()
+        candidate = match.group()
+        hex_digits = sum(c in "0123456789abcdefABCDEF" for c in candidate)
+        if candidate.count(":") < 2 or hex_digits < 4:
+            continue
+        try:
+            address = ipaddress.IPv6Address(candidate)
+        except ValueError:
+            continue
+        if address.is_loopback or address.is_unspecified:
+            continue
+        findings.append(Finding("pii", "ip_address", match.start(), match.end(), CONFIDENCE["ip_address"]))
+    return findings
+
+
+def _scan_after_cues(lowered: str, present: frozenset[str], cues: tuple[tuple[str, str], ...],
+                     scan: _CueScan) -> list[Finding]:
+    """Findings right after each cue; ``lowered`` is the lower-cased text, with the same offsets."""
+    findings: list[Finding] = []
+    for cue, word in cues:
+        if present and word and word not in present:
+            continue
+        position = lowered.find(cue)
+        while position != -1:
+            # A cue is a word of its own ("born", not "stubborn").
+            if not (position and lowered[position - 1].isalpha()):
+                finding = scan(lowered, position + len(cue))
+                if finding is not None:
+                    findings.append(finding)
+            position = lowered.find(cue, position + len(cue))
+    return findings
+
+
+def _scan_date(text: str, start: int) -> Finding | None:
+    match = _DATE.search(text, start, min(len(text), start + _DOB_WINDOW))
+    if match is None:
+        return None
+    return Finding("pii", "date_of_birth", match.start(), match.end(), CONFIDENCE["date_of_birth"])
+
+
+def _scan_mrn(text: str, start: int) -> Finding | None:
+    if start < len(text) and text[start].isalpha():
+        return None  # the cue continues a longer word ("mrnas")
+    match = _MRN_AFTER_CUE.match(text, start, min(len(text), start + 40))
+    if match is None or sum(c.isdigit() for c in match.group("id")) < _MRN_MIN_DIGITS:
+        return None
+    return Finding("pii", "medical_record_number", match.start("id"), match.end("id"),
+                   CONFIDENCE["medical_record_number"])

@@ -2,10 +2,21 @@
 
 The input guard is also where a run proves it belongs to its tenant: the
 thread id must be the context tenant's own.
+
+The output guard checks the workflow's output (every detector, the
+declared output schema, leakage across tenants), the outputs of LLM steps
+that declare a schema, and looks for other tenants' marks in everything
+the run gathered (step results, tool results, retrieved text, memory): a
+mark found there is masked in state too, so no checkpoint keeps it.
+
+Both nodes count what they did as OpenTelemetry metrics
+(:mod:`engine.telemetry.metrics`) and keep redaction placeholders
+consistent within a run (:mod:`engine.guardrails.redact`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from langgraph.config import get_config
@@ -15,13 +26,27 @@ from engine.compile.ir import GUARD_INPUT, IRNode
 from engine.compile.state import RunState
 from engine.context import TenantContext
 from engine.errors import AuthError
-from engine.guardrails.chain import GuardChain
+from engine.guardrails.chain import GuardChain, GuardRecord, verdict
+from engine.guardrails.redact import RunPlaceholders
+from engine.guardrails.schema import FormatCheck
 from engine.ids import thread_owner
 from engine.nodes.base import Build, NodeFn, Services, context_of
+from engine.telemetry.metrics import guard_metrics
+
+#: Placeholders of the runs in flight, shared by the input and output guard of each run.
+RUN_PLACEHOLDERS = RunPlaceholders()
 
 
 def _chain(services: Services, ctx: TenantContext) -> GuardChain:
     return services.guard_chain(ctx.tenant_id)
+
+
+def _run_key(ctx: TenantContext, configurable: Mapping[str, Any]) -> Hashable:
+    # A called sub-workflow runs its own guards inside the caller's run: the
+    # checkpoint namespace above the guard node tells the two apart.
+    namespace = str(configurable.get("checkpoint_ns", ""))
+    parent = namespace.rpartition("|")[0]
+    return ctx.tenant_id, str(configurable.get("thread_id", "")), ctx.request_id, parent
 
 
 def build_input(node: IRNode, b: Build) -> NodeFn:
@@ -29,11 +54,16 @@ def build_input(node: IRNode, b: Build) -> NodeFn:
 
     async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
         ctx = context_of(runtime)
-        thread = get_config().get("configurable", {}).get("thread_id")
+        configurable = get_config().get("configurable", {})
+        thread = configurable.get("thread_id")
         if thread is not None and thread_owner(str(thread)) != ctx.tenant_id:
             raise AuthError(f"thread '{thread}' does not belong to tenant '{ctx.tenant_id}'")
-        result = _chain(services, ctx).check_value(state.get("input", {}), "input")
+        placeholders = RUN_PLACEHOLDERS.start(_run_key(ctx, configurable))
+        result = await _chain(services, ctx).acheck_value(state.get("input", {}), "input", tenant=ctx.tenant_id,
+                                                          placeholders=placeholders)
         records = [dict(r) for r in result.records]
+        guard_metrics().record(tenant=ctx.tenant_id, tier=ctx.tier, stage="input", records=records,
+                               blocked=result.blocked)
         if result.blocked:
             # The raw input never stays in state when the guard blocks it.
             return {"input": {}, "guard": records, "blocked": result.message, "route": {GUARD_INPUT: "blocked"}}
@@ -44,15 +74,37 @@ def build_input(node: IRNode, b: Build) -> NodeFn:
 
 def build_output(node: IRNode, b: Build) -> NodeFn:
     services = b.services
+    workflow_output = FormatCheck(b.ir.spec.output)
+    # LLM steps that declare their output: their answers are checked against it too.
+    step_outputs = {n.id: FormatCheck(n.step.llm.output) for n in b.ir.nodes.values()
+                    if n.step is not None and n.step.llm is not None and n.step.llm.output}
 
     async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
         ctx = context_of(runtime)
         if state.get("blocked"):
             return {"output": {}}
-        result = _chain(services, ctx).check_value(state.get("output", {}), "output")
-        records = [dict(r) for r in result.records]
-        if result.blocked:
-            return {"output": {}, "guard": records, "blocked": result.message}
-        return {"output": result.value, "guard": records}
+        chain = _chain(services, ctx)
+        placeholders = RUN_PLACEHOLDERS.get(_run_key(ctx, get_config().get("configurable", {})))
+        output = state.get("output", {})
+        result = await chain.acheck_value(output, "output", tenant=ctx.tenant_id, placeholders=placeholders)
+        records: list[GuardRecord] = [*result.records, *chain.check_format(output, workflow_output)]
+        steps = state.get("steps", {})
+        for step_id, fields in step_outputs.items():
+            answer = steps.get(step_id)
+            if isinstance(answer, dict) and "error" not in answer:  # a failed step was handled by on_error
+                records += chain.check_format(answer, fields, f"steps.{step_id}")
+        update: dict[str, Any] = {}
+        if chain.leakage is not None:
+            gathered = {"steps": steps, "memory": state.get("memory", {})}
+            leak = chain.check_leakage(gathered, tenant=ctx.tenant_id, placeholders=placeholders)
+            if leak.records:
+                records += leak.records
+                update = {"steps": leak.value["steps"], "memory": leak.value["memory"]}
+        blocked, message = verdict("output", records)
+        guard_metrics().record(tenant=ctx.tenant_id, tier=ctx.tier, stage="output", records=records, blocked=blocked)
+        rows = [dict(r) for r in records]
+        if blocked:
+            return {**update, "output": {}, "guard": rows, "blocked": message}
+        return {**update, "output": result.value, "guard": rows}
 
     return run

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from engine.context import TenantContext
+from engine.identity.credentials import DelegatedToken
 from engine.skills.registry import Kind, SkillDef
 from engine.spec.common import RetrySpec
 
@@ -27,6 +28,13 @@ class SkillContext:
     tenant: TenantContext
     workflow: str
     step: str
+    #: A tool acting for the user: the token exchanged for its resource server
+    #: (``sub`` = the user, ``act`` = this workflow). Never the user's own token.
+    token: DelegatedToken | None = field(default=None, repr=False)
+
+
+def _undecided(call: SkillCall) -> None:
+    """Without an engine there is no policy to ask; the engine decides undecided calls itself."""
 
 
 @dataclass
@@ -46,6 +54,10 @@ class SkillCall:
     entitled: Callable[[TenantContext, Kind, str], bool] = lambda ctx, kind, name: False
     #: The implementation the registry resolved for this tenant (set by the engine).
     implementation: SkillDef | None = None
+    #: Ask the policies (set by the engine; the auth bridge calls it). Raises on deny;
+    #: sets ``authorized``. A call that reaches the implementation undecided is decided there.
+    authorize: Callable[[SkillCall], None] = _undecided
+    authorized: bool = False
     #: Filled by the errors bridge: how many attempts the call took.
     attempts: int = 0
     annotations: dict[str, Any] = field(default_factory=dict)

@@ -1,10 +1,10 @@
-"""The project file (tenantflow.yaml): model catalog, tiers, stores, bridge."""
+"""The project file (tenantflow.yaml): model catalog, tiers, stores, bridge, identity, policy, gateway."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from engine.spec.common import Ident, Strict
 
@@ -49,6 +49,8 @@ class TierSpec(Strict):
     allowed_models: list[str] = Field(default_factory=list)
     guardrails: dict[str, Any] = Field(default_factory=dict)
     quotas: Quotas = Field(default_factory=Quotas)
+    #: Feature flags every tenant of this tier has (Cedar policies read them as ``context.features``).
+    features: list[str] = Field(default_factory=list)
 
 
 class StoresSpec(Strict):
@@ -75,6 +77,164 @@ class PathsSpec(Strict):
     skills: str = "skills"
 
 
+SYMMETRIC_ALGORITHMS = ("HS256", "HS384", "HS512")
+ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+Algorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+                    "ES256", "ES384", "ES512", "EdDSA"]
+
+
+class ClaimMapping(Strict):
+    """Where an issuer's tokens carry the tenant context (e.g. Cognito's ``custom:tenant_id``)."""
+
+    tenant: str = "tenant_id"
+    user: str = "sub"
+    #: The tier the token claims; the tenant file's tier is the authority (see docs/identity.md).
+    tier: str | None = "tier"
+    #: A space-separated string (OAuth ``scope``) or a list (``scp``).
+    scopes: str = "scope"
+    #: Request attributes: context name -> claim name (string values only).
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class IssuerSpec(Strict):
+    """One trusted token issuer: who it is, for whom, and how its signatures are checked."""
+
+    issuer: str = Field(min_length=1)
+    audience: list[str] = Field(min_length=1)
+    #: Exactly one key source.
+    jwks_url: str | None = None
+    jwks_file: str | None = None
+    public_key_file: str | None = None
+    #: HS256 shared secret read from this environment variable: development only.
+    secret_env: str | None = None
+    development: bool = False
+    algorithms: list[Algorithm] = Field(default_factory=lambda: list[Algorithm](["RS256"]), min_length=1)
+    leeway_s: int = Field(default=30, ge=0, le=300)
+    #: How long fetched JWKS keys are trusted before they are fetched again.
+    jwks_cache_s: int = Field(default=300, ge=0, le=86400)
+    claims: ClaimMapping = Field(default_factory=ClaimMapping)
+
+    @field_validator("audience", mode="before")
+    @classmethod
+    def _one_audience(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> IssuerSpec:
+        sources = [k for k in ("jwks_url", "jwks_file", "public_key_file", "secret_env") if getattr(self, k)]
+        if len(sources) != 1:
+            raise ValueError("an issuer needs exactly one key source: jwks_url, jwks_file, public_key_file or "
+                             f"secret_env (got {', '.join(sources) if sources else 'none'})")
+        symmetric = [a for a in self.algorithms if a in SYMMETRIC_ALGORITHMS]
+        if self.secret_env:
+            if not self.development:
+                raise ValueError("secret_env (a shared HS256 secret) is for development only: set development: true")
+            if len(symmetric) != len(self.algorithms):
+                raise ValueError("an issuer with secret_env accepts only HS256, HS384 or HS512")
+        elif symmetric:
+            # Algorithm confusion: a public key must never be used as an HMAC secret.
+            raise ValueError(f"algorithm {symmetric[0]} needs secret_env; public keys accept only asymmetric "
+                             "algorithms")
+        return self
+
+
+class ExchangeSpec(Strict):
+    """RFC 8693 token exchange: how a tool gets a token acting on behalf of the user."""
+
+    #: builtin: the engine's own token service (development and tests); http: an external one.
+    service: Literal["builtin", "http"] = "builtin"
+    endpoint: str | None = None
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    #: ``iss`` of tokens the built-in service issues.
+    issuer: str = "tenantflow-sts"
+    #: Lifetime of an exchanged token.
+    ttl_s: int = Field(default=300, ge=10, le=3600)
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _endpoint_for_http(self) -> ExchangeSpec:
+        if self.service == "http" and not self.endpoint:
+            raise ValueError("service: http needs endpoint: the token service's URL")
+        return self
+
+
+class IdentitySpec(Strict):
+    """Trusted issuers of user tokens, and token exchange for tools."""
+
+    issuers: list[IssuerSpec] = Field(min_length=1)
+    #: Larger tokens are refused before they are parsed.
+    max_token_bytes: int = Field(default=8192, ge=256, le=65536)
+    exchange: ExchangeSpec = Field(default_factory=ExchangeSpec)
+
+
+class PolicySpec(Strict):
+    """Cedar policies deciding every skill and tool call."""
+
+    #: enforce: a deny refuses the call; log_only: a deny is logged and recorded, the call goes on.
+    mode: Literal["enforce", "log_only"] = "enforce"
+    #: Platform-wide policy folder; each tenant's own is tenants/<id>/policies/.
+    folder: str = "policies"
+
+
+class ToolAccess(Strict):
+    """What a tool needs to act on behalf of the user: its resource server and scopes."""
+
+    audience: str = Field(min_length=1)
+    scopes: list[str] = Field(default_factory=list)
+
+
+class OpenAPISource(Strict):
+    """Tools from the operations of an OpenAPI document, named ``<name>.<operationId>``."""
+
+    name: Ident
+    spec: str
+    base_url: str
+    #: Operation ids to import; tools are closed by default, so nothing else is.
+    operations: list[str] = Field(min_length=1)
+    audience: str | None = None
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+class MCPSource(Strict):
+    """Tools of an MCP server (streamable HTTP), named ``<name>.<tool>``."""
+
+    name: Ident
+    url: str
+    #: Server tools to import; a server cannot add tools to an agent by itself.
+    tools: list[str] = Field(min_length=1)
+    audience: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+RequestInterceptor = Literal["validate_claims", "tenant_arguments"]
+ResponseInterceptor = Literal["sanitize_results"]
+
+
+class InterceptorsSpec(Strict):
+    """The gateway's interceptor chains, in order."""
+
+    request: list[RequestInterceptor] = Field(
+        default_factory=lambda: list[RequestInterceptor](["validate_claims", "tenant_arguments"]))
+    response: list[ResponseInterceptor] = Field(
+        default_factory=lambda: list[ResponseInterceptor](["sanitize_results"]))
+
+
+class GatewaySpec(Strict):
+    """The tool gateway: what tools need, where they come from, what wraps each call."""
+
+    tools: dict[str, ToolAccess] = Field(default_factory=dict)
+    openapi: list[OpenAPISource] = Field(default_factory=list)
+    mcp: list[MCPSource] = Field(default_factory=list)
+    interceptors: InterceptorsSpec = Field(default_factory=InterceptorsSpec)
+    #: Arguments the tenant_arguments interceptor sets from the verified context, per tool glob:
+    #: ``{"crm.*": {"tenant": "tenant_id"}}`` (values: tenant_id, user_id, tier).
+    arguments: dict[str, dict[str, Literal["tenant_id", "user_id", "tier"]]] = Field(default_factory=dict)
+    #: Results larger than this (as JSON) are refused by sanitize_results.
+    max_result_bytes: int = Field(default=262144, ge=1024)
+
+
 class ProjectSpec(Strict):
     api_version: Literal["tenantflow/v1"] = Field(alias="apiVersion")
     kind: Literal["Project"]
@@ -88,3 +248,7 @@ class ProjectSpec(Strict):
     telemetry: TelemetrySpec = Field(default_factory=TelemetrySpec)
     #: The shared bridge chain every skill call runs through, outermost first.
     bridge: list[Ident] = Field(default_factory=lambda: ["logging", "auth", "errors"])
+    #: Trusted token issuers and token exchange; without it runs use development contexts only.
+    identity: IdentitySpec | None = None
+    policy: PolicySpec = Field(default_factory=PolicySpec)
+    gateway: GatewaySpec = Field(default_factory=GatewaySpec)

@@ -15,12 +15,14 @@ from engine.spec.project import ProjectSpec
 from engine.spec.skill import SkillSpec
 from engine.spec.tenant import TenantSpec
 from engine.spec.workflow import WorkflowSpec
+from engine.spec.workflow_test import WorkflowTestSpec
 
 KINDS: dict[str, type[BaseModel]] = {
     "Project": ProjectSpec,
     "Workflow": WorkflowSpec,
     "Tenant": TenantSpec,
     "Skill": SkillSpec,
+    "WorkflowTest": WorkflowTestSpec,
 }
 
 

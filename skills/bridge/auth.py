@@ -1,7 +1,8 @@
-"""Bridge: auth. The caller's tenant context is present and entitled to the skill.
+"""Bridge: auth. The caller's tenant context is present, entitled, and allowed by policy.
 
-Closed by default: no context, no implementation for this tenant, or no
-entitlement means the call is refused before any implementation runs.
+Closed by default: no context, no implementation for this tenant, no
+entitlement, or no Cedar policy permitting the call (a forbid always wins)
+means the call is refused before any implementation runs.
 """
 
 from __future__ import annotations
@@ -22,4 +23,5 @@ async def bridge(call: SkillCall, call_next: Handler) -> Any:
     if call.implementation.scope not in ("shared", call.ctx.tenant_id):
         # Defense in depth: never run another tenant's own implementation.
         raise AuthError(f"{call.kind} '{call.name}' resolved outside tenant '{call.ctx.tenant_id}'")
+    call.authorize(call)  # Cedar: principal, action, resource, context (tier, flags, quota, input)
     return await call_next(call)

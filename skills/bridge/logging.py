@@ -16,7 +16,6 @@ from engine.skills.bridge import Handler, SkillCall
 from engine.telemetry import logs
 from engine.telemetry.tracing import tracer
 
-
 #: A proxy until the application installs a provider, then that provider's tracer.
 TRACER = tracer()
 

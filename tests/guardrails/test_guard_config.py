@@ -21,29 +21,42 @@ def error_of(data: dict[str, object]) -> str:
     return f"{location}: {errors[0]['msg']}" if location else errors[0]["msg"]
 
 
+DEFAULT_PII = {
+    "email": "redact", "phone": "redact", "us_ssn": "redact", "payment_card": "block", "iban": "redact",
+    "ip_address": "flag", "date_of_birth": "redact", "medical_record_number": "redact",
+}  # fmt: skip
+SECRETS = {"aws_access_key": "block", "aws_secret_key": "block", "jwt": "block", "api_key": "block",
+           "private_key": "block"}  # fmt: skip
+
+
 def test_default_profile() -> None:
     config = GuardrailsConfig()
-    assert config.pii == {"email": "redact", "phone": "redact", "us_ssn": "redact", "payment_card": "block"}
+    assert config.pii == DEFAULT_PII
+    assert config.secrets == SECRETS
     assert (config.denied_terms, config.denied_terms_action, config.mandatory) == ([], "block", [])
+    assert (config.denied_topics, config.denied_topics_action) == ({}, "block")
+    assert (config.injection.action, config.injection.threshold) == ("block", 0.5)
+    assert (config.leakage.action, config.leakage.markers, config.leakage.canaries) == ("block", [], [])
+    assert (config.output_format, config.bedrock) == ("flag", None)
     assert (config.max_input_chars, config.max_output_chars) == (None, None)
 
 
 def test_profiles() -> None:
     assert sorted(PROFILES) == ["default", "hipaa", "pci", "strict"]
     strict = GuardrailsConfig(profile="strict")
-    assert strict.pii == {"email": "redact", "phone": "block", "us_ssn": "block", "payment_card": "block"}
-    assert strict.mandatory == []
+    assert strict.pii == {**DEFAULT_PII, "phone": "block", "us_ssn": "block"}
+    assert (strict.mandatory, strict.injection.threshold, strict.output_format) == ([], 0.4, "block")
     hipaa = GuardrailsConfig(profile="hipaa")
     assert hipaa.pii == strict.pii
-    assert hipaa.mandatory == ["pii.email", "pii.payment_card", "pii.phone", "pii.us_ssn"]
+    assert hipaa.mandatory == sorted([*(f"pii.{t}" for t in DEFAULT_PII), *(f"secrets.{t}" for t in SECRETS), "leakage"])
     pci = GuardrailsConfig(profile="pci")
     assert pci.pii == GuardrailsConfig().pii
-    assert pci.mandatory == ["pii.payment_card"]
+    assert pci.mandatory == sorted(["pii.payment_card", *(f"secrets.{t}" for t in SECRETS), "leakage"])
 
 
 def test_explicit_values_apply_on_top_of_the_profile() -> None:
     config = GuardrailsConfig.model_validate({"profile": "pci", "pii": {"email": "block", "phone": "off"}})
-    assert config.pii == {"email": "block", "phone": "off", "us_ssn": "redact", "payment_card": "block"}
+    assert config.pii == {**DEFAULT_PII, "email": "block", "phone": "off"}
 
 
 def test_profile_layer_is_a_fresh_copy() -> None:
@@ -69,14 +82,14 @@ def test_layers_from_the_demo_project() -> None:
     for layer in layers:
         merged = merge_configs(merged, layer)
     config = GuardrailsConfig.model_validate(merged)
-    assert config.pii == {"email": "redact", "phone": "redact", "us_ssn": "block", "payment_card": "block"}
+    assert config.pii == {**DEFAULT_PII, "us_ssn": "block"}
     assert config.denied_terms == ["project bluebook"]
 
 
 def test_unknown_pii_type_lists_the_known_ones() -> None:
     assert error_of({"pii": {"ssn": "block"}}) == (
         "pii: Value error, unknown PII type 'ssn' (did you mean 'us_ssn'?); "
-        "known: email, phone, us_ssn, payment_card"
+        "known: email, phone, us_ssn, payment_card, iban, ip_address, date_of_birth, medical_record_number"
     )
 
 
@@ -100,7 +113,10 @@ def test_profile_mandatory_rule_cannot_be_loosened() -> None:
 def test_unknown_mandatory_rule() -> None:
     assert error_of({"mandatory": ["pii.ssn"]}) == (
         "mandatory: Value error, unknown mandatory rule 'pii.ssn' (did you mean 'pii.us_ssn'?); known: pii.email, "
-        "pii.phone, pii.us_ssn, pii.payment_card, denied_terms, max_input_chars, max_output_chars"
+        "pii.phone, pii.us_ssn, pii.payment_card, pii.iban, pii.ip_address, pii.date_of_birth, "
+        "pii.medical_record_number, secrets.aws_access_key, secrets.aws_secret_key, secrets.jwt, secrets.api_key, "
+        "secrets.private_key, denied_terms, denied_topics, injection, leakage, output_format, max_input_chars, "
+        "max_output_chars, bedrock"
     )
 
 
@@ -111,7 +127,66 @@ def test_mandatory_rule_needs_a_value() -> None:
 
 
 def test_unknown_key_forbidden() -> None:
-    assert error_of({"denied_topics": ["x"]}) == "denied_topics: Extra inputs are not permitted"
+    assert error_of({"denied_topic": ["x"]}) == "denied_topic: Extra inputs are not permitted"
+    assert error_of({"leakage": {"marker": ["x"]}}) == "leakage.marker: Extra inputs are not permitted"
+
+
+def test_unknown_secret_type() -> None:
+    assert error_of({"secrets": {"aws_access": "block"}}) == (
+        "secrets: Value error, unknown secret type 'aws_access' (did you mean 'aws_access_key'?); "
+        "known: aws_access_key, aws_secret_key, jwt, api_key, private_key"
+    )
+
+
+def test_denied_topics_builtin_or_with_phrases() -> None:
+    config = GuardrailsConfig.model_validate({"denied_topics": {"legal_advice": [], "rivals": ["Acme  Rival"]}})
+    assert config.denied_topics == {"legal_advice": [], "rivals": ["acme rival"]}
+    assert error_of({"denied_topics": {"legal_advise": []}}) == (
+        "denied_topics: Value error, topic 'legal_advise' has no phrases and is not a built-in topic (did you "
+        "mean 'legal_advice'?); give it phrases or use one of: investment_advice, legal_advice, medical_diagnosis, "
+        "politics, gambling"
+    )
+
+
+def test_injection_threshold_and_actions() -> None:
+    assert GuardrailsConfig.model_validate({"injection": {"threshold": 0.3}}).injection.threshold == 0.3
+    assert error_of({"injection": {"threshold": 0}}).startswith("injection.threshold: Input should be greater than 0")
+    assert error_of({"injection": {"action": "redact"}}) == "injection.action: Input should be 'block', 'flag' or 'off'"
+    assert error_of({"output_format": "redact"}) == "output_format: Input should be 'block', 'flag' or 'off'"
+
+
+def test_mrn_pattern_must_compile_and_match_something() -> None:
+    assert error_of({"mrn_pattern": "MRN-(\\d{7}"}).startswith(
+        "mrn_pattern: Value error, mrn_pattern is not a valid regular expression: missing ), unterminated subpattern"
+    )
+    assert error_of({"mrn_pattern": "\\d*"}) == (
+        "mrn_pattern: Value error, mrn_pattern matches the empty string; it would find a number everywhere"
+    )
+
+
+def test_leakage_marks_are_cleaned() -> None:
+    config = GuardrailsConfig.model_validate({"leakage": {"markers": ["Acme  Health", "Acme Health"]}})
+    assert config.leakage.markers == ["Acme Health"]
+    assert error_of({"leakage": {"canaries": ["ab"]}}) == (
+        "leakage.canaries: Value error, markers and canaries need at least 3 characters: 'ab'"
+    )
+
+
+def test_bedrock_section() -> None:
+    config = GuardrailsConfig.model_validate({"bedrock": {"guardrail_id": "gr-1", "guardrail_version": "3"}})
+    assert config.bedrock is not None
+    assert (config.bedrock.stages, config.bedrock.on_error, config.bedrock.enabled) == (["input", "output"], "block", True)
+    assert error_of({"bedrock": {"guardrail_id": "gr-1", "guardrail_version": "v3"}}) == (
+        "bedrock.guardrail_version: String should match pattern '^(DRAFT|[1-9][0-9]{0,7})$'"
+    )
+    assert error_of({"bedrock": {"guardrail_version": "1"}}) == "bedrock.guardrail_id: Field required"
+
+
+def test_chain_key_ignores_the_tenants_own_marks() -> None:
+    plain = GuardrailsConfig()
+    marked = GuardrailsConfig.model_validate({"leakage": {"markers": ["Acme"], "canaries": ["CANARY-1"]}})
+    assert plain.chain_key() == marked.chain_key()
+    assert plain.chain_key() != GuardrailsConfig.model_validate({"leakage": {"action": "redact"}}).chain_key()
 
 
 @pytest.mark.parametrize("value", [0, -5, "100", True])

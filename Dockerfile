@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# The tenantflow agent runtime: `tenantflow serve` on port 8080, speaking the
+# Amazon Bedrock AgentCore Runtime contract (POST /invocations, GET /ping).
+# The same image runs on AgentCore Runtime and on any container platform.
+#
+#   docker build -t tenantflow-runtime .                                   # this machine's architecture
+#   docker buildx build --platform linux/arm64 -t tenantflow-runtime .     # AgentCore Runtime runs arm64
+#
+# See docs/deployment.md.
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY engine ./engine
+# A virtualenv with the package (not editable) and its dependencies, bytecode compiled.
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install . && /opt/venv/bin/python -m compileall -q /opt/venv
+
+FROM python:3.11-slim
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN groupadd --system --gid 10001 tenantflow \
+    && useradd --system --uid 10001 --gid tenantflow --home-dir /app --shell /usr/sbin/nologin tenantflow
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+# The project: read-only for the runtime's user.
+COPY tenantflow.yaml ./
+COPY workflows ./workflows
+COPY tenants ./tenants
+COPY skills ./skills
+COPY fixtures ./fixtures
+COPY policies ./policies
+# The embedded stores' folder (stores.data_dir) is the only place it writes.
+RUN mkdir -p /app/.tenantflow && chown tenantflow:tenantflow /app/.tenantflow
+USER tenantflow:tenantflow
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/ping', timeout=2).status != 200)"]
+# Add --tenant <id> for a silo runtime, --redis <url> (or TENANTFLOW_REDIS_URL) to share limits between replicas.
+ENTRYPOINT ["tenantflow", "serve", "--host", "0.0.0.0", "--port", "8080", "--watch-interval", "0"]

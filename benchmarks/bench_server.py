@@ -1,0 +1,456 @@
+"""Load generator for the runtime server (`tenantflow serve`), on loopback only, bounded in count and time.
+
+Every server is a real `tenantflow serve` process on 127.0.0.1; the load
+comes from this process (asyncio + httpx). Workflow: the demo's
+support-triage on its billing path (classify, route, lookup, draft,
+remember, then return) with the scripted model, on a temporary copy of the
+demo project (SQLite stores in that copy) with extra pooled tenants.
+
+1. Throughput: requests/s, p50 and p99 for 1 and 2 workers (2 workers
+   share their limits through Redis; the 1-worker line is given with both
+   limiters), closed loop with C concurrent clients.
+2. Overhead: the server's latency against `Engine.run` of the same compiled
+   graph in this process (sequential calls, same project, same stores).
+3. Noisy neighbour: tenant A sends 10x its rate limit while tenant B sends
+   at half of its own; B's p99 against B alone, and B's lost requests.
+4. Startup: a project with 1,000 extra pooled tenants; the time from
+   starting `tenantflow serve` to the first 200 of /invocations.
+
+    python benchmarks/bench_server.py            # about 2 minutes
+    python benchmarks/bench_server.py --quick    # fewer requests, shorter phases
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_ENV = "TENANTFLOW_DEV_SECRET"
+SECRET = "bench-secret-0123456789abcdef0123456789"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+#: This run's Redis keys (deleted at the end): no count of an earlier run carries over.
+REDIS_PREFIX = f"tfbench-{os.getpid()}"
+WORKFLOW = "support-triage"
+INPUT = {"ticket": "I was charged twice for my last invoice", "customer_id": "cus_1001"}
+PAYLOAD = {"workflow": WORKFLOW, "input": INPUT}
+#: No request loop of this script runs longer than this.
+MAX_PHASE_S = 60.0
+#: Requests per second: A's limit (it sends 10 times as many), B's limit and B's rate.
+NOISY_LIMIT, QUIET_LIMIT, QUIET_RATE = 2, 10, 8
+
+
+def machine() -> str:
+    import platform
+    from importlib.metadata import version
+
+    cpu = "?"
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    load = os.getloadavg()[0]
+    return (f"{os.cpu_count()} cpu ({cpu}), Python {platform.python_version()}, langgraph {version('langgraph')}, "
+            f"uvicorn {version('uvicorn')}, load average {load:.2f}, {time.strftime('%Y-%m-%d %H:%M %Z')}")
+
+
+def bench_project(folder: Path, pooled: int = 0) -> Path:
+    """A copy of the demo with the benchmark's tenants (and ``pooled`` more running support-triage)."""
+    folder.mkdir(parents=True)
+    for name in ("tenantflow.yaml", "workflows", "skills", "fixtures", "tenants", "policies"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, folder / name)
+    tenants = {
+        # Generous limits: the throughput runs measure the server, not the limiter's refusals.
+        "bench": "quotas: {requests_per_minute: 1000000, concurrency: 1000, tokens_per_day: 1000000000}",
+        # The noisy neighbour (A: 2 requests/s, 2 at a time) and its neighbour (B: 10 requests/s).
+        "noisy": f"quotas: {{requests_per_minute: {NOISY_LIMIT * 60}, concurrency: 2}}",
+        "quiet": f"quotas: {{requests_per_minute: {QUIET_LIMIT * 60}, concurrency: 8}}",
+    }
+    tenants.update({f"pool{i:05d}": "" for i in range(pooled)})
+    for tenant, extra in tenants.items():
+        (folder / "tenants" / tenant).mkdir()
+        (folder / "tenants" / tenant / "tenant.yaml").write_text(
+            "apiVersion: tenantflow/v1\nkind: Tenant\n"
+            f"metadata: {{id: {tenant}, name: Customer {tenant}}}\ntier: basic\n"
+            "isolation: {runtime: pool, memory: pool, tools: pool, rag: pool}\n"
+            "entitlements: {tools: [kb.search, billing.get_invoices]}\n"
+            f"workflows: [support-triage, summarize]\n{extra}\n")
+    return folder
+
+
+def token(root: Path, tenant: str, user: str = "u1") -> str:
+    from engine.identity.dev import mint_dev_token
+    from engine.project import load_project
+
+    return mint_dev_token(load_project(root).spec.identity, tenant=tenant, user=user, ttl_s=3600)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    started_at: float
+    first_ok_s: float = 0.0
+
+
+@contextlib.contextmanager
+def server(root: Path, *, workers: int = 1, redis: bool = False, probe: dict[str, str] | None = None,
+           timeout_s: float = 60, log: Path | None = None) -> Iterator[Server]:
+    """`tenantflow serve` on a free loopback port; with ``probe`` (headers), wait for a 200 of /invocations."""
+    port = free_port()
+    command = [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--project", str(root),
+               "--workers", str(workers), "--watch-interval", "0", "--no-access-log", "--drain-timeout", "5"]
+    env = {**os.environ, SECRET_ENV: SECRET}
+    if redis:
+        command += ["--redis", REDIS_URL, "--redis-prefix", REDIS_PREFIX]
+    started = time.perf_counter()
+    handle = open(log, "wb") if log is not None else None
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=handle if handle is not None else subprocess.DEVNULL, start_new_session=True)
+    running = Server(f"http://127.0.0.1:{port}", process, started)
+    try:
+        with httpx.Client(timeout=10) as client:
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"tenantflow serve exited with {process.returncode}")
+                if time.perf_counter() - started > timeout_s:
+                    raise RuntimeError("tenantflow serve did not answer in time")
+                with contextlib.suppress(httpx.TransportError):
+                    if probe is None:
+                        if client.get(f"{running.url}/ping").status_code == 200:
+                            break
+                    elif client.post(f"{running.url}/invocations", json=PAYLOAD, headers=probe).status_code == 200:
+                        break
+                time.sleep(0.005)
+        running.first_ok_s = time.perf_counter() - started
+        yield running
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if handle is not None:
+            handle.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+@dataclass
+class Run:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get(200, 0)
+
+    def add(self, status: int, ms: float) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status == 200:
+            self.latencies_ms.append(ms)
+
+
+async def _one(client: httpx.AsyncClient, url: str, headers: dict[str, str], run: Run) -> None:
+    t0 = time.perf_counter()
+    try:
+        response = await client.post(f"{url}/invocations", json=PAYLOAD, headers=headers)
+    except httpx.HTTPError:
+        run.errors += 1
+        return
+    run.add(response.status_code, (time.perf_counter() - t0) * 1000)
+
+
+async def closed_loop(url: str, headers: dict[str, str], *, requests: int, concurrency: int) -> Run:
+    """``concurrency`` clients, each sending its next request when its last one is answered."""
+    run = Run()
+    remaining = requests
+    deadline = time.perf_counter() + MAX_PHASE_S
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0 and time.perf_counter() < deadline:
+                remaining -= 1
+                await _one(client, url, headers, run)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        run.elapsed_s = time.perf_counter() - t0
+    return run
+
+
+async def open_loop(client: httpx.AsyncClient, url: str, headers: dict[str, str], *, rate: float,
+                    duration_s: float) -> Run:
+    """Requests sent at a fixed ``rate`` whatever the answers, for ``duration_s`` (open loop)."""
+    run = Run()
+    tasks: list[asyncio.Task[None]] = []
+    t0 = time.perf_counter()
+    count = int(rate * duration_s)
+    for i in range(count):
+        delay = t0 + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(_one(client, url, headers, run)))
+    await asyncio.gather(*tasks)
+    run.elapsed_s = time.perf_counter() - t0
+    return run
+
+
+def merge(into: Run, run: Run) -> None:
+    into.latencies_ms += run.latencies_ms
+    into.errors += run.errors
+    into.elapsed_s += run.elapsed_s
+    for status, count in run.statuses.items():
+        into.statuses[status] = into.statuses.get(status, 0) + count
+
+
+def line(name: str, run: Run) -> str:
+    rps = run.ok / run.elapsed_s if run.elapsed_s else 0.0
+    others = {k: v for k, v in sorted(run.statuses.items()) if k != 200}
+    return (f"| {name} | {run.ok + sum(others.values()) + run.errors} | {rps:.1f} | "
+            f"{percentile(run.latencies_ms, 50):.1f} | {percentile(run.latencies_ms, 99):.1f} | "
+            f"{others or '-'}{f', {run.errors} transport errors' if run.errors else ''} |")
+
+
+async def overhead(root: Path, url: str, headers: dict[str, str], runs: int,
+                   concurrency: int) -> tuple[list[float], list[float], float]:
+    """Sequential latencies of the server and of `Engine.run` in this process, interleaved request by request
+    (the order alternating), so both see the same machine; then in-process throughput at ``concurrency``.
+
+    ``root`` is a copy of the served project: the same workflow, tenants and SQLite stores, in files of its own.
+    """
+    from engine.engine import Engine
+
+    workflow, data = WORKFLOW, dict(INPUT)
+    served: list[float] = []
+    local: list[float] = []
+    async with Engine.open(root) as engine, httpx.AsyncClient(timeout=30) as client:
+        run = Run()
+
+        async def remote() -> None:
+            t0 = time.perf_counter()
+            await _one(client, url, headers, run)
+            served.append((time.perf_counter() - t0) * 1000)
+
+        async def here(i: int) -> None:
+            t0 = time.perf_counter()
+            await engine.run(workflow, engine.dev_context("bench", "u1", f"seq-{i}"), data)
+            local.append((time.perf_counter() - t0) * 1000)
+
+        for i in range(5):
+            await remote()
+            await here(1000 + i)
+        served.clear()
+        local.clear()
+        deadline = time.perf_counter() + MAX_PHASE_S
+        for i in range(runs):
+            if time.perf_counter() > deadline:
+                break
+            if i % 2:
+                await remote()
+                await here(i)
+            else:
+                await here(i)
+                await remote()
+        assert run.ok == len(run.latencies_ms), run.statuses
+        queue = list(range(runs))
+
+        async def worker() -> None:
+            while queue:
+                i = queue.pop()
+                await engine.run(workflow, engine.dev_context("bench", "u1", f"par-{i}"), data)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return served, local, runs / (time.perf_counter() - t0)
+
+
+def redis_cleanup() -> None:
+    async def delete() -> None:
+        from redis import asyncio as aioredis
+
+        client = aioredis.Redis.from_url(REDIS_URL)
+        try:
+            keys = [k async for k in client.scan_iter(f"{REDIS_PREFIX}:*")]
+            if keys:
+                await client.delete(*keys)
+        finally:
+            await client.aclose()
+
+    asyncio.run(delete())
+
+
+def redis_up() -> bool:
+    async def ping() -> bool:
+        from redis import asyncio as aioredis
+
+        client = aioredis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        try:
+            return bool(await client.ping())
+        except Exception:
+            return False
+        finally:
+            await client.aclose()
+
+    return asyncio.run(ping())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer requests and shorter phases")
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    requests = 150 if args.quick else 400
+    phase_s = 5.0 if args.quick else 10.0
+    os.environ[SECRET_ENV] = SECRET
+    have_redis = redis_up()
+    print(f"machine: {machine()}")
+    print(f"redis at {REDIS_URL}: {'up' if have_redis else 'unreachable (2-worker and Redis lines skipped)'}\n")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = bench_project(Path(tmp) / "proj")
+        headers = {"Authorization": f"Bearer {token(root, 'bench')}", "Content-Type": "application/json"}
+
+        # 1. throughput --------------------------------------------------------------------------
+        print(f"## throughput: support-triage, {requests} requests, {args.concurrency} concurrent clients\n")
+        print("| server | requests | req/s | p50 ms | p99 ms | other answers |\n|---|---:|---:|---:|---:|---|")
+        setups = [("1 worker, limits in process", 1, False)]
+        if have_redis:
+            setups += [("1 worker, limits in Redis", 1, True), ("2 workers, limits in Redis", 2, True)]
+        rounds = 4
+        with contextlib.ExitStack() as stack:
+            # Each server on a copy of its own: they do not share SQLite files (a server's workers do).
+            servers = [stack.enter_context(server(root if i == 0 else bench_project(Path(tmp) / f"copy-{i}"),
+                                                  workers=w, redis=r)) for i, (_, w, r) in enumerate(setups)]
+            for running in servers:
+                asyncio.run(closed_loop(running.url, headers, requests=20, concurrency=2))  # warm every worker
+            # All servers up at once, measured in turns with the order rotated: drift on a shared machine
+            # falls on each of them alike.
+            results = [Run() for _ in setups]
+            for r in range(rounds):
+                for k in range(len(setups)):
+                    i = (k + r) % len(setups)
+                    merge(results[i], asyncio.run(closed_loop(servers[i].url, headers, requests=requests // rounds,
+                                                              concurrency=args.concurrency)))
+            for (name, _, _), result in zip(setups, results, strict=True):
+                print(line(name, result))
+            # 2. overhead: the same compiled graph in this process, interleaved with the first server's answers
+            twin = bench_project(Path(tmp) / "twin")
+            compared = asyncio.run(overhead(twin, servers[0].url, headers, requests // 2, args.concurrency))
+
+        served, local, in_rps = compared
+        ratio = percentile(served, 50) / percentile(local, 50)
+        print(f"\n## overhead: {len(served)} sequential requests, interleaved with as many `Engine.run` in process\n")
+        print("| | p50 ms | p99 ms |\n|---|---:|---:|")
+        print(f"| server (1 worker), sequential | {percentile(served, 50):.1f} | {percentile(served, 99):.1f} |")
+        print(f"| `Engine.run` in process, sequential | {percentile(local, 50):.1f} | {percentile(local, 99):.1f} |")
+        print(f"\noverhead ratio (p50): {ratio:.2f} (+{percentile(served, 50) - percentile(local, 50):.1f} ms per "
+              f"request); `Engine.run` in process with {args.concurrency} concurrent runs: {in_rps:.1f} runs/s")
+
+        # 3. noisy neighbour ---------------------------------------------------------------------
+        noisy = {"Authorization": f"Bearer {token(root, 'noisy')}", "Content-Type": "application/json"}
+        quiet = {"Authorization": f"Bearer {token(root, 'quiet')}", "Content-Type": "application/json"}
+        rounds = 2 if args.quick else 4
+        print(f"\n## noisy neighbour: B at {QUIET_RATE} req/s (limit {QUIET_LIMIT}/s); A at {NOISY_LIMIT * 10} "
+              f"req/s, 10x its limit of {NOISY_LIMIT}/s; {rounds} rounds of {phase_s:.0f} s B alone, then "
+              f"{phase_s:.0f} s with A\n")
+        print("| phase | tenant | requests | req/s answered 200 | p50 ms | p99 ms | other answers |\n"
+              "|---|---|---:|---:|---:|---:|---|")
+        with server(root) as running:
+
+            async def phases() -> tuple[Run, Run, Run]:
+                limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+                alone, with_a, a = Run(), Run(), Run()
+                async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+                    await open_loop(client, running.url, quiet, rate=QUIET_RATE, duration_s=2)  # warm up
+                    for _ in range(rounds):
+                        merge(alone, await open_loop(client, running.url, quiet, rate=QUIET_RATE,
+                                                     duration_s=phase_s))
+                        b, flood = await asyncio.gather(
+                            open_loop(client, running.url, quiet, rate=QUIET_RATE, duration_s=phase_s),
+                            open_loop(client, running.url, noisy, rate=NOISY_LIMIT * 10, duration_s=phase_s))
+                        merge(with_a, b)
+                        merge(a, flood)
+                return alone, with_a, a
+
+            alone, with_a, a = asyncio.run(phases())
+        for phase, tenant, run in (("B alone", "B", alone), ("A flooding", "B", with_a), ("A flooding", "A", a)):
+            cells = line(tenant, run).split(" | ", 1)[1]
+            print(f"| {phase} | {tenant} | {cells}")
+        ratio = percentile(with_a.latencies_ms, 99) / percentile(alone.latencies_ms, 99)
+        lost = sum(with_a.statuses.values()) + with_a.errors - with_a.ok
+        allowed = rounds * (NOISY_LIMIT * phase_s + NOISY_LIMIT * 10)
+        print(f"\nB's p99 with A flooding / alone: {ratio:.2f} (target <= 1.5); B lost {lost} requests "
+              f"(target 0); A admitted {a.ok} of {sum(a.statuses.values()) + a.errors} (its limit allows about "
+              f"{allowed:.0f}: {NOISY_LIMIT}/s and a burst of {NOISY_LIMIT * 10}, refilled during each B-alone phase)")
+    if have_redis:
+        redis_cleanup()
+
+    # 4. startup with 1,000 tenants ----------------------------------------------------------------
+    with tempfile.TemporaryDirectory() as tmp:
+        root = bench_project(Path(tmp) / "proj", pooled=1000)
+        probe = {"Authorization": f"Bearer {token(root, 'pool00999')}", "Content-Type": "application/json"}
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import engine.cli, engine.cli.runtime, engine.runtime.app"],
+                       check=True)
+        imports_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        from engine.project import load_project
+
+        load_project(root)
+        load_s = time.perf_counter() - t0
+        firsts, startups = [], []
+        for i in range(1 if args.quick else 3):
+            log = Path(tmp) / f"serve-{i}.log"
+            with server(root, probe=probe, log=log) as running:
+                firsts.append(running.first_ok_s)
+            started = [json.loads(x) for x in log.read_text().splitlines() if '"runtime.started"' in x]
+            startups.append(started[0]["startup_ms"] / 1000)
+        print(f"\n## startup with {1000 + 6} tenants\n\n"
+              f"from starting `tenantflow serve` to the first 200 of /invocations (a pooled tenant, support-triage): "
+              f"{', '.join(f'{s:.2f}' for s in firsts)} s (median {statistics.median(firsts):.2f} s)\n"
+              f"of which the server's own start (loading the project, building the engine, compiling each workflow "
+              f"once, opening the stores), from the command's first line to listening: "
+              f"{', '.join(f'{s:.2f}' for s in startups)} s;\n"
+              f"`python -c 'import engine.cli, engine.runtime.app'` alone (Python, LangGraph, LangChain core, ...): "
+              f"{imports_s:.2f} s; `load_project` of this project alone, in this process: {load_s:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

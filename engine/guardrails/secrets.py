@@ -1,0 +1,233 @@
+"""Secrets: credentials that must never pass a guard in either direction.
+
+Every secret format recognised here starts with a fixed prefix or sits
+after a cue word, so the detector finds candidates with ``str.find`` (far
+cheaper than a regex pass over the whole text) and runs a precise pattern
+only at each candidate.
+
+* aws_access_key: ``AKIA``/``ASIA``/``ABIA``/``ACCA`` and 16 upper-case
+  letters or digits.
+* aws_secret_key: 40 characters of base64 within 80 characters after an
+  AWS secret cue (``aws_secret_access_key``, ``SecretAccessKey``, ``secret
+  key``) or after an access key.
+* jwt: three base64url segments, the first two JSON objects (``eyJ``).
+* api_key: the published shapes of common providers (OpenAI ``sk-``,
+  Anthropic ``sk-ant-``, Stripe ``sk_live_``/``rk_live_``, GitHub ``ghp_``
+  and ``github_pat_``, Slack ``xox?-``, Google ``AIza``, GitLab ``glpat-``,
+  npm ``npm_``, SendGrid ``SG.``, Hugging Face ``hf_``), and a quoted
+  high-entropy value assigned to a key-like name (``api_key = "..."``).
+* private_key: a PEM ``-----BEGIN ... PRIVATE KEY-----`` block.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from engine.guardrails.base import Finding
+from engine.guardrails.text import words_of
+
+SecretType = Literal["aws_access_key", "aws_secret_key", "jwt", "api_key", "private_key"]
+SECRET_TYPES: tuple[SecretType, ...] = ("aws_access_key", "aws_secret_key", "jwt", "api_key", "private_key")
+
+CONFIDENCE: dict[SecretType, float] = {
+    "aws_access_key": 0.95, "aws_secret_key": 0.85, "jwt": 0.95, "api_key": 0.9, "private_key": 0.99,
+}  # fmt: skip
+_GENERIC_CONFIDENCE = 0.7
+
+_AWS_ACCESS_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
+_AWS_ACCESS = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])", re.ASCII)
+_AWS_SECRET_CUES = (
+    "aws_secret", "secretaccesskey", "secret_access_key", "secret access key", "secret key", "aws secret",
+)
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", re.ASCII)
+_AWS_SECRET_WINDOW = 80
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", re.ASCII)
+
+# (prefix, the word it makes once punctuation splits the text, or "" if it is glued to the
+# rest of the key, pattern of the whole token anchored at the prefix).
+_API_KEYS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (prefix, word, re.compile(pattern, re.ASCII))
+    for prefix, word, pattern in (
+        ("sk-ant-", "sk", r"sk-ant-[A-Za-z0-9_-]{32,}"),
+        ("sk-", "sk", r"sk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}"),
+        ("sk_live_", "sk", r"sk_live_[A-Za-z0-9]{20,}"),
+        ("sk_test_", "sk", r"sk_test_[A-Za-z0-9]{20,}"),
+        ("rk_live_", "rk", r"rk_live_[A-Za-z0-9]{20,}"),
+        ("ghp_", "ghp", r"ghp_[A-Za-z0-9]{36}"),
+        ("gho_", "gho", r"gho_[A-Za-z0-9]{36}"),
+        ("ghu_", "ghu", r"ghu_[A-Za-z0-9]{36}"),
+        ("ghs_", "ghs", r"ghs_[A-Za-z0-9]{36}"),
+        ("github_pat_", "github", r"github_pat_[A-Za-z0-9_]{50,}"),
+        ("xox", "", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+        ("AIza", "", r"AIza[A-Za-z0-9_-]{35}"),
+        ("glpat-", "glpat", r"glpat-[A-Za-z0-9_-]{20}"),
+        ("npm_", "npm", r"npm_[A-Za-z0-9]{36}"),
+        ("SG.", "sg", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+        ("hf_", "hf", r"hf_[A-Za-z]{34}"),
+    )
+)
+_API_KEY_WORDS = frozenset(word for _, word, _ in _API_KEYS if word)
+_AWS_SECRET_WORDS = frozenset({"aws", "secret", "secretaccesskey"})
+_GENERIC_WORDS = frozenset({"key", "apikey", "token", "secret", "password", "passwd", "credential", "credentials",
+                            "auth", "bearer"})
+_TOKEN_EDGE = re.compile(r"[A-Za-z0-9_-]")
+
+# api_key = "...", "apiKey": '...', X-API-Key: ..., token=...
+_GENERIC_CUES = ("key", "token", "secret", "passwd", "password", "bearer")
+_GENERIC = re.compile(
+    r"(?:api[_-]?key|apikey|access[_-]?token|auth[_-]?token|secret[_-]?key|client[_-]?secret|private[_-]?token"
+    r"|bearer|token|secret|password|passwd)[\"']?\s*(?:[:=]|=>)?\s*[\"']?(?P<value>[A-Za-z0-9_\-+/=.]{20,120})",
+    re.ASCII,  # run on the lower-cased text; the value's span is the same in the original
+)
+_MIN_ENTROPY = 3.5
+
+_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", re.ASCII)
+_PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", re.ASCII)
+_PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s:,-]*", re.ASCII)
+_PEM_MAX = 16384
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value``; random keys score about 4 and up, words and ids less."""
+    counts: dict[str, int] = {}
+    for char in value:
+        counts[char] = counts.get(char, 0) + 1
+    size = len(value)
+    return -sum(n / size * math.log2(n / size) for n in counts.values())
+
+
+class SecretsDetector:
+    """Finds the configured secret types in a string.
+
+    >>> SecretsDetector(["aws_access_key"]).scan("key AKIAIOSFODNN7EXAMPLE")
+    [Finding(category='secret', type='aws_access_key', start=4, end=24, confidence=0.95)]
+    """
+
+    name = "secrets"
+
+    def __init__(self, types: Iterable[str]):
+        wanted = frozenset(types)
+        unknown = sorted(wanted.difference(SECRET_TYPES))
+        if unknown:
+            raise ValueError(f"unknown secret type(s) {', '.join(unknown)}; known: {', '.join(SECRET_TYPES)}")
+        self.types: frozenset[SecretType] = frozenset(t for t in SECRET_TYPES if t in wanted)
+
+    def __repr__(self) -> str:
+        return f"SecretsDetector({sorted(self.types)!r})"
+
+    def scan(self, text: str) -> list[Finding]:
+        findings: list[Finding] = []
+        types = self.types
+        # The words of the text gate the lower-case prefixes and the cue words; a
+        # chain's detectors share them (see engine.guardrails.text.words_of).
+        present = words_of(text).present
+        access_keys: list[Finding] = []
+        if "aws_access_key" in types or "aws_secret_key" in types:
+            access_keys = _find_at_prefixes(text, _AWS_ACCESS_PREFIXES, _AWS_ACCESS, "aws_access_key")
+            if "aws_access_key" in types:
+                findings.extend(access_keys)
+        if "private_key" in types and "-----BEGIN" in text:
+            findings.extend(_private_keys(text))
+        if "jwt" in types and "eyJ" in text:
+            findings.extend(_find_at_prefixes(text, ("eyJ",), _JWT, "jwt"))
+        if "api_key" in types:
+            gated = not present.isdisjoint(_API_KEY_WORDS)
+            for prefix, word, pattern in _API_KEYS:
+                if (gated or not word) and prefix in text:
+                    findings.extend(_find_at_prefixes(text, (prefix,), pattern, "api_key"))
+        lowered: str | None = None
+        if "aws_secret_key" in types and (access_keys or not present.isdisjoint(_AWS_SECRET_WORDS)):
+            lowered = text.lower()
+            findings.extend(_aws_secrets(text, lowered, access_keys))
+        if "api_key" in types and not present.isdisjoint(_GENERIC_WORDS):
+            lowered = lowered if lowered is not None else text.lower()
+            if len(lowered) == len(text):  # offsets in the lower-cased text are offsets in the text
+                findings.extend(_generic_keys(text, lowered, findings))
+        if len(findings) > 1:
+            findings = _dedupe(findings)
+        return findings
+
+
+def _find_at_prefixes(text: str, prefixes: tuple[str, ...], pattern: re.Pattern[str],
+                      kind: SecretType) -> list[Finding]:
+    findings = []
+    for prefix in prefixes:
+        position = text.find(prefix)
+        while position != -1:
+            # Not inside a longer token ("xAKIA..."): keys stand on their own.
+            if not (position and _TOKEN_EDGE.match(text[position - 1])):
+                match = pattern.match(text, position)
+                if match:
+                    findings.append(Finding("secret", kind, match.start(), match.end(), CONFIDENCE[kind]))
+                    position = match.end()
+            position = text.find(prefix, position + 1)
+    return findings
+
+
+def _aws_secrets(text: str, lowered: str, access_keys: list[Finding]) -> list[Finding]:
+    starts = [key.end for key in access_keys]
+    for cue in _AWS_SECRET_CUES:
+        position = lowered.find(cue)
+        while position != -1:
+            starts.append(position + len(cue))
+            position = lowered.find(cue, position + 1)
+    findings = []
+    for start in sorted(set(starts)):
+        match = _AWS_SECRET.search(text, start, min(len(text), start + _AWS_SECRET_WINDOW))
+        # Real secret keys mix cases and digits; 40 letters of prose do not.
+        if match and shannon_entropy(match.group()) >= _MIN_ENTROPY + 0.5:
+            span = match.span()
+            findings.append(Finding("secret", "aws_secret_key", span[0], span[1], CONFIDENCE["aws_secret_key"]))
+    return findings
+
+
+def _generic_keys(text: str, lowered: str, known: list[Finding]) -> list[Finding]:
+    # The key name sits at most a few characters before its cue word ("x-api-key", "client_secret").
+    starts = []
+    for cue in _GENERIC_CUES:
+        position = lowered.find(cue)
+        while position != -1:
+            starts.append(max(0, position - 16))
+            position = lowered.find(cue, position + len(cue))
+    findings: list[Finding] = []
+    resume = 0
+    for start in sorted(starts):
+        match = _GENERIC.search(lowered, max(start, resume), min(len(text), start + 160))
+        if match is None:
+            continue
+        resume = match.end()
+        start, end = match.span("value")
+        value = text[start:end]
+        if any(f.start < end and start < f.end for f in known):
+            continue  # already found with its exact shape
+        has_digit = any(c.isdigit() for c in value)
+        has_alpha = any(c.isalpha() for c in value)
+        if has_digit and has_alpha and shannon_entropy(value) >= _MIN_ENTROPY:
+            findings.append(Finding("secret", "api_key", start, end, _GENERIC_CONFIDENCE))
+    return findings
+
+
+def _private_keys(text: str) -> list[Finding]:
+    findings = []
+    for begin in _PEM_BEGIN.finditer(text):
+        end_match = _PEM_END.search(text, begin.end(), min(len(text), begin.end() + _PEM_MAX))
+        # A truncated block is still a leaked key: it runs to the end of its base64.
+        end = end_match.end() if end_match else _PEM_BODY.match(text, begin.end()).end()  # type: ignore[union-attr]
+        findings.append(Finding("secret", "private_key", begin.start(), end, CONFIDENCE["private_key"]))
+    return findings
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    findings.sort(key=lambda f: (f.start, -f.end))
+    kept: list[Finding] = []
+    last_end = -1
+    for finding in findings:
+        if finding.start < last_end:
+            continue
+        kept.append(finding)
+        last_end = finding.end
+    return kept

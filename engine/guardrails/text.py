@@ -1,0 +1,146 @@
+"""Text folding shared by detectors that must see through Unicode tricks.
+
+Attackers hide words from filters with invisible characters
+(``ig\u200bnore``), look-alike letters from other scripts (Cyrillic ``о``
+for Latin ``o``) and full-width forms. :func:`fold` maps all of these to
+plain lower-case ASCII so one set of patterns catches every spelling, and
+:func:`origin` maps an offset in the folded text back to the original.
+
+ASCII text (nearly all of it) takes the fast path: ``str.lower`` only.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+#: Characters that render as nothing: zero-width joiners and spaces, BOM,
+#: soft hyphen, word joiner, bidi controls, and the Unicode tag block.
+INVISIBLE: frozenset[str] = frozenset(
+    [
+        "\u00ad",
+        "\u034f",
+        "\u061c",
+        "\u115f",
+        "\u1160",
+        "\u17b4",
+        "\u17b5",
+        "\u180e",
+        *map(chr, range(0x200B, 0x2010)),
+        *map(chr, range(0x202A, 0x202F)),
+        *map(chr, range(0x2060, 0x2070)),
+        "\u3164",
+        "\ufeff",
+        "\uffa0",
+        *map(chr, range(0xE0000, 0xE0080)),
+    ]
+)
+
+# Letters that look like Latin ones (the most used confusables of Unicode's
+# confusables.txt for Cyrillic, Greek and a few symbols).
+_CONFUSABLES = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h",
+    "ԛ": "q", "ԝ": "w", "ү": "y", "ӏ": "l", "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h",
+    "О": "o", "Р": "p", "С": "c", "Т": "t", "У": "y", "Х": "x", "І": "i", "Ј": "j", "Ѕ": "s",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
+    "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x", "ℓ": "l", "ı": "i", "ȷ": "j",
+}  # fmt: skip
+
+_FOLD_TABLE: dict[int, str | None] = {ord(c): None for c in INVISIBLE}
+_FOLD_TABLE.update({ord(c): a for c, a in _CONFUSABLES.items()})
+
+_FOLD_RE = re.compile("[" + "".join(sorted(c for c in [*INVISIBLE, *_CONFUSABLES] if ord(c) < 0x10000))
+                      + "\U000e0000-\U000e007f]")
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(c for c in INVISIBLE if ord(c) < 0x10000)) + "\U000e0000-\U000e007f]")
+_CONFUSABLE_RE = re.compile("[" + "".join(sorted(_CONFUSABLES)) + "]")
+
+
+def fold(text: str) -> str:
+    """``text`` lower-cased, without invisible characters, look-alikes mapped to ASCII.
+
+    >>> fold("IGN\u200bОRE previous")
+    'ignore previous'
+    """
+    if text.isascii():
+        return text.lower()
+    # str.translate with a table is slow on non-ASCII text; a regex finds the few
+    # characters to change. NFKC turns full-width and other compatibility forms
+    # into plain ones. Both can change the length, which origin() accounts for.
+    if _FOLD_RE.search(text):
+        text = _FOLD_RE.sub(_fold_char, text)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+        if _FOLD_RE.search(text):
+            text = _FOLD_RE.sub(_fold_char, text)
+    return text.lower()
+
+
+def _fold_char(match: re.Match[str]) -> str:
+    return _FOLD_TABLE.get(ord(match.group())) or ""
+
+
+def has_invisible(text: str) -> bool:
+    """Whether ``text`` holds characters that render as nothing."""
+    return not text.isascii() and _INVISIBLE_RE.search(text) is not None
+
+
+def has_confusables(text: str) -> bool:
+    """Whether ``text`` holds letters from other scripts that imitate Latin ones."""
+    return not text.isascii() and _CONFUSABLE_RE.search(text) is not None
+
+
+def origin(text: str, folded: str, offsets: list[int]) -> list[int]:
+    """Offsets into ``text`` for the given offsets into ``fold(text)``.
+
+    Cheap when folding kept the length (the usual case); otherwise each
+    character is folded on its own to rebuild the mapping.
+    """
+    if len(folded) == len(text):
+        return offsets
+    positions: list[int] = []  # positions[i] = where folded[i] came from
+    for index, char in enumerate(text):
+        positions.extend([index] * len(fold(char)))
+    positions.append(len(text))
+    return [positions[min(o, len(positions) - 1)] for o in offsets]
+
+
+_PUNCT = "\"'`.,;:!?()[]{}<>*#-_/\\|=~+&%$@^"
+_PUNCT_TO_SPACE = str.maketrans(_PUNCT, " " * len(_PUNCT))
+_PUNCT_TO_SPACE_BYTES = bytes.maketrans(_PUNCT.encode(), b" " * len(_PUNCT))
+
+
+class Words:
+    """A text folded, and the set of its words: what keyword gates need, computed once per text.
+
+    Splitting a 2 KB message into words costs about as much as one regex
+    pass, so every detector that gates on words shares one :class:`Words`
+    per text (see :func:`words_of`).
+    """
+
+    __slots__ = ("folded", "present", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.folded = fold(text)
+        # ASCII punctuation never occurs inside a multi-byte UTF-8 sequence, so the
+        # bytes table (far faster than str.translate) is safe for any text.
+        spaced = self.folded.encode("utf-8", "surrogatepass").translate(_PUNCT_TO_SPACE_BYTES).decode(
+            "utf-8", "surrogatepass")
+        self.present = frozenset(spaced.split())
+
+    def has_any(self, words: frozenset[str]) -> bool:
+        return not self.present.isdisjoint(words)
+
+
+_last = threading.local()
+
+
+def words_of(text: str) -> Words:
+    """The :class:`Words` of ``text``; the last one per thread is kept, as detectors of a chain share it."""
+    found: Words | None = getattr(_last, "words", None)
+    if found is None or found.text is not text:
+        found = _last.words = Words(text)
+    return found

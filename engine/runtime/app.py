@@ -1,0 +1,159 @@
+"""The ASGI app: ``POST /invocations`` and ``GET /ping``, with the engine's backends opened for its lifetime.
+
+>>> app = create_app(RuntimeConfig(root=Path("."), tenant="acme"))    # doctest: +SKIP
+>>> uvicorn.run(app, port=8080)                                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from engine.errors import CompileError, render_problems
+from engine.memory.backends import StoresConfig, open_backends
+from engine.project import Project
+from engine.runtime import logs
+from engine.runtime.config import RuntimeConfig, check_config
+from engine.runtime.health import Health
+from engine.runtime.invocations import invocations
+from engine.runtime.limits import Limiter, LocalLimiter
+from engine.runtime.reload import EngineHolder, Watcher, build_engine, load, prewarm
+from engine.runtime.service import Service
+
+
+async def ping(request: Request) -> JSONResponse:
+    service: Service = request.app.state.service
+    return JSONResponse(service.health.ping())
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 and 405 (unknown path or method), as JSON like every other answer."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    return JSONResponse({"error": detail}, status_code=status, headers=headers)
+
+
+class HeaderLimit:
+    """431 for a request whose header block is larger than ``max_bytes`` (AgentCore allows 20 headers of 4 KB)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if size > self.max_bytes:
+                response = JSONResponse({"error": "Request header fields too large", "max_bytes": self.max_bytes},
+                                        status_code=431)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def open_limiter(config: RuntimeConfig) -> Limiter:
+    if config.redis_url:
+        from engine.runtime.redis_limits import RedisLimiter
+
+        limiter = RedisLimiter.from_url(config.redis_url, prefix=config.redis_prefix)
+        try:
+            await limiter.ping()
+        except BaseException:
+            await limiter.close()
+            raise
+        return limiter
+    return LocalLimiter()
+
+
+def create_app(config: RuntimeConfig, project: Project | None = None, *, started: float | None = None) -> Starlette:
+    """The runtime for ``config``; ``project`` saves loading it again when the caller already has.
+
+    ``started`` (a ``time.perf_counter()``) is when the caller began: the startup time logged counts from there.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        began = started if started is not None else time.perf_counter()
+        async with AsyncExitStack() as stack:
+            loaded = project if project is not None else await load(config.root)
+            check_config(config, loaded)
+            stores = StoresConfig.model_validate(loaded.spec.stores.model_dump())
+            backends = await stack.enter_async_context(open_backends(stores, loaded.root))
+            engine = build_engine(loaded, backends)
+            limiter = await open_limiter(config)
+            stack.push_async_callback(limiter.close)
+            try:
+                await asyncio.to_thread(prewarm, engine, config.tenant)
+            except CompileError as exc:  # serve the rest; requests of the broken pairs fail (500, logged)
+                logs.event("runtime.compile_failed", logging.ERROR, problems=render_problems(exc.problems, 10))
+            holder = EngineHolder(engine, backends, tenant=config.tenant, check=partial(check_config, config))
+            service = app.state.service = Service(config, holder, limiter, Health())
+            if config.tenant is not None and engine.settings(config.tenant).isolation.runtime == "pool":
+                logs.event("runtime.silo_for_pool_tenant", logging.WARNING, **{"tenant.id": config.tenant},
+                           details="this tenant's isolation.runtime is pool: the pool runtime serves it too")
+            tasks: set[asyncio.Task[object]] = set()
+
+            def spawn(coro: Coroutine[Any, Any, object]) -> None:
+                task = asyncio.ensure_future(coro)
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+
+            if config.watch_interval_s > 0:
+                spawn(Watcher(holder, config.watch_interval_s).run())
+            hangup = _on_sighup(lambda: spawn(holder.reload("SIGHUP")))
+            logs.event("runtime.started", mode="silo" if config.tenant else "pool", tenant=config.tenant,
+                       workflow=config.workflow, tenants=len(loaded.tenants), workflows=len(loaded.workflows),
+                       limiter="redis" if config.redis_url else "local",
+                       startup_ms=round((time.perf_counter() - began) * 1000, 1))
+            try:
+                yield
+            finally:
+                if hangup:
+                    asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+                in_flight = service.health.in_flight
+                drained = await service.health.drained(config.drain_timeout_s)
+                logs.event("runtime.stopped", logging.INFO if drained else logging.WARNING, drained=drained,
+                           in_flight_at_stop=in_flight, abandoned=service.health.in_flight)
+                for task in list(tasks):
+                    task.cancel()
+                for task in list(tasks):
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    return Starlette(
+        routes=[Route("/invocations", invocations, methods=["POST"]), Route("/ping", ping, methods=["GET"])],
+        middleware=[Middleware(HeaderLimit, max_bytes=config.max_header_bytes)],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+
+
+def _on_sighup(reload: Callable[[], None]) -> bool:
+    """Reload on SIGHUP; only the main thread's loop can take signals (a test's server thread cannot)."""
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+    except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def app_from_env() -> Starlette:
+    """The factory uvicorn's worker processes call (``tenantflow serve --workers N``)."""
+    config = RuntimeConfig.from_env()
+    logs.configure(config.log_level)
+    return create_app(config)

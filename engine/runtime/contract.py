@@ -1,0 +1,221 @@
+"""The AgentCore Runtime service contract: headers in, JSON bodies in and out, errors as statuses.
+
+Follows the contract of the ``bedrock-agentcore`` SDK's runtime app: the
+session id, request id and custom metadata arrive in
+``X-Amzn-Bedrock-AgentCore-Runtime-*`` headers, the user's JWT in
+``Authorization: Bearer``; a bad JSON body is ``400 {"error": "Invalid
+JSON", "details": ...}``; every error body has an ``"error"`` key. Unlike
+the SDK, a 500 never carries the exception's text: only a generic message
+and the request id, the details going to the log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.context import TenantContext
+from engine.engine import RunResult, UnknownWorkflow
+from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied
+from engine.identity.verify import TokenRejected
+from engine.ids import is_valid_id
+from engine.inputs import InputError
+from engine.runtime.limits import LimiterUnavailable, OverLimit
+
+SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
+USER_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-User-Id"
+CUSTOM_HEADER_PREFIX = "X-Amzn-Bedrock-AgentCore-Runtime-Custom-"
+
+_CUSTOM_PREFIX = CUSTOM_HEADER_PREFIX.lower()
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]+")
+
+#: Custom headers that name who the caller is: they must agree with the verified token, or the request is refused.
+IDENTITY_HEADERS: dict[str, str] = {
+    "tenant": "tenant", "tenant-id": "tenant", "tenantid": "tenant",
+    "user": "user", "user-id": "user", "userid": "user",
+    "tier": "tier", "subscription-tier": "tier",
+}
+
+INTERNAL_ERROR = "Internal error"
+
+
+class HttpError(Exception):
+    """An answer other than 200: its status, a message safe to show, and extra fields or headers."""
+
+    def __init__(self, status: int, message: str, *, fields: Mapping[str, Any] | None = None,
+                 headers: Mapping[str, str] | None = None, code: str = ""):
+        self.status, self.message, self.code = status, message, code
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+        super().__init__(f"{status} {message}")
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"error": self.message, **({"code": self.code} if self.code else {}), **self.fields,
+                "request_id": request_id}
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    """What the headers of one invocation say, before anything in them is trusted."""
+
+    request_id: str
+    session_id: str
+    #: False when the caller sent no session id and one was made up for this request.
+    session_given: bool
+    token: str | None = field(repr=False)
+    #: Custom headers by lower-case suffix (``X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant-Id`` -> ``tenant-id``).
+    custom: dict[str, str]
+    user_id: str | None
+    wants_stream: bool
+
+
+def read_meta(headers: Mapping[str, str]) -> RequestMeta:
+    """Read the contract's headers (``headers`` must look names up case-insensitively, as Starlette's do)."""
+    request_id = headers.get(REQUEST_ID_HEADER, "")
+    if not _REQUEST_ID.fullmatch(request_id):
+        request_id = str(uuid.uuid4())
+    session = headers.get(SESSION_HEADER)
+    custom = {k[len(_CUSTOM_PREFIX):]: v for k, v in headers.items() if k.lower().startswith(_CUSTOM_PREFIX)}
+    accept = headers.get("accept", "")
+    return RequestMeta(
+        request_id=request_id,
+        session_id=session if session is not None else str(uuid.uuid4()),
+        session_given=session is not None,
+        token=bearer_token(headers.get("authorization")),
+        custom={k.lower(): v for k, v in custom.items()},
+        user_id=headers.get(USER_ID_HEADER),
+        wants_stream="text/event-stream" in accept.lower(),
+    )
+
+
+def bearer_token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not _TOKEN.fullmatch(token):
+        return ""
+    return token
+
+
+def check_session_id(session: str) -> None:
+    """A plain id or a thread id ``tenant:user:session``; anything else is the caller's mistake (400)."""
+    parts = session.split(":")
+    if len(parts) not in (1, 3) or not all(is_valid_id(p) for p in parts):
+        raise HttpError(400, "invalid session id", code="session",
+                        fields={"details": f"{SESSION_HEADER} must match [A-Za-z0-9][A-Za-z0-9_-]* "
+                                           "(at most 128 characters) or be tenant:user:session"})
+
+
+def unauthorized(reason: str) -> HttpError:
+    """401, with the RFC 6750 challenge; ``reason`` is a stable code (``missing``, ``expired``, ``signature``...)."""
+    error = "invalid_request" if reason == "missing" else "invalid_token"
+    return HttpError(401, "Unauthorized", code=reason,
+                     headers={"WWW-Authenticate": f'Bearer realm="tenantflow", error="{error}"'})
+
+
+def authentication_error(exc: AuthError) -> HttpError:
+    """What a refused token becomes: 401, or 403 for a session that belongs to someone else."""
+    reason = exc.reason if isinstance(exc, TokenRejected) else "invalid"
+    if reason == "session":
+        return HttpError(403, "Forbidden", code="session")
+    return unauthorized(reason)
+
+
+def check_identity_headers(meta: RequestMeta, ctx: TenantContext) -> None:
+    """A header never overrides the verified token: one that names another tenant, user or tier is refused."""
+    claimed: list[tuple[str, str]] = [(IDENTITY_HEADERS[k], v) for k, v in meta.custom.items()
+                                      if k in IDENTITY_HEADERS]
+    if meta.user_id is not None:
+        claimed.append(("user", meta.user_id))
+    actual = {"tenant": ctx.tenant_id, "user": ctx.user_id, "tier": ctx.tier}
+    for what, value in claimed:
+        if value.strip() != actual[what]:
+            raise HttpError(403, "Forbidden", code="header-conflict",
+                            fields={"details": f"a request header names another {what} than the verified token"})
+
+
+def parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        raise HttpError(400, "Invalid JSON", fields={"details": "the request body is empty"})
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise HttpError(400, "Invalid encoding", fields={"details": f"the body is not UTF-8: {exc.reason}"}) from None
+    except json.JSONDecodeError as exc:
+        raise HttpError(400, "Invalid JSON", fields={"details": str(exc)}) from None
+
+
+def invocation(body: Any, served: str | None) -> tuple[str, Any]:
+    """The workflow and its input: ``{"workflow": NAME, "input": {...}}``, or the input alone if one is served."""
+    envelope = isinstance(body, dict) and "workflow" in body and set(body) <= {"workflow", "input"}
+    if served is not None and not envelope:
+        return served, body
+    if not isinstance(body, dict):
+        raise HttpError(400, "Invalid request", code="input",
+                        fields={"fields": {"(body)": 'expected a JSON object {"workflow": NAME, "input": {...}}'}})
+    problems = {k: "unknown field (expected: input, workflow)" for k in body if k not in ("workflow", "input")}
+    name = body.get("workflow")
+    if not isinstance(name, str) or not name:
+        problems["workflow"] = "required field is missing" if name is None else "expected a workflow name"
+    if problems:
+        raise HttpError(400, "Invalid request", code="input", fields={"fields": problems})
+    assert isinstance(name, str)
+    if served is not None and name != served:
+        raise HttpError(404, "Unknown workflow", code="unknown-workflow",
+                        fields={"details": f"this runtime serves workflow '{served}' only"})
+    return name, body.get("input", {})
+
+
+def run_error(exc: BaseException) -> HttpError | None:
+    """The HTTP answer to an error of an authenticated request; None means 500 (logged, never shown)."""
+    if isinstance(exc, HttpError):
+        return exc
+    if isinstance(exc, OverLimit):
+        return HttpError(429, "Too many requests", code=exc.reason, fields={"retry_after_s": exc.retry_after_s},
+                         headers={"Retry-After": str(exc.retry_after_s)})
+    if isinstance(exc, LimiterUnavailable):
+        return HttpError(503, "Service unavailable", code="limiter", headers={"Retry-After": "1"})
+    if isinstance(exc, InputError):
+        return HttpError(400, "Input does not match the workflow's input schema", code="input",
+                         fields={"workflow": exc.workflow, "fields": exc.fields})
+    if isinstance(exc, UnknownWorkflow):
+        return HttpError(404, "Unknown workflow", code="unknown-workflow", fields={"workflow": exc.name})
+    if isinstance(exc, (AuthError, PolicyDenied, MemoryAccessDenied)):
+        # Raised inside a run: the caller is known but may not do this. Policy texts stay in the log.
+        return HttpError(403, "Forbidden", code=exc.code)
+    return None
+
+
+def result_body(result: RunResult, ctx: TenantContext) -> dict[str, Any]:
+    """The answer of a run: output, session id, token usage and guardrail records.
+
+    Handled step errors are listed by step and kind only; their messages may
+    name internals and go to the log.
+    """
+    data = result.to_json()
+    usage = data["usage"]
+    return {
+        "workflow": result.workflow,
+        "tenant": ctx.tenant_id,
+        "session_id": ctx.session_id,
+        "request_id": ctx.request_id,
+        "output": result.output,
+        "blocked": result.blocked,
+        "usage": {k: usage[k] for k in ("input_tokens", "output_tokens", "cost_usd", "models")},
+        "guardrails": result.guard,
+        "errors": [{"step": e.get("step"), "kind": e.get("kind")} for e in result.errors],
+        "duration_ms": data["duration_ms"],
+    }
+
+
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+

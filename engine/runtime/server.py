@@ -1,0 +1,40 @@
+"""Run the runtime under uvicorn: one process, or several workers sharing their limits through Redis."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from engine.project import Project
+from engine.runtime.config import CONFIG_ENV, RuntimeConfig
+
+
+def uvicorn_options(config: RuntimeConfig, host: str, port: int) -> dict[str, Any]:
+    return {
+        "host": host,
+        "port": port,
+        "lifespan": "on",
+        # The runtime logs one JSON line per request itself.
+        "access_log": False,
+        "log_level": "warning",
+        "server_header": False,
+        # Let header blocks up to twice our limit reach the app, so it can answer 431 instead of h11's bare 400.
+        "h11_max_incomplete_event_size": config.max_header_bytes * 2,
+        # SIGTERM: stop accepting, let requests in flight finish (up to the drain timeout), then shut down.
+        "timeout_graceful_shutdown": config.drain_timeout_s,
+    }
+
+
+def serve(config: RuntimeConfig, *, host: str, port: int, workers: int = 1, project: Project | None = None,
+          started: float | None = None) -> None:
+    import uvicorn
+
+    options = uvicorn_options(config, host, port)
+    if workers > 1:
+        # Each worker process builds its own app from the configuration in the environment.
+        os.environ[CONFIG_ENV] = config.to_env()
+        uvicorn.run("engine.runtime.app:app_from_env", factory=True, workers=workers, **options)
+        return
+    from engine.runtime.app import create_app
+
+    uvicorn.run(create_app(config, project, started=started), **options)

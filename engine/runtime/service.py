@@ -1,0 +1,40 @@
+"""What every request of one runtime shares: the engine holder, the limiter, health, and whom it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.engine import Engine
+from engine.runtime.config import RuntimeConfig
+from engine.runtime.contract import HttpError
+from engine.runtime.health import Health
+from engine.runtime.limits import Limiter, Limits
+from engine.runtime.reload import EngineHolder
+
+
+@dataclass
+class Service:
+    config: RuntimeConfig
+    holder: EngineHolder
+    limiter: Limiter
+    health: Health
+
+    def check_tenant(self, engine: Engine, tenant: str) -> None:
+        """Silo: this runtime's tenant only. Pool: every tenant whose ``isolation.runtime`` is pool."""
+        if self.config.tenant is not None:
+            if tenant != self.config.tenant:
+                raise HttpError(403, "Forbidden", code="silo",
+                                fields={"details": "this runtime is dedicated to another tenant"})
+        elif engine.settings(tenant).isolation.runtime == "silo":
+            raise HttpError(403, "Forbidden", code="silo",
+                            fields={"details": "this tenant is served by its dedicated runtime, not the pool"})
+
+    def check_workflow(self, engine: Engine, workflow: str, tenant: str) -> None:
+        if workflow not in engine.project.workflows:
+            raise HttpError(404, "Unknown workflow", code="unknown-workflow", fields={"workflow": workflow})
+        if not engine.settings(tenant).runs(workflow):
+            raise HttpError(403, "Forbidden", code="not-entitled",
+                            fields={"details": f"the tenant does not run workflow '{workflow}'"})
+
+    def limits(self, engine: Engine, tenant: str) -> Limits:
+        return Limits.from_quotas(engine.settings(tenant).quotas)

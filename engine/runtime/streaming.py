@@ -1,0 +1,97 @@
+"""Server-sent events: ``data: <json>\\n\\n`` frames, as AgentCore Runtime streams them.
+
+A streamed run sends one ``{"type": "step", ...}`` frame as each step
+finishes, then one ``{"type": "result", ...}`` frame with the same body a
+JSON answer has. An error after the stream has started cannot change the
+status any more: it becomes one last frame, ``{"type": "error", "error":
+..., "error_type": ..., "message": ...}`` (the keys of the SDK's error
+event), and the stream ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+
+from engine.context import TenantContext
+from engine.engine import RunResult, StepEvent
+from engine.runtime import logs
+from engine.runtime.contract import INTERNAL_ERROR, dumps, result_body, run_error
+
+STREAM_ERROR_MESSAGE = "An error occurred during streaming"
+
+
+def frame(data: Any) -> bytes:
+    """One SSE event. JSON never contains a raw newline, so one ``data:`` line is always enough."""
+    return b"data: " + dumps(data) + b"\n\n"
+
+
+@dataclass
+class Outcome:
+    """What a stream ended with, for the request's log line and its limiter lease."""
+
+    status: str = "open"
+    tokens: int = 0
+    error_code: str = ""
+
+
+async def frames(events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext,
+                 outcome: Outcome) -> AsyncIterator[bytes]:
+    """The SSE frames of a run's events; an error becomes the last frame, never a broken stream."""
+    try:
+        async for event in events:
+            if isinstance(event, RunResult):
+                outcome.tokens = sum(u["input_tokens"] + u["output_tokens"] for u in event.usage)
+                yield frame({"type": "result", **result_body(event, ctx)})
+            else:
+                yield frame(event.to_json())
+        outcome.status = "ok"
+    except Exception as exc:
+        mapped = run_error(exc)
+        outcome.status = "error"
+        if mapped is None:
+            logs.failure("runtime.stream_failed", exc, **{"tenant.id": ctx.tenant_id, "request.id": ctx.request_id,
+                                                          "session.id": ctx.session_id})
+            error, error_type = INTERNAL_ERROR, "InternalError"
+        else:
+            error, error_type = mapped.message, mapped.code or "error"
+        outcome.error_code = error_type
+        yield frame({"type": "error", "error": error, "error_type": error_type, "message": STREAM_ERROR_MESSAGE,
+                     "request_id": ctx.request_id})
+    finally:
+        await _close(events)
+
+
+async def _close(iterator: object) -> None:
+    """Close an async generator at once (its run task is cancelled) rather than whenever it is collected."""
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+class EventStream:
+    """An ASGI response streaming ``body``; ``on_close`` runs whatever happens (client gone, server stopping)."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, body: AsyncIterator[bytes], *, headers: Mapping[str, str],
+                 on_close: Callable[[], Awaitable[None]]):
+        self.body, self.on_close = body, on_close
+        self.headers = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
+                        (b"x-accel-buffering", b"no"),
+                        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+            async for chunk in self.body:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            try:
+                await _close(self.body)
+            finally:
+                await self.on_close()

@@ -1,0 +1,74 @@
+"""Secrets: keys and tokens by their published shapes, without the values in findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.guardrails.base import Finding
+from engine.guardrails.secrets import SECRET_TYPES, SecretsDetector, shannon_entropy
+
+ALL = SecretsDetector(SECRET_TYPES)
+JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0."
+       "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7bq9\nAbCdEf0123+/==\n-----END RSA PRIVATE KEY-----"
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start : f.end]) for f in ALL.scan(text)]
+
+
+def test_finding_fields() -> None:
+    assert ALL.scan("key AKIAIOSFODNN7EXAMPLE") == [Finding("secret", "aws_access_key", 4, 24, 0.95)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "match"),
+    [
+        ("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "aws_access_key", "AKIAIOSFODNN7EXAMPLE"),
+        ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_key",
+         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        (f"Authorization: Bearer {JWT}", "jwt", JWT),
+        ("OPENAI_API_KEY=sk-proj-Abc123Def456Ghi789Jkl012Mno345", "api_key", "sk-proj-Abc123Def456Ghi789Jkl012Mno345"),
+        ("token ghp_16C7e42F292c6912E7710c838347Ae178B4a now", "api_key", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+        ("xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "api_key",
+         "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+        ("key=AIzaSyA-1234567890abcdefghijklmnopqrstu", "api_key", "AIzaSyA-1234567890abcdefghijklmnopqrstu"),
+        ("stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", "api_key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+        ('config = {"api_key": "Zx81kQ2mN7pL4vB9tR3wY6cJ"}', "api_key", "Zx81kQ2mN7pL4vB9tR3wY6cJ"),
+        (f"key file:\n{PEM}\nthanks", "private_key", PEM),
+    ],
+)
+def test_secret_found(text: str, kind: str, match: str) -> None:
+    assert found(text) == [(kind, match)]
+
+
+def test_a_truncated_private_key_is_still_found() -> None:
+    text = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+    assert found(text) == [("private_key", text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password = 'changeme'",  # too short
+        "token: aaaaaaaaaaaaaaaaaaaaaaaaa",  # no entropy
+        "the key to success is patience and persistence",
+        "AKIA is a prefix we document",
+        "xAKIAIOSFODNN7EXAMPLE",  # inside a longer token
+        "task-1234 sk-short",
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ],
+)
+def test_not_a_secret(text: str) -> None:
+    assert found(text) == []
+
+
+def test_only_configured_types() -> None:
+    assert SecretsDetector(["jwt"]).scan("AKIAIOSFODNN7EXAMPLE") == []
+    with pytest.raises(ValueError, match=r"unknown secret type\(s\) aws; known: aws_access_key"):
+        SecretsDetector(["aws"])
+
+
+def test_entropy() -> None:
+    assert shannon_entropy("aaaa") == 0.0
+    assert shannon_entropy("Zx81kQ2mN7pL4vB9tR3wY6cJ") > 4
