@@ -407,11 +407,20 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def measure(runners: dict[str, Runner], n: int, block: int, warmup: int, progress: Any, task: Any
-                  ) -> tuple[dict[str, list[float]], dict[str, list[float]], list[dict[str, float]]]:
+def _new_day(engine: Engine) -> None:
+    """Thousands of runs would spend the tenants' daily token budget, and then the
+    platform policy rightly forbids tools; start each round on a fresh day so every
+    run does the same work."""
+    engine.quotas.reset()
+
+
+async def measure(runners: dict[str, Runner], n: int, block: int, warmup: int, progress: Any, task: Any,
+                  between_rounds: Callable[[], None]) -> tuple[dict[str, list[float]], dict[str, list[float]],
+                                                            list[dict[str, float]]]:
     for run in runners.values():
         for _ in range(warmup):
             await run()
+            between_rounds()
         progress.advance(task, warmup)
     times: dict[str, list[float]] = {name: [] for name in runners}
     cpu: dict[str, list[float]] = {name: [] for name in runners}  # process CPU time, all threads
@@ -420,6 +429,7 @@ async def measure(runners: dict[str, Runner], n: int, block: int, warmup: int, p
     for r in range((n + block - 1) // block):
         shift = r % len(names)
         this_round: dict[str, float] = {}
+        between_rounds()
         gc.collect()  # between rounds, so a full collection rarely lands inside a timed run
         for name in names[shift:] + names[:shift]:  # rotate the order: A B C D, B C D A, ...
             run = runners[name]
@@ -486,7 +496,7 @@ async def main() -> None:
             rounds_total = (args.iterations + args.block - 1) // args.block
             task = progress.add_task(scenario.name, total=len(runners) * (args.warmup + rounds_total * args.block))
             measured.append((scenario, *await measure(runners, args.iterations, args.block, args.warmup,
-                                                      progress, task)))
+                                                      progress, task, lambda: _new_day(engine))))
 
     table = Table(title=f"ms per run: {args.iterations} timed runs per variant, blocks of {args.block}, "
                         f"interleaved. ratio = median / median(handwritten). round ratio = median over rounds "

@@ -49,6 +49,10 @@ class QuotaUsage:
             window.popleft()
         return len(window)
 
+    def reset(self) -> None:
+        """Forget every counter, as a new process would (benchmarks, tests)."""
+        self._tenants.clear()
+
     def record_request(self, tenant: str) -> None:
         self._get(tenant).requests.append(self._clock())
 
