@@ -4,15 +4,18 @@ Every server is a real `tenantflow serve` process on 127.0.0.1; the load
 comes from this process (asyncio + httpx). Workflow: the demo's
 support-triage on its billing path (classify, route, lookup, draft,
 remember, then return) with the scripted model, on a temporary copy of the
-demo project (SQLite stores in that copy) with extra pooled tenants.
+demo project with extra pooled tenants. Throughput, overhead and noisy
+neighbour run on LangGraph's in-memory stores (several worker processes
+cannot share the SQLite files); startup runs on the demo's SQLite stores.
 
 1. Throughput: requests/s, p50 and p99 for 1 and 2 workers (2 workers
    share their limits through Redis; the 1-worker line is given with both
    limiters), closed loop with C concurrent clients.
 2. Overhead: the server's latency against `Engine.run` of the same compiled
    graph in this process (sequential calls, same project, same stores).
-3. Noisy neighbour: tenant A sends 10x its rate limit while tenant B sends
-   at half of its own; B's p99 against B alone, and B's lost requests.
+3. Noisy neighbour: tenant B sends at 80 % of its rate limit, alone, then
+   while tenant A sends at its own limit and at 10x it; B's p99 against B
+   alone, and B's lost requests (rounds of the three phases, interleaved).
 4. Startup: a project with 1,000 extra pooled tenants; the time from
    starting `tenantflow serve` to the first 200 of /invocations.
 
@@ -38,6 +41,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -68,8 +72,12 @@ def machine() -> str:
             f"uvicorn {version('uvicorn')}, load average {load:.2f}, {time.strftime('%Y-%m-%d %H:%M %Z')}")
 
 
-def bench_project(folder: Path, pooled: int = 0) -> Path:
-    """A copy of the demo with the benchmark's tenants (and ``pooled`` more running support-triage)."""
+def bench_project(folder: Path, pooled: int = 0, stores: str = "sqlite") -> Path:
+    """A copy of the demo with the benchmark's tenants (and ``pooled`` more running support-triage).
+
+    ``stores="memory"``: LangGraph's in-memory checkpointer and store, which several workers can use
+    (each its own); `tenantflow serve` refuses several workers on the SQLite files.
+    """
     folder.mkdir(parents=True)
     for name in ("tenantflow.yaml", "workflows", "skills", "fixtures", "tenants", "policies"):
         src = ROOT / name
@@ -77,6 +85,12 @@ def bench_project(folder: Path, pooled: int = 0) -> Path:
             shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif src.exists():
             shutil.copy2(src, folder / name)
+    if stores != "sqlite":
+        config = folder / "tenantflow.yaml"
+        text = config.read_text()
+        assert "checkpointer: sqlite" in text and "store: sqlite" in text
+        config.write_text(text.replace("checkpointer: sqlite", f"checkpointer: {stores}")
+                          .replace("store: sqlite", f"store: {stores}"))
     tenants = {
         # Generous limits: the throughput runs measure the server, not the limiter's refusals.
         "bench": "quotas: {requests_per_minute: 1000000, concurrency: 1000, tokens_per_day: 1000000000}",
@@ -119,11 +133,11 @@ class Server:
 
 @contextlib.contextmanager
 def server(root: Path, *, workers: int = 1, redis: bool = False, probe: dict[str, str] | None = None,
-           timeout_s: float = 60, log: Path | None = None) -> Iterator[Server]:
+           timeout_s: float = 60, log: Path | None = None, extra: tuple[str, ...] = ()) -> Iterator[Server]:
     """`tenantflow serve` on a free loopback port; with ``probe`` (headers), wait for a 200 of /invocations."""
     port = free_port()
     command = [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--project", str(root),
-               "--workers", str(workers), "--watch-interval", "0", "--no-access-log", "--drain-timeout", "5"]
+               "--workers", str(workers), "--watch-interval", "0", "--no-access-log", "--drain-timeout", "5", *extra]
     env = {**os.environ, SECRET_ENV: SECRET}
     if redis:
         command += ["--redis", REDIS_URL, "--redis-prefix", REDIS_PREFIX]
@@ -232,6 +246,44 @@ async def open_loop(client: httpx.AsyncClient, url: str, headers: dict[str, str]
     return run
 
 
+def flood_main(url: str, rate: float, duration_s: float) -> None:
+    """The noisy tenant as a client of its own (another process): the token comes in FLOOD_TOKEN."""
+    headers = {"Authorization": f"Bearer {os.environ['FLOOD_TOKEN']}", "Content-Type": "application/json"}
+
+    async def flood() -> Run:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+            await client.get(f"{url}/ping")
+            print("ready", flush=True)
+            sys.stdin.readline()  # go
+            return await open_loop(client, url, headers, rate=rate, duration_s=duration_s)
+
+    run = asyncio.run(flood())
+    print(json.dumps({"latencies_ms": run.latencies_ms, "statuses": run.statuses, "errors": run.errors,
+                      "elapsed_s": run.elapsed_s}), flush=True)
+
+
+async def flooding(url: str, token_: str, rate: float, duration_s: float) -> tuple[asyncio.subprocess.Process, Any]:
+    """Start the noisy tenant's process; returns it once it is ready, and a coroutine that starts it and waits."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--flood", url, str(rate), str(duration_s), env={**os.environ, "FLOOD_TOKEN": token_},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    assert process.stdout is not None and process.stdin is not None
+    assert (await process.stdout.readline()).strip() == b"ready"
+
+    async def go() -> Run:
+        assert process.stdout is not None and process.stdin is not None
+        process.stdin.write(b"go\n")
+        await process.stdin.drain()
+        data = json.loads(await process.stdout.readline())
+        await process.wait()
+        run = Run(latencies_ms=data["latencies_ms"], errors=data["errors"], elapsed_s=data["elapsed_s"])
+        run.statuses = {int(k): v for k, v in data["statuses"].items()}
+        return run
+
+    return process, go()
+
+
 def merge(into: Run, run: Run) -> None:
     into.latencies_ms += run.latencies_ms
     into.errors += run.errors
@@ -331,33 +383,19 @@ def redis_up() -> bool:
     return asyncio.run(ping())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer requests and shorter phases")
-    parser.add_argument("--concurrency", type=int, default=8)
-    args = parser.parse_args()
-    requests = 150 if args.quick else 400
-    phase_s = 5.0 if args.quick else 10.0
-    os.environ[SECRET_ENV] = SECRET
-    have_redis = redis_up()
-    print(f"machine: {machine()}")
-    print(f"redis at {REDIS_URL}: {'up' if have_redis else 'unreachable (2-worker and Redis lines skipped)'}\n")
-
+def throughput_part(requests: int, concurrency: int, have_redis: bool) -> None:
+    """1. Throughput of 1 and 2 workers; 2. overhead against `Engine.run` in process."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = bench_project(Path(tmp) / "proj")
+        root = bench_project(Path(tmp) / "proj", stores="memory")
         headers = {"Authorization": f"Bearer {token(root, 'bench')}", "Content-Type": "application/json"}
-
-        # 1. throughput --------------------------------------------------------------------------
-        print(f"## throughput: support-triage, {requests} requests, {args.concurrency} concurrent clients\n")
+        print(f"## throughput: support-triage, {requests} requests, {concurrency} concurrent clients\n")
         print("| server | requests | req/s | p50 ms | p99 ms | other answers |\n|---|---:|---:|---:|---:|---|")
         setups = [("1 worker, limits in process", 1, False)]
         if have_redis:
             setups += [("1 worker, limits in Redis", 1, True), ("2 workers, limits in Redis", 2, True)]
         rounds = 4
         with contextlib.ExitStack() as stack:
-            # Each server on a copy of its own: they do not share SQLite files (a server's workers do).
-            servers = [stack.enter_context(server(root if i == 0 else bench_project(Path(tmp) / f"copy-{i}"),
-                                                  workers=w, redis=r)) for i, (_, w, r) in enumerate(setups)]
+            servers = [stack.enter_context(server(root, workers=w, redis=r)) for _, w, r in setups]
             for running in servers:
                 asyncio.run(closed_loop(running.url, headers, requests=20, concurrency=2))  # warm every worker
             # All servers up at once, measured in turns with the order rotated: drift on a shared machine
@@ -367,62 +405,71 @@ def main() -> None:
                 for k in range(len(setups)):
                     i = (k + r) % len(setups)
                     merge(results[i], asyncio.run(closed_loop(servers[i].url, headers, requests=requests // rounds,
-                                                              concurrency=args.concurrency)))
+                                                              concurrency=concurrency)))
             for (name, _, _), result in zip(setups, results, strict=True):
                 print(line(name, result))
-            # 2. overhead: the same compiled graph in this process, interleaved with the first server's answers
-            twin = bench_project(Path(tmp) / "twin")
-            compared = asyncio.run(overhead(twin, servers[0].url, headers, requests // 2, args.concurrency))
+            twin = bench_project(Path(tmp) / "twin", stores="memory")
+            served, local, in_rps = asyncio.run(overhead(twin, servers[0].url, headers, requests // 2, concurrency))
+    ratio = percentile(served, 50) / percentile(local, 50)
+    print(f"\n## overhead: {len(served)} sequential requests, interleaved with as many `Engine.run` in process\n")
+    print("| | p50 ms | p99 ms |\n|---|---:|---:|")
+    print(f"| server (1 worker), sequential | {percentile(served, 50):.1f} | {percentile(served, 99):.1f} |")
+    print(f"| `Engine.run` in process, sequential | {percentile(local, 50):.1f} | {percentile(local, 99):.1f} |")
+    print(f"\noverhead ratio (p50): {ratio:.2f} (+{percentile(served, 50) - percentile(local, 50):.1f} ms per "
+          f"request); `Engine.run` in process with {concurrency} concurrent runs: {in_rps:.1f} runs/s")
 
-        served, local, in_rps = compared
-        ratio = percentile(served, 50) / percentile(local, 50)
-        print(f"\n## overhead: {len(served)} sequential requests, interleaved with as many `Engine.run` in process\n")
-        print("| | p50 ms | p99 ms |\n|---|---:|---:|")
-        print(f"| server (1 worker), sequential | {percentile(served, 50):.1f} | {percentile(served, 99):.1f} |")
-        print(f"| `Engine.run` in process, sequential | {percentile(local, 50):.1f} | {percentile(local, 99):.1f} |")
-        print(f"\noverhead ratio (p50): {ratio:.2f} (+{percentile(served, 50) - percentile(local, 50):.1f} ms per "
-              f"request); `Engine.run` in process with {args.concurrency} concurrent runs: {in_rps:.1f} runs/s")
 
-        # 3. noisy neighbour ---------------------------------------------------------------------
-        noisy = {"Authorization": f"Bearer {token(root, 'noisy')}", "Content-Type": "application/json"}
+def noisy_part(rounds: int, phase_s: float, extra: tuple[str, ...] = ()) -> None:
+    """3. B alone, with A at its limit, with A at 10x its limit, in rounds."""
+    conditions = {"A at its limit": NOISY_LIMIT, "A at 10x its limit": NOISY_LIMIT * 10}
+    print(f"\n## noisy neighbour: B at {QUIET_RATE} req/s (its limit: {QUIET_LIMIT}/s); A at {NOISY_LIMIT} "
+          f"req/s (its limit) or at {NOISY_LIMIT * 10} req/s (10x); {rounds} rounds of {phase_s:.0f} s per phase: "
+          f"B alone, then B with A at its limit and with A at 10x (in turns)\n")
+    print("| phase | tenant | requests | req/s answered 200 | p50 ms | p99 ms | other answers |\n"
+          "|---|---|---:|---:|---:|---:|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = bench_project(Path(tmp) / "proj", stores="memory")
+        noisy_token = token(root, "noisy")
         quiet = {"Authorization": f"Bearer {token(root, 'quiet')}", "Content-Type": "application/json"}
-        rounds = 2 if args.quick else 4
-        print(f"\n## noisy neighbour: B at {QUIET_RATE} req/s (limit {QUIET_LIMIT}/s); A at {NOISY_LIMIT * 10} "
-              f"req/s, 10x its limit of {NOISY_LIMIT}/s; {rounds} rounds of {phase_s:.0f} s B alone, then "
-              f"{phase_s:.0f} s with A\n")
-        print("| phase | tenant | requests | req/s answered 200 | p50 ms | p99 ms | other answers |\n"
-              "|---|---|---:|---:|---:|---:|---|")
-        with server(root) as running:
+        with server(root, extra=extra) as running:
 
-            async def phases() -> tuple[Run, Run, Run]:
+            async def phases() -> tuple[Run, dict[str, Run], dict[str, Run]]:
                 limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-                alone, with_a, a = Run(), Run(), Run()
+                alone, b_runs, a_runs = Run(), {k: Run() for k in conditions}, {k: Run() for k in conditions}
                 async with httpx.AsyncClient(timeout=30, limits=limits) as client:
                     await open_loop(client, running.url, quiet, rate=QUIET_RATE, duration_s=2)  # warm up
-                    for _ in range(rounds):
+                    for r in range(rounds):
                         merge(alone, await open_loop(client, running.url, quiet, rate=QUIET_RATE,
                                                      duration_s=phase_s))
-                        b, flood = await asyncio.gather(
-                            open_loop(client, running.url, quiet, rate=QUIET_RATE, duration_s=phase_s),
-                            open_loop(client, running.url, noisy, rate=NOISY_LIMIT * 10, duration_s=phase_s))
-                        merge(with_a, b)
-                        merge(a, flood)
-                return alone, with_a, a
+                        for name in (list(conditions) if r % 2 == 0 else list(conditions)[::-1]):
+                            # A is another client in another process, as tenants are: its own load never
+                            # slows down how this process measures B.
+                            _, flood_run = await flooding(running.url, noisy_token, conditions[name], phase_s)
+                            b, flood = await asyncio.gather(
+                                open_loop(client, running.url, quiet, rate=QUIET_RATE, duration_s=phase_s),
+                                flood_run)
+                            merge(b_runs[name], b)
+                            merge(a_runs[name], flood)
+                return alone, b_runs, a_runs
 
-            alone, with_a, a = asyncio.run(phases())
-        for phase, tenant, run in (("B alone", "B", alone), ("A flooding", "B", with_a), ("A flooding", "A", a)):
-            cells = line(tenant, run).split(" | ", 1)[1]
-            print(f"| {phase} | {tenant} | {cells}")
-        ratio = percentile(with_a.latencies_ms, 99) / percentile(alone.latencies_ms, 99)
-        lost = sum(with_a.statuses.values()) + with_a.errors - with_a.ok
-        allowed = rounds * (NOISY_LIMIT * phase_s + NOISY_LIMIT * 10)
-        print(f"\nB's p99 with A flooding / alone: {ratio:.2f} (target <= 1.5); B lost {lost} requests "
-              f"(target 0); A admitted {a.ok} of {sum(a.statuses.values()) + a.errors} (its limit allows about "
-              f"{allowed:.0f}: {NOISY_LIMIT}/s and a burst of {NOISY_LIMIT * 10}, refilled during each B-alone phase)")
-    if have_redis:
-        redis_cleanup()
+            alone, b_runs, a_runs = asyncio.run(phases())
+    rows = [("B alone", "B", alone)]
+    for name in conditions:
+        rows += [(name, "B", b_runs[name]), (name, "A", a_runs[name])]
+    for phase, tenant, run in rows:
+        cells = line(tenant, run).split(" | ", 1)[1]
+        print(f"| {phase} | {tenant} | {cells}")
+    print()
+    for name in conditions:
+        b, a = b_runs[name], a_runs[name]
+        ratio = percentile(b.latencies_ms, 99) / percentile(alone.latencies_ms, 99)
+        lost = sum(b.statuses.values()) + b.errors - b.ok
+        print(f"{name}: B's p99 / B alone {ratio:.2f} (target <= 1.5), B lost {lost} requests (target 0); "
+              f"A admitted {a.ok} of {sum(a.statuses.values()) + a.errors}")
 
-    # 4. startup with 1,000 tenants ----------------------------------------------------------------
+
+def startup_part(times: int) -> None:
+    """4. From `tenantflow serve` to the first 200, with 1,000 extra pooled tenants (SQLite stores)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = bench_project(Path(tmp) / "proj", pooled=1000)
         probe = {"Authorization": f"Bearer {token(root, 'pool00999')}", "Content-Type": "application/json"}
@@ -436,20 +483,51 @@ def main() -> None:
         load_project(root)
         load_s = time.perf_counter() - t0
         firsts, startups = [], []
-        for i in range(1 if args.quick else 3):
+        for i in range(times):
             log = Path(tmp) / f"serve-{i}.log"
             with server(root, probe=probe, log=log) as running:
                 firsts.append(running.first_ok_s)
             started = [json.loads(x) for x in log.read_text().splitlines() if '"runtime.started"' in x]
             startups.append(started[0]["startup_ms"] / 1000)
-        print(f"\n## startup with {1000 + 6} tenants\n\n"
-              f"from starting `tenantflow serve` to the first 200 of /invocations (a pooled tenant, support-triage): "
-              f"{', '.join(f'{s:.2f}' for s in firsts)} s (median {statistics.median(firsts):.2f} s)\n"
-              f"of which the server's own start (loading the project, building the engine, compiling each workflow "
-              f"once, opening the stores), from the command's first line to listening: "
-              f"{', '.join(f'{s:.2f}' for s in startups)} s;\n"
-              f"`python -c 'import engine.cli, engine.runtime.app'` alone (Python, LangGraph, LangChain core, ...): "
-              f"{imports_s:.2f} s; `load_project` of this project alone, in this process: {load_s:.2f} s")
+    print(f"\n## startup with {1000 + 6} tenants\n\n"
+          f"from starting `tenantflow serve` to the first 200 of /invocations (a pooled tenant, support-triage): "
+          f"{', '.join(f'{s:.2f}' for s in firsts)} s (median {statistics.median(firsts):.2f} s)\n"
+          f"of which the server's own start (importing the engine, loading the project, building the engine, "
+          f"compiling each workflow once, opening the stores), from the command's first line to listening: "
+          f"{', '.join(f'{s:.2f}' for s in startups)} s;\n"
+          f"`python -c 'import engine.cli, engine.runtime.app'` alone (Python, LangGraph, LangChain core, ...): "
+          f"{imports_s:.2f} s; `load_project` of this project alone, in this process: {load_s:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer requests and shorter phases")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--only", choices=["throughput", "noisy", "startup"], action="append",
+                        help="run only these parts (repeat for more; default: all)")
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="noisy part: start the server with --no-gc-freeze (to compare)")
+    parser.add_argument("--flood", nargs=3, metavar=("URL", "RATE", "SECONDS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.flood:
+        flood_main(args.flood[0], float(args.flood[1]), min(float(args.flood[2]), MAX_PHASE_S))
+        return
+    parts = set(args.only or ["throughput", "noisy", "startup"])
+    os.environ[SECRET_ENV] = SECRET
+    have_redis = redis_up()
+    print(f"machine: {machine()}")
+    print(f"redis at {REDIS_URL}: {'up' if have_redis else 'unreachable (2-worker and Redis lines skipped)'}\n")
+    try:
+        if "throughput" in parts:
+            throughput_part(150 if args.quick else 400, args.concurrency, have_redis)
+        if "noisy" in parts:
+            noisy_part(2 if args.quick else 3, 5.0 if args.quick else 10.0,
+                       ("--no-gc-freeze",) if args.no_gc_freeze else ())
+        if "startup" in parts:
+            startup_part(1 if args.quick else 3)
+    finally:
+        if have_redis:
+            redis_cleanup()
 
 
 if __name__ == "__main__":

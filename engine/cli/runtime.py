@@ -34,10 +34,11 @@ from engine.cli.group import main
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default=None,
               help="The engine's log level (default: tenantflow.yaml's telemetry.log_level).")
 @click.option("--no-access-log", is_flag=True, help="Do not log a JSON line per request.")
+@click.option("--no-gc-freeze", is_flag=True, help="Do not exempt what startup built from the cyclic GC (gc.freeze).")
 @project_option
 def serve(port: int, host: str, tenant: str | None, workflow: str | None, workers: int, redis_url: str | None,
           redis_prefix: str, max_body_bytes: int, max_header_bytes: int, drain_timeout: float, watch_interval: float,
-          log_level: str | None, no_access_log: bool, project_dir: Path) -> None:
+          log_level: str | None, no_access_log: bool, no_gc_freeze: bool, project_dir: Path) -> None:
     """Serve workflows over HTTP as an Amazon Bedrock AgentCore Runtime: POST /invocations, GET /ping.
 
     Callers authenticate with a JWT (Authorization: Bearer) from an issuer in
@@ -57,12 +58,17 @@ def serve(port: int, host: str, tenant: str | None, workflow: str | None, worker
                                redis_prefix=redis_prefix,
                                max_body_bytes=max_body_bytes, max_header_bytes=max_header_bytes,
                                drain_timeout_s=drain_timeout, watch_interval_s=watch_interval,
-                               access_log=not no_access_log,
+                               access_log=not no_access_log, freeze_gc=not no_gc_freeze,
                                log_level=log_level or project.spec.telemetry.log_level)
         check_config(config, project)
         if workers > 1 and not config.redis_url:
             fail("error: --workers > 1 needs --redis (or TENANTFLOW_REDIS_URL): each worker process would "
                  "otherwise count the tenants' limits on its own")
+        stores = project.spec.stores
+        if workers > 1 and "sqlite" in (stores.checkpointer, stores.store):
+            fail("error: --workers > 1 with the SQLite stores: several processes writing the same SQLite files fail "
+                 "with 'database is locked' under load. Run one worker per container and add replicas, or use "
+                 "stores: {checkpointer: memory, store: memory} for workflows that keep nothing between requests")
         if config.redis_url:
             _check_redis(config.redis_url)
     configure(config.log_level)

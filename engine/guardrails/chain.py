@@ -111,6 +111,8 @@ class _Pass:
     remote: Mapping[str, list[tuple[Finding, Action]]] = field(default_factory=lambda: _NO_REMOTE)
     #: Run only the leakage rule (tool results, retrieved text, memory).
     leakage_only: bool = False
+    #: Ids of strings the leakage rule already found clean in this run.
+    clean: frozenset[int] = frozenset()
 
 
 class GuardChain:
@@ -199,10 +201,14 @@ class GuardChain:
             run.remote = await self._apply_bedrock(value, stage, path, run.records)
         return self._check_value(value, run, path)
 
-    def check_leakage(self, value: T, path: str = "", *, tenant: str,
-                      placeholders: Placeholders | None = None) -> GuardValueResult[T]:
-        """Only the leakage rule, on data a run gathered (tool results, retrieved text, memory)."""
-        run = _Pass("output", [], placeholders or Placeholders(), tenant, leakage_only=True)
+    def check_leakage(self, value: T, path: str = "", *, tenant: str, placeholders: Placeholders | None = None,
+                      clean: frozenset[int] = frozenset()) -> GuardValueResult[T]:
+        """Only the leakage rule, on data a run gathered (tool results, retrieved text, memory).
+
+        ``clean`` holds the ids of string objects already found clean by this
+        rule in this run (the output often is a step's result, the same object).
+        """
+        run = _Pass("output", [], placeholders or Placeholders(), tenant, leakage_only=True, clean=clean)
         if self.leakage is None:
             blocked, message = False, ""
             return GuardValueResult(stage="output", records=[], blocked=blocked, message=message, value=value)
@@ -261,7 +267,8 @@ class GuardChain:
                 records.append(_record(stage, field, finding, action, "bedrock"))
                 if action in ("redact", "block") and finding.end > finding.start:
                     masks.append((finding.start, finding.end, finding.type))
-        if not stopped and stage == "output" and self.leakage is not None and run.tenant is not None:
+        if (not stopped and stage == "output" and self.leakage is not None and run.tenant is not None
+                and id(text) not in run.clean):
             for finding in self.leakage.scan(text, tenant=run.tenant):
                 records.append(_record(stage, field, finding, self._leakage_action, "leakage"))
                 if self._leakage_action in ("redact", "block"):

@@ -1,32 +1,39 @@
 """Prompt injection and jailbreak attempts, scored from several independent signals.
 
 No single phrase proves an attack, and many appear in harmless text ("please
-ignore my previous email"). So each family of signals contributes a weight
-and the weights combine like independent probabilities (noisy-or,
-``1 - prod(1 - w)``); a message is reported when the score reaches the
-tier's threshold. Families:
+ignore my previous email"). So each signal contributes a weight, the
+strongest per family counts, and the families combine like independent
+probabilities (noisy-or, ``1 - prod(1 - w)``); a message is reported when
+the score reaches the tier's threshold. Families:
 
 * ``instruction_override``: "ignore / disregard / forget ... previous
-  instructions", "new instructions:", in English, German, French, Spanish,
-  Italian, Portuguese and Dutch;
-* ``role_play``: jailbreak personas (DAN, developer or god mode), "pretend
-  / act as" combined with "no restrictions / unfiltered";
+  instructions", "new instructions:", "from now on you will", in English,
+  German, French, Spanish, Italian, Portuguese and Dutch;
+* ``jailbreak``: personas (DAN, STAN, AntiGPT, ...), developer or god mode;
+* ``no_limits``: "no restrictions", "unfiltered AI", "filters turned off";
+* ``pretext``: the grandmother trick, "hypothetically, without rules";
 * ``prompt_extraction``: asking for the system prompt, hidden or initial
   instructions, "repeat the text above";
-* ``encoded_payload``: base64, hex or Unicode tag characters that decode to
-  an instruction the other families recognise, or "decode and follow";
 * ``delimiter``: fake chat-template tokens and role markers
   (``<|im_start|>system``, ``[INST]``, ``### SYSTEM:``);
-* ``authority``: claims to be the developer or an administrator overriding
-  the rules;
+* ``authority``: claims to be the developer or an administrator;
+* ``encoded_payload``: base64, hex, ROT13 or Unicode tag characters that
+  decode to text the other families score as an attack, or "decode and follow";
 * ``obfuscation``: invisible characters inside words, look-alike letters
-  from other scripts (weak alone; the text is folded first so the other
-  families see through them).
+  from other scripts (weak alone; the text is folded first, see
+  :func:`engine.guardrails.text.fold`, so the other families see through them);
+* ``role_play``: "pretend", "act as", "stay in character": too common to
+  count alone, it only adds to another signal.
 
-Everything runs on :func:`engine.guardrails.text.fold` of the text, and a
-family's patterns run only if one of its cue words is present (``str.find``
-on the folded text), which keeps clean messages cheap.
+Leetspeak ("1gn0re") and one-word sentences ("IGNORE. ALL. PREVIOUS.") are
+undone and scored again.
+
+Speed: a signal's pattern runs only if the text holds a word of each of its
+gate groups (set tests on the words the chain's detectors share, see
+:func:`engine.guardrails.text.words_of`), and then only in windows around
+those words, so most messages cost a few set operations.
 """
+
 
 from __future__ import annotations
 
@@ -245,7 +252,6 @@ _LEET_WORD = re.compile(r"\b[a-z]+[013457@$][a-z0-9@$]*\b|\b[013457@$][a-z]+")
 _STACCATO = re.compile(r"(?:\b\w+[.!?]\s+){3,}\w+")
 _STACCATO_HINTS = tuple(re.compile(re.escape(m) + r"\S{1,15}" + re.escape(m) + r"\S{1,15}" + re.escape(m))
                         for m in (". ", "! "))
-_PUNCT_TO_SPACE = str.maketrans("\"'`.,;:!?()[]{}<>*#-_/\\|=~+&%$@^", " " * 32)
 #: Words an attack is spelled with; leetspeak that turns into one of them is worth a second look.
 _LEET_WORDS = ("ignor", "instruct", "previous", "prompt", "system")
 
@@ -344,7 +350,7 @@ class InjectionDetector:
 def score(text: str, *, depth: int = 0) -> InjectionScore:
     """Score ``text`` from 0 (no signal) to 1; ``depth`` limits decoding of nested payloads."""
     view = words_of(text) if depth == 0 else Words(text)
-    folded, present = view.folded, view.present
+    folded, present = view.folded, view.folded_present
     signals: dict[str, tuple[float, int, int]] = {}
 
     def add(family: str, weight: float, start: int, end: int) -> None:

@@ -102,10 +102,10 @@ def zero_digits(text: str) -> str:
     # so decoding gives back the same characters, digits zeroed, at the same offsets.
     return text.encode("utf-8", "surrogatepass").translate(_ZERO_BYTES).decode("utf-8", "surrogatepass")
 
-# What a match must contain, in the zeroed text. International phones start
-# with "+", which can only sit just before a run.
+# What a match must contain, in the zeroed text (North American phones contain
+# "000-0000", "000.0000" or "000 0000"; international ones start with "+", which
+# can only sit just before a run).
 _SSN_SHAPE = "000-00-0000"
-_NANP_SHAPES = ("000-0000", "000.0000", "000 0000")
 
 # The precise patterns use re.ASCII: the pre-filter counts ASCII digits, and
 # the formats recognised are written with them. Their edges keep a match from
@@ -451,7 +451,7 @@ def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Fin
             if not phones and digits <= 19 and run.rstrip(" .-/()") not in _DATE_RUNS:
                 if cued is None:
                     # Whether the text holds any phone cue word at all (its words are shared by the chain).
-                    cued = not words_of(text).present.isdisjoint(_PHONE_CUE_WORDS) or not text.isascii()
+                    cued = not text.isascii() or not words_of(text).present.isdisjoint(_PHONE_CUE_WORDS)
                 if cued or _at_line_start(text, start):
                     phones = _cued_phones(text, start, end, cued=cued)
             if phones:

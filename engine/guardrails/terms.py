@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from engine.guardrails.base import Finding
+from engine.guardrails.text import words_in, words_of
 
 
 class DeniedTermsDetector:
@@ -37,11 +38,18 @@ class DeniedTermsDetector:
         # str.lower() lengthens one character (U+0130); text containing it
         # would shift offsets, so it takes the slower case-insensitive path.
         self._anycase = re.compile(f"(?<!\\w)(?:{'|'.join(alternatives)})(?!\\w)", re.IGNORECASE)
+        # A term can only be there if all its words are among the text's words: set tests
+        # that spare the regex pass on most texts.
+        self._word_sets = tuple(frozenset(words_in(term)) for term in self.terms)
 
     def __repr__(self) -> str:
         return f"DeniedTermsDetector({list(self.terms)!r})"
 
     def scan(self, text: str) -> list[Finding]:
+        if text.isascii():
+            present = words_of(text).present
+            if not any(words <= present for words in self._word_sets):
+                return []
         lowered = text.lower()
         if len(lowered) != len(text):
             return [_finding(m.start(), m.end()) for m in self._anycase.finditer(text)]

@@ -113,26 +113,44 @@ _PUNCT_TO_SPACE_BYTES = bytes.maketrans(_PUNCT.encode(), b" " * len(_PUNCT))
 
 
 class Words:
-    """A text folded, and the set of its words: what keyword gates need, computed once per text.
+    """The words of a text: what keyword gates need, computed once per text.
 
     Splitting a 2 KB message into words costs about as much as one regex
     pass, so every detector that gates on words shares one :class:`Words`
-    per text (see :func:`words_of`).
+    per text (see :func:`words_of`). ``present`` holds the lower-cased words;
+    ``folded`` and ``folded_present`` the text and words after :func:`fold`
+    (for detectors that must see through look-alike letters), computed on
+    first use. For ASCII text they are the same.
     """
 
-    __slots__ = ("folded", "present", "text")
+    __slots__ = ("_folded", "_folded_present", "present", "text")
 
     def __init__(self, text: str):
         self.text = text
-        self.folded = fold(text)
-        # ASCII punctuation never occurs inside a multi-byte UTF-8 sequence, so the
-        # bytes table (far faster than str.translate) is safe for any text.
-        spaced = self.folded.encode("utf-8", "surrogatepass").translate(_PUNCT_TO_SPACE_BYTES).decode(
-            "utf-8", "surrogatepass")
-        self.present = frozenset(spaced.split())
+        lowered = text.lower()
+        self.present = _split(lowered)
+        ascii_text = text.isascii()
+        self._folded: str | None = lowered if ascii_text else None
+        self._folded_present: frozenset[str] | None = self.present if ascii_text else None
 
-    def has_any(self, words: frozenset[str]) -> bool:
-        return not self.present.isdisjoint(words)
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = fold(self.text)
+        return self._folded
+
+    @property
+    def folded_present(self) -> frozenset[str]:
+        if self._folded_present is None:
+            self._folded_present = _split(self.folded)
+        return self._folded_present
+
+
+def _split(text: str) -> frozenset[str]:
+    # ASCII punctuation never occurs inside a multi-byte UTF-8 sequence, so the
+    # bytes table (far faster than str.translate) is safe for any text.
+    spaced = text.encode("utf-8", "surrogatepass").translate(_PUNCT_TO_SPACE_BYTES).decode("utf-8", "surrogatepass")
+    return frozenset(spaced.split())
 
 
 _last = threading.local()
@@ -144,3 +162,8 @@ def words_of(text: str) -> Words:
     if found is None or found.text is not text:
         found = _last.words = Words(text)
     return found
+
+
+def words_in(phrase: str) -> list[str]:
+    """The words of ``phrase`` as :class:`Words` splits a text."""
+    return fold(phrase).translate(_PUNCT_TO_SPACE).split()

@@ -96,7 +96,10 @@ def build_output(node: IRNode, b: Build) -> NodeFn:
         update: dict[str, Any] = {}
         if chain.leakage is not None:
             gathered = {"steps": steps, "memory": state.get("memory", {})}
-            leak = chain.check_leakage(gathered, tenant=ctx.tenant_id, placeholders=placeholders)
+            # The output's strings are often step results themselves: if the output was clean of
+            # other tenants' marks, those same objects need no second look.
+            clean = frozenset() if any(r["category"] == "leakage" for r in result.records) else _string_ids(output)
+            leak = chain.check_leakage(gathered, tenant=ctx.tenant_id, placeholders=placeholders, clean=clean)
             if leak.records:
                 records += leak.records
                 update = {"steps": leak.value["steps"], "memory": leak.value["memory"]}
@@ -108,3 +111,14 @@ def build_output(node: IRNode, b: Build) -> NodeFn:
         return {**update, "output": result.value, "guard": rows}
 
     return run
+
+
+def _string_ids(value: object) -> frozenset[int]:
+    """Ids of the string objects in a JSON-like value."""
+    if isinstance(value, str):
+        return frozenset((id(value),))
+    if isinstance(value, dict):
+        return frozenset().union(*(_string_ids(v) for v in value.values()))
+    if isinstance(value, (list, tuple)):
+        return frozenset().union(*(_string_ids(v) for v in value))
+    return frozenset()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -101,6 +102,11 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
                 await asyncio.to_thread(prewarm, engine, config.tenant)
             except CompileError as exc:  # serve the rest; requests of the broken pairs fail (500, logged)
                 logs.event("runtime.compile_failed", logging.ERROR, problems=render_problems(exc.problems, 10))
+            # What startup built lives as long as the process: keep it out of the cyclic GC's full passes,
+            # which would otherwise walk all of it again and again while requests wait.
+            if config.freeze_gc:
+                gc.collect()
+                gc.freeze()
             holder = EngineHolder(engine, backends, tenant=config.tenant, check=partial(check_config, config))
             service = app.state.service = Service(config, holder, limiter, Health())
             if config.tenant is not None and engine.settings(config.tenant).isolation.runtime == "pool":

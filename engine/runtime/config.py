@@ -48,6 +48,9 @@ class RuntimeConfig:
     access_log: bool = True
     #: Level of the engine's own log lines (the project's telemetry.log_level unless the command line says).
     log_level: str = "WARNING"
+    #: After startup, move everything built so far out of the cyclic GC's reach (``gc.freeze``): its full
+    #: passes otherwise stall requests. Off where the app shares its process (tests).
+    freeze_gc: bool = True
 
     def with_changes(self, **changes: Any) -> RuntimeConfig:
         return replace(self, **changes)

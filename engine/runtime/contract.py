@@ -20,7 +20,7 @@ from typing import Any
 
 from engine.context import TenantContext
 from engine.engine import RunResult, UnknownWorkflow
-from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied
+from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied, TenantflowError
 from engine.identity.verify import TokenRejected
 from engine.ids import is_valid_id
 from engine.inputs import InputError
@@ -45,7 +45,7 @@ IDENTITY_HEADERS: dict[str, str] = {
 INTERNAL_ERROR = "Internal error"
 
 
-class HttpError(Exception):
+class HttpError(TenantflowError):
     """An answer other than 200: its status, a message safe to show, and extra fields or headers."""
 
     def __init__(self, status: int, message: str, *, fields: Mapping[str, Any] | None = None,

@@ -20,13 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from engine.errors import TenantflowError
 from engine.spec.project import Quotas
 
 #: Used where neither the tenant nor its tier sets a quota: closed by default, never unlimited.
 DEFAULT_REQUESTS_PER_MINUTE = 60
 DEFAULT_CONCURRENCY = 4
-#: A bucket holds this many seconds of a tenant's rate: the burst it may send at once.
-BURST_SECONDS = 10
+#: A bucket holds this many seconds of a tenant's rate: the burst it may send at once. Small on purpose:
+#: a tenant that has been quiet may not then take ten seconds' worth of capacity from its neighbours at once.
+BURST_SECONDS = 2
 DAY_S = 86400
 
 
@@ -47,16 +49,20 @@ class Limits:
                    concurrency=quotas.concurrency or DEFAULT_CONCURRENCY, tokens_per_day=quotas.tokens_per_day)
 
 
-class OverLimit(Exception):
+class OverLimit(TenantflowError):
     """A tenant is over one of its limits; ``retry_after_s`` says when a retry may succeed."""
+
+    code = "limit"
 
     def __init__(self, reason: str, retry_after_s: int):
         self.reason, self.retry_after_s = reason, max(1, retry_after_s)
         super().__init__(f"over {reason} limit, retry after {self.retry_after_s} s")
 
 
-class LimiterUnavailable(Exception):
+class LimiterUnavailable(TenantflowError):
     """The shared limiter cannot be reached: requests are refused rather than let through unlimited."""
+
+    code = "limiter"
 
 
 @dataclass(frozen=True)

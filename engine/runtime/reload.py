@@ -13,6 +13,7 @@ Reloads happen when a watched file changes (polled) or on ``SIGHUP``.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import time
@@ -133,6 +134,10 @@ class EngineHolder:
                            details="the stores section changed: it takes effect at the next restart")
             self.engine = engine
             self.generation += 1
+            # Startup froze what it built (see app.py); the old engine must be collectable once its last
+            # request ends, so nothing stays frozen after a reload.
+            if gc.get_freeze_count():
+                gc.unfreeze()
             logs.event("runtime.reloaded", reason=reason, generation=self.generation,
                        tenants=len(project.tenants), workflows=len(project.workflows),
                        duration_ms=round((time.perf_counter() - started) * 1000, 1))

@@ -148,3 +148,12 @@ def test_bad_values_name_their_file_and_line(make_project) -> None:
         "missing ), unterminated subpattern at position 4",
         "tenants/x/tenant.yaml:7:26: guardrails.injection.threshold: expected at most 1, got 2",
     ]
+
+
+def test_yaml_off_reads_as_the_action_off(make_project) -> None:
+    # YAML 1.1 reads a bare `off` as false; for an action it means "off".
+    tenant = tenant_yaml("x", "basic", "guardrails:\n  pii: {email: off}\n  output_format: off\n")
+    engine = Engine(load_project(project(make_project, {"x": tenant})))
+    config = engine.settings("x").guardrails
+    assert (config.pii["email"], config.output_format) == ("off", "off")
+    assert engine.guard_chain("x").check("mail ann@example.com", "input").records == []

@@ -106,12 +106,13 @@ TENANTS = {
     "alpha": tenant_yaml("alpha", "basic", "quotas: {requests_per_minute: 6000, concurrency: 20}\n"),
     "beta": tenant_yaml("beta", "premium", "quotas: {requests_per_minute: 6000, concurrency: 20}\n"),
     # Runs only hello: calling another workflow is "not entitled".
-    "narrow": tenant_yaml("narrow", "basic", "workflows: [hello]\n"),
+    "narrow": tenant_yaml("narrow", "basic", "workflows: [hello]\nquotas: {requests_per_minute: 6000}\n"),
     # Its own runtime: the pool refuses it.
-    "sigma": tenant_yaml("sigma", "premium", "isolation: {runtime: silo, memory: silo}\n"),
+    "sigma": tenant_yaml("sigma", "premium", "isolation: {runtime: silo, memory: silo}\n"
+                                             "quotas: {requests_per_minute: 6000}\n"),
     # Tight limits, one per kind.
     "trickle": tenant_yaml("trickle", "basic", "quotas: {requests_per_minute: 6}\n"),
-    "thrifty": tenant_yaml("thrifty", "basic", "quotas: {tokens_per_day: 1}\n"),
+    "thrifty": tenant_yaml("thrifty", "basic", "quotas: {requests_per_minute: 6000, tokens_per_day: 1}\n"),
     "single": tenant_yaml("single", "basic", "quotas: {requests_per_minute: 6000, concurrency: 1}\n"),
 }
 
@@ -182,7 +183,8 @@ def serving(config: RuntimeConfig) -> Iterator[tuple[str, Starlette]]:
 
     options = uvicorn_options(config, "127.0.0.1", 0)
     options["log_level"] = "error"
-    app = create_app(config)
+    # The server shares pytest's process: freezing the GC here would freeze the whole test session's objects.
+    app = create_app(config.with_changes(freeze_gc=False))
     server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -41,8 +41,8 @@ class Clock:
 
 def test_limits_come_from_the_quotas_with_defaults_where_none_is_set() -> None:
     assert Limits.from_quotas(Quotas(requests_per_minute=600, concurrency=3, tokens_per_day=9)) == Limits(
-        rate_per_s=10.0, burst=100, concurrency=3, tokens_per_day=9)
-    assert Limits.from_quotas(Quotas()) == Limits(rate_per_s=DEFAULT_REQUESTS_PER_MINUTE / 60, burst=10,
+        rate_per_s=10.0, burst=20, concurrency=3, tokens_per_day=9)
+    assert Limits.from_quotas(Quotas()) == Limits(rate_per_s=DEFAULT_REQUESTS_PER_MINUTE / 60, burst=2,
                                                   concurrency=DEFAULT_CONCURRENCY, tokens_per_day=None)
     assert Limits.from_quotas(Quotas(requests_per_minute=1)).burst == 1
 

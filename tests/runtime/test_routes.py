@@ -55,3 +55,5 @@ def test_serve_refuses_what_it_cannot_serve_before_starting(make_project) -> Non
     workers = runner.invoke(main, ["serve", "--workers", "2", "--project", str(REPO)],
                             env={"TENANTFLOW_REDIS_URL": ""})
     assert workers.exit_code == 1 and "--workers > 1 needs --redis" in workers.output
+    sqlite = runner.invoke(main, ["serve", "--workers", "2", "--redis", "redis://127.0.0.1:1/0", "--project", str(REPO)])
+    assert sqlite.exit_code == 1 and "--workers > 1 with the SQLite stores" in sqlite.output
