@@ -18,7 +18,8 @@ def uvicorn_options(config: RuntimeConfig, host: str, port: int) -> dict[str, An
         "access_log": False,
         "log_level": "warning",
         "server_header": False,
-        # Let header blocks up to twice our limit reach the app, so it can answer 431 instead of h11's bare 400.
+        # httptools parses requests when installed (it is a dependency); where h11 does, let header blocks up
+        # to twice our limit reach the app, so it can answer 431 instead of h11's bare 400.
         "h11_max_incomplete_event_size": config.max_header_bytes * 2,
         # SIGTERM: stop accepting, let requests in flight finish (up to the drain timeout), then shut down.
         "timeout_graceful_shutdown": config.drain_timeout_s,

@@ -113,6 +113,18 @@ async def _redis_or_skip() -> None:
         await probe.close()
 
 
+async def _delete_keys(prefix: str) -> None:
+    from redis import asyncio as aioredis
+
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        keys = [k async for k in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
 @pytest.fixture
 async def replicas() -> AsyncIterator[tuple[Limiter, Limiter, str]]:
     """Two limiters on one Redis, as two replicas have; a key prefix of their own per test."""
@@ -124,11 +136,9 @@ async def replicas() -> AsyncIterator[tuple[Limiter, Limiter, str]]:
     try:
         yield one, two, prefix
     finally:
-        keys = [k async for k in one.client.scan_iter(f"{prefix}:*")]  # type: ignore[attr-defined]
-        if keys:
-            await one.client.delete(*keys)  # type: ignore[attr-defined]
         await one.close()
         await two.close()
+        await _delete_keys(prefix)
 
 
 async def test_replicas_share_one_bucket_through_redis(replicas: tuple[Limiter, Limiter, str]) -> None:
@@ -229,9 +239,12 @@ def test_two_runtime_replicas_enforce_one_rate_limit_over_http(project: Path) ->
     token = Tokens(project)("trickle")  # a bucket of 1
     body = json.dumps({"workflow": "hello", "input": {"text": "hi"}})
     headers = {"Authorization": f"Bearer {token}", SESSION: "s-1"}
-    with running(config) as first, running(config) as second:
-        assert httpx.post(f"{first}/invocations", content=body, headers=headers, timeout=30).status_code == 200
-        refused = httpx.post(f"{second}/invocations", content=body, headers=headers, timeout=30)
+    try:
+        with running(config) as first, running(config) as second:
+            assert httpx.post(f"{first}/invocations", content=body, headers=headers, timeout=30).status_code == 200
+            refused = httpx.post(f"{second}/invocations", content=body, headers=headers, timeout=30)
+    finally:
+        asyncio.run(_delete_keys(prefix))
     assert refused.status_code == 429
     assert refused.json()["code"] == "requests_per_minute"
     assert int(refused.headers["retry-after"]) >= 1
