@@ -471,17 +471,7 @@ class Engine:
         its state: tools that act for the user get a token exchanged from it.
         """
         started = time.perf_counter()
-        if credential is not None and (credential.tenant_id, credential.user_id, credential.issuer) != (
-                ctx.tenant_id, ctx.user_id, ctx.issuer):
-            raise AuthError("the credential does not belong to the run's tenant context")
-        if credential is not None and credential.expires_at <= time.time():
-            raise AuthError("the user's token has expired")
-        compiled = self.compile(workflow, ctx.tenant_id)
-        data = check_input(workflow, compiled.ir.spec.input, payload)
-        config = {"configurable": {"thread_id": ctx.thread_id}}
-        # Checkpoint at the end of the run only: the raw input a guard blocks or
-        # redacts is never written, and a run costs a third of per-step writes.
-        durability = {"durability": "exit"} if self.checkpointer is not None else {}
+        compiled, data, config, durability = self._prepare_run(workflow, ctx, payload, credential)
         self.quotas.record_request(ctx.tenant_id)
         with credential_scope(credential):
             state = await compiled.graph.ainvoke(fresh_run(data), config=config,  # type: ignore[call-overload]
@@ -515,7 +505,7 @@ class Engine:
 
     def _prepare_run(self, workflow: str, ctx: TenantContext, payload: Any, credential: UserCredential | None,
                      ) -> tuple[CompiledWorkflow, dict[str, Any], dict[str, Any], dict[str, Any]]:
-        """What :meth:`stream` checks and builds before a run: the same steps, in the same order, as :meth:`run`."""
+        """What :meth:`run` and :meth:`stream` check and build before a run, in this order."""
         if credential is not None and (credential.tenant_id, credential.user_id, credential.issuer) != (
                 ctx.tenant_id, ctx.user_id, ctx.issuer):
             raise AuthError("the credential does not belong to the run's tenant context")
@@ -524,6 +514,8 @@ class Engine:
         compiled = self.compile(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload)
         config = {"configurable": {"thread_id": ctx.thread_id}}
+        # Checkpoint at the end of the run only: the raw input a guard blocks or
+        # redacts is never written, and a run costs a third of per-step writes.
         options = {"durability": "exit"} if self.checkpointer is not None else {}
         return compiled, data, config, options
 
