@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,6 +105,26 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         return root
 
     return make
+
+
+@pytest.fixture
+def bedrock_client(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A real bedrock-runtime client with fake credentials, for botocore's Stubber."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return boto3.client("bedrock-runtime", region_name="us-east-1")
+
+
+@pytest.fixture
+def bedrock_stubber(bedrock_client: Any) -> Iterator[Any]:
+    """The Stubber on ``bedrock_client``: every request is checked against the real service model."""
+    from botocore.stub import Stubber
+
+    with Stubber(bedrock_client) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
 
 
 def services_required() -> bool:

@@ -7,12 +7,9 @@ step's on_error path runs, or the run fails naming the step.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from engine.engine import Engine
 from engine.errors import RunError
@@ -69,19 +66,6 @@ def _response(text: str, tokens_in: int = 21, tokens_out: int = 7) -> dict[str, 
     }
 
 
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return boto3.client("bedrock-runtime", region_name="us-east-1")
-
-
-@pytest.fixture
-def stubber(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
-
 
 def _engine(make_project, client: Any, fallback: bool = False) -> Engine:
     workflow = WORKFLOW
@@ -103,10 +87,10 @@ def _expected(model_id: str, tenant: str) -> dict[str, Any]:
     }
 
 
-async def test_each_tenant_calls_its_tier_model_with_exact_converse_params(make_project, client, stubber):
-    engine = _engine(make_project, client)
-    stubber.add_response("converse", _response("hello from micro"), _expected("amazon.nova-micro-v1:0", "alpha"))
-    stubber.add_response("converse", _response("hello from sonnet", 30, 9),
+async def test_each_tenant_calls_its_tier_model_with_exact_converse_params(make_project, bedrock_client, bedrock_stubber):
+    engine = _engine(make_project, bedrock_client)
+    bedrock_stubber.add_response("converse", _response("hello from micro"), _expected("amazon.nova-micro-v1:0", "alpha"))
+    bedrock_stubber.add_response("converse", _response("hello from sonnet", 30, 9),
                          _expected("anthropic.claude-3-5-sonnet-20240620-v1:0", "beta"))
 
     alpha = await engine.run("hello", engine.dev_context("alpha", "u1", "s1"), {"text": "hi"})
@@ -120,12 +104,12 @@ async def test_each_tenant_calls_its_tier_model_with_exact_converse_params(make_
     assert engine.graph_count() == 1
 
 
-async def test_throttling_is_retried_per_the_steps_retry_policy(make_project, client, stubber):
-    engine = _engine(make_project, client)
+async def test_throttling_is_retried_per_the_steps_retry_policy(make_project, bedrock_client, bedrock_stubber):
+    engine = _engine(make_project, bedrock_client)
     for _ in range(2):
-        stubber.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429,
+        bedrock_stubber.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429,
                                  expected_params=_expected("amazon.nova-micro-v1:0", "alpha"))
-    stubber.add_response("converse", _response("third time lucky"), _expected("amazon.nova-micro-v1:0", "alpha"))
+    bedrock_stubber.add_response("converse", _response("third time lucky"), _expected("amazon.nova-micro-v1:0", "alpha"))
 
     result = await engine.run("hello", engine.dev_context("alpha", "u1", "s1"), {"text": "hi"})
 
@@ -133,10 +117,10 @@ async def test_throttling_is_retried_per_the_steps_retry_policy(make_project, cl
     assert result.errors == []
 
 
-async def test_when_retries_run_out_the_on_error_path_runs(make_project, client, stubber):
-    engine = _engine(make_project, client, fallback=True)
+async def test_when_retries_run_out_the_on_error_path_runs(make_project, bedrock_client, bedrock_stubber):
+    engine = _engine(make_project, bedrock_client, fallback=True)
     for _ in range(3):
-        stubber.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429,
+        bedrock_stubber.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429,
                                  expected_params=_expected("amazon.nova-micro-v1:0", "alpha"))
 
     result = await engine.run("hello", engine.dev_context("alpha", "u1", "s1"), {"text": "hi"})
@@ -146,10 +130,10 @@ async def test_when_retries_run_out_the_on_error_path_runs(make_project, client,
     assert "ThrottlingException" in result.errors[0]["message"]
 
 
-async def test_without_on_error_the_run_fails_naming_the_step(make_project, client, stubber):
-    engine = _engine(make_project, client)
+async def test_without_on_error_the_run_fails_naming_the_step(make_project, bedrock_client, bedrock_stubber):
+    engine = _engine(make_project, bedrock_client)
     for _ in range(3):
-        stubber.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429,
+        bedrock_stubber.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429,
                                  expected_params=_expected("amazon.nova-micro-v1:0", "alpha"))
 
     with pytest.raises(RunError) as err:
@@ -160,9 +144,9 @@ async def test_without_on_error_the_run_fails_naming_the_step(make_project, clie
                               "ThrottlingException")
 
 
-async def test_validation_errors_are_not_retried(make_project, client, stubber):
-    engine = _engine(make_project, client)
-    stubber.add_client_error("converse", service_error_code="ValidationException", http_status_code=400,
+async def test_validation_errors_are_not_retried(make_project, bedrock_client, bedrock_stubber):
+    engine = _engine(make_project, bedrock_client)
+    bedrock_stubber.add_client_error("converse", service_error_code="ValidationException", http_status_code=400,
                              expected_params=_expected("amazon.nova-micro-v1:0", "alpha"))
 
     with pytest.raises(RunError) as err:

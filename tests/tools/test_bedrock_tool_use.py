@@ -6,12 +6,9 @@ service model. A tool the tenant may not use never appears in toolConfig.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
-import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from engine.engine import Engine
 from engine.models.bedrock import BedrockProvider
@@ -49,19 +46,6 @@ steps:
 QUESTION = {"role": "user", "content": [{"text": "Look up k1"}]}
 
 
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return boto3.client("bedrock-runtime", region_name="us-east-1")
-
-
-@pytest.fixture
-def stubber(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
-
 
 def _engine(make_project, client: Any) -> Engine:
     root = make_project({"tenantflow.yaml": PROJECT, "workflows/hello.yaml": WORKFLOW},
@@ -80,14 +64,14 @@ def _reply(content: list[dict[str, Any]], stop: str) -> dict[str, Any]:
 TOOL_CONFIG = {"tools": [{"toolSpec": {"name": "notes_lookup", "description": ANY, "inputSchema": {"json": ANY}}}]}
 
 
-async def test_entitled_tool_is_offered_and_its_turn_runs_through_the_bridge(make_project, client, stubber):
-    engine = _engine(make_project, client)
+async def test_entitled_tool_is_offered_and_its_turn_runs_through_the_bridge(make_project, bedrock_client, bedrock_stubber):
+    engine = _engine(make_project, bedrock_client)
     use = {"toolUse": {"toolUseId": "t1", "name": "notes_lookup", "input": {"key": "k1"}}}
-    stubber.add_response("converse", _reply([use], "tool_use"),
+    bedrock_stubber.add_response("converse", _reply([use], "tool_use"),
                          {"modelId": "amazon.nova-lite-v1:0", "messages": [QUESTION], "toolConfig": TOOL_CONFIG})
     result_turn = {"role": "user", "content": [{"toolResult": {
         "toolUseId": "t1", "content": [{"json": {"key": "k1", "tenant": "alpha"}}], "status": "success"}}]}
-    stubber.add_response("converse", _reply([{"text": "k1 belongs to alpha"}], "end_turn"),
+    bedrock_stubber.add_response("converse", _reply([{"text": "k1 belongs to alpha"}], "end_turn"),
                          {"modelId": "amazon.nova-lite-v1:0", "toolConfig": TOOL_CONFIG,
                           "messages": [QUESTION, {"role": "assistant", "content": [use]}, result_turn]})
 
@@ -97,10 +81,10 @@ async def test_entitled_tool_is_offered_and_its_turn_runs_through_the_bridge(mak
     assert [u["input_tokens"] for u in result.usage] == [10, 10]
 
 
-async def test_a_tool_the_tenant_may_not_use_is_never_offered(make_project, client, stubber):
-    engine = _engine(make_project, client)
+async def test_a_tool_the_tenant_may_not_use_is_never_offered(make_project, bedrock_client, bedrock_stubber):
+    engine = _engine(make_project, bedrock_client)
     # No toolConfig at all: the model of beta's run never learns the tool exists.
-    stubber.add_response("converse", _reply([{"text": "no tools here"}], "end_turn"),
+    bedrock_stubber.add_response("converse", _reply([{"text": "no tools here"}], "end_turn"),
                          {"modelId": "amazon.nova-lite-v1:0", "messages": [QUESTION]})
 
     result = await engine.run("hello", engine.dev_context("beta", "u1", "s1"), {"text": "k1"})
