@@ -1,11 +1,14 @@
 """The ``tenantflow`` command line: one module per group of commands."""
 
-import engine.cli.guardrails  # noqa: F401  (guardrails eval)
-import engine.cli.identity  # noqa: F401  (token, whoami, skills)
-import engine.cli.review  # noqa: F401  (registers its commands on main)
-import engine.cli.runtime  # noqa: F401  (serve, routes)
-from engine.cli import commands  # noqa: F401  (registers its commands on main)
-from engine.cli.group import main
+from engine.startup import startup_phase
+
+with startup_phase():  # modules live as long as the process (see engine/startup.py)
+    import engine.cli.guardrails  # noqa: F401  (guardrails eval)
+    import engine.cli.identity  # noqa: F401  (token, whoami, skills)
+    import engine.cli.review  # noqa: F401  (registers its commands on main)
+    import engine.cli.runtime  # noqa: F401  (serve, routes)
+    from engine.cli import commands  # noqa: F401  (registers its commands on main)
+    from engine.cli.group import main
 
 __all__ = ["main"]
 

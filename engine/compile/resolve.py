@@ -288,11 +288,11 @@ class _ProvenanceDocument(Document):
 
     def __init__(self, prov: dict[DocPath, Source], keys: dict[DocPath, Source]):
         super().__init__("<effective>", None)
-        self._prov, self._keys = prov, keys
+        self._prov, self._key_prov = prov, keys
 
     def source(self, path: DocPath, *, key: bool = False) -> Source:
-        if key and path in self._keys:
-            return self._keys[path]
+        if key and path in self._key_prov:
+            return self._key_prov[path]
         return lookup(self._prov, path)
 
     def problem(self, path: DocPath, message: str, *, hint: str = "", key: bool = False, code: str = "") -> Problem:

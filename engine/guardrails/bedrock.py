@@ -30,17 +30,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from engine.guardrails.base import Action, Finding, Stage
 
 PROVIDER = "bedrock"
 
 # The guard's own on_error policy decides what a failure means; botocore's
 # hidden retries would only add latency in front of it.
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=5)
+# boto3 is imported with the first client: a runtime whose tenants use no Bedrock guardrail never loads it.
+_CLIENT_OPTIONS: dict[str, Any] = {"retries": {"mode": "standard", "total_max_attempts": 2}, "connect_timeout": 2,
+                                   "read_timeout": 5}
 
 _ACTIONS: dict[str, Action] = {"BLOCKED": "block", "ANONYMIZED": "redact", "NONE": "flag"}
 _CONFIDENCE = {"NONE": 0.1, "LOW": 0.4, "MEDIUM": 0.7, "HIGH": 0.9}
@@ -104,6 +102,8 @@ class BedrockGuardrail:
             "content": [{"text": {"text": text}}],
             "outputScope": "INTERVENTIONS",
         }
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             response: dict[str, Any] = await asyncio.to_thread(self._call, params)
         except ClientError as error:
@@ -119,9 +119,12 @@ class BedrockGuardrail:
     def _get_client(self) -> Any:
         with self._lock:
             if self._client is None:
+                import boto3
+                from botocore.config import Config
+
                 session = boto3.session.Session()
                 self._client = session.client("bedrock-runtime", region_name=self._region_name,
-                                              config=_CLIENT_CONFIG)
+                                              config=Config(**_CLIENT_OPTIONS))
             return self._client
 
 

@@ -7,11 +7,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
-
 from engine.errors import ModelError
 from engine.models.base import ChatRequest, ChatResponse, ToolCall
 from engine.models.error_codes import is_retryable
@@ -21,15 +16,17 @@ PROVIDER = "bedrock"
 
 # botocore would otherwise retry throttling and 5xx on its own, hidden from
 # the step's retry policy, multiplying attempts and latency.
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1})
+_RETRIES = {"mode": "standard", "total_max_attempts": 1}
 
 
 class BedrockProvider:
     """Calls ``bedrock-runtime`` Converse; one instance is shared by all tenants.
 
     The boto3 client is created on the first call (not at construction or
-    import), so building a provider needs neither credentials nor network.
-    boto3 is blocking, so each call runs in a worker thread.
+    import), so building a provider needs neither credentials nor network,
+    and a runtime whose tenants use no Bedrock model never imports boto3
+    (a tenth of a second of every start). boto3 is blocking, so each call
+    runs in a worker thread.
 
     >>> provider = BedrockProvider(region_name="us-east-1")
     >>> # response = await provider.converse(ChatRequest(model_id=..., messages=[...]))
@@ -50,6 +47,9 @@ class BedrockProvider:
         except ToolNameCollision as exc:
             raise _model_error(request.model_id, "ToolNameCollision", detail=str(exc)) from exc
         params = _converse_params(request, names)
+        from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+
         try:
             raw: dict[str, Any] = await asyncio.to_thread(self._call, params)
         except ClientError as exc:
@@ -72,8 +72,12 @@ class BedrockProvider:
             if self._client is None:
                 # A session of our own: boto3's default session is not safe
                 # to create clients from in several threads at once.
+                import boto3
+                from botocore.config import Config
+
                 session = boto3.session.Session()
-                self._client = session.client("bedrock-runtime", region_name=self._region_name, config=_CLIENT_CONFIG)
+                self._client = session.client("bedrock-runtime", region_name=self._region_name,
+                                              config=Config(retries=_RETRIES))
             return self._client
 
 

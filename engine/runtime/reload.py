@@ -34,7 +34,8 @@ def build_engine(project: Project, backends: Backends) -> Engine:
 
 
 def prewarm(engine: Engine, tenant: str | None = None) -> None:
-    """Compile every workflow once, for ``tenant`` or the first pool tenant that runs it; raise CompileError.
+    """Compile every workflow once, for ``tenant`` or the first pool tenant that runs it, and build the
+    cross-tenant leakage index; raise CompileError.
 
     One compile per workflow, not per tenant (a pooled structure is shared):
     it catches a broken workflow before a reload swaps it in, and the first
@@ -52,6 +53,8 @@ def prewarm(engine: Engine, tenant: str | None = None) -> None:
             engine.compile(workflow, runner)
         except CompileError as exc:
             problems += exc.problems
+    # Every tenant's markers, which each output guard looks for: built here rather than by the first request.
+    engine.leakage_index()
     if problems:
         raise CompileError(problems)
 
