@@ -125,7 +125,8 @@ class Engine:
 
     def __init__(self, project: Project, *, checkpointer: BaseCheckpointSaver[Any] | None = None,
                  store: BaseStore | None = None, stores: TenantStores | None = None,
-                 providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE):
+                 providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE,
+                 quotas: QuotaUsage | None = None):
         self.project = project
         # Every run's reads and writes of checkpoints stay in its own tenant's threads.
         self.checkpointer = TenantCheckpointer(checkpointer) if checkpointer is not None else None
@@ -142,8 +143,9 @@ class Engine:
         self._chain = build_chain(project.bridges, self._call_implementation)
         self.compile_count = 0
         self._facts: dict[str, TenantFacts] = {}
-        #: Current quota usage per tenant, read by policies as context.quota.
-        self.quotas = QuotaUsage()
+        #: Current quota usage per tenant, read by policies as context.quota; a runtime passes its
+        #: engine's counters on to the engine a reload builds, so a reload resets no tenant's quota.
+        self.quotas = quotas if quotas is not None else QuotaUsage()
         self.gateway = ToolGateway(project.tools)
         self.authorizer = self._build_authorizer()
         identity = project.spec.identity

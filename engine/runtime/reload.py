@@ -23,14 +23,16 @@ from pathlib import Path
 from engine.engine import Engine
 from engine.errors import CompileError, Problem, SpecError, TenantflowError, render_problems
 from engine.memory.backends import Backends, StoresConfig
+from engine.policy.quotas import QuotaUsage
 from engine.project import PROJECT_FILE, Project, load_project
 from engine.runtime import logs
 
 _SKIPPED_DIRS = {"__pycache__", "node_modules"}
 
 
-def build_engine(project: Project, backends: Backends) -> Engine:
-    return Engine(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores)
+def build_engine(project: Project, backends: Backends, quotas: QuotaUsage | None = None) -> Engine:
+    return Engine(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
+                  quotas=quotas)
 
 
 def prewarm(engine: Engine, tenant: str | None = None) -> None:
@@ -118,7 +120,7 @@ class EngineHolder:
             try:
                 project = await load(old.root)
                 self._check(project)
-                engine = await asyncio.to_thread(build_engine, project, self.backends)
+                engine = await asyncio.to_thread(build_engine, project, self.backends, old.quotas)
                 # Not yet shared with any request: compiling it in a worker thread is safe.
                 await asyncio.to_thread(prewarm, engine, self.tenant)
             except (SpecError, CompileError) as exc:

@@ -110,4 +110,7 @@ def test_sessions_and_memory_survive_a_reload(server: tuple[str, Starlette], cli
     new = server[1].state.service.holder.engine
     assert new is not old and new.store is old.store and new.stores is old.stores  # the same open backends
     assert new.settings("beta").quotas.concurrency == 19
+    # The policies' usage counters carry over: a reload is no way to reset a tenant's quota.
+    assert new.quotas is old.quotas
+    assert new.quotas.snapshot("alpha", new.settings("alpha").quotas)["requests_last_minute"] >= 1
     assert call(client, project, "chat", {"text": "after"}, session="kept").json()["output"]["previous"] == "before"
