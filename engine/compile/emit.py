@@ -17,6 +17,7 @@ from engine.context import TenantContext
 from engine.nodes.base import Build, NodeFn, Services
 from engine.nodes.registry import BUILDERS
 from engine.spec.source import DocPath, Source
+from engine.steps import STEP_GATE
 
 
 def _lg(name: str) -> str:
@@ -65,6 +66,9 @@ class _Node:
         self.fn = fn
 
     async def __call__(self, state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
+        gate = STEP_GATE.get()
+        if gate is not None:  # the host's scheduler (engine/steps.py)
+            await gate()
         return await self.fn(state, runtime)
 
 
