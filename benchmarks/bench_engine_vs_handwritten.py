@@ -50,6 +50,7 @@ from engine.context import TenantContext
 from engine.engine import Engine
 from engine.guardrails.chain import chain_for
 from engine.models.base import ChatRequest
+from engine.policy.authorizer import AccessItem
 from engine.project import load_project
 from engine.skills.bridge import SkillContext
 
@@ -163,18 +164,25 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
     ``wrap(name, fn)``, if given, wraps each node function (profile_engine.py times nodes with it).
     """
     settings: TenantSettings = engine.settings(tenant)
-    chain = chain_for(settings.guardrails)
+    # The same guard work as the engine's: the tenant's profile plus the other tenants' marks (leakage).
+    chain = chain_for(settings.guardrails, engine.leakage_index())
     entry, provider = engine.model(settings, "tier")  # the engine's ScriptedProvider instance
     registry = engine.project.registry
-    classify_fn = registry.resolve("skill", "classify_ticket", tenant).fn  # skills/tickets.py
-    invoices_fn = registry.resolve("tool", "billing.get_invoices", tenant).fn  # skills/billing.py
-    search_fn = registry.resolve("tool", "kb.search", tenant).fn  # skills/kb.py
+    classify_def = registry.resolve("skill", "classify_ticket", tenant)  # skills/tickets.py
+    invoices_def = registry.resolve("tool", "billing.get_invoices", tenant)  # skills/billing.py
+    search_def = registry.resolve("tool", "kb.search", tenant)  # skills/kb.py
+    classify_fn, invoices_fn, search_fn = classify_def.fn, invoices_def.fn, search_def.fn
+
+    def authorize(ctx: TenantContext, definition: Any, inputs: dict[str, Any], step: str) -> None:
+        # A multi-tenant application decides every call too: the same Cedar policies, one decision per call.
+        engine.authorizer.check(ctx, engine.facts(ctx.tenant_id), AccessItem.of(definition, inputs), stage="call",
+                                workflow=WORKFLOW, step=step)
     prompt_fn = _prompt_acme if tenant == "acme" else _prompt_globex
     has_compliance = tenant == "acme"  # Acme's override inserts a compliance_note step
     name, price = settings.name, entry.price_per_1k
 
     async def guard_in(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
-        result = chain.check_value(state["input"], "input")
+        result = chain.check_value(state["input"], "input", tenant=runtime.context.tenant_id)
         records = [dict(r) for r in result.records]
         if result.blocked:
             return {"input": {}, "guard": records, "blocked": result.message}
@@ -193,7 +201,9 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
 
     async def classify(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         ctx = SkillContext(runtime.context, WORKFLOW, "classify")
-        return {"classify": (await classify_fn(text=state["input"]["ticket"], ctx=ctx)).model_dump()}
+        inputs = {"text": state["input"]["ticket"]}
+        authorize(runtime.context, classify_def, inputs, "classify")
+        return {"classify": (await classify_fn(**inputs, ctx=ctx)).model_dump()}
 
     async def compliance_note(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         ticket = state["input"]["ticket"].lower()
@@ -205,14 +215,18 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
     async def lookup(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         try:
             ctx = SkillContext(runtime.context, WORKFLOW, "lookup")
-            return {"lookup": await invoices_fn(customer_id=state["input"]["customer_id"], limit=3, ctx=ctx)}
+            inputs = {"customer_id": state["input"]["customer_id"], "limit": 3}
+            authorize(runtime.context, invoices_def, inputs, "lookup")
+            return {"lookup": await invoices_fn(**inputs, ctx=ctx)}
         except Exception as exc:  # on_error: draft (the prompt says billing is unavailable)
             return {"lookup": {"error": str(exc)}, "errors": [{"step": "lookup", "error": type(exc).__name__}]}
 
     async def search(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         try:
             ctx = SkillContext(runtime.context, WORKFLOW, "search")
-            return {"search": await search_fn(query=state["input"]["ticket"], limit=3, ctx=ctx)}
+            inputs = {"query": state["input"]["ticket"], "limit": 3}
+            authorize(runtime.context, search_def, inputs, "search")
+            return {"search": await search_fn(**inputs, ctx=ctx)}
         except Exception as exc:  # on_error: continue
             return {"search": {"error": str(exc)}, "errors": [{"step": "search", "error": type(exc).__name__}]}
 
@@ -257,8 +271,13 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
     async def guard_out(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         if state.get("blocked"):
             return {"output": {}}
-        result = chain.check_value(state.get("output", {}), "output")
+        tenant_id = runtime.context.tenant_id
+        result = chain.check_value(state.get("output", {}), "output", tenant=tenant_id)
         records = state.get("guard", []) + [dict(r) for r in result.records]
+        # Other tenants' marks in what the run gathered (tool results, model answers, memory), as the engine does.
+        gathered = {"steps": {k: state[k] for k in ("classify", "lookup", "search", "draft") if k in state},  # type: ignore[literal-required]
+                    "memory": state.get("memory", {})}
+        records += [dict(r) for r in chain.check_leakage(gathered, tenant=tenant_id).records]
         if result.blocked:
             return {"output": {}, "guard": records, "blocked": result.message}
         return {"output": result.value, "guard": records}
@@ -269,8 +288,15 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
     async def search_then_route(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         return {**await search(state, runtime), "route": "search"}
 
-    def pick(state: HWState) -> str:
+    # Routers are async, as the engine's are: a sync one would cost a worker-thread hop per edge.
+    async def pick(state: HWState) -> str:
         return "lookup" if state["classify"]["category"] == "billing" else "search"
+
+    async def after_guard(state: HWState) -> str:
+        return "guard_out" if state.get("blocked") else "load_memory"
+
+    async def by_route(state: HWState) -> str:
+        return state["route"]
 
     g = StateGraph(HWState, context_schema=TenantContext)
     if wrap is not None:
@@ -282,8 +308,7 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
     g.add_node("draft", draft)
     g.add_node("guard_out", guard_out)
     g.add_edge(START, "guard_in")
-    g.add_conditional_edges("guard_in", lambda s: "guard_out" if s.get("blocked") else "load_memory",
-                            ["guard_out", "load_memory"])
+    g.add_conditional_edges("guard_in", after_guard, ["guard_out", "load_memory"])
     g.add_edge("load_memory", "classify")
     last = "classify"
     if has_compliance:
@@ -306,7 +331,7 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
         g.add_node("remember", remember)
         g.add_node("return", return_)
         g.add_edge(last, "route")
-        g.add_conditional_edges("route", lambda s: s["route"], ["lookup", "search"])
+        g.add_conditional_edges("route", by_route, ["lookup", "search"])
         g.add_edge("draft", "remember")
         g.add_edge("remember", "return")
         g.add_edge("return", "guard_out")
