@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from engine.errors import Problem, SpecError
+from engine.spec.source import compose
 
 
 class ScriptedToolCall(BaseModel):
@@ -123,8 +124,8 @@ def load_fixture(path: str | Path) -> ScriptedFixture:
     except OSError as exc:
         raise SpecError([Problem(file, 0, 0, "", f"cannot read scripted model fixture: {exc.strerror}")]) from exc
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, loader = compose(text)
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)

@@ -37,7 +37,7 @@ from engine.review.views import (
     pair_view,
 )
 from engine.spec.hints import did_you_mean
-from engine.spec.source import format_path
+from engine.spec.source import format_path, load_plain
 
 #: Facts listed in one reason before "... and N more".
 MAX_FACTS = 4
@@ -343,7 +343,7 @@ def _meaning(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
         if path.suffix in (".yaml", ".yml"):
-            return ("yaml", json.dumps(yaml.safe_load(text), sort_keys=True, default=str))
+            return ("yaml", json.dumps(load_plain(text), sort_keys=True, default=str))
         if path.suffix == ".py":
             return ("py", ast.dump(ast.parse(text)))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, SyntaxError, ValueError):

@@ -23,6 +23,7 @@ import yaml
 
 from engine.errors import TenantflowError
 from engine.project import PROJECT_FILE
+from engine.spec.source import load_plain
 
 #: Folders the loader reads, by key in the project file's ``paths`` (defaults as in PathsSpec).
 _DEFAULT_PATHS = {"workflows": "workflows", "tenants": "tenants", "skills": "skills"}
@@ -49,7 +50,7 @@ class Side:
 def project_paths(project_file_text: str) -> list[str]:
     """The project-relative folders the loader reads, from the project file's ``paths``."""
     try:
-        data = yaml.safe_load(project_file_text)
+        data = load_plain(project_file_text)
     except yaml.YAMLError:
         data = None  # the loader reports the syntax error with its line
     paths = data.get("paths") if isinstance(data, dict) else None

@@ -21,7 +21,7 @@ from engine.compile.ir import IRNode
 from engine.compile.tracked import lookup
 from engine.project import PROJECT_FILE, Project
 from engine.review.pairs import CompiledPair
-from engine.spec.source import DocPath, Document, Source, format_path
+from engine.spec.source import DocPath, Document, Source, format_path, load_plain
 
 #: Cause scopes, most specific first: when two sides disagree on who set a
 #: changed value, the more specific one is the reason.
@@ -174,7 +174,7 @@ def _meaning_digest(path: Path, text: str) -> str:
         import yaml
 
         try:
-            text = json.dumps(yaml.safe_load(text), sort_keys=True, default=str)
+            text = json.dumps(load_plain(text), sort_keys=True, default=str)
         except yaml.YAMLError:
             pass
     return hashlib.sha256(text.encode()).hexdigest()[:12]

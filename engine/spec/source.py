@@ -109,6 +109,20 @@ class _Loader(yaml.SafeLoader):
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
 
 
+def load_plain(text: str) -> Any:
+    """The data of a YAML text, without sources (libyaml's parser where PyYAML has it); raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_FAST_LOADER or _Loader)  # noqa: S506 (both are SafeLoader variants)
+
+
+def compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree of a YAML text and the loader that made it (its ``construct_document`` gives the data).
+
+    libyaml's parser where PyYAML has it; a text it refuses is parsed again by PyYAML, so a
+    ``yaml.MarkedYAMLError`` carries PyYAML's own message and marks.
+    """
+    return _compose(text)
+
+
 def _compose(text: str) -> tuple[yaml.Node | None, Any]:
     if _FAST_LOADER is not None:
         fast = _FAST_LOADER(text)

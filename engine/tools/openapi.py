@@ -21,7 +21,7 @@ import yaml
 from engine.errors import Problem, SkillError
 from engine.spec.hints import did_you_mean
 from engine.spec.project import OpenAPISource, ToolAccess
-from engine.spec.source import DocPath, Document
+from engine.spec.source import DocPath, Document, load_plain
 from engine.tools.catalog import ToolEntry
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -45,7 +45,7 @@ def openapi_tools(root: Path, source: OpenAPISource, doc: Document,
                   where: DocPath) -> tuple[list[tuple[ToolEntry, ToolFn]], list[Problem]]:
     path = root / source.spec
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_plain(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         return [], [doc.problem((*where, "spec"), f"cannot read OpenAPI document '{source.spec}': "
                                 f"{exc.__class__.__name__}", code="openapi")]
