@@ -1,4 +1,4 @@
-"""The ASGI app: ``POST /invocations`` and ``GET /ping``, with the engine's backends opened for its lifetime.
+"""The ASGI app: ``POST /invocations``, ``GET /ping`` and ``/ws``, with the engine's backends opened for its lifetime.
 
 >>> app = create_app(RuntimeConfig(root=Path("."), tenant="acme"))    # doctest: +SKIP
 >>> uvicorn.run(app, port=8080)                                       # doctest: +SKIP
@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.errors import CompileError, render_problems
@@ -35,6 +35,7 @@ from engine.runtime.invocations import invocations
 from engine.runtime.limits import Limiter, LocalLimiter
 from engine.runtime.reload import EngineHolder, Watcher, build_engine, load, prewarm
 from engine.runtime.service import Service
+from engine.runtime.websocket import websocket_endpoint
 
 
 async def ping(request: Request) -> JSONResponse:
@@ -107,6 +108,7 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             # first: with 1,000 tenants it costs most of a second of startup, to free a bounded amount.)
             if config.freeze_gc:
                 gc.freeze()
+            gc.enable()  # `tenantflow serve` and worker processes start with it off (engine/startup.py)
             holder = EngineHolder(engine, backends, tenant=config.tenant, check=partial(check_config, config))
             service = app.state.service = Service(config, holder, limiter, Health())
             if config.tenant is not None and engine.settings(config.tenant).isolation.runtime == "pool":
@@ -142,7 +144,8 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
                         await task
 
     return Starlette(
-        routes=[Route("/invocations", invocations, methods=["POST"]), Route("/ping", ping, methods=["GET"])],
+        routes=[Route("/invocations", invocations, methods=["POST"]), Route("/ping", ping, methods=["GET"]),
+                WebSocketRoute("/ws", websocket_endpoint)],
         middleware=[Middleware(HeaderLimit, max_bytes=config.max_header_bytes)],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
@@ -160,6 +163,7 @@ def _on_sighup(reload: Callable[[], None]) -> bool:
 
 def app_from_env() -> Starlette:
     """The factory uvicorn's worker processes call (``tenantflow serve --workers N``)."""
+    gc.disable()  # until the app has started: see engine/startup.py
     config = RuntimeConfig.from_env()
     logs.configure(config.log_level)
     return create_app(config)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,6 +213,30 @@ def result_body(result: RunResult, ctx: TenantContext) -> dict[str, Any]:
         "errors": [{"step": e.get("step"), "kind": e.get("kind")} for e in result.errors],
         "duration_ms": data["duration_ms"],
     }
+
+
+def payload_too_large(limit: int) -> HttpError:
+    return HttpError(413, "Payload too large", fields={"max_bytes": limit})
+
+
+def run_tokens(result: RunResult) -> int:
+    """The model tokens a run used: what it takes from the tenant's daily budget."""
+    return sum(u["input_tokens"] + u["output_tokens"] for u in result.usage)
+
+
+def error_message(error: HttpError, request_id: str) -> dict[str, Any]:
+    """An error as one message where there is no status line (WebSocket): the body an HTTP answer would have,
+    with ``"type": "error"``, its ``status`` and, where the answer would say ``Retry-After``, ``retry_after_s``."""
+    message: dict[str, Any] = {"type": "error", "status": error.status, **error.body(request_id)}
+    retry_after = error.headers.get("Retry-After")
+    if retry_after is not None and retry_after.isdigit():
+        message.setdefault("retry_after_s", int(retry_after))
+    return message
+
+
+def header_bytes(headers: Iterable[tuple[bytes, bytes]]) -> int:
+    """The size of a request's header block, as the header limit counts it (ASGI ``scope["headers"]``)."""
+    return sum(len(name) + len(value) + 4 for name, value in headers)
 
 
 def dumps(data: Any) -> bytes:

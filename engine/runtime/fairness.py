@@ -57,21 +57,28 @@ class Fairness:
             return False
         return True
 
-    @contextmanager
-    def running(self, tenant: str) -> Iterator[Gate | None]:
-        """Around one run: the gate its steps await if its tenant is over now (None: it waits for no one),
-        else counted as a calm run that over tenants' runs wait for."""
+    def start(self, tenant: str) -> FairRun:
+        """A run of ``tenant`` starts: if its tenant is over now, it gets a gate its steps await; if not, it
+        counts as a calm run that over tenants' runs wait for. Call :meth:`FairRun.finish` when it ends."""
         if self.is_over(tenant):
-            yield self._gate_for(tenant)
-            return
+            return FairRun(self, self._gate_for(tenant), calm=False)
         self.calm_in_flight += 1
         self._no_calm.clear()
+        return FairRun(self, None, calm=True)
+
+    @contextmanager
+    def running(self, tenant: str) -> Iterator[Gate | None]:
+        """:meth:`start` and :meth:`FairRun.finish` around a block; gives the gate (None: the run waits for no one)."""
+        run = self.start(tenant)
         try:
-            yield None
+            yield run.gate
         finally:
-            self.calm_in_flight -= 1
-            if self.calm_in_flight == 0:
-                self._no_calm.set()
+            run.finish()
+
+    def _calm_run_ended(self) -> None:
+        self.calm_in_flight -= 1
+        if self.calm_in_flight == 0:
+            self._no_calm.set()
 
     def _gate_for(self, tenant: str) -> Gate:
         async def gate() -> None:
@@ -84,3 +91,18 @@ class Fairness:
                 self.timed_out += 1
 
         return gate
+
+
+class FairRun:
+    """One run as the fair-share scheduler sees it: its gate (None for a calm run) and its end."""
+
+    __slots__ = ("_fairness", "gate", "_calm")
+
+    def __init__(self, fairness: Fairness, gate: Gate | None, *, calm: bool):
+        self._fairness, self.gate, self._calm = fairness, gate, calm
+
+    def finish(self) -> None:
+        """The run has ended (idempotent)."""
+        if self._calm:
+            self._calm = False
+            self._fairness._calm_run_ended()

@@ -7,6 +7,12 @@ contradict it (403), whom this runtime serves (403 silo), the tenant's limits
 (404, 403 not entitled), the input (400 with field paths); then the run, as
 JSON or as server-sent events. Nothing before the token is believed, and
 nothing in a header can change who the token says the caller is.
+
+The steps are functions the WebSocket endpoint (:mod:`engine.runtime.websocket`)
+shares: :func:`authenticate_request` (everything up to the limits),
+:func:`admit` (the limits), :func:`parse_request` (body and workflow),
+:func:`refusal` (an error as the client sees it, logged as here) and
+:func:`log_request` (the request's log line).
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engine.context import TenantContext
-from engine.engine import RunResult, StepEvent
+from engine.engine import Engine, RunResult, StepEvent
 from engine.errors import AuthError
+from engine.identity.authenticate import Caller
 from engine.runtime import logs
 from engine.runtime.contract import (
     INTERNAL_ERROR,
@@ -36,27 +43,31 @@ from engine.runtime.contract import (
     dumps,
     invocation,
     parse_json,
+    payload_too_large,
     read_meta,
     result_body,
     run_error,
+    run_tokens,
     unauthorized,
 )
-from engine.runtime.limits import Lease, LimiterUnavailable
+from engine.runtime.fairness import FairRun
+from engine.runtime.limits import Lease, LimiterUnavailable, OverLimit
 from engine.runtime.service import Service
 from engine.runtime.streaming import EventStream, Outcome, frames
+from engine.steps import step_gate
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it is known to be larger than ``limit``."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise HttpError(413, "Payload too large", fields={"max_bytes": limit})
+        raise payload_too_large(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise HttpError(413, "Payload too large", fields={"max_bytes": limit})
+            raise payload_too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -77,78 +88,125 @@ async def invocations(request: Request) -> Response | EventStream:
     streaming = False
 
     def done(response: Response) -> Response:
-        if service.config.access_log:
-            _log(response.status_code, log, started)
+        log_request(service, response.status_code, log, started)
         return response
 
     try:
-        check_session_id(meta.session_id)
-        if not meta.token:
-            raise unauthorized("missing" if meta.token is None else "malformed")
-        try:
-            # In a worker thread: verifying may fetch an issuer's JWKS over the network.
-            caller = await asyncio.to_thread(engine.authenticate, meta.token, session_id=meta.session_id,
-                                             request_id=meta.request_id)
-        except AuthError as exc:
-            log["auth.error"] = str(exc)
-            raise authentication_error(exc) from None
+        caller = await authenticate_request(service, engine, meta, log)
         ctx = caller.context
-        log.update({"tenant.id": ctx.tenant_id, "user.id": ctx.user_id, "session.id": ctx.session_id})
-        if meta.custom:
-            log["custom_headers"] = sorted(meta.custom)
-        check_identity_headers(meta, ctx)
-        service.check_tenant(engine, ctx.tenant_id)
-        lease = await service.limiter.enter(ctx.tenant_id, service.limits(engine, ctx.tenant_id))
-        workflow, payload = invocation(parse_json(await read_body(request, service.config.max_body_bytes)),
-                                       service.config.workflow)
-        log["workflow"] = workflow
-        service.check_workflow(engine, workflow, ctx.tenant_id)
+        lease = await admit(service, engine, ctx)
+        body = await read_body(request, service.config.max_body_bytes)
+        workflow, payload = parse_request(service, engine, ctx, body, log)
         if meta.wants_stream:
             events = engine.stream(workflow, ctx, payload, credential=caller.credential)  # refusals raise here
             response = _stream(service, events, ctx, meta, lease, log, started)
             streaming = True
             return response
         service.health.started()
+        fair = service.fairness.start(ctx.tenant_id)
         try:
-            result = await engine.run(workflow, ctx, payload, credential=caller.credential)
+            with step_gate(fair.gate):
+                result = await engine.run(workflow, ctx, payload, credential=caller.credential)
         finally:
+            fair.finish()
             service.health.finished()
-        await service.limiter.leave(lease, sum(u["input_tokens"] + u["output_tokens"] for u in result.usage))
+        await service.limiter.leave(lease, run_tokens(result))
         lease = None
         log["blocked"] = bool(result.blocked) or None
         return done(json_response(200, result_body(result, ctx), meta))
     except Exception as exc:
-        mapped = run_error(exc)
-        if mapped is None:
-            logs.failure("runtime.request_failed", exc, **log)
-            return done(json_response(500, {"error": INTERNAL_ERROR, "request_id": meta.request_id}, meta))
-        log["error.code"] = mapped.code or None
-        if isinstance(exc, LimiterUnavailable):
-            logs.event("runtime.limiter_unavailable", logging.ERROR, **log, details=str(exc))
-        elif not isinstance(exc, HttpError):
-            log["error.detail"] = str(exc)[:500]
-        return done(json_response(mapped.status, mapped.body(meta.request_id), meta, mapped.headers))
+        error = refusal(exc, log)
+        return done(json_response(error.status, error.body(meta.request_id), meta, error.headers))
     finally:
         if lease is not None and not streaming:
             await service.limiter.leave(lease)
+
+
+async def authenticate_request(service: Service, engine: Engine, meta: RequestMeta, log: dict[str, Any]) -> Caller:
+    """Who is calling, checked before anything else: the session id, the token, headers that contradict it, and
+    whether this runtime serves the tenant. Adds the caller's ids to ``log``; raises an HttpError."""
+    check_session_id(meta.session_id)
+    if not meta.token:
+        raise unauthorized("missing" if meta.token is None else "malformed")
+    try:
+        # In a worker thread: verifying may fetch an issuer's JWKS over the network.
+        caller = await asyncio.to_thread(engine.authenticate, meta.token, session_id=meta.session_id,
+                                         request_id=meta.request_id)
+    except AuthError as exc:
+        log["auth.error"] = str(exc)
+        raise authentication_error(exc) from None
+    ctx = caller.context
+    log.update({"tenant.id": ctx.tenant_id, "user.id": ctx.user_id, "session.id": ctx.session_id})
+    if meta.custom:
+        log["custom_headers"] = sorted(meta.custom)
+    check_identity_headers(meta, ctx)
+    service.check_tenant(engine, ctx.tenant_id)
+    return caller
+
+
+async def admit(service: Service, engine: Engine, ctx: TenantContext) -> Lease:
+    """The tenant's limits: a lease to give back when the run ends, or OverLimit (LimiterUnavailable).
+
+    A refusal also marks the tenant as over its limits for the fair-share scheduler: its runs still in
+    flight step aside for other tenants' runs for a while (:mod:`engine.runtime.fairness`).
+    """
+    try:
+        return await service.limiter.enter(ctx.tenant_id, service.limits(engine, ctx.tenant_id))
+    except OverLimit:
+        service.fairness.refused(ctx.tenant_id)
+        raise
+
+
+def parse_request(service: Service, engine: Engine, ctx: TenantContext, raw: bytes,
+                  log: dict[str, Any]) -> tuple[str, Any]:
+    """The workflow and input of a request body, refused if the tenant may not run that workflow here."""
+    workflow, payload = invocation(parse_json(raw), service.config.workflow)
+    log["workflow"] = workflow
+    service.check_workflow(engine, workflow, ctx.tenant_id)
+    return workflow, payload
+
+
+def refusal(exc: Exception, log: dict[str, Any]) -> HttpError:
+    """What an error of a request becomes for the client, logged on the way; anything unknown is a 500 whose
+    details go to the log line ``runtime.request_failed`` only."""
+    mapped = run_error(exc)
+    if mapped is None:
+        logs.failure("runtime.request_failed", exc, **log)
+        return HttpError(500, INTERNAL_ERROR)
+    log["error.code"] = mapped.code or None
+    if isinstance(exc, LimiterUnavailable):
+        logs.event("runtime.limiter_unavailable", logging.ERROR, **log, details=str(exc))
+    elif not isinstance(exc, HttpError):
+        log["error.detail"] = str(exc)[:500]
+    return mapped
 
 
 def _stream(service: Service, events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext, meta: RequestMeta,
             lease: Lease, log: dict[str, Any], started: float) -> EventStream:
     outcome = Outcome()
     service.health.started()
+    fair = service.fairness.start(ctx.tenant_id)
 
     async def close() -> None:
-        service.health.finished()
-        await service.limiter.leave(lease, outcome.tokens)
+        await end_stream(service, lease, outcome, fair)
         log.update({"stream": outcome.status, "error.code": outcome.error_code or None})
-        if service.config.access_log:
-            _log(200, log, started)
+        log_request(service, 200, log, started)
 
     headers = {REQUEST_ID_HEADER: meta.request_id, SESSION_HEADER: meta.session_id}
-    return EventStream(frames(events, ctx, outcome), headers=headers, on_close=close)
+    return EventStream(frames(events, ctx, outcome), headers=headers, on_close=close, gate=fair.gate)
 
 
-def _log(status: int, log: dict[str, Any], started: float) -> None:
+async def end_stream(service: Service, lease: Lease, outcome: Outcome, fair: FairRun) -> None:
+    """A streamed run has ended (done, failed, or its client left): /ping may say Healthy again, and the tenant
+    gets its concurrency slot back and is charged the tokens the run used."""
+    fair.finish()
+    service.health.finished()
+    await service.limiter.leave(lease, outcome.tokens)
+
+
+def log_request(service: Service, status: int, log: dict[str, Any], started: float) -> None:
+    """The request's one log line (unless the access log is off): ids, status and duration, never a token."""
+    if not service.config.access_log:
+        return
     logs.event("runtime.request", logging.WARNING if status >= 500 else logging.INFO, status=status,
                duration_ms=round((time.perf_counter() - started) * 1000, 2), **log)

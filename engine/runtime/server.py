@@ -21,6 +21,9 @@ def uvicorn_options(config: RuntimeConfig, host: str, port: int) -> dict[str, An
         # httptools parses requests when installed (it is a dependency); where h11 does, let header blocks up
         # to twice our limit reach the app, so it can answer 431 instead of h11's bare 400.
         "h11_max_incomplete_event_size": config.max_header_bytes * 2,
+        # A /ws message larger than the body limit gets a 413 message; one more than twice as large is cut off by
+        # uvicorn (close code 1009) before it is read whole, instead of at uvicorn's default of 16 MiB.
+        "ws_max_size": config.max_body_bytes * 2,
         # SIGTERM: stop accepting, let requests in flight finish (up to the drain timeout), then shut down.
         "timeout_graceful_shutdown": config.drain_timeout_s,
     }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.engine import Engine
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.contract import HttpError
+from engine.runtime.fairness import Fairness
 from engine.runtime.health import Health
 from engine.runtime.limits import Limiter, Limits
 from engine.runtime.reload import EngineHolder
@@ -18,6 +19,7 @@ class Service:
     holder: EngineHolder
     limiter: Limiter
     health: Health
+    fairness: Fairness = field(default_factory=Fairness)
 
     def check_tenant(self, engine: Engine, tenant: str) -> None:
         """Silo: this runtime's tenant only. Pool: every tenant whose ``isolation.runtime`` is pool."""

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import nullcontext
+from pathlib import Path
 
+import httpx
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
 from engine.engine import Engine
 from engine.project import load_project
+from engine.runtime.config import RuntimeConfig
 from engine.runtime.fairness import Fairness
 from engine.steps import step_gate
 from tests.conftest import REPO
+from tests.runtime.support import SESSION, Tokens, dev_secret, serving, write_project
 
 TICKET = {"ticket": "I was charged twice for my last invoice", "customer_id": "cus_1001"}
 
@@ -126,3 +130,22 @@ async def test_a_quiet_tenants_run_overtakes_a_noisy_tenants_run_on_one_graph() 
     fairness.refused("globex")
     assert await race(fairness) == ["initech", "globex"]
     assert fairness.yielded >= 1 and fairness.timed_out == 0
+
+
+def test_a_refused_request_marks_its_tenant_over_in_the_server_and_no_other(tmp_path: Path) -> None:
+    with dev_secret():
+        root = write_project(tmp_path / "proj")
+        tokens = Tokens(root)
+        with serving(RuntimeConfig(root=root, watch_interval_s=0)) as (url, app), httpx.Client(base_url=url) as client:
+            fairness = app.state.service.fairness
+
+            def invoke(tenant: str) -> int:
+                return client.post("/invocations", json={"workflow": "hello", "input": {"text": "hi"}},
+                                   headers={"Authorization": f"Bearer {tokens(tenant)}", SESSION: "s-1"}).status_code
+
+            assert invoke("trickle") == 200  # a bucket of one request
+            assert not fairness.is_over("trickle")
+            assert invoke("trickle") == 429
+            assert fairness.is_over("trickle")  # its runs now step aside for its neighbours'
+            assert invoke("alpha") == 200 and not fairness.is_over("alpha")
+            assert fairness.calm_in_flight == 0  # every run that counted has ended
