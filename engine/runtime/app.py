@@ -124,6 +124,7 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             if config.watch_interval_s > 0:
                 spawn(Watcher(holder, config.watch_interval_s).run())
             hangup = _on_sighup(lambda: spawn(holder.reload("SIGHUP")))
+            terminate = _drain_on_sigterm(service, spawn)
             logs.event("runtime.started", mode="silo" if config.tenant else "pool", tenant=config.tenant,
                        workflow=config.workflow, tenants=len(loaded.tenants), workflows=len(loaded.workflows),
                        limiter="redis" if config.redis_url else "local",
@@ -133,6 +134,8 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             finally:
                 if hangup:
                     asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+                if terminate:
+                    asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
                 in_flight = service.health.in_flight
                 drained = await service.health.drained(config.drain_timeout_s)
                 logs.event("runtime.stopped", logging.INFO if drained else logging.WARNING, drained=drained,
@@ -156,6 +159,32 @@ def _on_sighup(reload: Callable[[], None]) -> bool:
     """Reload on SIGHUP; only the main thread's loop can take signals (a test's server thread cannot)."""
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+    except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _drain_on_sigterm(service: Service, spawn: Callable[[Coroutine[Any, Any, object]], None]) -> bool:
+    """On SIGTERM, let every run in flight finish first (up to the drain timeout), refusing new ones, and only
+    then hand the signal to uvicorn's own handler, which closes the connections and stops.
+
+    uvicorn would otherwise close WebSockets (1012) at once and cut their runs short; HTTP requests it waits for
+    anyway. False where this thread cannot take signals (a test's server thread): uvicorn's handling stays.
+    """
+    original = signal.getsignal(signal.SIGTERM)
+    if not callable(original):
+        return False
+
+    async def drain() -> None:
+        if service.draining:
+            return
+        service.draining = True
+        logs.event("runtime.draining", in_flight=service.health.in_flight)
+        await service.health.drained(service.config.drain_timeout_s)
+        original(signal.SIGTERM, None)
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: spawn(drain()))
     except (NotImplementedError, RuntimeError, ValueError, AttributeError):
         return False
     return True

@@ -147,9 +147,12 @@ async def authenticate_request(service: Service, engine: Engine, meta: RequestMe
 async def admit(service: Service, engine: Engine, ctx: TenantContext) -> Lease:
     """The tenant's limits: a lease to give back when the run ends, or OverLimit (LimiterUnavailable).
 
-    A refusal also marks the tenant as over its limits for the fair-share scheduler: its runs still in
+    While the runtime drains for shutdown, every new run is refused (503). A refusal for a limit also marks
+    the tenant as over its limits for the fair-share scheduler: its runs still in
     flight step aside for other tenants' runs for a while (:mod:`engine.runtime.fairness`).
     """
+    if service.draining:
+        raise HttpError(503, "Shutting down", code="draining", headers={"Retry-After": "1"})
     try:
         return await service.limiter.enter(ctx.tenant_id, service.limits(engine, ctx.tenant_id))
     except OverLimit:

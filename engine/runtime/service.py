@@ -20,6 +20,8 @@ class Service:
     limiter: Limiter
     health: Health
     fairness: Fairness = field(default_factory=Fairness)
+    #: Shutting down: runs in flight finish, new ones are refused (503) so that clients retry elsewhere.
+    draining: bool = False
 
     def check_tenant(self, engine: Engine, tenant: str) -> None:
         """Silo: this runtime's tenant only. Pool: every tenant whose ``isolation.runtime`` is pool."""

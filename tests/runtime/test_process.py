@@ -1,4 +1,5 @@
-"""`tenantflow serve` as a process: SIGHUP reloads, SIGTERM drains the runs in flight, then it exits cleanly."""
+"""`tenantflow serve` as a process: SIGHUP reloads, SIGTERM drains the runs in flight (HTTP and WebSocket, new
+ones refused), then it exits cleanly."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import time
 from pathlib import Path
 
 import httpx
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from tests.runtime.support import DEV_SECRET, DEV_SECRET_ENV, SESSION, Tokens, dev_secret, write_project
 
@@ -67,14 +70,34 @@ def test_sighup_reloads_and_sigterm_drains_in_flight_runs(tmp_path: Path) -> Non
         thread = threading.Thread(target=lambda: slow.append(httpx.post(
             f"{base}/invocations", json={"workflow": "slow", "input": {"seconds": 1.5}}, headers=headers,
             timeout=30)))
+        ws_answer: list[dict[str, object]] = []
+
+        def over_websocket() -> None:
+            with connect(f"ws://127.0.0.1:{port}/ws", additional_headers=headers, proxy=None) as ws:
+                ws.send(json.dumps({"workflow": "slow", "input": {"seconds": 1.5}}))
+                try:
+                    while True:
+                        ws_answer.append(json.loads(ws.recv(timeout=30)))
+                except ConnectionClosed:
+                    pass
+
+        ws_thread = threading.Thread(target=over_websocket)
         thread.start()
+        ws_thread.start()
         deadline = time.monotonic() + 10
-        while httpx.get(f"{base}/ping", timeout=5).json()["status"] != "HealthyBusy":
+        while len(slow) == 0 and httpx.get(f"{base}/ping", timeout=5).json()["status"] != "HealthyBusy":
             assert time.monotonic() < deadline
             time.sleep(0.02)
+        time.sleep(0.3)  # both runs under way
         process.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        refused = hello()  # while the runs in flight finish, new ones are turned away to another replica
+        assert (refused.status_code, refused.json()["code"], refused.headers["retry-after"]) == (503, "draining", "1")
         thread.join()
+        ws_thread.join()
         assert slow[0].status_code == 200 and slow[0].json()["output"] == {"slept": 1.5}
+        # The WebSocket's run finished too, and its answer was sent before the connection closed.
+        assert ws_answer[-1]["type"] == "result" and ws_answer[-1]["output"] == {"slept": 1.5}
         stdout, stderr = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
