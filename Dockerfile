@@ -13,6 +13,9 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY engine ./engine
+# engine/scaffold/skills/bridge (what `tenantflow init` writes) is a symlink to ../../../skills/bridge:
+# without its target the wheel lacks the bridges and `tenantflow init` makes a project that does not load.
+COPY skills/bridge ./skills/bridge
 # A virtualenv with the package (not editable) and its dependencies, bytecode compiled.
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install . && /opt/venv/bin/python -m compileall -q /opt/venv
 
@@ -35,7 +38,8 @@ COPY policies ./policies
 RUN mkdir -p /app/.tenantflow && chown tenantflow:tenantflow /app/.tenantflow
 USER tenantflow:tenantflow
 EXPOSE 8080
+# The probe asks /ping on the port the runtime serves: 8080, or the last --port added after the image name.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/ping', timeout=2).status != 200)"]
+    CMD ["python", "-c", "import sys, urllib.request; args = open('/proc/1/cmdline').read().split('\\0'); ports = [a[7:] if a.startswith('--port=') else args[i + 1] for i, a in enumerate(args[:-1]) if a == '--port' or a.startswith('--port=')]; sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{ports[-1] if ports else 8080}/ping', timeout=2).status != 200)"]
 # Add --tenant <id> for a silo runtime, --redis <url> (or TENANTFLOW_REDIS_URL) to share limits between replicas.
 ENTRYPOINT ["tenantflow", "serve", "--host", "0.0.0.0", "--port", "8080", "--watch-interval", "0"]
