@@ -5,6 +5,9 @@ round by round (order rotated) so drift of the machine hits them alike:
 
 * ``detectors``     the full PII and secrets detector set (``PiiDetector`` with
                     every PII type, ``SecretsDetector`` with every secret type);
+* ``detectors, Python path``  the same detectors with the compiled gates
+                    switched off (``engine.guardrails.compiled.disabled``): what
+                    a platform without the Hyperscan wheel gets, same findings;
 * ``naive-all``     one regex per type, each run with ``finditer`` over the
                     whole text (the same types; card and IBAN checksums kept
                     so the work is comparable);
@@ -21,7 +24,10 @@ called directly (no graph around them) for a basic-tier tenant (default
 profile) and a premium HIPAA tenant, with a 2 KB ticket holding an email
 address, a phone number, an order number, dates and amounts, a 2 KB reply, and the step results a run gathers.
 
-    python benchmarks/bench_guardrails.py            # ~1 min
+Each part prints the UTC time and the load average when it starts and ends:
+other work on the machine moves the numbers.
+
+    python benchmarks/bench_guardrails.py            # ~2 min
     python benchmarks/bench_guardrails.py --quick    # fewer rounds
 """
 
@@ -31,6 +37,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import re
 import statistics
 import sys
@@ -44,6 +51,7 @@ from langgraph.runtime import Runtime
 
 from engine.compile.ir import GUARD_INPUT, GUARD_OUTPUT
 from engine.engine import Engine
+from engine.guardrails import compiled
 from engine.guardrails.pii import PII_TYPES, PiiDetector, iban_valid, known_card_prefix, luhn_valid
 from engine.guardrails.secrets import SECRET_TYPES, SecretsDetector
 from engine.nodes.base import Build
@@ -135,11 +143,17 @@ def throughput(rounds: int, size: int) -> None:
     def scan_all(texts: list[str]) -> int:
         return sum(len(pii.scan(t)) + len(secrets.scan(t)) for t in texts)
 
+    def scan_all_python(texts: list[str]) -> int:
+        with compiled.disabled():
+            return scan_all(texts)
+
     variants: dict[str, Callable[[], int]] = {
         "typical 2 KB msgs: detectors": lambda: scan_all(typical),
+        "typical 2 KB msgs: detectors, Python path": lambda: scan_all_python(typical),
         "typical 2 KB msgs: naive-all": lambda: sum(naive_scan(t, every_type) for t in typical),
         "typical 2 KB msgs: naive-4": lambda: sum(naive_scan(t, _NAIVE_4) for t in typical),
         "dense corpus, 2 KB msgs: detectors": lambda: scan_all(chunks),
+        "dense corpus, 2 KB msgs: detectors, Python path": lambda: scan_all_python(chunks),
         "dense corpus, 2 KB msgs: naive-all": lambda: sum(naive_scan(c, every_type) for c in chunks),
         "dense corpus, 1 text: detectors": lambda: scan_all([text]),
         "dense corpus, 1 text: naive-all": lambda: naive_scan(text, every_type),
@@ -157,6 +171,7 @@ def throughput(rounds: int, size: int) -> None:
             variants[name]()
             times[name].append(time.process_time() - start)
     print(f"\n## Throughput: about {size / 1e6:.1f} MB per variant, {rounds} rounds, median process CPU time\n")
+    print(f"(compiled gates: {'Hyperscan ' + compiled.hyperscan.__version__ if compiled.enabled() else 'off'})\n")
     print("| variant | median ms | MB/s | findings |")
     print("|---|---:|---:|---:|")
     for name in variants:
@@ -265,8 +280,16 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="bytes of text for the throughput part")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}")
+    stamp("throughput starts")
     throughput(rounds=5 if args.quick else 15, size=args.size)
+    stamp("throughput ends, latency starts")
     guard_latency(calls=300 if args.quick else 2000)
+    stamp("latency ends")
+
+
+def stamp(event: str) -> None:
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\n[{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC] {event}; load average {load}")
 
 
 if __name__ == "__main__":

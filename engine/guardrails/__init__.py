@@ -13,6 +13,11 @@ identifiers), ``secrets`` (keys and tokens), ``injection`` (prompt injection
 and jailbreak scoring), ``terms`` and ``topics`` (word lists and denied
 topics), ``length``, ``schema`` (output format) and ``leakage`` (another
 tenant's marks). ``bedrock`` applies an Amazon Bedrock guardrail.
+
+Detectors skip the checks that cannot find anything in a text: ``vocabulary``
+(which cue words it holds) and ``prefilter`` (which checks' necessary
+conditions occur, and where) answer in one compiled pass with Hyperscan
+(``compiled``), or in Python where its wheel is missing, with the same findings.
 """
 
 from engine.guardrails.base import ACTIONS, Action, Detector, Finding, Stage

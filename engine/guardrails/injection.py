@@ -29,8 +29,8 @@ Leetspeak ("1gn0re") and one-word sentences ("IGNORE. ALL. PREVIOUS.") are
 undone and scored again.
 
 Speed: a signal's pattern runs only if the text holds a word of each of its
-gate groups (set tests on the words the chain's detectors share, see
-:func:`engine.guardrails.text.words_of`), and then only in windows around
+gate groups (set tests on the gate words the text holds, found in one pass,
+see :mod:`engine.guardrails.vocabulary`), and then only in windows around
 those words, so most messages cost a few set operations.
 """
 
@@ -44,7 +44,8 @@ import re
 from dataclasses import dataclass
 
 from engine.guardrails.base import Finding
-from engine.guardrails.text import Words, has_confusables, has_invisible, origin, words_of
+from engine.guardrails.text import has_confusables, has_invisible, origin, words_of
+from engine.guardrails.vocabulary import Vocabulary
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -239,6 +240,8 @@ for _index, _sig in enumerate(_SIGNALS):
     for _word in _sig.gate[0] if _sig.gate else ():
         _BY_GATE_WORD.setdefault(_word, []).append(_index)
 _GATE_WORDS = frozenset(_BY_GATE_WORD)
+# Every word of every gate group: the only words of a text the signals ask about.
+_GATES = Vocabulary(word for sig in _SIGNALS for group in sig.gate for word in group)
 _SYMBOLS = tuple(sorted({symbol for sig in _SIGNALS for symbol in sig.symbols}))
 _SYMBOL_SIGNALS = [i for i, sig in enumerate(_SIGNALS) if sig.symbols]
 
@@ -349,8 +352,7 @@ class InjectionDetector:
 
 def score(text: str, *, depth: int = 0) -> InjectionScore:
     """Score ``text`` from 0 (no signal) to 1; ``depth`` limits decoding of nested payloads."""
-    view = words_of(text) if depth == 0 else Words(text)
-    folded, present = view.folded, view.folded_present
+    folded, present = words_of(text).folded, _GATES.present_folded(text)
     signals: dict[str, tuple[float, int, int]] = {}
 
     def add(family: str, weight: float, start: int, end: int) -> None:

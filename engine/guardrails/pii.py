@@ -14,7 +14,13 @@ slow machines we target, so the detector avoids whole-text regex passes:
 * IPv6 addresses are looked for only around pairs of colons;
 * dates of birth and medical record numbers are looked for only after a
   cue word (``date of birth``, ``MRN``, ...), found with ``str.find`` on the
-  lower-cased text.
+  lower-cased text;
+* on the compiled path (Hyperscan, see :mod:`engine.guardrails.compiled`)
+  one pass finds the cue words the text holds (:data:`_CUES`) and where
+  cards, IBANs, phone cues and lines starting with ``0`` can be
+  (:data:`_LOCATOR`): card and IBAN checks then run only in the runs near
+  such a place, and the phone-cue check only after a cue. Without it those
+  checks run on every run, with the same findings.
 
 Formats recognised, and what is deliberately left out:
 
@@ -46,11 +52,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from engine.guardrails.base import Finding
+from engine.guardrails.prefilter import EVERYTHING, Located, Locator, Prefilter
 from engine.guardrails.text import words_of
+from engine.guardrails.vocabulary import Vocabulary
 
 PiiType = Literal[
     "email", "phone", "us_ssn", "payment_card", "iban", "ip_address", "date_of_birth", "medical_record_number"
@@ -137,7 +145,7 @@ _CUED_PHONE = re.compile(
     r"(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?(?![\w-]|[./]\d)",
     re.ASCII,
 )
-#: Every cue above as the text's words hold it (see engine.guardrails.text.Words).
+#: Every cue above as the text's words hold it (see engine.guardrails.vocabulary).
 _PHONE_CUE_WORDS = frozenset(
     "phone tel telephone call calling mobile cell cellphone fax ring text sms whatsapp reach contact dial hotline "
     "my meine telefon telefonnummer handy mobil rufnummer ruf rufen anrufen téléphone portable appelez appeler "
@@ -157,13 +165,14 @@ _DATE_RUNS = frozenset({"0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", 
 _WORD_SEPARATORS = str.maketrans(".,:;()!?/-", "          ")
 _DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}$", re.ASCII)
 _PHONE_CUE_WINDOW = 40
-_PHONE_CUES = re.compile(
-    r"(?<![^\W\d_])(?:phone|tel|telephone|call|calling|mobile|cell|cellphone|fax|ring|text|sms|whatsapp|"
-    r"reach|contact|dial|hotline|my[ ]number|meine[ ]nummer|telefon|telefonnummer|handy|mobil|rufnummer|ruf|anrufen|"
-    r"téléphone|telephone|portable|appelez|appeler|appelle|joindre|teléfono|telefono|móvil|movil|llámame|"
-    r"llame|llamar|rufen|telefone|cellulare|chiamami|chiamare|telefoon|mobiel|bel|bellen|celular|ligue|ligar|電話|携帯)"
-    r"(?![^\W\d_])",
-)
+# In the order the alternation tries them; "_" stands for a space.
+_PHONE_CUE_PHRASES = tuple(phrase.replace("_", " ") for phrase in (
+    "phone tel telephone call calling mobile cell cellphone fax ring text sms whatsapp reach contact dial hotline "
+    "my_number meine_nummer telefon telefonnummer handy mobil rufnummer ruf anrufen téléphone telephone portable "
+    "appelez appeler appelle joindre teléfono telefono móvil movil llámame llame llamar rufen telefone cellulare "
+    "chiamami chiamare telefoon mobiel bel bellen celular ligue ligar 電話 携帯"
+).split())
+_PHONE_CUES = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, _PHONE_CUE_PHRASES)) + r")(?![^\W\d_])")
 
 _SSN = re.compile(
     r"(?<![\w.-])(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-]|\.\d)",
@@ -235,11 +244,12 @@ _DOB_CUES: tuple[tuple[str, str], ...] = (
     ("geb.", "geb"), ("né le", "le"), ("née le", "le"), ("date de naissance", "naissance"),
     ("fecha de nacimiento", "nacimiento"), ("nacido el", "nacido"), ("nacida el", "nacida"),
     ("data di nascita", "nascita"), ("nato il", "nato"), ("nata il", "nata"), ("geboortedatum", "geboortedatum"),
-    ("data de nascimento", "nascimento"), ("nascido em", "nascido"), ("nascida em", "nascida"), ("生年月日", ""),
+    ("data de nascimento", "nascimento"), ("nascido em", "nascido"), ("nascida em", "nascida"),
+    ("生年月日", "生年月日"),
 )
 _DOB_WINDOW = 40
 
-_DOB_WORDS = frozenset(word for _, word in _DOB_CUES if word)
+_DOB_WORDS = frozenset(word for _, word in _DOB_CUES)
 _CueScan = Callable[[str, int], "Finding | None"]
 
 _MRN_CUES: tuple[tuple[str, str], ...] = (
@@ -248,7 +258,8 @@ _MRN_CUES: tuple[tuple[str, str], ...] = (
     ("patientennummer", "patientennummer"), ("dossier médical", "dossier"), ("historia clínica", "historia"),
     ("cartella clinica", "cartella"),
 )
-_MRN_WORDS = frozenset(word for _, word in _MRN_CUES if word)
+_MRN_WORDS = frozenset(word for _, word in _MRN_CUES)
+_CUES = Vocabulary(_PHONE_CUE_WORDS | _DOB_WORDS | _MRN_WORDS)
 _MRN_AFTER_CUE = re.compile(
     r"[^A-Za-z0-9\n]{0,4}(?:(?:is|ist|est|es|é|number|num|no|nr|id|#)\.?[^A-Za-z0-9\n]{0,3}){0,2}"
     r"(?P<id>[A-Za-z0-9](?:[A-Za-z0-9-]{4,14})[A-Za-z0-9])(?![\w-])",
@@ -311,6 +322,48 @@ def iban_valid(compact: str) -> bool:
     return number.isdigit() and int(number) % 97 == 1
 
 
+def _caseless(phrase: str, encoding: str) -> str:
+    """A condition on bytes in ``encoding`` matching what lower-cases to ``phrase``, compiled caseless.
+
+    The flag covers ASCII letters; the cases of other letters are spelled out.
+    """
+    parts = []
+    for char in phrase:
+        sources = [char] if char.isascii() else sorted(
+            {c for c in (char, char.upper(), char.title()) if len(c) == 1 and c.lower() == char})
+        alternatives = ["".join(f"\\x{byte:02x}" for byte in source.encode(encoding)) for source in sources]
+        parts.append(alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")")
+    return "".join(parts)
+
+
+# Every cue phrase, to find which of them occur in text beyond ASCII. Caseless: a character
+# whose lower case is ASCII ("\u0130") makes every phrase possible (see Prefilter).
+_ALL_CUE_PHRASES = (*_PHONE_CUE_PHRASES, *(cue for cue, _ in _DOB_CUES + _MRN_CUES))
+_CUE_PHRASES = Prefilter({phrase: _caseless(phrase, "utf-8") for phrase in _ALL_CUE_PHRASES},
+                         caseless=_ALL_CUE_PHRASES)
+
+
+# What the matches of each number check contain (their patterns without look-arounds, or less),
+# and the phone cues: a check runs only in the digit runs near where its condition matches, and
+# most runs of a text are near none (see engine.guardrails.prefilter.Locator).
+_LOCATOR = Locator(
+    {
+        # The first two digits of every known issuer prefix (tests check them against known_card_prefix),
+        # then ten more digits, spaces or dashes: every card _card_spans accepts holds this. (Conditions
+        # are kept loose where a tighter one would take long to compile: a long bounded repeat does.)
+        "payment_card": r"(?:2[ -]?[2-7]|3[ -]?[04-9]|4[ -]?\d|5[ -]?[0-58]|6[ -]?[02-57])[\d -]{10,}",
+        "iban": r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){4}",
+        # IPv6Address accepts "::" or six colons at least (with a dotted IPv4 address at the end).
+        "ipv6": r"::|(?:[0-9A-Fa-f]{1,4}:){6}",
+        # Phrases beyond Latin-1 (電話) cannot match: only a Latin-1 text's cues are all located.
+        "cue": "|".join(_caseless(p, "latin-1") for p in _PHONE_CUE_PHRASES if p.isascii() or max(p) <= "\xff"),
+        # A line a phone number could fill alone: it starts with "0" (after spaces and "(").
+        "alone": r"(?:^|\n)[\t\x0b\x0c\r\x1c-\x1f \x85\xa0]*\(*0",
+    },
+    caseless={"cue"},
+)
+
+
 class PiiDetector:
     """Finds the configured PII types in a string.
 
@@ -333,6 +386,7 @@ class PiiDetector:
         self._runs = self.types & _RUN_TYPES
         self._min_digits = min((_MIN_DIGITS[t] for t in self._runs), default=0)
         self._mrn_pattern = re.compile(mrn_pattern) if mrn_pattern and "medical_record_number" in wanted else None
+        self._cued = not self.types.isdisjoint(("phone", "date_of_birth", "medical_record_number"))
 
     def __repr__(self) -> str:
         return f"PiiDetector({sorted(self.types)!r})"
@@ -340,26 +394,28 @@ class PiiDetector:
     def scan(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
         types = self.types
+        phone_cued, dob_cues, mrn_cues = _cues(text) if self._cued else _NO_CUES
         if "email" in types and "@" in text:
             findings.extend(_scan_emails(text))
+        located = _LOCATOR.locate(text) if self._runs else None
         if self._runs:
-            zeroed = zero_digits(text)
-            if zeroed.count("0") >= self._min_digits:
-                findings.extend(_scan_numbers(text, zeroed, self._runs))
-        if "ip_address" in types and ":" in text:
+            # Outside ASCII a phone cue can hide in its neighbours' word, so every run's line is looked at.
+            checks = _NumberChecks(self._runs, located, phone_cued, every_line=phone_cued or not text.isascii())
+            if checks:
+                zeroed = zero_digits(text)
+                if zeroed.count("0") >= self._min_digits:
+                    findings.extend(_scan_numbers(text, zeroed, checks))
+        if "ip_address" in types and (located is None or located.ends["ipv6"]) and ":" in text:
             findings.extend(_scan_ipv6(text))
-        if "date_of_birth" in types or "medical_record_number" in types:
-            # The words of the text (shared by a chain's detectors) say whether any cue can be there.
-            ascii_text = text.isascii()
-            present = words_of(text).present if ascii_text else frozenset()
-            dob = "date_of_birth" in types and (not ascii_text or not present.isdisjoint(_DOB_WORDS))
-            mrn = "medical_record_number" in types and (not ascii_text or not present.isdisjoint(_MRN_WORDS))
-            lowered = text.lower() if dob or mrn else ""
+        dob = "date_of_birth" in types and bool(dob_cues)
+        mrn = "medical_record_number" in types and bool(mrn_cues)
+        if dob or mrn:
+            lowered = words_of(text).lowered
             if len(lowered) == len(text):  # cue offsets in the lowered text are offsets in text
                 if dob:
-                    findings.extend(_scan_after_cues(lowered, present, _DOB_CUES, _scan_date))
+                    findings.extend(_scan_after_cues(lowered, dob_cues, _scan_date))
                 if mrn:
-                    findings.extend(_scan_after_cues(lowered, present, _MRN_CUES, _scan_mrn))
+                    findings.extend(_scan_after_cues(lowered, mrn_cues, _scan_mrn))
         if self._mrn_pattern is not None:
             findings.extend(
                 Finding("pii", "medical_record_number", m.start(), m.end(), CONFIDENCE["medical_record_number"])
@@ -384,6 +440,26 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
+_NO_CUES: tuple[bool, Sequence[str], Sequence[str]] = (False, (), ())
+
+
+def _cues(text: str) -> tuple[bool, Sequence[str], Sequence[str]]:
+    """Whether a phone cue can be in ``text``, and the date-of-birth and medical-record cues to look for."""
+    if text.isascii():
+        # A cue is looked for only if its word is one of the text's words.
+        words = _CUES.present(text)
+        return (not words.isdisjoint(_PHONE_CUE_WORDS),
+                [cue for cue, word in _DOB_CUES if word in words] if not words.isdisjoint(_DOB_WORDS) else (),
+                [cue for cue, word in _MRN_CUES if word in words] if not words.isdisjoint(_MRN_WORDS) else ())
+    # Other text may glue a cue to its neighbours ("Tel.：", "電話番号"): every cue that occurs
+    # anywhere in it (see _CUE_PHRASES) is looked for.
+    phrases = _CUE_PHRASES.possible(text)
+    if phrases is EVERYTHING:
+        return True, [cue for cue, _ in _DOB_CUES], [cue for cue, _ in _MRN_CUES]
+    return (any(phrase in phrases for phrase in _PHONE_CUE_PHRASES),
+            [cue for cue, _ in _DOB_CUES if cue in phrases], [cue for cue, _ in _MRN_CUES if cue in phrases])
+
+
 def _scan_emails(text: str) -> list[Finding]:
     findings: list[Finding] = []
     size = len(text)
@@ -405,17 +481,56 @@ def _scan_emails(text: str) -> list[Finding]:
     return findings
 
 
-def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Finding]:
+class _NumberChecks:
+    """Which checks of digit runs can find something in one text, and near which runs.
+
+    ``located`` says where the conditions of :data:`_LOCATOR` match; without
+    the compiled path it is None, and every check runs on every run.
+    """
+
+    __slots__ = ("alone", "card", "cued", "every_line", "exact", "iban", "ip", "located", "phone", "ssn")
+
+    def __init__(self, types: frozenset[PiiType], located: Located | None, cued: bool, *, every_line: bool):
+        self.located = located
+        self.card = "payment_card" in types and (located is None or bool(located.ends["payment_card"]))
+        self.iban = "iban" in types and (located is None or bool(located.ends["iban"]))
+        self.ssn = "us_ssn" in types
+        self.ip = "ip_address" in types
+        self.phone = "phone" in types
+        # Cues and line starts are all located only in Latin-1 text (see _LOCATOR).
+        self.exact = located is not None and located.exact
+        # Whether the text holds a phone cue word, or a line a phone number could fill alone, and
+        # whether that line can be any run's (else only a run that starts a line).
+        self.cued = self.phone and cued
+        self.every_line = every_line
+        self.alone = self.phone and (not self.exact or bool(located and located.ends["alone"]))
+
+    def __bool__(self) -> bool:
+        return self.card or self.ssn or self.iban or self.ip or self.phone
+
+    def near(self, name: str, low: int, high: int) -> bool:
+        """Whether a match of the condition ``name`` ends after ``low`` and no later than ``high``."""
+        return self.located is None or self.located.between(name, low, high)
+
+    def cue_before(self, start: int) -> bool:
+        """Whether a phone cue can stand in the window before a run starting at ``start``."""
+        return not self.exact or self.near("cue", start - _PHONE_CUE_WINDOW, start)
+
+
+def _scan_numbers(text: str, zeroed: str, checks: _NumberChecks) -> list[Finding]:
     findings: list[Finding] = []
     size = len(text)
-    cued: bool | None = None
-    card, ssn, iban, ip, phone = (t in types for t in ("payment_card", "us_ssn", "iban", "ip_address", "phone"))
+    card, ssn, iban, ip, phone = checks.card, checks.ssn, checks.iban, checks.ip, checks.phone
+    cued, alone, every_line = checks.cued, checks.alone, checks.every_line
+    # Where no phone cue stands, no cue window needs a look (see _NumberChecks.cue_before).
+    cues_everywhere = not checks.exact
     for candidate in _CANDIDATE.finditer(zeroed):
         start, end = candidate.span()
         if start and text[start - 1] in "+(":
             start -= 1
         # One character past the run lets the patterns' look-aheads see what follows it.
-        end = min(size, end + 1)
+        if end < size:
+            end += 1
         run = zeroed[start:end]
         digits = run.count("0")
         found = len(findings)
@@ -424,11 +539,11 @@ def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Fin
         # necessary conditions, so nothing is missed), because calling a
         # pattern costs more than these substring tests on the short run.
         # An IBAN starts with a country code (two capitals) shortly before its digits.
-        if iban and digits >= 8:
+        if iban and digits >= 8 and checks.near("iban", start - 12, end + 26):
             head = text[max(0, start - 12) : start + 2]
             if head.lower() != head and _IBAN_HEAD.search(text, max(0, start - 12), start + 4):
                 findings.extend(_scan_iban(text, start, end))
-        if card and digits >= 12:
+        if card and digits >= 12 and checks.near("payment_card", start, end):
             ibans = findings[found:]
             for match in _CARD.finditer(text, start, end):
                 findings.extend(
@@ -449,11 +564,10 @@ def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Fin
                     if phone_end:
                         phones.append(Finding("pii", "phone", match.start(), phone_end, CONFIDENCE["phone"]))
             if not phones and digits <= 19 and run.rstrip(" .-/()") not in _DATE_RUNS:
-                if cued is None:
-                    # Whether the text holds any phone cue word at all (its words are shared by the chain).
-                    cued = not text.isascii() or not words_of(text).present.isdisjoint(_PHONE_CUE_WORDS)
-                if cued or _at_line_start(text, start):
-                    phones = _cued_phones(text, start, end, cued=cued)
+                # A cue can introduce the number; failing that, the number can fill its line.
+                cue = cued and (cues_everywhere or checks.cue_before(start))
+                if cue or (alone and (every_line or _at_line_start(text, start))):
+                    phones = _cued_phones(text, start, end, cued=cue, alone=alone)
             if phones:
                 # A number another type claimed (a card, an SSN, an IBAN) is not also a phone.
                 others = findings[found:]
@@ -461,15 +575,18 @@ def _scan_numbers(text: str, zeroed: str, types: frozenset[PiiType]) -> list[Fin
     return findings
 
 
-def _cued_phones(text: str, start: int, end: int, *, cued: bool) -> list[Finding]:
-    """Numbers in ``text[start:end]`` that a phone cue word introduces (or that fill their line)."""
+def _cued_phones(text: str, start: int, end: int, *, cued: bool, alone: bool) -> list[Finding]:
+    """Numbers in ``text[start:end]`` that a phone cue word introduces (or that fill their line).
+
+    ``cued``: whether a phone cue can stand before the number; ``alone``: whether a number can fill a line.
+    """
     cue_end = _last_phone_cue(text[max(0, start - _PHONE_CUE_WINDOW) : start].lower()) if cued else None
     if cue_end is not None:
         between = text[max(0, start - _PHONE_CUE_WINDOW) + cue_end : start].lower()
         # The cue introduces this number: no id word and no other number stands between them.
         if _ID_WORDS.search(between) or any(c.isdigit() for c in between):
             return []
-    elif not _alone_on_its_line(text, start, end):
+    elif not (alone and _alone_on_its_line(text, start, end)):
         return []
     findings = []
     for match in _CUED_PHONE.finditer(text, start, end):
@@ -615,13 +732,10 @@ def _scan_ipv6(text: str) -> list[Finding]:
     return findings
 
 
-def _scan_after_cues(lowered: str, present: frozenset[str], cues: tuple[tuple[str, str], ...],
-                     scan: _CueScan) -> list[Finding]:
+def _scan_after_cues(lowered: str, cues: Sequence[str], scan: _CueScan) -> list[Finding]:
     """Findings right after each cue; ``lowered`` is the lower-cased text, with the same offsets."""
     findings: list[Finding] = []
-    for cue, word in cues:
-        if present and word and word not in present:
-            continue
+    for cue in cues:
         position = lowered.find(cue)
         while position != -1:
             # A cue is a word of its own ("born", not "stubborn").

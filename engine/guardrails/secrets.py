@@ -27,7 +27,9 @@ from collections.abc import Iterable
 from typing import Literal
 
 from engine.guardrails.base import Finding
+from engine.guardrails.prefilter import Prefilter
 from engine.guardrails.text import words_of
+from engine.guardrails.vocabulary import Vocabulary
 
 SecretType = Literal["aws_access_key", "aws_secret_key", "jwt", "api_key", "private_key"]
 SECRET_TYPES: tuple[SecretType, ...] = ("aws_access_key", "aws_secret_key", "jwt", "api_key", "private_key")
@@ -42,10 +44,12 @@ _AWS_ACCESS = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])", 
 _AWS_SECRET_CUES = (
     "aws_secret", "secretaccesskey", "secret_access_key", "secret access key", "secret key", "aws secret",
 )
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", re.ASCII)
+_AWS_SECRET_SHAPE = r"[A-Za-z0-9/+]{40}"
+_AWS_SECRET = re.compile(rf"(?<![A-Za-z0-9/+=]){_AWS_SECRET_SHAPE}(?![A-Za-z0-9/+=])", re.ASCII)
 _AWS_SECRET_WINDOW = 80
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", re.ASCII)
+_JWT_SHAPE = r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\."
+_JWT = re.compile(_JWT_SHAPE + r"[A-Za-z0-9_-]*", re.ASCII)
 
 # (prefix, the word it makes once punctuation splits the text, or "" if it is glued to the
 # rest of the key, pattern of the whole token anchored at the prefix).
@@ -74,21 +78,41 @@ _API_KEY_WORDS = frozenset(word for _, word, _ in _API_KEYS if word)
 _AWS_SECRET_WORDS = frozenset({"aws", "secret", "secretaccesskey"})
 _GENERIC_WORDS = frozenset({"key", "apikey", "token", "secret", "password", "passwd", "credential", "credentials",
                             "auth", "bearer"})
+_GATES = Vocabulary(_API_KEY_WORDS | _AWS_SECRET_WORDS | _GENERIC_WORDS)
 _TOKEN_EDGE = re.compile(r"[A-Za-z0-9_-]")
 
 # api_key = "...", "apiKey": '...', X-API-Key: ..., token=...
 _GENERIC_CUES = ("key", "token", "secret", "passwd", "password", "bearer")
-_GENERIC = re.compile(
+_GENERIC_NAME = (
     r"(?:api[_-]?key|apikey|access[_-]?token|auth[_-]?token|secret[_-]?key|client[_-]?secret|private[_-]?token"
-    r"|bearer|token|secret|password|passwd)[\"']?\s*(?:[:=]|=>)?\s*[\"']?(?P<value>[A-Za-z0-9_\-+/=.]{20,120})",
+    r"|bearer|token|secret|password|passwd)[\"']?\s*(?:[:=]|=>)?\s*[\"']?"
+)
+_GENERIC = re.compile(
+    rf"{_GENERIC_NAME}(?P<value>[A-Za-z0-9_\-+/=.]{{20,120}})",
     re.ASCII,  # run on the lower-cased text; the value's span is the same in the original
 )
 _MIN_ENTROPY = 3.5
 
-_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", re.ASCII)
+_PEM_BEGIN_SHAPE = r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+_PEM_BEGIN = re.compile(_PEM_BEGIN_SHAPE, re.ASCII)
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", re.ASCII)
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s:,-]*", re.ASCII)
 _PEM_MAX = 16384
+
+# What each check's matches contain (the start of its pattern; short, as long bounded repeats
+# make compiling slow): a check runs only if its condition occurs in the text. Typical messages
+# hold none, and cost one compiled pass.
+_PREFILTER = Prefilter(
+    {
+        "aws_access_key": r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{4}",
+        "aws_secret_key": _AWS_SECRET_SHAPE,
+        "jwt": _JWT_SHAPE,
+        "private_key": _PEM_BEGIN_SHAPE,
+        "generic": _GENERIC_NAME + r"[A-Za-z0-9_\-+/=.]{20,}",
+        **{prefix: re.escape(prefix) for prefix, _, _ in _API_KEYS},
+    },
+    caseless={"generic"},
+)
 
 
 def shannon_entropy(value: str) -> float:
@@ -120,31 +144,33 @@ class SecretsDetector:
         return f"SecretsDetector({sorted(self.types)!r})"
 
     def scan(self, text: str) -> list[Finding]:
+        possible = _PREFILTER.possible(text)
+        if not possible:
+            return []
         findings: list[Finding] = []
         types = self.types
-        # The words of the text gate the lower-case prefixes and the cue words; a
-        # chain's detectors share them (see engine.guardrails.text.words_of).
-        present = words_of(text).present
+        # The words of the text gate the lower-case prefixes and the cue words.
+        present = _GATES.present(text)
         access_keys: list[Finding] = []
-        if "aws_access_key" in types or "aws_secret_key" in types:
+        if ("aws_access_key" in types or "aws_secret_key" in types) and "aws_access_key" in possible:
             access_keys = _find_at_prefixes(text, _AWS_ACCESS_PREFIXES, _AWS_ACCESS, "aws_access_key")
             if "aws_access_key" in types:
                 findings.extend(access_keys)
-        if "private_key" in types and "-----BEGIN" in text:
+        if "private_key" in types and "private_key" in possible and "-----BEGIN" in text:
             findings.extend(_private_keys(text))
-        if "jwt" in types and "eyJ" in text:
+        if "jwt" in types and "jwt" in possible and "eyJ" in text:
             findings.extend(_find_at_prefixes(text, ("eyJ",), _JWT, "jwt"))
         if "api_key" in types:
             gated = not present.isdisjoint(_API_KEY_WORDS)
             for prefix, word, pattern in _API_KEYS:
-                if (gated or not word) and prefix in text:
+                if (gated or not word) and prefix in possible and prefix in text:
                     findings.extend(_find_at_prefixes(text, (prefix,), pattern, "api_key"))
-        lowered: str | None = None
-        if "aws_secret_key" in types and (access_keys or not present.isdisjoint(_AWS_SECRET_WORDS)):
-            lowered = text.lower()
+        if ("aws_secret_key" in types and "aws_secret_key" in possible
+                and (access_keys or not present.isdisjoint(_AWS_SECRET_WORDS))):
+            lowered = words_of(text).lowered
             findings.extend(_aws_secrets(text, lowered, access_keys))
-        if "api_key" in types and not present.isdisjoint(_GENERIC_WORDS):
-            lowered = lowered if lowered is not None else text.lower()
+        if "api_key" in types and "generic" in possible and not present.isdisjoint(_GENERIC_WORDS):
+            lowered = words_of(text).lowered
             if len(lowered) == len(text):  # offsets in the lower-cased text are offsets in the text
                 findings.extend(_generic_keys(text, lowered, findings))
         if len(findings) > 1:

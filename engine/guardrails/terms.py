@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 
 from engine.guardrails.base import Finding
-from engine.guardrails.text import words_in, words_of
+from engine.guardrails.text import words_in
+from engine.guardrails.vocabulary import Vocabulary
 
 
 class DeniedTermsDetector:
@@ -41,13 +42,14 @@ class DeniedTermsDetector:
         # A term can only be there if all its words are among the text's words: set tests
         # that spare the regex pass on most texts.
         self._word_sets = tuple(frozenset(words_in(term)) for term in self.terms)
+        self._words = Vocabulary(frozenset().union(*self._word_sets))
 
     def __repr__(self) -> str:
         return f"DeniedTermsDetector({list(self.terms)!r})"
 
     def scan(self, text: str) -> list[Finding]:
         if text.isascii():
-            present = words_of(text).present
+            present = self._words.present(text)
             if not any(words <= present for words in self._word_sets):
                 return []
         lowered = text.lower()

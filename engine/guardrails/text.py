@@ -107,50 +107,105 @@ def origin(text: str, folded: str, offsets: list[int]) -> list[int]:
     return [positions[min(o, len(positions) - 1)] for o in offsets]
 
 
-_PUNCT = "\"'`.,;:!?()[]{}<>*#-_/\\|=~+&%$@^"
-_PUNCT_TO_SPACE = str.maketrans(_PUNCT, " " * len(_PUNCT))
-_PUNCT_TO_SPACE_BYTES = bytes.maketrans(_PUNCT.encode(), b" " * len(_PUNCT))
+#: ASCII punctuation: :class:`Words` splits text at it as at whitespace.
+PUNCT = "\"'`.,;:!?()[]{}<>*#-_/\\|=~+&%$@^"
+_PUNCT_TO_SPACE = str.maketrans(PUNCT, " " * len(PUNCT))
+#: Whitespace beyond ASCII (what str.split() also splits at).
+WIDE_SPACES = "\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_ASCII_SEPARATORS = PUNCT.encode() + bytes(c for c in range(128) if chr(c).isspace())
+# ASCII bytes never occur inside a multi-byte UTF-8 sequence, so a bytes table
+# (far faster than str.translate) is safe for any text.
+_SEPARATORS_TO_SPACE = bytes.maketrans(_ASCII_SEPARATORS, b" " * len(_ASCII_SEPARATORS))
+_WIDE_SPACE = re.compile(b"|".join(re.escape(c.encode()) for c in WIDE_SPACES))
+# U+2000..U+200A, U+2028, U+2029, U+202F: the wide spaces that share their first two bytes with
+# common punctuation (curly quotes, dashes); a literal prefix keeps the search fast.
+_WIDE_SPACE_2000 = re.compile(rb"\xe2\x80[\x80-\x8a\xa8\xa9\xaf]")
 
 
 class Words:
-    """The words of a text: what keyword gates need, computed once per text.
+    """The words of a text, as keyword gates see them; every view is computed on first use, once.
 
-    Splitting a 2 KB message into words costs about as much as one regex
-    pass, so every detector that gates on words shares one :class:`Words`
-    per text (see :func:`words_of`). ``present`` holds the lower-cased words;
-    ``folded`` and ``folded_present`` the text and words after :func:`fold`
-    (for detectors that must see through look-alike letters), computed on
-    first use. For ASCII text they are the same.
+    A word is what stands between whitespace and ASCII punctuation, lower-cased.
+    ``present`` is the set of them; ``spaced`` the lower-cased text in UTF-8 with
+    every separator turned into a space and a space at each end, so ``b" w "``
+    occurs in it exactly when ``w`` is a word of the text (compiled gates scan it,
+    see :mod:`engine.guardrails.vocabulary`). The ``folded`` views are the same
+    after :func:`fold`, for detectors that must see through look-alike letters;
+    for ASCII text they are the plain ones. Detectors of a chain share one
+    :class:`Words` per text (see :func:`words_of`).
     """
 
-    __slots__ = ("_folded", "_folded_present", "present", "text")
+    __slots__ = ("_folded", "_folded_present", "_folded_spaced", "_lowered", "_present", "_spaced", "_utf8", "text")
 
     def __init__(self, text: str):
         self.text = text
-        lowered = text.lower()
-        self.present = _split(lowered)
-        ascii_text = text.isascii()
-        self._folded: str | None = lowered if ascii_text else None
-        self._folded_present: frozenset[str] | None = self.present if ascii_text else None
+        self._utf8: bytes | None = None
+        self._lowered: str | None = None
+        self._spaced: bytes | None = None
+        self._present: frozenset[str] | None = None
+        self._folded: str | None = None
+        self._folded_spaced: bytes | None = None
+        self._folded_present: frozenset[str] | None = None
+
+    @property
+    def utf8(self) -> bytes:
+        """The text in UTF-8 (lone surrogates kept), as compiled prefilters scan it."""
+        if self._utf8 is None:
+            self._utf8 = self.text.encode("utf-8", "surrogatepass")
+        return self._utf8
+
+    @property
+    def lowered(self) -> str:
+        if self._lowered is None:
+            self._lowered = self.text.lower()
+        return self._lowered
+
+    @property
+    def spaced(self) -> bytes:
+        if self._spaced is None:
+            self._spaced = _spaced(self.lowered)
+        return self._spaced
+
+    @property
+    def present(self) -> frozenset[str]:
+        if self._present is None:
+            self._present = _words(self.spaced)
+        return self._present
 
     @property
     def folded(self) -> str:
         if self._folded is None:
-            self._folded = fold(self.text)
+            self._folded = self.lowered if self.text.isascii() else fold(self.text)
         return self._folded
+
+    @property
+    def folded_spaced(self) -> bytes:
+        if self._folded_spaced is None:
+            self._folded_spaced = self.spaced if self.text.isascii() else _spaced(self.folded)
+        return self._folded_spaced
 
     @property
     def folded_present(self) -> frozenset[str]:
         if self._folded_present is None:
-            self._folded_present = _split(self.folded)
+            self._folded_present = self.present if self.text.isascii() else _words(self.folded_spaced)
         return self._folded_present
 
 
-def _split(text: str) -> frozenset[str]:
-    # ASCII punctuation never occurs inside a multi-byte UTF-8 sequence, so the
-    # bytes table (far faster than str.translate) is safe for any text.
-    spaced = text.encode("utf-8", "surrogatepass").translate(_PUNCT_TO_SPACE_BYTES).decode("utf-8", "surrogatepass")
-    return frozenset(spaced.split())
+def _spaced(lowered: str) -> bytes:
+    spaced = lowered.encode("utf-8", "surrogatepass").translate(_SEPARATORS_TO_SPACE)
+    if not lowered.isascii() and _has_wide_space(spaced):
+        spaced = _WIDE_SPACE.sub(b" ", spaced)
+    return b" " + spaced + b" "
+
+
+def _has_wide_space(utf8: bytes) -> bool:
+    # Substring tests find a byte sequence at memchr speed, several times faster than the regex.
+    return (b"\xc2\xa0" in utf8 or b"\xc2\x85" in utf8 or b"\xe3\x80\x80" in utf8 or b"\xe1\x9a\x80" in utf8
+            or b"\xe2\x81\x9f" in utf8 or (b"\xe2\x80" in utf8 and _WIDE_SPACE_2000.search(utf8) is not None))
+
+
+def _words(spaced: bytes) -> frozenset[str]:
+    return frozenset(spaced.decode("utf-8", "surrogatepass").split())
 
 
 _last = threading.local()
