@@ -6,7 +6,12 @@ support-triage on its billing path (classify, route, lookup, draft,
 remember, then return) with the scripted model, on a temporary copy of the
 demo project with extra pooled tenants. Throughput, overhead and noisy
 neighbour run on LangGraph's in-memory stores (several worker processes
-cannot share the SQLite files); startup runs on the demo's SQLite stores.
+cannot share the SQLite files); throughput and overhead run with
+``--stores postgres`` on LangGraph's PostgreSQL saver and store instead
+(the database in TENANTFLOW_DATABASE_URL, else the local ``test``
+database; a schema of this run's own, dropped at the end), and on both,
+interleaved, with ``--stores postgres --stores memory``; startup runs on
+the demo's SQLite stores.
 
 1. Throughput: requests/s, p50 and p99 for 1 and 2 workers (2 workers
    share their limits through Redis; the 1-worker line is given with both
@@ -21,6 +26,7 @@ cannot share the SQLite files); startup runs on the demo's SQLite stores.
 
     python benchmarks/bench_server.py            # about 2 minutes
     python benchmarks/bench_server.py --quick    # fewer requests, shorter phases
+    python benchmarks/bench_server.py --only throughput --stores postgres --stores memory
 """
 
 from __future__ import annotations
@@ -51,6 +57,10 @@ SECRET = "bench-secret-0123456789abcdef0123456789"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 #: This run's Redis keys (deleted at the end): no count of an earlier run carries over.
 REDIS_PREFIX = f"tfbench-{os.getpid()}"
+#: ``--stores postgres``: where the connection string is (as `tenantflow serve` reads it) and this run's schema.
+DATABASE_ENV = "TENANTFLOW_DATABASE_URL"
+LOCAL_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
+PG_SCHEMA = f"tfbench_{os.getpid()}"
 WORKFLOW = "support-triage"
 INPUT = {"ticket": "I was charged twice for my last invoice", "customer_id": "cus_1001"}
 PAYLOAD = {"workflow": WORKFLOW, "input": INPUT}
@@ -89,8 +99,13 @@ def bench_project(folder: Path, pooled: int = 0, stores: str = "sqlite") -> Path
         config = folder / "tenantflow.yaml"
         text = config.read_text()
         assert "checkpointer: sqlite" in text and "store: sqlite" in text
-        config.write_text(text.replace("checkpointer: sqlite", f"checkpointer: {stores}")
-                          .replace("store: sqlite", f"store: {stores}"))
+        text = (text.replace("checkpointer: sqlite", f"checkpointer: {stores}")
+                .replace("store: sqlite", f"store: {stores}"))
+        if stores == "postgres":
+            # The default pools (2 to 10 connections per worker), in this run's own schema.
+            text = text.replace(f"store: {stores}\n", f"store: {stores}\n  postgres: {{dsn_env: {DATABASE_ENV}, "
+                                                       f"schema: {PG_SCHEMA}}}\n", 1)
+        config.write_text(text)
     tenants = {
         # Generous limits: the throughput runs measure the server, not the limiter's refusals.
         "bench": "quotas: {requests_per_minute: 1000000, concurrency: 1000, tokens_per_day: 1000000000}",
@@ -379,6 +394,15 @@ def wrk(url: str, bearer: str, connections: int, seconds: int, folder: Path) -> 
     return rps, ms("50%"), ms("99%"), bad
 
 
+def postgres_cleanup() -> None:
+    """Drop this run's schema (its checkpoints and memory)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(os.environ[DATABASE_ENV], autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(PG_SCHEMA)))
+
+
 def redis_cleanup() -> None:
     async def delete() -> None:
         from redis import asyncio as aioredis
@@ -409,19 +433,25 @@ def redis_up() -> bool:
     return asyncio.run(ping())
 
 
-def throughput_part(requests: int, concurrency: int, have_redis: bool) -> None:
-    """1. Throughput of 1 and 2 workers; 2. overhead against `Engine.run` in process."""
+def throughput_part(requests: int, concurrency: int, have_redis: bool, stores: tuple[str, ...] = ("memory",)) -> None:
+    """1. Throughput of 1 and 2 workers (on each kind of ``stores``); 2. overhead against `Engine.run` in process."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = bench_project(Path(tmp) / "proj", stores="memory")
-        headers = {"Authorization": f"Bearer {token(root, 'bench')}", "Content-Type": "application/json"}
-        print(f"## throughput: support-triage, {requests} requests, {concurrency} concurrent clients\n")
+        roots = {kind: bench_project(Path(tmp) / f"proj-{kind}", stores=kind) for kind in stores}
+        # The projects differ only in their stores: a token of one is good for all.
+        headers = {"Authorization": f"Bearer {token(roots[stores[0]], 'bench')}", "Content-Type": "application/json"}
+        print(f"## throughput: support-triage, {requests} requests, {concurrency} concurrent clients, "
+              f"{' and '.join(stores)} stores\n")
         print("| server | requests | req/s | p50 ms | p99 ms | other answers |\n|---|---:|---:|---:|---:|---|")
-        setups = [("1 worker, limits in process", 1, False)]
-        if have_redis:
-            setups += [("1 worker, limits in Redis", 1, True), ("2 workers, limits in Redis", 2, True)]
+        setups = []
+        for kind in stores:
+            label = f"{kind}: " if len(stores) > 1 else ""
+            setups.append((f"{label}1 worker, limits in process", kind, 1, False))
+            if have_redis:
+                setups += [(f"{label}1 worker, limits in Redis", kind, 1, True),
+                           (f"{label}2 workers, limits in Redis", kind, 2, True)]
         rounds = 4
         with contextlib.ExitStack() as stack:
-            servers = [stack.enter_context(server(root, workers=w, redis=r)) for _, w, r in setups]
+            servers = [stack.enter_context(server(roots[kind], workers=w, redis=r)) for _, kind, w, r in setups]
             for running in servers:
                 asyncio.run(closed_loop(running.url, headers, requests=20, concurrency=2))  # warm every worker
             # All servers up at once, measured in turns with the order rotated: drift on a shared machine
@@ -432,7 +462,7 @@ def throughput_part(requests: int, concurrency: int, have_redis: bool) -> None:
                     i = (k + r) % len(setups)
                     merge(results[i], asyncio.run(closed_loop(servers[i].url, headers, requests=requests // rounds,
                                                               concurrency=concurrency)))
-            for (name, _, _), result in zip(setups, results, strict=True):
+            for (name, _, _, _), result in zip(setups, results, strict=True):
                 print(line(name, result))
             if shutil.which("wrk"):
                 # A keep-alive connection stays with the worker that accepted it: with few connections, one
@@ -441,20 +471,26 @@ def throughput_part(requests: int, concurrency: int, have_redis: bool) -> None:
                 print("| server | connections | req/s | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|---:|")
                 bearer = headers["Authorization"].split()[1]
                 for connections in (concurrency, 32):
-                    for (name, _, _), running in zip(setups, servers, strict=True):
+                    for (name, _, _, _), running in zip(setups, servers, strict=True):
                         rps, p50, p99, bad = wrk(running.url, bearer, connections, 10, Path(tmp))
                         print(f"| {name} | {connections} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {bad} |")
             else:
                 print("\n(wrk is not installed: `apt-get install wrk` adds a line per server measured with it)")
-            twin = bench_project(Path(tmp) / "twin", stores="memory")
-            served, local, in_rps = asyncio.run(overhead(twin, servers[0].url, headers, requests // 2, concurrency))
-    ratio = percentile(served, 50) / percentile(local, 50)
-    print(f"\n## overhead: {len(served)} sequential requests, interleaved with as many `Engine.run` in process\n")
-    print("| | p50 ms | p99 ms |\n|---|---:|---:|")
-    print(f"| server (1 worker), sequential | {percentile(served, 50):.1f} | {percentile(served, 99):.1f} |")
-    print(f"| `Engine.run` in process, sequential | {percentile(local, 50):.1f} | {percentile(local, 99):.1f} |")
-    print(f"\noverhead ratio (p50): {ratio:.2f} (+{percentile(served, 50) - percentile(local, 50):.1f} ms per "
-          f"request); `Engine.run` in process with {concurrency} concurrent runs: {in_rps:.1f} runs/s")
+            for kind in stores:
+                twin = bench_project(Path(tmp) / f"twin-{kind}", stores=kind)
+                first = next(i for i, setup in enumerate(setups) if setup[1] == kind)
+                served, local, in_rps = asyncio.run(overhead(twin, servers[first].url, headers, requests // 2,
+                                                             concurrency))
+                ratio = percentile(served, 50) / percentile(local, 50)
+                print(f"\n## overhead, {kind} stores: {len(served)} sequential requests, interleaved with as many "
+                      "`Engine.run` in process\n")
+                print("| | p50 ms | p99 ms |\n|---|---:|---:|")
+                print(f"| server (1 worker), sequential | {percentile(served, 50):.1f} | "
+                      f"{percentile(served, 99):.1f} |")
+                print(f"| `Engine.run` in process, sequential | {percentile(local, 50):.1f} | "
+                      f"{percentile(local, 99):.1f} |")
+                print(f"\noverhead ratio (p50): {ratio:.2f} (+{percentile(served, 50) - percentile(local, 50):.1f} ms "
+                      f"per request); `Engine.run` in process with {concurrency} concurrent runs: {in_rps:.1f} runs/s")
 
 
 def noisy_part(rounds: int, phase_s: float, extra: tuple[str, ...] = ()) -> None:
@@ -543,6 +579,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--only", choices=["throughput", "noisy", "startup"], action="append",
                         help="run only these parts (repeat for more; default: all)")
+    parser.add_argument("--stores", choices=["memory", "postgres"], action="append",
+                        help="throughput part: the servers' checkpointer and store (default memory; repeat to "
+                             f"measure both, interleaved; postgres: the database in {DATABASE_ENV}, else "
+                             f"{LOCAL_DATABASE})")
     parser.add_argument("--no-gc-freeze", action="store_true",
                         help="noisy part: start the server with --no-gc-freeze (to compare)")
     parser.add_argument("--flood", nargs=3, metavar=("URL", "RATE", "SECONDS"), help=argparse.SUPPRESS)
@@ -554,10 +594,15 @@ def main() -> None:
     os.environ[SECRET_ENV] = SECRET
     have_redis = redis_up()
     print(f"machine: {machine()}")
-    print(f"redis at {REDIS_URL}: {'up' if have_redis else 'unreachable (2-worker and Redis lines skipped)'}\n")
+    print(f"redis at {REDIS_URL}: {'up' if have_redis else 'unreachable (2-worker and Redis lines skipped)'}")
+    stores = tuple(dict.fromkeys(args.stores or ["memory"]))
+    if "postgres" in stores:
+        os.environ.setdefault(DATABASE_ENV, LOCAL_DATABASE)
+        print(f"postgres: the database in {DATABASE_ENV}, schema {PG_SCHEMA}, default pools")
+    print()
     try:
         if "throughput" in parts:
-            throughput_part(150 if args.quick else 400, args.concurrency, have_redis)
+            throughput_part(150 if args.quick else 400, args.concurrency, have_redis, stores)
         if "noisy" in parts:
             noisy_part(2 if args.quick else 3, 5.0 if args.quick else 10.0,
                        ("--no-gc-freeze",) if args.no_gc_freeze else ())
@@ -566,6 +611,8 @@ def main() -> None:
     finally:
         if have_redis:
             redis_cleanup()
+        if "postgres" in stores:
+            postgres_cleanup()
 
 
 if __name__ == "__main__":

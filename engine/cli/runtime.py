@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 from pathlib import Path
@@ -52,6 +53,9 @@ def serve(port: int, host: str, tenant: str | None, workflow: str | None, worker
     from engine.runtime.server import serve as run_server
 
     started = time.perf_counter()
+    # The cyclic GC stays off until the runtime has started (engine/runtime/app.py switches it back on
+    # and freezes what startup built): see engine/startup.py.
+    gc.disable()
     with user_errors():
         project = open_project(project_dir)
         config = RuntimeConfig(root=project.root, tenant=tenant, workflow=workflow, redis_url=redis_url or None,
@@ -67,8 +71,14 @@ def serve(port: int, host: str, tenant: str | None, workflow: str | None, worker
         stores = project.spec.stores
         if workers > 1 and "sqlite" in (stores.checkpointer, stores.store):
             fail("error: --workers > 1 with the SQLite stores: several processes writing the same SQLite files fail "
-                 "with 'database is locked' under load. Run one worker per container and add replicas, or use "
-                 "stores: {checkpointer: memory, store: memory} for workflows that keep nothing between requests")
+                 "with 'database is locked' under load. Use stores: {checkpointer: postgres, store: postgres}, "
+                 "which every worker and replica shares (docs/deployment.md), or run one worker per container, "
+                 "or use stores: {checkpointer: memory, store: memory} for workflows that keep nothing between "
+                 "requests")
+        if "postgres" in (stores.checkpointer, stores.store):
+            from engine.memory.postgres import database_url
+
+            database_url(stores.postgres)  # before any worker starts: a missing variable is one clear error
         if config.redis_url:
             _check_redis(config.redis_url)
     configure(config.log_level)

@@ -2,15 +2,17 @@
 
 With no configuration both live in SQLite files under ``.tenantflow/`` in
 the project folder: ``checkpoints.sqlite`` (LangGraph's AsyncSqliteSaver)
-and ``memory.sqlite`` (LangGraph's AsyncSqliteStore). ``memory`` selects
-LangGraph's in-process InMemorySaver / InMemoryStore, for tests and
-throwaway runs.
+and ``memory.sqlite`` (LangGraph's AsyncSqliteStore). ``postgres`` selects
+LangGraph's AsyncPostgresSaver / AsyncPostgresStore on a connection pool
+(:mod:`engine.memory.postgres`), which many worker processes and replicas
+share. ``memory`` selects LangGraph's in-process InMemorySaver /
+InMemoryStore, for tests and throwaway runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,36 +24,31 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
-from pydantic import BaseModel, ConfigDict
 
 from engine.ids import require_id
+from engine.spec.project import StoresSpec
 
 CHECKPOINTS_FILE = "checkpoints.sqlite"
 MEMORY_FILE = "memory.sqlite"
 
-
-class StoresConfig(BaseModel):
-    """The ``stores`` section of ``tenantflow.yaml``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    #: Folder of the SQLite files; relative paths resolve against the project folder.
-    data_dir: str = ".tenantflow"
-    checkpointer: Literal["sqlite", "memory"] = "sqlite"
-    store: Literal["sqlite", "memory"] = "sqlite"
+#: The ``stores`` section of ``tenantflow.yaml``: ``data_dir`` (SQLite), ``checkpointer`` and ``store``
+#: (``sqlite``, ``postgres`` or ``memory``) and ``postgres`` (where, and the pools). It is the spec's own
+#: model, so the YAML, its JSON Schema and the backends can never disagree.
+StoresConfig = StoresSpec
 
 
 class TenantStores:
     """The memory store of each tenant: the shared (pool) one, or a dedicated (silo) one.
 
-    A silo tenant's memory lives in its own store (its own SQLite file
-    ``<data_dir>/tenants/<id>/memory.sqlite``), opened on first use and
-    closed with the backends; pool tenants share one store and are kept
+    A silo tenant's memory lives in its own store, opened on first use and
+    closed with the backends: its own SQLite file
+    ``<data_dir>/tenants/<id>/memory.sqlite``, or its own PostgreSQL schema
+    ``<silo_schema_prefix><id>``. Pool tenants share one store and are kept
     apart by namespace prefixes (see :class:`engine.memory.scoped.ScopedStore`).
     """
 
-    def __init__(self, shared: BaseStore, kind: Literal["sqlite", "memory"], folder: Path, stack: AsyncExitStack):
-        self.shared, self._kind, self._folder, self._stack = shared, kind, folder, stack
+    def __init__(self, shared: BaseStore, open_silo: Callable[[str], Awaitable[BaseStore]]):
+        self.shared, self._open_silo = shared, open_silo
         self._silos: dict[str, BaseStore] = {}
         self._lock = asyncio.Lock()
 
@@ -64,17 +61,8 @@ class TenantStores:
         async with self._lock:
             found = self._silos.get(tenant_id)
             if found is None:
-                found = self._silos[tenant_id] = await self._open(require_id("tenant id", tenant_id))
+                found = self._silos[tenant_id] = await self._open_silo(require_id("tenant id", tenant_id))
         return found
-
-    async def _open(self, tenant_id: str) -> BaseStore:
-        if self._kind == "memory":
-            return InMemoryStore()
-        folder = self._folder / "tenants" / tenant_id
-        folder.mkdir(parents=True, exist_ok=True)
-        store = await self._stack.enter_async_context(AsyncSqliteStore.from_conn_string(str(folder / MEMORY_FILE)))
-        await store.setup()
-        return store
 
 
 @dataclass(frozen=True)
@@ -93,7 +81,7 @@ def data_path(config: StoresConfig, base_dir: Path) -> Path:
 
 @asynccontextmanager
 async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[Backends]:
-    """Open the checkpointer and store ``config`` names; close both on exit.
+    """Open the checkpointer and store ``config`` names; close both (and every silo store) on exit.
 
     Example::
 
@@ -105,21 +93,40 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
         folder.mkdir(parents=True, exist_ok=True)
     async with AsyncExitStack() as stack:
         checkpointer: BaseCheckpointSaver[str]
-        if config.checkpointer == "sqlite":
+        store: BaseStore
+        open_silo: Callable[[str], Awaitable[BaseStore]]
+        if "postgres" in (config.checkpointer, config.store):
+            from engine.memory.postgres import PostgresBackends
+
+            postgres = PostgresBackends(config.postgres, stack)
+            saver, shared = await postgres.open_shared(checkpoints=config.checkpointer == "postgres",
+                                                       memory=config.store == "postgres")
+        if config.checkpointer == "postgres":
+            checkpointer = saver
+        elif config.checkpointer == "sqlite":
             # The saver creates its tables itself on first use.
             checkpointer = await stack.enter_async_context(
-                AsyncSqliteSaver.from_conn_string(str(folder / CHECKPOINTS_FILE))
-            )
+                AsyncSqliteSaver.from_conn_string(str(folder / CHECKPOINTS_FILE)))
         else:
             checkpointer = InMemorySaver()
-        store: BaseStore
-        if config.store == "sqlite":
-            sqlite_store = await stack.enter_async_context(
-                AsyncSqliteStore.from_conn_string(str(folder / MEMORY_FILE))
-            )
-            await sqlite_store.setup()
-            store = sqlite_store
+        if config.store == "postgres":
+            store, open_silo = shared, postgres.open_silo
+        elif config.store == "sqlite":
+            store = await _open_sqlite_store(stack, folder / MEMORY_FILE)
+
+            async def open_silo(tenant_id: str) -> BaseStore:
+                silo_folder = folder / "tenants" / tenant_id
+                silo_folder.mkdir(parents=True, exist_ok=True)
+                return await _open_sqlite_store(stack, silo_folder / MEMORY_FILE)
         else:
             store = InMemoryStore()
-        yield Backends(checkpointer=checkpointer, store=store,
-                       stores=TenantStores(store, config.store, folder, stack))
+
+            async def open_silo(tenant_id: str) -> BaseStore:
+                return InMemoryStore()
+        yield Backends(checkpointer=checkpointer, store=store, stores=TenantStores(store, open_silo))
+
+
+async def _open_sqlite_store(stack: AsyncExitStack, path: Path) -> BaseStore:
+    store = await stack.enter_async_context(AsyncSqliteStore.from_conn_string(str(path)))
+    await store.setup()
+    return store

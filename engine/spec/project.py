@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -53,10 +54,57 @@ class TierSpec(Strict):
     features: list[str] = Field(default_factory=list)
 
 
+class PoolSpec(Strict):
+    """A PostgreSQL connection pool (psycopg_pool), one per runtime process."""
+
+    #: Connections opened at start and kept open while idle.
+    min_size: int = Field(default=2, ge=0)
+    #: At most this many connections at once; a request that finds none free waits for one.
+    max_size: int = Field(default=10, ge=1)
+    #: Seconds a request waits for a free connection before it fails.
+    timeout_s: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> PoolSpec:
+        if self.max_size < self.min_size:
+            raise ValueError(f"max_size ({self.max_size}) must be at least min_size ({self.min_size})")
+        return self
+
+
+def _silo_pool() -> PoolSpec:
+    return PoolSpec(min_size=0, max_size=2)
+
+
+class PostgresSpec(Strict):
+    """Where the PostgreSQL checkpointer and store live. The connection string itself (it carries a password)
+    is never written here: ``dsn_env`` names the environment variable that holds it."""
+
+    dsn_env: str = "TENANTFLOW_DATABASE_URL"
+    #: Schema of the shared tables: every tenant's checkpoints, and the memory of pool tenants.
+    db_schema: str = Field(default="public", alias="schema", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    #: A tenant with isolation.memory silo keeps its memory in a schema of its own: this prefix, then its id.
+    silo_schema_prefix: str = Field(default="tenantflow_silo_", pattern=r"^[a-z_][a-z0-9_]{0,47}$")
+    #: The pool of the shared tables.
+    pool: PoolSpec = Field(default_factory=PoolSpec)
+    #: The pool of each silo tenant's schema (opened on the tenant's first run; idle connections close).
+    silo_pool: PoolSpec = Field(default_factory=_silo_pool)
+
+    @field_validator("dsn_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        # The value is not repeated in the message: it may be the connection string pasted by mistake.
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("expected the name of an environment variable (like TENANTFLOW_DATABASE_URL) that "
+                             "holds the connection string, never the connection string itself")
+        return value
+
+
 class StoresSpec(Strict):
     data_dir: str = ".tenantflow"
-    checkpointer: Literal["sqlite", "memory"] = "sqlite"
-    store: Literal["sqlite", "memory"] = "sqlite"
+    checkpointer: Literal["sqlite", "memory", "postgres"] = "sqlite"
+    store: Literal["sqlite", "memory", "postgres"] = "sqlite"
+    #: Used by the postgres checkpointer and store.
+    postgres: PostgresSpec = Field(default_factory=PostgresSpec)
 
 
 class TelemetrySpec(Strict):

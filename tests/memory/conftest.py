@@ -8,12 +8,28 @@ from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
+from tests.memory.postgres_support import DSN, DSN_ENV, Schemas, pg_schemas
 
-@pytest.fixture(params=["memory", "sqlite"])
+__all__ = ["pg_schemas"]
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BaseStore]:
-    """Every isolation test runs against LangGraph's in-memory and real SQLite stores."""
+    """Every isolation test runs against LangGraph's in-memory, real SQLite and real PostgreSQL stores."""
     if request.param == "memory":
         yield InMemoryStore()
+        return
+    if request.param == "postgres":
+        from engine.memory.postgres import open_schema
+        from engine.spec.project import PoolSpec
+
+        schemas: Schemas = request.getfixturevalue("pg_schemas")
+        pool, _, pg_store = await open_schema(DSN, DSN_ENV, schemas.shared, PoolSpec(min_size=1, max_size=2),
+                                              name="test", checkpoints=False, memory=True)
+        try:
+            yield pg_store
+        finally:
+            await pool.close()
         return
     async with AsyncSqliteStore.from_conn_string(str(tmp_path / "memory.sqlite")) as sqlite_store:
         await sqlite_store.setup()

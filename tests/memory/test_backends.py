@@ -37,9 +37,10 @@ def test_config_defaults_to_sqlite_under_dot_tenantflow() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [{"store": "postgres"}, {"checkpointer": "redis"}, {"data_dir": ".tf", "dsn": "postgresql://x"}],
+    [{"store": "mysql"}, {"checkpointer": "redis"}, {"data_dir": ".tf", "dsn": "postgresql://x"},
+     {"postgres": {"dsn": "postgresql://x"}}, {"postgres": {"pool": {"min_size": 5, "max_size": 2}}}],
 )
-def test_config_rejects_unknown_backends_and_keys(raw: dict[str, str]) -> None:
+def test_config_rejects_unknown_backends_and_keys(raw: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         StoresConfig.model_validate(raw)
 
