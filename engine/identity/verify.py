@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,23 +74,68 @@ def key_source(spec: IssuerSpec, root: Path, fetch: Callable[[str], str] = http_
     return JwksUrl(spec.issuer, spec.jwks_url, spec.jwks_cache_s, fetch=fetch)
 
 
+#: Verified tokens remembered (by digest) at most this long, and never past their ``exp``: a key that an
+#: issuer withdraws from its JWKS stops verifying the tokens it signed within this time, as a new fetch would.
+VERIFIED_TTL_S = 60.0
+VERIFIED_CACHE_SIZE = 4096
+
+
 class TokenVerifier:
-    """The project's trusted issuers, each with its key source (JWKS fetched lazily and cached)."""
+    """The project's trusted issuers, each with its key source (JWKS fetched lazily and cached).
+
+    A token that verified is remembered by its SHA-256 digest (never the token itself) until it expires or
+    for :data:`VERIFIED_TTL_S`, whichever comes first: a caller sending the same token again, or a client
+    retrying after a 429, costs a lookup instead of a signature check. A token that differs in any byte is
+    another digest and is verified in full; a refused token is never remembered.
+    """
 
     def __init__(self, spec: IdentitySpec, root: Path, *, clock: Callable[[], float] = time.time,
-                 fetch: Callable[[str], str] = http_get):
+                 fetch: Callable[[str], str] = http_get, cache_size: int = VERIFIED_CACHE_SIZE):
         self.spec = spec
         self._clock = clock
         self._issuers = {i.issuer: i for i in spec.issuers}
         self.keys: dict[str, KeySource] = {i.issuer: key_source(i, root, fetch) for i in spec.issuers}
+        self._verified: OrderedDict[bytes, tuple[IssuerSpec, dict[str, Any], float]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()  # verify() runs in worker threads too
 
     def issuer(self, name: str) -> IssuerSpec | None:
         return self._issuers.get(name)
+
+    def remembered(self, token: str) -> bool:
+        """Whether :meth:`verify` would answer ``token`` from memory (no key fetch, no signature check)."""
+        return self._recall(_digest(token)) is not None
 
     def verify(self, token: str) -> tuple[IssuerSpec, dict[str, Any]]:
         """The issuer and the verified claims of ``token``; raise TokenRejected otherwise."""
         if not isinstance(token, str) or not token:
             raise TokenRejected("missing", "no token")
+        digest = _digest(token)
+        found = self._recall(digest)
+        if found is not None:
+            return found
+        spec, claims = self._verify(token)
+        exp = claims.get("exp")
+        if isinstance(exp, (int, float)) and not isinstance(exp, bool):
+            until = min(float(exp), self._clock() + VERIFIED_TTL_S)
+            with self._lock:
+                self._verified[digest] = (spec, dict(claims), until)
+                while len(self._verified) > self._cache_size:
+                    self._verified.popitem(last=False)
+        return spec, claims
+
+    def _recall(self, digest: bytes) -> tuple[IssuerSpec, dict[str, Any]] | None:
+        with self._lock:
+            found = self._verified.get(digest)
+            if found is None:
+                return None
+            if self._clock() >= found[2]:
+                del self._verified[digest]
+                return None
+            self._verified.move_to_end(digest)
+        return found[0], dict(found[1])
+
+    def _verify(self, token: str) -> tuple[IssuerSpec, dict[str, Any]]:
         size = len(token.encode("utf-8", "replace"))
         if size > self.spec.max_token_bytes:
             raise TokenRejected("oversized", f"token is {size} bytes; at most {self.spec.max_token_bytes} are accepted")
@@ -154,6 +202,10 @@ class TokenVerifier:
         """Verify ``token`` and read the caller's identity through its issuer's claim mapping."""
         spec, claims = self.verify(token)
         return identity_from_claims(spec, claims)
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 def _segment(part: str, what: str) -> dict[str, Any]:

@@ -315,3 +315,40 @@ def test_pem_source_ignores_kid_but_still_checks_the_signature(engine: Engine, t
     with pytest.raises(TokenRejected) as caught:
         engine.authenticate(sign(claims("alpha", iss=PEM_ISSUER), rsa_key("attacker")), session_id="s1")
     assert caught.value.reason == "signature"
+
+
+def test_a_verified_token_is_remembered_by_digest_until_it_expires(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = engine.verifier
+    assert verifier is not None
+    alpha, beta = sign(claims("alpha", ttl=30)), sign(claims("beta", "u2"))
+    decoded: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda token, *a, **k: decoded.append(token) or real_decode(token, *a, **k))
+
+    first = engine.authenticate(alpha, session_id="s1").context
+    assert not verifier.remembered(beta)
+    other = engine.authenticate(beta, session_id="s1").context
+    again = engine.authenticate(alpha, session_id="s2").context
+    assert (first.tenant_id, other.tenant_id, again.tenant_id) == ("alpha", "beta", "alpha")
+    assert again.user_id == first.user_id and again.session_id == "s2"
+    assert decoded == [alpha, beta]  # the second use of alpha's token checked no signature
+    assert verifier.remembered(alpha) and verifier.remembered(beta)
+    # Only digests are kept: the tokens themselves are nowhere in the verifier's memory.
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in verifier._verified)
+    assert alpha not in repr(verifier._verified) and alpha.split(".")[2] not in repr(verifier._verified)
+
+    # A token that differs in one byte is another token: verified in full, and refused.
+    head, body, signature = alpha.split(".")
+    forged = f"{head}.{body}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    with pytest.raises(TokenRejected) as caught:
+        engine.authenticate(forged, session_id="s1")
+    assert caught.value.reason == "signature" and not verifier.remembered(forged)
+
+    # Once its exp (30 s away) has passed on the verifier's clock, the remembered answer is gone: the next use
+    # checks the signature and the expiry again (PyJWT reads the real clock, so here it still passes).
+    real_time = time.time
+    monkeypatch.setattr(verifier, "_clock", lambda: real_time() + 31)
+    assert not verifier.remembered(alpha) and verifier.remembered(beta)  # beta: 10 minutes to exp, remembered 60 s
+    engine.authenticate(alpha, session_id="s3")
+    assert decoded == [alpha, beta, forged, alpha]
