@@ -56,6 +56,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from engine.guardrails.base import Finding
+from engine.guardrails.literals import required_prefixes
 from engine.guardrails.prefilter import EVERYTHING, Located, Locator, Prefilter
 from engine.guardrails.text import words_of
 from engine.guardrails.vocabulary import Vocabulary
@@ -386,6 +387,8 @@ class PiiDetector:
         self._runs = self.types & _RUN_TYPES
         self._min_digits = min((_MIN_DIGITS[t] for t in self._runs), default=0)
         self._mrn_pattern = re.compile(mrn_pattern) if mrn_pattern and "medical_record_number" in wanted else None
+        # What every match of the tenant's pattern starts with: a string holding none of it is not searched.
+        self._mrn_gate = required_prefixes(self._mrn_pattern) if self._mrn_pattern is not None else None
         self._cued = not self.types.isdisjoint(("phone", "date_of_birth", "medical_record_number"))
 
     def __repr__(self) -> str:
@@ -416,7 +419,7 @@ class PiiDetector:
                     findings.extend(_scan_after_cues(lowered, dob_cues, _scan_date))
                 if mrn:
                     findings.extend(_scan_after_cues(lowered, mrn_cues, _scan_mrn))
-        if self._mrn_pattern is not None:
+        if self._mrn_pattern is not None and (self._mrn_gate is None or any(p in text for p in self._mrn_gate)):
             findings.extend(
                 Finding("pii", "medical_record_number", m.start(), m.end(), CONFIDENCE["medical_record_number"])
                 for m in self._mrn_pattern.finditer(text)
