@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from engine.identity.dev import mint_dev_token
@@ -245,3 +247,18 @@ def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
         assert block.startswith("data: ") and "\n" not in block, block
         events.append(json.loads(block[len("data: "):]))
     return events
+
+
+def wait_until_serving(process: subprocess.Popen[str], base: str, timeout_s: float = 60) -> None:
+    """Until ``tenantflow serve`` (``process``) answers ``GET /ping`` at ``base``; fail if it exits or is late."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"tenantflow serve exited at start:\n{process.communicate()[1]}")
+        try:
+            if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)

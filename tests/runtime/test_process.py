@@ -17,7 +17,15 @@ import httpx
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.runtime.support import DEV_SECRET, DEV_SECRET_ENV, SESSION, Tokens, dev_secret, write_project
+from tests.runtime.support import (
+    DEV_SECRET,
+    DEV_SECRET_ENV,
+    SESSION,
+    Tokens,
+    dev_secret,
+    wait_until_serving,
+    write_project,
+)
 
 
 def free_port() -> int:
@@ -44,16 +52,7 @@ def test_sighup_reloads_and_sigterm_drains_in_flight_runs(tmp_path: Path) -> Non
                           headers=headers, timeout=30)
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()
-            try:
-                if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+        wait_until_serving(process, base)
         assert hello().json()["output"] == {"reply": "[small-v1] answer"}
 
         workflow = project / "workflows" / "hello.yaml"

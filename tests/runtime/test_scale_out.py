@@ -28,7 +28,15 @@ import pytest
 
 from tests.conftest import services_required
 from tests.memory.postgres_support import DSN, PASSWORD, Schemas, pg_schemas
-from tests.runtime.support import DEV_SECRET, DEV_SECRET_ENV, SESSION, Tokens, dev_secret, write_project
+from tests.runtime.support import (
+    DEV_SECRET,
+    DEV_SECRET_ENV,
+    SESSION,
+    Tokens,
+    dev_secret,
+    wait_until_serving,
+    write_project,
+)
 
 __all__ = ["pg_schemas"]
 
@@ -150,17 +158,7 @@ def test_two_workers_on_postgres_continue_a_session_across_workers(tmp_path: Pat
     failed: list[str] = []
     first, second = httpx.Client(base_url=base, timeout=10), httpx.Client(base_url=base, timeout=10)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"tenantflow serve exited at start:\n{process.communicate()[1]}")
-            try:
-                if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
+        wait_until_serving(process, base, timeout_s=30)
         # One keep-alive connection on each worker: while the worker of the first connection is held (its event
         # loop blocked), only the other worker can accept the second connection.
         holder = threading.Thread(target=lambda: held.append(first.post(
