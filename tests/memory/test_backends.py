@@ -1,34 +1,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypedDict
 
 import pytest
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from langgraph.graph import END, START, StateGraph
 from langgraph.store.memory import InMemoryStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 from pydantic import ValidationError
 
-from engine.context import TenantContext
 from engine.memory.backends import StoresConfig, open_backends
 from engine.memory.scoped import ScopedStore
-
-ACME = TenantContext(tenant_id="acme", tier="premium", user_id="u1", session_id="s1")
-
-
-class Counter(TypedDict):
-    count: int
-
-
-def counter_graph() -> StateGraph[Counter]:
-    builder = StateGraph(Counter)
-    builder.add_node("bump", lambda state: {"count": state["count"] + 1})
-    builder.add_edge(START, "bump")
-    builder.add_edge("bump", END)
-    return builder
+from tests.memory.support import ACME, counter_graph
 
 
 def test_config_defaults_to_sqlite_under_dot_tenantflow() -> None:

@@ -11,14 +11,13 @@ import logging
 import re
 import shutil
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import psycopg
 import pytest
 from click.testing import CliRunner
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-from langgraph.graph import END, START, StateGraph
 from langgraph.store.postgres.aio import AsyncPostgresStore
 
 from engine.cli import main
@@ -33,21 +32,9 @@ from engine.project import load_project
 from engine.spec.project import PostgresSpec
 from tests.conftest import PROJECT_YAML, REPO, tenant_yaml
 from tests.memory.postgres_support import DSN, DSN_ENV, PASSWORD, Schemas
+from tests.memory.support import ACME, counter_graph
 
 TICKET = {"ticket": "I was charged twice for my last invoice", "customer_id": "cus_1001"}
-ACME = TenantContext(tenant_id="acme", tier="premium", user_id="u1", session_id="s1")
-
-
-class Counter(TypedDict):
-    count: int
-
-
-def counter_graph() -> StateGraph[Counter]:
-    builder = StateGraph(Counter)
-    builder.add_node("bump", lambda state: {"count": state["count"] + 1})
-    builder.add_edge(START, "bump")
-    builder.add_edge("bump", END)
-    return builder
 
 
 def config_for(schemas: Schemas) -> StoresConfig:
