@@ -74,7 +74,7 @@ class _Node:
 
 def _router(node: str) -> Callable[[RunState], Awaitable[str]]:
     # Async although it awaits nothing: in an async run LangGraph calls a sync router in a worker
-    # thread, a thread hop per conditional edge (about a twentieth of a run's CPU time).
+    # thread: a hop per conditional edge, 13 % of a run's CPU time (docs/benchmarks.md, section 1).
     async def route(state: RunState) -> str:
         return state.get("route", {})[node]
 

@@ -30,6 +30,7 @@ from engine.memory.backends import StoresConfig, open_backends
 from engine.project import Project
 from engine.runtime import logs
 from engine.runtime.config import RuntimeConfig, check_config
+from engine.runtime.contract import header_bytes
 from engine.runtime.health import Health
 from engine.runtime.invocations import invocations
 from engine.runtime.limits import Limiter, LocalLimiter
@@ -59,8 +60,7 @@ class HeaderLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-            if size > self.max_bytes:
+            if header_bytes(scope["headers"]) > self.max_bytes:
                 response = JSONResponse({"error": "Request header fields too large", "max_bytes": self.max_bytes},
                                         status_code=431)
                 await response(scope, receive, send)
@@ -155,13 +155,19 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
     )
 
 
-def _on_sighup(reload: Callable[[], None]) -> bool:
-    """Reload on SIGHUP; only the main thread's loop can take signals (a test's server thread cannot)."""
+def _on_signal(sig: signal.Signals, callback: Callable[[], None]) -> bool:
+    """Call ``callback`` on ``sig``; False where this loop cannot take signals: only the main thread's can (a
+    test's server thread cannot, nor can Windows' loop), and the runtime then goes without this handler."""
     try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+        asyncio.get_running_loop().add_signal_handler(sig, callback)
     except (NotImplementedError, RuntimeError, ValueError, AttributeError):
         return False
     return True
+
+
+def _on_sighup(reload: Callable[[], None]) -> bool:
+    """Reload on SIGHUP."""
+    return _on_signal(signal.SIGHUP, reload)
 
 
 def _drain_on_sigterm(service: Service, spawn: Callable[[Coroutine[Any, Any, object]], None]) -> bool:
@@ -183,11 +189,7 @@ def _drain_on_sigterm(service: Service, spawn: Callable[[Coroutine[Any, Any, obj
         await service.health.drained(service.config.drain_timeout_s)
         original(signal.SIGTERM, None)
 
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: spawn(drain()))
-    except (NotImplementedError, RuntimeError, ValueError, AttributeError):
-        return False
-    return True
+    return _on_signal(signal.SIGTERM, lambda: spawn(drain()))
 
 
 def app_from_env() -> Starlette:

@@ -102,14 +102,12 @@ async def invocations(request: Request) -> Response | EventStream:
             response = _stream(service, events, ctx, meta, lease, log, started)
             streaming = True
             return response
-        service.health.started()
-        fair = service.fairness.start(ctx.tenant_id)
+        fair = service.run_started(ctx.tenant_id)
         try:
             with step_gate(fair.gate):
                 result = await engine.run(workflow, ctx, payload, credential=caller.credential)
         finally:
-            fair.finish()
-            service.health.finished()
+            service.run_ended(fair)
         await service.limiter.leave(lease, run_tokens(result))
         lease = None
         log["blocked"] = bool(result.blocked) or None
@@ -191,8 +189,7 @@ def refusal(exc: Exception, log: dict[str, Any]) -> HttpError:
 def _stream(service: Service, events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext, meta: RequestMeta,
             lease: Lease, log: dict[str, Any], started: float) -> EventStream:
     outcome = Outcome()
-    service.health.started()
-    fair = service.fairness.start(ctx.tenant_id)
+    fair = service.run_started(ctx.tenant_id)
 
     async def close() -> None:
         await end_stream(service, lease, outcome, fair)
@@ -206,8 +203,7 @@ def _stream(service: Service, events: AsyncIterator[StepEvent | RunResult], ctx:
 async def end_stream(service: Service, lease: Lease, outcome: Outcome, fair: FairRun) -> None:
     """A streamed run has ended (done, failed, or its client left): /ping may say Healthy again, and the tenant
     gets its concurrency slot back and is charged the tokens the run used."""
-    fair.finish()
-    service.health.finished()
+    service.run_ended(fair)
     await service.limiter.leave(lease, outcome.tokens)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from engine.engine import Engine
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.contract import HttpError
-from engine.runtime.fairness import Fairness
+from engine.runtime.fairness import Fairness, FairRun
 from engine.runtime.health import Health
 from engine.runtime.limits import Limiter, Limits
 from engine.runtime.reload import EngineHolder
@@ -22,6 +22,16 @@ class Service:
     fairness: Fairness = field(default_factory=Fairness)
     #: Shutting down: runs in flight finish, new ones are refused (503) so that clients retry elsewhere.
     draining: bool = False
+
+    def run_started(self, tenant: str) -> FairRun:
+        """A run starts: /ping says HealthyBusy while it lasts, and the fair-share scheduler counts it (the run's
+        steps await the gate it returns). End it with :meth:`run_ended`."""
+        self.health.started()
+        return self.fairness.start(tenant)
+
+    def run_ended(self, run: FairRun) -> None:
+        run.finish()
+        self.health.finished()
 
     def check_tenant(self, engine: Engine, tenant: str) -> None:
         """Silo: this runtime's tenant only. Pool: every tenant whose ``isolation.runtime`` is pool."""

@@ -179,8 +179,7 @@ class _Connection:
         """Send the run's messages as they come; the status its answer stands for. If the client leaves, the
         run stops at its next step, as a server-sent events stream does."""
         outcome = Outcome()
-        self.service.health.started()
-        fair = self.service.fairness.start(ctx.tenant_id)
+        fair = self.service.run_started(ctx.tenant_id)
         messages = run_messages(events, ctx, outcome)
         status = 200
         try:

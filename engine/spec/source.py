@@ -120,10 +120,6 @@ def compose(text: str) -> tuple[yaml.Node | None, Any]:
     libyaml's parser where PyYAML has it; a text it refuses is parsed again by PyYAML, so a
     ``yaml.MarkedYAMLError`` carries PyYAML's own message and marks.
     """
-    return _compose(text)
-
-
-def _compose(text: str) -> tuple[yaml.Node | None, Any]:
     if _FAST_LOADER is not None:
         fast = _FAST_LOADER(text)
         try:
@@ -150,7 +146,7 @@ def load_document(path: Path, display: str, layer: str = "") -> tuple[Document |
 
 def parse_document(text: str, display: str, layer: str = "") -> tuple[Document | None, list[Problem]]:
     try:
-        node, loader = _compose(text)
+        node, loader = compose(text)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc, display)]
     except yaml.YAMLError as exc:
