@@ -67,14 +67,14 @@ class Database:
     """Patterns compiled together, scanned over bytes in one pass.
 
     Compiling takes milliseconds (about 10 for 250 words), so it happens on
-    the first scan, once. With ``single`` (for :meth:`matching`) each
-    pattern is reported once at most however often it occurs, so the Python
-    callback runs once per pattern found; without it (for :meth:`ends`)
-    once per place a match ends.
+    the first scan, once. With ``single`` (for :meth:`matching`, or per
+    expression) a pattern is reported once at most however often it occurs,
+    so the Python callback runs once per pattern found; without it (for
+    :meth:`ends`) once per place a match ends.
     """
 
     def __init__(self, expressions: Sequence[bytes], flags: Sequence[int] | int = 0, *, literal: bool = False,
-                 single: bool = True):
+                 single: Sequence[bool] | bool = True):
         self._expressions = list(expressions)
         self._flags = flags
         self._literal = literal
@@ -110,13 +110,15 @@ class Database:
                 if not self._expressions:
                     self._database = False  # nothing can match
                 else:
-                    flags = self._flags
-                    single = hyperscan.HS_FLAG_SINGLEMATCH if self._single else 0
+                    count = len(self._expressions)
+                    flags = [self._flags] * count if isinstance(self._flags, int) else self._flags
+                    single = [self._single] * count if isinstance(self._single, bool) else self._single
+                    once = hyperscan.HS_FLAG_SINGLEMATCH
                     database = hyperscan.Database()
                     database.compile(
                         expressions=self._expressions,
-                        ids=list(range(len(self._expressions))),
-                        flags=flags | single if isinstance(flags, int) else [f | single for f in flags],
+                        ids=list(range(count)),
+                        flags=[f | (once if s else 0) for f, s in zip(flags, single, strict=True)],
                         literal=self._literal,
                     )
                     self._database = database

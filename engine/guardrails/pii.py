@@ -16,11 +16,12 @@ slow machines we target, so the detector avoids whole-text regex passes:
   cue word (``date of birth``, ``MRN``, ...), found with ``str.find`` on the
   lower-cased text;
 * on the compiled path (Hyperscan, see :mod:`engine.guardrails.compiled`)
-  one pass finds the cue words the text holds (:data:`_CUES`) and where
-  cards, IBANs, phone cues and lines starting with ``0`` can be
-  (:data:`_LOCATOR`): card and IBAN checks then run only in the runs near
-  such a place, and the phone-cue check only after a cue. Without it those
-  checks run on every run, with the same findings.
+  one pass over the text's bytes (:data:`_LOCATOR`) finds the cue words and
+  phrases it holds and where cards, IBANs, phone cues and lines starting
+  with ``0`` can be: card and IBAN checks then run only in the runs near
+  such a place, the phone-cue check only after a cue, and the date-of-birth
+  and medical-record checks only after the cues that occur. Without it
+  those checks run on every run, with the same findings.
 
 Formats recognised, and what is deliberately left out:
 
@@ -52,14 +53,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from engine.guardrails.base import Finding
+from engine.guardrails.conditions import NOT_A_LETTER, WHITESPACE, caseless
 from engine.guardrails.literals import required_prefixes
-from engine.guardrails.prefilter import EVERYTHING, Located, Locator, Prefilter
+from engine.guardrails.prefilter import Located, Locator
 from engine.guardrails.text import words_of
-from engine.guardrails.vocabulary import Vocabulary
 
 PiiType = Literal[
     "email", "phone", "us_ssn", "payment_card", "iban", "ip_address", "date_of_birth", "medical_record_number"
@@ -238,29 +240,20 @@ _DATE = re.compile(
     """,
     re.VERBOSE,  # run on the lower-cased text
 )
-# (cue, a word of it as the text's words hold it): a cue is looked for only if its word is there.
-_DOB_CUES: tuple[tuple[str, str], ...] = (
-    ("dob", "dob"), ("d.o.b", "d"), ("date of birth", "birth"), ("birth date", "birth"), ("birthdate", "birthdate"),
-    ("birthday", "birthday"), ("born", "born"), ("geburtsdatum", "geburtsdatum"), ("geboren", "geboren"),
-    ("geb.", "geb"), ("né le", "le"), ("née le", "le"), ("date de naissance", "naissance"),
-    ("fecha de nacimiento", "nacimiento"), ("nacido el", "nacido"), ("nacida el", "nacida"),
-    ("data di nascita", "nascita"), ("nato il", "nato"), ("nata il", "nata"), ("geboortedatum", "geboortedatum"),
-    ("data de nascimento", "nascimento"), ("nascido em", "nascido"), ("nascida em", "nascida"),
-    ("生年月日", "生年月日"),
+# Cues stand on their own: no letter before them, no ASCII letter after them (letters beyond ASCII
+# may follow, as text without spaces glues words: "生年月日は").
+_DOB_CUES = (
+    "dob", "d.o.b", "date of birth", "birth date", "birthdate", "birthday", "born", "geburtsdatum", "geboren", "geb.",
+    "né le", "née le", "date de naissance", "fecha de nacimiento", "nacido el", "nacida el", "data di nascita",
+    "nato il", "nata il", "geboortedatum", "data de nascimento", "nascido em", "nascida em", "生年月日",
 )
 _DOB_WINDOW = 40
-
-_DOB_WORDS = frozenset(word for _, word in _DOB_CUES)
 _CueScan = Callable[[str, int], "Finding | None"]
 
-_MRN_CUES: tuple[tuple[str, str], ...] = (
-    ("mrn", "mrn"), ("medical record", "medical"), ("patient id", "patient"), ("patient number", "patient"),
-    ("patient no", "patient"), ("chart number", "chart"), ("health record", "health"),
-    ("patientennummer", "patientennummer"), ("dossier médical", "dossier"), ("historia clínica", "historia"),
-    ("cartella clinica", "cartella"),
+_MRN_CUES = (
+    "mrn", "medical record", "patient id", "patient number", "patient no", "chart number", "health record",
+    "patientennummer", "dossier médical", "historia clínica", "cartella clinica",
 )
-_MRN_WORDS = frozenset(word for _, word in _MRN_CUES)
-_CUES = Vocabulary(_PHONE_CUE_WORDS | _DOB_WORDS | _MRN_WORDS)
 _MRN_AFTER_CUE = re.compile(
     r"[^A-Za-z0-9\n]{0,4}(?:(?:is|ist|est|es|é|number|num|no|nr|id|#)\.?[^A-Za-z0-9\n]{0,3}){0,2}"
     r"(?P<id>[A-Za-z0-9](?:[A-Za-z0-9-]{4,14})[A-Za-z0-9])(?![\w-])",
@@ -323,45 +316,31 @@ def iban_valid(compact: str) -> bool:
     return number.isdigit() and int(number) % 97 == 1
 
 
-def _caseless(phrase: str, encoding: str) -> str:
-    """A condition on bytes in ``encoding`` matching what lower-cases to ``phrase``, compiled caseless.
-
-    The flag covers ASCII letters; the cases of other letters are spelled out.
-    """
-    parts = []
-    for char in phrase:
-        sources = [char] if char.isascii() else sorted(
-            {c for c in (char, char.upper(), char.title()) if len(c) == 1 and c.lower() == char})
-        alternatives = ["".join(f"\\x{byte:02x}" for byte in source.encode(encoding)) for source in sources]
-        parts.append(alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")")
-    return "".join(parts)
-
-
-# Every cue phrase, to find which of them occur in text beyond ASCII. Caseless: a character
-# whose lower case is ASCII ("\u0130") makes every phrase possible (see Prefilter).
-_ALL_CUE_PHRASES = (*_PHONE_CUE_PHRASES, *(cue for cue, _ in _DOB_CUES + _MRN_CUES))
-_CUE_PHRASES = Prefilter({phrase: _caseless(phrase, "utf-8") for phrase in _ALL_CUE_PHRASES},
-                         caseless=_ALL_CUE_PHRASES)
-
-
 # What the matches of each number check contain (their patterns without look-arounds, or less),
 # and the phone cues: a check runs only in the digit runs near where its condition matches, and
-# most runs of a text are near none (see engine.guardrails.prefilter.Locator).
+# most runs of a text are near none (see engine.guardrails.prefilter.Locator). The words and
+# phrases that gate the cues are there too, so a text is scanned once.
 _LOCATOR = Locator(
     {
         # The first two digits of every known issuer prefix (tests check them against known_card_prefix),
-        # then ten more digits, spaces or dashes: every card _card_spans accepts holds this. (Conditions
-        # are kept loose where a tighter one would take long to compile: a long bounded repeat does.)
-        "payment_card": r"(?:2[ -]?[2-7]|3[ -]?[04-9]|4[ -]?\d|5[ -]?[0-58]|6[ -]?[02-57])[\d -]{10,}",
+        # then ten more digits, each after a space or dash or not: every card _card_spans accepts holds this.
+        "payment_card": r"(?:2[ -]?[2-7]|3[ -]?[04-9]|4[ -]?\d|5[ -]?[0-58]|6[ -]?[02-57])(?:[ -]?\d){10}",
         "iban": r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){4}",
+        "us_ssn": r"\d{3}-\d{2}-\d{4}",
+        "ipv4": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",
+        # A North American number, or the start of an international one (_PHONE without look-arounds).
+        "phone": r"(?:\([2-9]\d{2}\)[ ]?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}|\+[1-9]",
         # IPv6Address accepts "::" or six colons at least (with a dotted IPv4 address at the end).
         "ipv6": r"::|(?:[0-9A-Fa-f]{1,4}:){6}",
-        # Phrases beyond Latin-1 (電話) cannot match: only a Latin-1 text's cues are all located.
-        "cue": "|".join(_caseless(p, "latin-1") for p in _PHONE_CUE_PHRASES if p.isascii() or max(p) <= "\xff"),
+        # A phone cue with no ASCII letter on either side; its match ends a character after the cue.
+        "cue": NOT_A_LETTER + "(?:" + "|".join(map(caseless, _PHONE_CUE_PHRASES)) + ")" + NOT_A_LETTER,
         # A line a phone number could fill alone: it starts with "0" (after spaces and "(").
-        "alone": r"(?:^|\n)[\t\x0b\x0c\r\x1c-\x1f \x85\xa0]*\(*0",
+        "alone": rf"\n{WHITESPACE}*\(*0",
     },
-    caseless={"cue"},
+    whether={  # the date-of-birth and medical-record cues
+        cue: caseless(cue) for cue in (*_DOB_CUES, *_MRN_CUES)
+    },
+    caseless={"cue", *_DOB_CUES, *_MRN_CUES},
 )
 
 
@@ -397,14 +376,13 @@ class PiiDetector:
     def scan(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
         types = self.types
-        phone_cued, dob_cues, mrn_cues = _cues(text) if self._cued else _NO_CUES
+        located = _LOCATOR.locate(text) if self._runs or self._cued else None
+        phone_cued, dob_cues, mrn_cues = _cues(text, located) if self._cued else _NO_CUES
         if "email" in types and "@" in text:
             findings.extend(_scan_emails(text))
-        located = _LOCATOR.locate(text) if self._runs else None
         if self._runs:
-            # Outside ASCII a phone cue can hide in its neighbours' word, so every run's line is looked at.
-            checks = _NumberChecks(self._runs, located, phone_cued, every_line=phone_cued or not text.isascii())
-            if checks:
+            checks = _NumberChecks(self._runs, located, phone_cued)
+            if checks and not checks.nothing_hot():
                 zeroed = zero_digits(text)
                 if zeroed.count("0") >= self._min_digits:
                     findings.extend(_scan_numbers(text, zeroed, checks))
@@ -446,21 +424,13 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 _NO_CUES: tuple[bool, Sequence[str], Sequence[str]] = (False, (), ())
 
 
-def _cues(text: str) -> tuple[bool, Sequence[str], Sequence[str]]:
+def _cues(text: str, located: Located | None) -> tuple[bool, Sequence[str], Sequence[str]]:
     """Whether a phone cue can be in ``text``, and the date-of-birth and medical-record cues to look for."""
-    if text.isascii():
-        # A cue is looked for only if its word is one of the text's words.
-        words = _CUES.present(text)
-        return (not words.isdisjoint(_PHONE_CUE_WORDS),
-                [cue for cue, word in _DOB_CUES if word in words] if not words.isdisjoint(_DOB_WORDS) else (),
-                [cue for cue, word in _MRN_CUES if word in words] if not words.isdisjoint(_MRN_WORDS) else ())
-    # Other text may glue a cue to its neighbours ("Tel.：", "電話番号"): every cue that occurs
-    # anywhere in it (see _CUE_PHRASES) is looked for.
-    phrases = _CUE_PHRASES.possible(text)
-    if phrases is EVERYTHING:
-        return True, [cue for cue, _ in _DOB_CUES], [cue for cue, _ in _MRN_CUES]
-    return (any(phrase in phrases for phrase in _PHONE_CUE_PHRASES),
-            [cue for cue, _ in _DOB_CUES if cue in phrases], [cue for cue, _ in _MRN_CUES if cue in phrases])
+    if located is None or not located.exact:
+        return True, _DOB_CUES, _MRN_CUES
+    present = located.present
+    return (bool(located.ends["cue"]), [cue for cue in _DOB_CUES if cue in present],
+            [cue for cue in _MRN_CUES if cue in present])
 
 
 def _scan_emails(text: str) -> list[Finding]:
@@ -491,25 +461,61 @@ class _NumberChecks:
     the compiled path it is None, and every check runs on every run.
     """
 
-    __slots__ = ("alone", "card", "cued", "every_line", "exact", "iban", "ip", "located", "phone", "ssn")
+    __slots__ = ("alone", "card", "cued", "exact", "hot", "iban", "ip", "located", "phone", "ssn")
 
-    def __init__(self, types: frozenset[PiiType], located: Located | None, cued: bool, *, every_line: bool):
+    def __init__(self, types: frozenset[PiiType], located: Located | None, cued: bool):
         self.located = located
         self.card = "payment_card" in types and (located is None or bool(located.ends["payment_card"]))
         self.iban = "iban" in types and (located is None or bool(located.ends["iban"]))
         self.ssn = "us_ssn" in types
         self.ip = "ip_address" in types
         self.phone = "phone" in types
-        # Cues and line starts are all located only in Latin-1 text (see _LOCATOR).
+        # Cues are all located unless a letter of the text lower-cases to ASCII (see _LOCATOR).
         self.exact = located is not None and located.exact
-        # Whether the text holds a phone cue word, or a line a phone number could fill alone, and
-        # whether that line can be any run's (else only a run that starts a line).
+        # Whether the text can hold a phone cue, and a line a phone number could fill alone.
         self.cued = self.phone and cued
-        self.every_line = every_line
-        self.alone = self.phone and (not self.exact or bool(located and located.ends["alone"]))
+        self.alone = self.phone and (located is None or bool(located.ends["alone"]))
+        self.hot = self._hot()
 
-    def __bool__(self) -> bool:
-        return self.card or self.ssn or self.iban or self.ip or self.phone
+    def _hot(self) -> tuple[list[int], list[int], list[int]] | None:
+        """Where the conditions of the checks that run end: inside runs, IBANs, phone cues (sorted).
+
+        None if any run may hold something: when cues are not all located, or when a line a
+        number fills alone can start far from the run.
+        """
+        located = self.located
+        if located is None or not self.exact or self.alone:
+            return None
+        ends = located.ends
+        inside = [*ends["payment_card"]] if self.card else []
+        if self.ssn:
+            inside += ends["us_ssn"]
+        if self.ip:
+            inside += ends["ipv4"]
+        if self.phone:
+            inside += ends["phone"]
+        inside.sort()
+        return inside, ends["iban"] if self.iban else [], ends["cue"] if self.cued else []
+
+    def near_hot(self, start: int, end: int) -> bool:
+        """Whether a check can find something in the run ``zeroed[start:end]`` (as _CANDIDATE finds it).
+
+        A card's, SSN's, IPv4 address's or phone number's condition ends inside the run (or up to
+        the 8 characters of an extension after it), an IBAN's up to 26 characters after it, a phone
+        cue's up to 40 before; one more character each way for the "+" or "(" before a run and the
+        look-ahead character _scan_numbers add.
+        """
+        hot = self.hot
+        if hot is None:
+            return True
+        inside, iban, cue = hot
+        return ((bool(inside) and _ends_between(inside, start - 1, end + 9))
+                or (bool(iban) and _ends_between(iban, start - 13, end + 27))
+                or (bool(cue) and _ends_between(cue, start - _PHONE_CUE_WINDOW - 1, start + 2)))
+
+    def nothing_hot(self) -> bool:
+        """Whether no run can hold anything."""
+        return self.hot is not None and not any(self.hot)
 
     def near(self, name: str, low: int, high: int) -> bool:
         """Whether a match of the condition ``name`` ends after ``low`` and no later than ``high``."""
@@ -517,18 +523,26 @@ class _NumberChecks:
 
     def cue_before(self, start: int) -> bool:
         """Whether a phone cue can stand in the window before a run starting at ``start``."""
-        return not self.exact or self.near("cue", start - _PHONE_CUE_WINDOW, start)
+        # The cue's condition ends one character after it: the window's, or the run's first.
+        return not self.exact or self.near("cue", start - _PHONE_CUE_WINDOW, start + 1)
+
+
+def _ends_between(ends: list[int], low: int, high: int) -> bool:
+    index = bisect_right(ends, low)
+    return index < len(ends) and ends[index] <= high
 
 
 def _scan_numbers(text: str, zeroed: str, checks: _NumberChecks) -> list[Finding]:
     findings: list[Finding] = []
     size = len(text)
     card, ssn, iban, ip, phone = checks.card, checks.ssn, checks.iban, checks.ip, checks.phone
-    cued, alone, every_line = checks.cued, checks.alone, checks.every_line
+    cued, alone = checks.cued, checks.alone
     # Where no phone cue stands, no cue window needs a look (see _NumberChecks.cue_before).
     cues_everywhere = not checks.exact
     for candidate in _CANDIDATE.finditer(zeroed):
         start, end = candidate.span()
+        if not checks.near_hot(start, end):
+            continue
         if start and text[start - 1] in "+(":
             start -= 1
         # One character past the run lets the patterns' look-aheads see what follows it.
@@ -560,7 +574,8 @@ def _scan_numbers(text: str, zeroed: str, checks: _NumberChecks) -> list[Finding
             findings.extend(_scan_ipv4(text, start, end))
         if phone and digits >= 8:
             phones = []
-            if run[0] == "+" or "000-0000" in run or "000.0000" in run or "000 0000" in run:
+            if ((run[0] == "+" or "000-0000" in run or "000.0000" in run or "000 0000" in run)
+                    and checks.near("phone", start, end + 8)):
                 # A few characters more for an extension ("x1234") after the run.
                 for match in _PHONE.finditer(text, start, min(size, end + 8)):
                     phone_end = match.end() if match.lastgroup == "nanp" else _international_end(match)
@@ -569,7 +584,7 @@ def _scan_numbers(text: str, zeroed: str, checks: _NumberChecks) -> list[Finding
             if not phones and digits <= 19 and run.rstrip(" .-/()") not in _DATE_RUNS:
                 # A cue can introduce the number; failing that, the number can fill its line.
                 cue = cued and (cues_everywhere or checks.cue_before(start))
-                if cue or (alone and (every_line or _at_line_start(text, start))):
+                if cue or alone:
                     phones = _cued_phones(text, start, end, cued=cue, alone=alone)
             if phones:
                 # A number another type claimed (a card, an SSN, an IBAN) is not also a phone.
@@ -609,10 +624,6 @@ def _last_phone_cue(before: str) -> int | None:
     # The set test is cheap; the regex confirms word edges and the two-word cues ("my number").
     cues = list(_PHONE_CUES.finditer(before))
     return cues[-1].end() if cues else None
-
-
-def _at_line_start(text: str, start: int) -> bool:
-    return start == 0 or text[start - 1] == "\n" or (text[start - 1] == "(" and (start == 1 or text[start - 2] == "\n"))
 
 
 def _alone_on_its_line(text: str, start: int, end: int) -> bool:
@@ -735,15 +746,20 @@ def _scan_ipv6(text: str) -> list[Finding]:
     return findings
 
 
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
 def _scan_after_cues(lowered: str, cues: Sequence[str], scan: _CueScan) -> list[Finding]:
     """Findings right after each cue; ``lowered`` is the lower-cased text, with the same offsets."""
     findings: list[Finding] = []
     for cue in cues:
         position = lowered.find(cue)
         while position != -1:
-            # A cue is a word of its own ("born", not "stubborn").
-            if not (position and lowered[position - 1].isalpha()):
-                finding = scan(lowered, position + len(cue))
+            # A cue is a word of its own ("born", not "stubborn" or "borneo").
+            after = position + len(cue)
+            if not (position and lowered[position - 1].isalpha()) and not (
+                    after < len(lowered) and lowered[after] in _ASCII_LETTERS):
+                finding = scan(lowered, after)
                 if finding is not None:
                     findings.append(finding)
             position = lowered.find(cue, position + len(cue))

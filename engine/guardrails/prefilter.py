@@ -10,9 +10,8 @@ skips the checks whose condition does not occur where the check looks:
   scanned over its UTF-8 bytes (so conditions use ASCII character classes
   only, no look-arounds and no bounded negated classes: a byte is not a
   character beyond ASCII);
-* :meth:`Locator.locate` also says where each match ends, in characters: the
-  text is scanned in Latin-1, one byte per character, every character beyond
-  Latin-1 turned into ``?`` (conditions never match ``?``).
+* :meth:`Locator.locate` also says where each match ends, in characters
+  (the byte offsets of a text beyond ASCII are converted).
 
 Without the compiled path nothing is skipped. A skipped check could not
 have found anything, so the findings are the same either way.
@@ -24,6 +23,7 @@ from bisect import bisect_right
 from collections.abc import Container, Mapping
 
 from engine.guardrails import compiled
+from engine.guardrails.conditions import lowers_to_ascii
 from engine.guardrails.text import words_of
 
 
@@ -39,9 +39,6 @@ class _Everything(Container[str]):
 
 EVERYTHING: Container[str] = _Everything()
 
-# The only characters whose lower case holds ASCII letters ("\u212a".lower() == "k"): a
-# caseless condition scanned over the original bytes would miss what they become.
-_LOWER_TO_ASCII = tuple(char.encode() for char in ("\u0130", "\u212a"))
 
 
 class Prefilter:
@@ -69,29 +66,32 @@ class Prefilter:
         """The names of the checks that can find something in ``text``."""
         if not compiled.enabled():
             return EVERYTHING
-        data = words_of(text).utf8
-        if self._caseless and not text.isascii() and any(char in data for char in _LOWER_TO_ASCII):
+        if self._caseless and lowers_to_ascii(text):
             return EVERYTHING
+        data = words_of(text).utf8
         names = self._names
         return frozenset([names[index] for index in self._database.matching(data)])
 
 
 class Located:
-    """Where the matches of a :class:`Locator`'s conditions end in one text (character offsets).
+    """What a :class:`Locator` found in one text.
 
-    ``exact``: the text is Latin-1, so conditions that match letters beyond
-    ASCII (written for Latin-1) were located too; otherwise only their ASCII
-    parts can have been.
+    ``ends``: where the matches of each ``where`` condition end (character
+    offsets, sorted); ``present``: the ``whether`` conditions that match.
+    ``exact`` is False when the text holds a character whose lower case is
+    ASCII (see :func:`~engine.guardrails.conditions.lowers_to_ascii`): the
+    caseless conditions may then have missed what it becomes.
     """
 
-    __slots__ = ("ends", "exact")
+    __slots__ = ("ends", "exact", "present")
 
-    def __init__(self, ends: dict[str, list[int]], exact: bool):
+    def __init__(self, ends: dict[str, list[int]], present: frozenset[str], exact: bool):
         self.ends = ends
+        self.present = present
         self.exact = exact
 
     def __repr__(self) -> str:
-        return f"Located({self.ends!r}, exact={self.exact})"
+        return f"Located({self.ends!r}, present={sorted(self.present)!r}, exact={self.exact})"
 
     def between(self, name: str, low: int, high: int) -> bool:
         """Whether a match of ``name`` ends after ``low`` and no later than ``high``."""
@@ -100,41 +100,81 @@ class Located:
         return index < len(ends) and ends[index] <= high
 
 
+# UTF-8 continuation bytes all made 0x80: counting them turns byte offsets into character offsets.
+_CONTINUATION = bytes.maketrans(bytes(range(0x80, 0xC0)), b"\x80" * 0x40)
+
+
 class Locator:
-    """Named necessary conditions, compiled together; :meth:`locate` finds where their matches end.
+    """Named necessary conditions on UTF-8 bytes, compiled together and scanned in one pass.
 
-    Conditions are written for Latin-1 bytes; ``caseless`` ones ignore the
-    case of ASCII letters (spell out the cases of other letters).
+    :meth:`locate` says where the matches of each ``where`` condition end
+    and which ``whether`` conditions match at all (those are reported once
+    each, however often they occur). ``caseless`` conditions ignore the case
+    of ASCII letters (spell out the cases of other letters with
+    :func:`~engine.guardrails.conditions.caseless`).
 
-    >>> ssn = Locator({"ssn": r"\\d{3}-\\d{2}-\\d{4}"}).locate("SSN 123-45-6789, ok")
-    >>> ssn is None or ssn.ends == {"ssn": [15]}
+    The conditions see the text between two newlines, so an edge of the
+    text is a character like any other (``[^A-Za-z]`` rather than
+    ``(?:^|[^A-Za-z])``, which Hyperscan compiles several times slower).
+
+    >>> ssn = Locator({"ssn": r"\\d{3}-\\d{2}-\\d{4}"}).locate("SSN — 123-45-6789, ok")
+    >>> ssn is None or ssn.ends == {"ssn": [17]}
     True
     """
 
-    def __init__(self, conditions: Mapping[str, str], *, caseless: Container[str] = ()):
-        self._names = list(conditions)
+    def __init__(self, where: Mapping[str, str], *, whether: Mapping[str, str] | None = None,
+                 caseless: Container[str] = ()):
+        whether = whether or {}
+        self._names = [*where, *whether]
+        self._where = list(where)
+        self._caseless = any(name in caseless for name in self._names)
+        patterns = [*where.values(), *whether.values()]
         self._database = compiled.Database(
-            [pattern.encode("latin-1") for pattern in conditions.values()],
+            [pattern.encode("ascii") for pattern in patterns],
             [compiled.CASELESS if name in caseless else 0 for name in self._names],
-            single=False,
+            single=[False] * len(where) + [True] * len(whether),
         )
 
     def __repr__(self) -> str:
         return f"Locator({self._names!r})"
 
     def locate(self, text: str) -> Located | None:
-        """Where each condition's matches end in ``text``; None without the compiled path."""
+        """What the conditions find in ``text``; None without the compiled path."""
         if not compiled.enabled():
             return None
-        try:
-            data, exact = text.encode("latin-1"), True
-        except UnicodeEncodeError:
-            data, exact = text.encode("latin-1", "replace"), False
-        names = self._names
-        ends: dict[str, list[int]] = {name: [] for name in names}
-        for index, end in self._database.ends(data):
-            ends[names[index]].append(end)
-        for found in ends.values():
-            if len(found) > 1:
-                found.sort()
-        return Located(ends, exact)
+        data = b"\n" + words_of(text).utf8 + b"\n"
+        found = self._database.ends(data)
+        names, where = self._names, len(self._where)
+        ends: dict[str, list[int]] = {name: [] for name in self._where}
+        present = []
+        if found and not text.isascii():
+            found = _in_characters(data, found)
+        last = len(text)
+        for index, end in found:
+            if index < where:
+                # Offsets in the text: one less for the newline before it, and none past its end.
+                ends[names[index]].append(min(end - 1, last))
+            else:
+                present.append(names[index])
+        for located in ends.values():
+            if len(located) > 1:
+                located.sort()
+        exact = not (self._caseless and lowers_to_ascii(text))
+        return Located(ends, frozenset(present), exact)
+
+
+def _in_characters(data: bytes, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(index, byte offset) pairs with the offsets in characters.
+
+    An offset inside a character (a condition can end on its first byte)
+    becomes the offset after that character.
+    """
+    marks = data.translate(_CONTINUATION)
+    found.sort(key=lambda pair: pair[1])
+    converted = []
+    counted = continuations = 0
+    for index, end in found:
+        continuations += marks.count(0x80, counted, end)
+        counted = end
+        converted.append((index, end - continuations))
+    return converted

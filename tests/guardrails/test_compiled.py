@@ -20,6 +20,7 @@ import pytest
 from engine.guardrails import compiled
 from engine.guardrails.base import Detector, Finding
 from engine.guardrails.chain import GuardChain
+from engine.guardrails.conditions import _OTHER_CASES, caseless
 from engine.guardrails.config import GuardrailsConfig
 from engine.guardrails.evaluate import load_corpus
 from engine.guardrails.injection import InjectionDetector
@@ -207,15 +208,41 @@ def test_a_prefilter_names_the_conditions_that_occur() -> None:
         assert prefilter.possible("nothing here") is EVERYTHING
 
 
-def test_a_locator_says_where_matches_end_in_characters() -> None:
-    locator = Locator({"ssn": r"\d{3}-\d{2}-\d{4}", "cue": "[tT][\\xe9\\xc9][lL]"})
-    located = locator.locate("Té: 123-45-6789 — TÉL 987-65-4321")
-    assert located is not None and not located.exact  # the dash is beyond Latin-1
-    assert located.ends == {"ssn": [15, 33], "cue": [21]}
+def test_a_locator_says_where_matches_end_in_characters_and_what_occurs() -> None:
+    locator = Locator({"ssn": r"\d{3}-\d{2}-\d{4}", "cue": caseless("tél")},
+                      whether={"dob": caseless("dob"), "mrn": caseless("mrn")}, caseless={"cue", "dob", "mrn"})
+    text = "Té: 123-45-6789 — TÉL 987-65-4321, DOB 電話"
+    located = locator.locate(text)
+    assert located is not None and located.exact
+    # Offsets count characters (the dash and "É" take several bytes each).
+    assert located.ends == {"ssn": [text.index("6789") + 4, text.index("4321") + 4], "cue": [text.index("TÉL") + 3]}
+    assert located.present == {"dob"}
     assert located.between("ssn", 15, 33) and not located.between("ssn", 15, 32)
-    assert locator.locate("Tél") is not None and locator.locate("Tél").exact  # type: ignore[union-attr]
+    # The lower case of KELVIN SIGN is "k": caseless conditions on the original bytes can miss it.
+    assert not locator.locate("\u212a: 123-45-6789").exact  # type: ignore[union-attr]
     with compiled.disabled():
         assert locator.locate("123-45-6789") is None
+
+
+@pytest.mark.parametrize("phrase", ["téléphone", "straße", "ω", "電話", "mobil"])
+def test_a_caseless_condition_matches_every_spelling_that_lower_cases_to_the_phrase(phrase: str) -> None:
+    spellings = {phrase, phrase.upper(), phrase.title(), phrase.replace("ß", "\u1e9e").upper(),
+                 phrase.replace("ω", "\u2126")}
+    locator = Locator({"phrase": caseless(phrase)}, caseless={"phrase"})
+    for spelling in spellings:
+        if spelling.lower() == phrase:
+            located = locator.locate(f"x {spelling} y")
+            assert located is not None and located.ends["phrase"] == [2 + len(spelling)], spelling
+
+
+def test_the_other_cases_are_every_letter_that_lower_cases_to_another_letter() -> None:
+    # conditions.caseless spells out c.upper() and c.title(); these are the rest (all of Unicode).
+    others = {chr(cp).lower(): chr(cp) for cp in range(sys.maxunicode + 1)
+              if len(chr(cp).lower()) == 1 and chr(cp).lower() != chr(cp)
+              and chr(cp) not in (chr(cp).lower().upper(), chr(cp).lower().title())}
+    assert others == _OTHER_CASES
+    assert {chr(cp) for cp in range(0x80, sys.maxunicode + 1)
+            if any(c.isascii() for c in chr(cp).lower())} == {"\u0130", "\u212a"}  # see lowers_to_ascii
 
 
 def test_the_compared_texts_hold_every_type() -> None:
