@@ -71,11 +71,14 @@ WHITESPACE = "(?:" + "|".join([
 
 
 def word(*lowered: str) -> str:
-    """A caseless condition matching where one of ``lowered`` is one of the text's words (see Words)."""
-    return f"(?:^|{SEPARATOR})(?:{'|'.join(map(caseless, lowered))})(?:{SEPARATOR}|$)"
+    """A caseless condition matching where one of ``lowered`` is one of the text's words (see Words).
+
+    For text between two newlines (``Words.padded``), as compiled conditions scan it.
+    """
+    return f"{SEPARATOR}(?:{'|'.join(map(caseless, lowered))}){SEPARATOR}"
 
 
 #: Not an ASCII letter: the edge of a cue word, loosely (bytes of letters beyond ASCII pass, so
-#: the condition stays necessary for checks that test ``str.isalpha``). A Locator's conditions see
+#: the condition stays necessary for checks that test ``str.isalpha``). Compiled conditions see
 #: the text between newlines, so it also matches at the text's edges.
 NOT_A_LETTER = "[^A-Za-z]"

@@ -7,9 +7,11 @@ compiled together (see :mod:`~engine.guardrails.compiled`) and the detector
 skips the checks whose condition does not occur where the check looks:
 
 * :meth:`Prefilter.possible` names the conditions that occur in the text,
-  scanned over its UTF-8 bytes (so conditions use ASCII character classes
-  only, no look-arounds and no bounded negated classes: a byte is not a
-  character beyond ASCII);
+  scanned over its UTF-8 bytes between two newlines (so conditions use ASCII
+  character classes only, no look-arounds and no bounded negated classes: a
+  byte is not a character beyond ASCII; and an edge of the text is a
+  character like any other: ``[^A-Za-z]`` rather than ``(?:^|[^A-Za-z])``,
+  which Hyperscan compiles several times slower);
 * :meth:`Locator.locate` also says where each match ends, in characters
   (the byte offsets of a text beyond ASCII are converted).
 
@@ -27,28 +29,14 @@ from engine.guardrails.conditions import lowers_to_ascii
 from engine.guardrails.text import words_of
 
 
-class _Everything(Container[str]):
-    """Every check is possible."""
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def __repr__(self) -> str:
-        return "EVERYTHING"
-
-
-EVERYTHING: Container[str] = _Everything()
-
-
-
 class Prefilter:
     """Named necessary conditions, compiled together.
 
     ``caseless`` names the conditions of checks that run on the lower-cased text.
 
     >>> jwt = Prefilter({"jwt": r"eyJ[A-Za-z0-9_-]{8,}\\.eyJ"})
-    >>> "jwt" in jwt.possible("token eyJhbGciOiJI.eyJzdWIi.x"), "jwt" in jwt.possible("no token")
-    (True, False)
+    >>> jwt.possible("token eyJhbGciOiJI.eyJzdWIi.x") in ({"jwt"}, None), jwt.possible("no token") in (set(), None)
+    (True, True)
     """
 
     def __init__(self, conditions: Mapping[str, str], *, caseless: Container[str] = ()):
@@ -62,13 +50,13 @@ class Prefilter:
     def __repr__(self) -> str:
         return f"Prefilter({self._names!r})"
 
-    def possible(self, text: str) -> Container[str]:
-        """The names of the checks that can find something in ``text``."""
+    def possible(self, text: str) -> frozenset[str] | None:
+        """The names of the conditions that occur in ``text``; None if any can (the Python path)."""
         if not compiled.enabled():
-            return EVERYTHING
+            return None
         if self._caseless and lowers_to_ascii(text):
-            return EVERYTHING
-        data = words_of(text).utf8
+            return None
+        data = words_of(text).padded
         names = self._names
         return frozenset([names[index] for index in self._database.matching(data)])
 
@@ -113,9 +101,7 @@ class Locator:
     of ASCII letters (spell out the cases of other letters with
     :func:`~engine.guardrails.conditions.caseless`).
 
-    The conditions see the text between two newlines, so an edge of the
-    text is a character like any other (``[^A-Za-z]`` rather than
-    ``(?:^|[^A-Za-z])``, which Hyperscan compiles several times slower).
+    The conditions see the text between two newlines, as a Prefilter's do.
 
     >>> ssn = Locator({"ssn": r"\\d{3}-\\d{2}-\\d{4}"}).locate("SSN — 123-45-6789, ok")
     >>> ssn is None or ssn.ends == {"ssn": [17]}
@@ -142,7 +128,7 @@ class Locator:
         """What the conditions find in ``text``; None without the compiled path."""
         if not compiled.enabled():
             return None
-        data = b"\n" + words_of(text).utf8 + b"\n"
+        data = words_of(text).padded
         found = self._database.ends(data)
         names, where = self._names, len(self._where)
         ends: dict[str, list[int]] = {name: [] for name in self._where}

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Literal
 
 from engine.guardrails.base import Finding
+from engine.guardrails.conditions import word
 from engine.guardrails.prefilter import Prefilter
 from engine.guardrails.text import words_of
-from engine.guardrails.vocabulary import Vocabulary
 
 SecretType = Literal["aws_access_key", "aws_secret_key", "jwt", "api_key", "private_key"]
 SECRET_TYPES: tuple[SecretType, ...] = ("aws_access_key", "aws_secret_key", "jwt", "api_key", "private_key")
@@ -78,7 +78,9 @@ _API_KEY_WORDS = frozenset(word for _, word, _ in _API_KEYS if word)
 _AWS_SECRET_WORDS = frozenset({"aws", "secret", "secretaccesskey"})
 _GENERIC_WORDS = frozenset({"key", "apikey", "token", "secret", "password", "passwd", "credential", "credentials",
                             "auth", "bearer"})
-_GATES = Vocabulary(_API_KEY_WORDS | _AWS_SECRET_WORDS | _GENERIC_WORDS)
+# The words that gate the lower-case prefixes and the cues, as groups: a group is there if one of
+# its words is one of the text's words.
+_GATES = {"api_key words": _API_KEY_WORDS, "aws_secret words": _AWS_SECRET_WORDS, "generic words": _GENERIC_WORDS}
 _TOKEN_EDGE = re.compile(r"[A-Za-z0-9_-]")
 
 # api_key = "...", "apiKey": '...', X-API-Key: ..., token=...
@@ -101,17 +103,18 @@ _PEM_MAX = 16384
 
 # What each check's matches contain (the start of its pattern; short, as long bounded repeats
 # make compiling slow): a check runs only if its condition occurs in the text. Typical messages
-# hold none, and cost one compiled pass.
+# hold none, and cost one compiled pass, which also finds the gate words.
+_CHECKS = {
+    "aws_access_key": r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{4}",
+    "aws_secret_key": _AWS_SECRET_SHAPE,
+    "jwt": _JWT_SHAPE,
+    "private_key": _PEM_BEGIN_SHAPE,
+    "generic": _GENERIC_NAME + r"[A-Za-z0-9_\-+/=.]{20,}",
+    **{prefix: re.escape(prefix) for prefix, _, _ in _API_KEYS},
+}
 _PREFILTER = Prefilter(
-    {
-        "aws_access_key": r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{4}",
-        "aws_secret_key": _AWS_SECRET_SHAPE,
-        "jwt": _JWT_SHAPE,
-        "private_key": _PEM_BEGIN_SHAPE,
-        "generic": _GENERIC_NAME + r"[A-Za-z0-9_\-+/=.]{20,}",
-        **{prefix: re.escape(prefix) for prefix, _, _ in _API_KEYS},
-    },
-    caseless={"generic"},
+    {**_CHECKS, **{name: word(*sorted(words)) for name, words in _GATES.items()}},
+    caseless={"generic", *_GATES},
 )
 
 
@@ -144,13 +147,18 @@ class SecretsDetector:
         return f"SecretsDetector({sorted(self.types)!r})"
 
     def scan(self, text: str) -> list[Finding]:
-        possible = _PREFILTER.possible(text)
-        if not possible:
+        found = _PREFILTER.possible(text)
+        possible: Container[str]
+        if found is None:  # the Python path: every check runs, gated by the text's words
+            possible = _CHECKS
+            words = words_of(text).present
+            gates: Container[str] = {name for name, group in _GATES.items() if not words.isdisjoint(group)}
+        elif found.isdisjoint(_CHECKS):
             return []
+        else:
+            possible = gates = found
         findings: list[Finding] = []
         types = self.types
-        # The words of the text gate the lower-case prefixes and the cue words.
-        present = _GATES.present(text)
         access_keys: list[Finding] = []
         if ("aws_access_key" in types or "aws_secret_key" in types) and "aws_access_key" in possible:
             access_keys = _find_at_prefixes(text, _AWS_ACCESS_PREFIXES, _AWS_ACCESS, "aws_access_key")
@@ -161,15 +169,14 @@ class SecretsDetector:
         if "jwt" in types and "jwt" in possible and "eyJ" in text:
             findings.extend(_find_at_prefixes(text, ("eyJ",), _JWT, "jwt"))
         if "api_key" in types:
-            gated = not present.isdisjoint(_API_KEY_WORDS)
-            for prefix, word, pattern in _API_KEYS:
-                if (gated or not word) and prefix in possible and prefix in text:
+            for prefix, gate_word, pattern in _API_KEYS:
+                if prefix in possible and prefix in text and (not gate_word or "api_key words" in gates):
                     findings.extend(_find_at_prefixes(text, (prefix,), pattern, "api_key"))
         if ("aws_secret_key" in types and "aws_secret_key" in possible
-                and (access_keys or not present.isdisjoint(_AWS_SECRET_WORDS))):
+                and (access_keys or "aws_secret words" in gates)):
             lowered = words_of(text).lowered
             findings.extend(_aws_secrets(text, lowered, access_keys))
-        if "api_key" in types and "generic" in possible and not present.isdisjoint(_GENERIC_WORDS):
+        if "api_key" in types and "generic" in possible and "generic words" in gates:
             lowered = words_of(text).lowered
             if len(lowered) == len(text):  # offsets in the lower-cased text are offsets in the text
                 findings.extend(_generic_keys(text, lowered, findings))

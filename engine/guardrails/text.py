@@ -135,11 +135,13 @@ class Words:
     :class:`Words` per text (see :func:`words_of`).
     """
 
-    __slots__ = ("_folded", "_folded_present", "_folded_spaced", "_lowered", "_present", "_spaced", "_utf8", "text")
+    __slots__ = ("_folded", "_folded_present", "_folded_spaced", "_lowered", "_padded", "_present", "_spaced", "_utf8",
+                 "text")
 
     def __init__(self, text: str):
         self.text = text
         self._utf8: bytes | None = None
+        self._padded: bytes | None = None
         self._lowered: str | None = None
         self._spaced: bytes | None = None
         self._present: frozenset[str] | None = None
@@ -149,10 +151,17 @@ class Words:
 
     @property
     def utf8(self) -> bytes:
-        """The text in UTF-8 (lone surrogates kept), as compiled prefilters scan it."""
+        """The text in UTF-8 (lone surrogates kept)."""
         if self._utf8 is None:
             self._utf8 = self.text.encode("utf-8", "surrogatepass")
         return self._utf8
+
+    @property
+    def padded(self) -> bytes:
+        """The UTF-8 text between two newlines, as compiled conditions scan it (see engine.guardrails.prefilter)."""
+        if self._padded is None:
+            self._padded = b"\n" + self.utf8 + b"\n"
+        return self._padded
 
     @property
     def lowered(self) -> str:

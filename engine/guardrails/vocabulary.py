@@ -55,7 +55,7 @@ class Vocabulary:
     def present(self, text: str) -> frozenset[str]:
         """The words of the vocabulary that are words of ``text`` (in any case)."""
         if compiled.enabled() and not conditions.lowers_to_ascii(text):
-            return self._named(self._in_text.matching(words_of(text).utf8))
+            return self._named(self._in_text.matching(words_of(text).padded))
         return words_of(text).present & self.words
 
     def present_folded(self, text: str) -> frozenset[str]:
