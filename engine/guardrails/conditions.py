@@ -63,13 +63,6 @@ SEPARATOR = "(?:" + "|".join([
     *(_bytes(space) for space in WIDE_SPACES),
 ]) + ")"
 
-#: Whitespace as ``str.strip()`` removes it, in UTF-8.
-WHITESPACE = "(?:" + "|".join([
-    _ascii_class("".join(c for c in map(chr, range(128)) if c.isspace())),
-    *(_bytes(space) for space in WIDE_SPACES),
-]) + ")"
-
-
 def word(*lowered: str) -> str:
     """A caseless condition matching where one of ``lowered`` is one of the text's words (see Words).
 

@@ -30,8 +30,10 @@ Formats recognised, and what is deliberately left out:
   international numbers (``+44 20 7946 0958``) of 8 to 15 digits, and any
   other 8 to 15 digit number (national formats such as ``030 12345678``,
   bare digits) when a phone cue (``phone``, ``call``, ``Tel.``, ``Handy``,
-  ``portable``, ...) stands in the 40 characters before it. Without a cue,
-  national formats are not matched: they look too much like order numbers.
+  ``portable``, ...) stands in the 40 characters before it, or when it fills
+  its line alone with a trunk prefix (``0301 2345678`` in a signature
+  block). Otherwise national formats are not matched: they look too much
+  like order numbers.
 * us_ssn: ``###-##-####`` with a valid area (not 000, 666, 9xx), group (not
   00) and serial (not 0000).
 * payment_card: 12-19 digits, optionally grouped by spaces or dashes, with a
@@ -43,7 +45,9 @@ Formats recognised, and what is deliberately left out:
   one (unspecified, loopback, broadcast, netmasks).
 * date_of_birth: a date (numeric, ISO, or with a month name in English,
   German, French, Spanish, Italian, Dutch or Portuguese) within 40
-  characters after a birth cue in one of those languages.
+  characters after a birth cue in one of those languages. A cue is a word
+  of its own where it stands: no letter before it, no ASCII letter after it
+  (``born``, not ``stubborn`` or ``Borneo``).
 * medical_record_number: an id of 6 to 16 letters, digits and dashes (at
   least 4 digits) after an MRN cue (``MRN``, ``medical record``, ``patient
   id``, ...), and anything the tenant's ``mrn_pattern`` matches.
@@ -58,7 +62,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from engine.guardrails.base import Finding
-from engine.guardrails.conditions import NOT_A_LETTER, WHITESPACE, caseless
+from engine.guardrails.conditions import NOT_A_LETTER, caseless
 from engine.guardrails.literals import required_prefixes
 from engine.guardrails.prefilter import Located, Locator
 from engine.guardrails.text import words_of
@@ -334,8 +338,10 @@ _LOCATOR = Locator(
         "ipv6": r"::|(?:[0-9A-Fa-f]{1,4}:){6}",
         # A phone cue with no ASCII letter on either side; its match ends a character after the cue.
         "cue": NOT_A_LETTER + "(?:" + "|".join(map(caseless, _PHONE_CUE_PHRASES)) + ")" + NOT_A_LETTER,
-        # A line a phone number could fill alone: it starts with "0" (after spaces and "(").
-        "alone": rf"\n{WHITESPACE}*\(*0",
+        # A line a phone number could fill alone: it starts with "0" (after spaces and "("; any byte
+        # beyond ASCII stands for the whitespace beyond ASCII, which a class scans faster than its
+        # alternatives).
+        "alone": r"\n[\t\x0b\x0c\r\x1c-\x1f \x80-\xff]*\(*0",
     },
     whether={  # the date-of-birth and medical-record cues
         cue: caseless(cue) for cue in (*_DOB_CUES, *_MRN_CUES)
