@@ -435,6 +435,8 @@ def _cues(text: str, located: Located | None) -> tuple[bool, Sequence[str], Sequ
     if located is None or not located.exact:
         return True, _DOB_CUES, _MRN_CUES
     present = located.present
+    if not present:  # the usual case: no date-of-birth or medical-record cue at all
+        return bool(located.ends["cue"]), (), ()
     return (bool(located.ends["cue"]), [cue for cue in _DOB_CUES if cue in present],
             [cue for cue in _MRN_CUES if cue in present])
 
