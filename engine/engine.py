@@ -128,8 +128,10 @@ class Engine:
                  providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE,
                  quotas: QuotaUsage | None = None):
         self.project = project
-        # Every run's reads and writes of checkpoints stay in its own tenant's threads.
-        self.checkpointer = TenantCheckpointer(checkpointer) if checkpointer is not None else None
+        # Every run's reads and writes of checkpoints stay in its own tenant's threads, and a tenant whose
+        # memory is siloed keeps its checkpoints in its own checkpointer too.
+        self.checkpointer = TenantCheckpointer(checkpointer, stores=stores, silo=self._silo_memory) \
+            if checkpointer is not None else None
         self.store, self.stores = store, stores
         self.providers = providers or Providers()
         self._graphs: OrderedDict[str, CompiledWorkflow] = OrderedDict()
@@ -175,6 +177,10 @@ class Engine:
     @property
     def root(self) -> Path:
         return self.project.root
+
+    def _silo_memory(self, tenant_id: str) -> bool:
+        """Whether ``tenant_id``'s memory and checkpoints live apart (False for a tenant this project lacks)."""
+        return tenant_id in self.project.tenants and self.settings(tenant_id).isolation.memory == "silo"
 
     def settings(self, tenant_id: str) -> TenantSettings:
         found = self._settings.get(tenant_id)

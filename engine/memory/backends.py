@@ -7,6 +7,11 @@ LangGraph's AsyncPostgresSaver / AsyncPostgresStore on a connection pool
 (:mod:`engine.memory.postgres`), which many worker processes and replicas
 share. ``memory`` selects LangGraph's in-process InMemorySaver /
 InMemoryStore, for tests and throwaway runs.
+
+A tenant whose memory is siloed (``isolation: {memory: silo}``) gets a
+checkpointer and a store of its own, of the same kinds: its sessions'
+checkpoints and its memory never share a file, schema or table with
+another tenant's (see :class:`TenantStores`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
@@ -28,6 +33,9 @@ from langgraph.store.sqlite.aio import AsyncSqliteStore
 from engine.ids import require_id
 from engine.spec.project import StoresSpec
 
+if TYPE_CHECKING:
+    from engine.memory.postgres import PostgresBackends
+
 CHECKPOINTS_FILE = "checkpoints.sqlite"
 MEMORY_FILE = "memory.sqlite"
 
@@ -37,24 +45,39 @@ MEMORY_FILE = "memory.sqlite"
 StoresConfig = StoresSpec
 
 
+@dataclass(frozen=True)
+class Silo:
+    """A silo tenant's own checkpointer and store."""
+
+    checkpointer: BaseCheckpointSaver[Any]
+    store: BaseStore
+
+
 class TenantStores:
     """The memory store of each tenant: the shared (pool) one, or a dedicated (silo) one.
 
-    A silo tenant's memory lives in its own store, opened on first use and
-    closed with the backends: its own SQLite file
-    ``<data_dir>/tenants/<id>/memory.sqlite``, or its own PostgreSQL schema
+    A silo tenant's memory and checkpoints live in a store and a checkpointer
+    of its own, opened on first use and closed with the backends: its own
+    SQLite files ``<data_dir>/tenants/<id>/memory.sqlite`` and
+    ``checkpoints.sqlite``, or its own PostgreSQL schema
     ``<silo_schema_prefix><id>``. Pool tenants share one store and are kept
-    apart by namespace prefixes (see :class:`engine.memory.scoped.ScopedStore`).
+    apart by namespace prefixes (see :class:`engine.memory.scoped.ScopedStore`),
+    and one checkpointer whose threads are theirs (see
+    :class:`engine.memory.checkpoints.TenantCheckpointer`).
     """
 
-    def __init__(self, shared: BaseStore, open_silo: Callable[[str], Awaitable[BaseStore]]):
+    def __init__(self, shared: BaseStore, open_silo: Callable[[str], Awaitable[Silo]]):
         self.shared, self._open_silo = shared, open_silo
-        self._silos: dict[str, BaseStore] = {}
+        self._silos: dict[str, Silo] = {}
         self._lock = asyncio.Lock()
 
     async def for_tenant(self, tenant_id: str, isolation: Literal["pool", "silo"]) -> BaseStore:
         if isolation == "pool":
             return self.shared
+        return (await self.silo(tenant_id)).store
+
+    async def silo(self, tenant_id: str) -> Silo:
+        """The checkpointer and store of ``tenant_id``'s silo, opened on first use."""
         found = self._silos.get(tenant_id)
         if found is not None:
             return found
@@ -63,6 +86,10 @@ class TenantStores:
             if found is None:
                 found = self._silos[tenant_id] = await self._open_silo(require_id("tenant id", tenant_id))
         return found
+
+    def opened(self, tenant_id: str) -> Silo | None:
+        """The silo of ``tenant_id`` if it is open already."""
+        return self._silos.get(tenant_id)
 
 
 @dataclass(frozen=True)
@@ -94,7 +121,7 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
     async with AsyncExitStack() as stack:
         checkpointer: BaseCheckpointSaver[str]
         store: BaseStore
-        open_silo: Callable[[str], Awaitable[BaseStore]]
+        postgres: PostgresBackends | None = None
         if "postgres" in (config.checkpointer, config.store):
             from engine.memory.postgres import PostgresBackends
 
@@ -104,26 +131,43 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
         if config.checkpointer == "postgres":
             checkpointer = saver
         elif config.checkpointer == "sqlite":
-            # The saver creates its tables itself on first use.
-            checkpointer = await stack.enter_async_context(
-                AsyncSqliteSaver.from_conn_string(str(folder / CHECKPOINTS_FILE)))
+            checkpointer = await _open_sqlite_saver(stack, folder / CHECKPOINTS_FILE)
         else:
             checkpointer = InMemorySaver()
         if config.store == "postgres":
-            store, open_silo = shared, postgres.open_silo
+            store = shared
         elif config.store == "sqlite":
             store = await _open_sqlite_store(stack, folder / MEMORY_FILE)
-
-            async def open_silo(tenant_id: str) -> BaseStore:
-                silo_folder = folder / "tenants" / tenant_id
-                silo_folder.mkdir(parents=True, exist_ok=True)
-                return await _open_sqlite_store(stack, silo_folder / MEMORY_FILE)
         else:
             store = InMemoryStore()
 
-            async def open_silo(tenant_id: str) -> BaseStore:
-                return InMemoryStore()
+        async def open_silo(tenant_id: str) -> Silo:
+            """The tenant's own checkpointer and store, of the configured kinds."""
+            silo_saver: BaseCheckpointSaver[Any] | None = None
+            silo_store: BaseStore | None = None
+            if postgres is not None:
+                silo_saver, silo_store = await postgres.open_silo(
+                    tenant_id, checkpoints=config.checkpointer == "postgres", memory=config.store == "postgres")
+            silo_folder = folder / "tenants" / tenant_id
+            if "sqlite" in (config.checkpointer, config.store):
+                silo_folder.mkdir(parents=True, exist_ok=True)
+            if config.checkpointer == "sqlite":
+                silo_saver = await _open_sqlite_saver(stack, silo_folder / CHECKPOINTS_FILE)
+            elif config.checkpointer == "memory":
+                silo_saver = InMemorySaver()
+            if config.store == "sqlite":
+                silo_store = await _open_sqlite_store(stack, silo_folder / MEMORY_FILE)
+            elif config.store == "memory":
+                silo_store = InMemoryStore()
+            assert silo_saver is not None and silo_store is not None  # every kind is covered above
+            return Silo(silo_saver, silo_store)
+
         yield Backends(checkpointer=checkpointer, store=store, stores=TenantStores(store, open_silo))
+
+
+async def _open_sqlite_saver(stack: AsyncExitStack, path: Path) -> BaseCheckpointSaver[str]:
+    # The saver creates its tables itself on first use.
+    return await stack.enter_async_context(AsyncSqliteSaver.from_conn_string(str(path)))
 
 
 async def _open_sqlite_store(stack: AsyncExitStack, path: Path) -> BaseStore:

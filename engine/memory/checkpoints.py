@@ -6,12 +6,17 @@ thread id (``tenant:user:session``) belongs to the run's tenant context. A run
 pointed at another tenant's thread is refused before LangGraph loads that
 thread's state or writes its own input into it. Calls outside a run (the
 platform reading history) pass through.
+
+Each call goes to the checkpointer of the thread's tenant: the shared one,
+or, for a tenant whose memory is siloed, its own (see
+:class:`engine.memory.backends.TenantStores`), opened on first use. Listing
+checkpoints across threads (no thread id) lists the shared checkpointer's.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
@@ -23,8 +28,11 @@ from langgraph.checkpoint.base import (
 )
 
 from engine.context import TenantContext
-from engine.errors import AuthError
+from engine.errors import AuthError, TenantflowError
 from engine.ids import thread_owner
+
+if TYPE_CHECKING:
+    from engine.memory.backends import TenantStores
 
 
 def _check(config: RunnableConfig | None) -> None:
@@ -36,12 +44,29 @@ def _check(config: RunnableConfig | None) -> None:
         raise AuthError(f"thread '{thread}' does not belong to tenant '{ctx.tenant_id}'")
 
 
-class TenantCheckpointer(BaseCheckpointSaver[Any]):
-    """Delegates to ``inner``; refuses a run's access to another tenant's thread."""
+class SiloNotOpen(TenantflowError):
+    """A silo tenant's checkpointer was asked for synchronously before it was opened."""
 
-    def __init__(self, inner: BaseCheckpointSaver[Any]):
+    code = "stores"
+
+
+def _thread(config: RunnableConfig | None) -> str | None:
+    thread = (config or {}).get("configurable", {}).get("thread_id")
+    return None if thread is None else str(thread)
+
+
+class TenantCheckpointer(BaseCheckpointSaver[Any]):
+    """Delegates to the checkpointer of the thread's tenant; refuses a run's access to another tenant's thread.
+
+    ``silo(tenant_id)`` says whether a tenant's checkpoints live apart, in ``stores``.
+    """
+
+    def __init__(self, inner: BaseCheckpointSaver[Any], *, stores: TenantStores | None = None,
+                 silo: Callable[[str], bool] | None = None):
         super().__init__(serde=inner.serde)
         self.inner = inner
+        self._stores = stores
+        self._silo = silo if stores is not None else None
 
     @property
     def config_specs(self) -> list[Any]:
@@ -50,47 +75,68 @@ class TenantCheckpointer(BaseCheckpointSaver[Any]):
     def get_next_version(self, current: Any, channel: None) -> Any:
         return self.inner.get_next_version(current, channel)
 
+    async def _for(self, thread: str | None) -> BaseCheckpointSaver[Any]:
+        """The checkpointer holding ``thread``, its tenant's silo opened if need be."""
+        if thread is None or self._silo is None or self._stores is None:
+            return self.inner
+        owner = thread_owner(thread)
+        if not self._silo(owner):
+            return self.inner
+        return (await self._stores.silo(owner)).checkpointer
+
+    def _for_sync(self, thread: str | None) -> BaseCheckpointSaver[Any]:
+        if thread is None or self._silo is None or self._stores is None:
+            return self.inner
+        owner = thread_owner(thread)
+        if not self._silo(owner):
+            return self.inner
+        opened = self._stores.opened(owner)
+        if opened is None:
+            raise SiloNotOpen(f"tenant '{owner}' keeps its checkpoints apart and they are not open yet: "
+                              f"read them with the async API (aget_state, aget_tuple)")
+        return opened.checkpointer
+
     # -- reads -----------------------------------------------------------------------------
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         _check(config)
-        return self.inner.get_tuple(config)
+        return self._for_sync(_thread(config)).get_tuple(config)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         _check(config)
-        return await self.inner.aget_tuple(config)
+        return await (await self._for(_thread(config))).aget_tuple(config)
 
     def list(self, config: RunnableConfig | None, **kwargs: Any) -> Iterator[CheckpointTuple]:
         _check(config)
-        return self.inner.list(config, **kwargs)
+        return self._for_sync(_thread(config)).list(config, **kwargs)
 
     async def alist(self, config: RunnableConfig | None, **kwargs: Any) -> AsyncIterator[CheckpointTuple]:
         _check(config)
-        async for item in self.inner.alist(config, **kwargs):
+        async for item in (await self._for(_thread(config))).alist(config, **kwargs):
             yield item
 
     # -- writes ----------------------------------------------------------------------------
     def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
             new_versions: ChannelVersions) -> RunnableConfig:
         _check(config)
-        return self.inner.put(config, checkpoint, metadata, new_versions)
+        return self._for_sync(_thread(config)).put(config, checkpoint, metadata, new_versions)
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
                    new_versions: ChannelVersions) -> RunnableConfig:
         _check(config)
-        return await self.inner.aput(config, checkpoint, metadata, new_versions)
+        return await (await self._for(_thread(config))).aput(config, checkpoint, metadata, new_versions)
 
     def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                    task_path: str = "") -> None:
         _check(config)
-        self.inner.put_writes(config, writes, task_id, task_path)
+        self._for_sync(_thread(config)).put_writes(config, writes, task_id, task_path)
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                           task_path: str = "") -> None:
         _check(config)
-        await self.inner.aput_writes(config, writes, task_id, task_path)
+        await (await self._for(_thread(config))).aput_writes(config, writes, task_id, task_path)
 
     def delete_thread(self, thread_id: str) -> None:
-        self.inner.delete_thread(thread_id)
+        self._for_sync(thread_id).delete_thread(thread_id)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        await self.inner.adelete_thread(thread_id)
+        await (await self._for(thread_id)).adelete_thread(thread_id)

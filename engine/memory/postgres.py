@@ -7,7 +7,7 @@ module repeats it. Each schema gets one psycopg ``AsyncConnectionPool``
 whose connections are set up the way LangGraph's classes expect
 (autocommit, dict rows, prepared statements) and whose ``search_path`` is
 that schema: the shared tables in ``stores.postgres.schema``, and each silo
-tenant's memory in a schema of its own.
+tenant's checkpoints and memory in a schema of its own.
 
 Migrations (LangGraph's ``setup()``) run once per schema when it is opened,
 under a PostgreSQL advisory lock, so that many workers and replicas starting
@@ -25,7 +25,6 @@ from typing import Any
 
 import psycopg
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-from langgraph.store.base import BaseStore
 from langgraph.store.postgres.aio import AsyncPostgresStore
 from psycopg import AsyncConnection, sql
 from psycopg.conninfo import conninfo_to_dict
@@ -89,7 +88,7 @@ def scrub(message: str, dsn: str) -> str:
 
 
 def silo_schema(settings: PostgresSpec, tenant_id: str) -> str:
-    """The schema of a silo tenant's memory: ``silo_schema_prefix`` then its id."""
+    """The schema of a silo tenant's checkpoints and memory: ``silo_schema_prefix`` then its id."""
     name = settings.silo_schema_prefix + tenant_id
     if len(name.encode()) > MAX_SCHEMA_BYTES:
         raise StoresError(f"tenant '{tenant_id}': its silo schema name '{name}' is longer than PostgreSQL's "
@@ -196,10 +195,15 @@ class PostgresBackends:
         self._stack.push_async_callback(pool.close)
         return saver, store
 
-    async def open_silo(self, tenant_id: str) -> BaseStore:
-        """The store of a silo tenant, in its own schema (created and migrated on first use)."""
+    async def open_silo(self, tenant_id: str, *, checkpoints: bool,
+                        memory: bool) -> tuple[AsyncPostgresSaver | None, AsyncPostgresStore | None]:
+        """The saver and the store of a silo tenant, in its own schema (created and migrated on first use).
+
+        Only those asked for are returned (the others are configured elsewhere); they share one pool.
+        """
         schema = silo_schema(self.settings, tenant_id)
-        pool, _, store = await open_schema(self._dsn, self.settings.dsn_env, schema, self.settings.silo_pool,
-                                           name=f"tenantflow-silo-{tenant_id}", checkpoints=False, memory=True)
+        pool, saver, store = await open_schema(self._dsn, self.settings.dsn_env, schema, self.settings.silo_pool,
+                                               name=f"tenantflow-silo-{tenant_id}", checkpoints=checkpoints,
+                                               memory=memory)
         self._stack.push_async_callback(pool.close)
-        return store
+        return (saver if checkpoints else None), (store if memory else None)

@@ -80,9 +80,10 @@ class PostgresSpec(Strict):
     is never written here: ``dsn_env`` names the environment variable that holds it."""
 
     dsn_env: str = "TENANTFLOW_DATABASE_URL"
-    #: Schema of the shared tables: every tenant's checkpoints, and the memory of pool tenants.
+    #: Schema of the shared tables: the checkpoints and memory of pool tenants.
     db_schema: str = Field(default="public", alias="schema", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    #: A tenant with isolation.memory silo keeps its memory in a schema of its own: this prefix, then its id.
+    #: A tenant with isolation.memory silo keeps its memory and checkpoints in a schema of its own: this prefix,
+    #: then its id.
     silo_schema_prefix: str = Field(default="tenantflow_silo_", pattern=r"^[a-z_][a-z0-9_]{0,47}$")
     #: The pool of the shared tables.
     pool: PoolSpec = Field(default_factory=PoolSpec)

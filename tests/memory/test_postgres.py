@@ -218,15 +218,19 @@ async def test_the_demo_runs_for_three_tenants_and_sessions_continue(pg_schemas:
         # Another session of the same user starts a thread of its own.
         other = await graph.aget_state({"configurable": {"thread_id": "globex:u1:s2"}})
         assert other.values == {}
+        # A silo tenant's session is read back from its own schema.
+        acme = await engine.compile("support-triage", "acme").graph.aget_state(
+            {"configurable": {"thread_id": "acme:u1:s1"}})
+        assert acme.values["input"]["ticket"] == TICKET["ticket"]
 
-    threads = {row[0] for row in pg_schemas.rows(pg_schemas.shared)["checkpoints"]}
-    assert threads == {"globex:u1:s1", "initech:u1:s1", "acme:u1:s1"}
-    # Pool tenants' memory in the shared table; the silo tenants' in schemas of their own, and only there.
+    # Pool tenants' checkpoints and memory in the shared tables; the silo tenants' in schemas of their own,
+    # and only there.
+    assert {row[0] for row in pg_schemas.rows(pg_schemas.shared)["checkpoints"]} == {"globex:u1:s1"}
     assert pg_schemas.store_prefixes(pg_schemas.shared) == {"tenant.globex.user.u1"}
     assert pg_schemas.existing() == sorted([pg_schemas.shared, pg_schemas.silo("acme"), pg_schemas.silo("initech")])
-    assert pg_schemas.store_prefixes(pg_schemas.silo("initech")) == {"tenant.initech.user.u1"}
-    assert pg_schemas.store_prefixes(pg_schemas.silo("acme")) == {"tenant.acme.user.u1"}
-    assert "checkpoints" not in pg_schemas.rows(pg_schemas.silo("acme"))
+    for tenant in ("acme", "initech"):
+        assert {row[0] for row in pg_schemas.rows(pg_schemas.silo(tenant))["checkpoints"]} == {f"{tenant}:u1:s1"}
+        assert pg_schemas.store_prefixes(pg_schemas.silo(tenant)) == {f"tenant.{tenant}.user.u1"}
 
 
 # -- tenants cannot cross ---------------------------------------------------------------------------
@@ -307,7 +311,7 @@ async def test_the_scoped_store_keeps_tenants_apart_on_the_shared_tables(keep_pr
         assert all("alpha" not in repr(item) for item in await beta.search("tenant"))
 
 
-async def test_a_silo_tenants_memory_is_physically_apart(keep_project: Path, pg_schemas: Schemas) -> None:
+async def test_a_silo_tenants_memory_and_checkpoints_are_physically_apart(keep_project: Path, pg_schemas: Schemas) -> None:
     async with Engine.open(keep_project) as engine:
         for tenant in ("alpha", "vault-7"):
             await engine.run("keep", engine.dev_context(tenant, "u1", "s1"), {"text": f"{tenant}'s secret"})
@@ -320,6 +324,11 @@ async def test_a_silo_tenants_memory_is_physically_apart(keep_project: Path, pg_
     assert "vault-7" not in repr(shared["store"])
     assert {row[0] for row in silo["store"]} == {"tenant.vault-7.user.u1", "tenant.vault-7"}
     assert "alpha" not in repr(silo["store"])
+    # Its sessions' checkpoints too: the shared tables hold none of its threads, nor its input.
+    assert {row[0] for row in shared["checkpoints"]} == {"alpha:u1:s1"}
+    assert {row[0] for row in silo["checkpoints"]} == {"vault-7:u1:s1", "vault-7:u1:s2"}
+    assert "vault-7" not in repr(shared["checkpoints"]) + repr(shared.get("checkpoint_blobs", []))
+    assert "vault-7's secret" in repr(silo["checkpoint_blobs"]) + repr(silo["checkpoints"])
     with psycopg.connect(DSN, autocommit=True) as conn:
         [(owner_schema,)] = conn.execute(
             "SELECT table_schema FROM information_schema.tables WHERE table_name = 'store' AND "
