@@ -28,6 +28,8 @@ from engine.cli.group import main
               help="Prefix of the Redis keys (several projects may share one Redis).")
 @click.option("--max-body-bytes", default=1024 * 1024, show_default=True, type=click.IntRange(1024))
 @click.option("--max-header-bytes", default=32 * 1024, show_default=True, type=click.IntRange(4096))
+@click.option("--ws-connections", default=32, show_default=True, type=click.IntRange(1),
+              help="Open /ws connections one tenant may hold in each worker process.")
 @click.option("--drain-timeout", default=30.0, show_default=True, type=click.FloatRange(0),
               help="On shutdown, seconds to wait for runs in flight.")
 @click.option("--watch-interval", default=2.0, show_default=True, type=click.FloatRange(0),
@@ -38,8 +40,9 @@ from engine.cli.group import main
 @click.option("--no-gc-freeze", is_flag=True, help="Do not exempt what startup built from the cyclic GC (gc.freeze).")
 @project_option
 def serve(port: int, host: str, tenant: str | None, workflow: str | None, workers: int, redis_url: str | None,
-          redis_prefix: str, max_body_bytes: int, max_header_bytes: int, drain_timeout: float, watch_interval: float,
-          log_level: str | None, no_access_log: bool, no_gc_freeze: bool, project_dir: Path) -> None:
+          redis_prefix: str, max_body_bytes: int, max_header_bytes: int, ws_connections: int, drain_timeout: float,
+          watch_interval: float, log_level: str | None, no_access_log: bool, no_gc_freeze: bool,
+          project_dir: Path) -> None:
     """Serve workflows over HTTP as an Amazon Bedrock AgentCore Runtime: POST /invocations, GET /ping.
 
     Callers authenticate with a JWT (Authorization: Bearer) from an issuer in
@@ -61,6 +64,7 @@ def serve(port: int, host: str, tenant: str | None, workflow: str | None, worker
         config = RuntimeConfig(root=project.root, tenant=tenant, workflow=workflow, redis_url=redis_url or None,
                                redis_prefix=redis_prefix,
                                max_body_bytes=max_body_bytes, max_header_bytes=max_header_bytes,
+                               max_ws_connections_per_tenant=ws_connections,
                                drain_timeout_s=drain_timeout, watch_interval_s=watch_interval,
                                access_log=not no_access_log, freeze_gc=not no_gc_freeze,
                                log_level=log_level or project.spec.telemetry.log_level)

@@ -40,6 +40,9 @@ class RuntimeConfig:
     redis_prefix: str = "tenantflow"
     max_body_bytes: int = 1024 * 1024
     max_header_bytes: int = 32 * 1024
+    #: Open ``/ws`` connections one tenant may hold in this process: an idle connection holds a socket and
+    #: memory, so one tenant may not take them all.
+    max_ws_connections_per_tenant: int = 32
     #: How long a shutdown waits for runs in flight before it gives up on them.
     drain_timeout_s: float = 30.0
     #: Poll the project's files this often and reload on a change; 0 turns watching off.

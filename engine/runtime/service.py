@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from engine.engine import Engine
@@ -22,6 +23,21 @@ class Service:
     fairness: Fairness = field(default_factory=Fairness)
     #: Shutting down: runs in flight finish, new ones are refused (503) so that clients retry elsewhere.
     draining: bool = False
+    #: Open /ws connections per tenant in this process.
+    connections: Counter[str] = field(default_factory=Counter)
+
+    def connection_opened(self, tenant: str) -> None:
+        """Count one more open /ws connection of ``tenant``, or refuse it (429) at the tenant's limit."""
+        limit = self.config.max_ws_connections_per_tenant
+        if self.connections[tenant] >= limit:
+            raise HttpError(429, "Too many open connections", code="connections",
+                            fields={"max_connections": limit}, headers={"Retry-After": "1"})
+        self.connections[tenant] += 1
+
+    def connection_closed(self, tenant: str) -> None:
+        self.connections[tenant] -= 1
+        if self.connections[tenant] <= 0:
+            del self.connections[tenant]
 
     def run_started(self, tenant: str) -> FairRun:
         """A run starts: /ping says HealthyBusy while it lasts, and the fair-share scheduler counts it (the run's

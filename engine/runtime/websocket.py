@@ -3,9 +3,12 @@
 The handshake carries what a ``POST /invocations`` carries (``Authorization:
 Bearer``, the session, request and custom headers) and passes the same checks,
 in the same order and with the same functions: header size, session id,
-token, headers against the token, silo/pool. A refused handshake is accepted and then closed
-(1008, policy violation; 1011 for an internal error) right after one error
-message: a browser's WebSocket cannot read the HTTP status or body of a
+token, headers against the token, silo/pool; then the tenant's open
+connections in this process (at most ``max_ws_connections_per_tenant``, 32 by
+default: an idle connection holds a socket and memory). A refused handshake is
+accepted and then closed (1008, policy violation; 1013, try again later, for a
+tenant at its connection limit; 1011 for an internal error) right after one
+error message: a browser's WebSocket cannot read the HTTP status or body of a
 refused upgrade (it only sees close 1006), so an error sent before the
 handshake completes would reach most clients as an unexplained failure.
 
@@ -74,6 +77,8 @@ from engine.steps import step_gate
 POLICY_VIOLATION = 1008
 #: The server failed; the error message carries the request id, the details are in the log.
 INTERNAL_ERROR_CLOSE = 1011
+#: The caller may retry later (its tenant holds as many connections as it may).
+TRY_AGAIN_LATER = 1013
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
@@ -89,6 +94,8 @@ class _Connection:
         self.messages = 0
         self.close_code: int | None = None
         self.ids: dict[str, Any] = {"connection.id": meta.request_id, "session.id": meta.session_id}
+        #: The tenant whose open connections count this one, once its handshake is accepted.
+        self.counted: str | None = None
 
     async def serve(self) -> None:
         try:
@@ -101,6 +108,8 @@ class _Connection:
             logs.failure("runtime.request_failed", exc, **self.ids)
             await self._close(INTERNAL_ERROR_CLOSE, INTERNAL_ERROR)
         finally:
+            if self.counted is not None:
+                self.service.connection_closed(self.counted)
             if self.service.config.access_log:
                 logs.event("runtime.ws_closed", **self.ids, messages=self.messages, close_code=self.close_code,
                            duration_ms=round((time.perf_counter() - self.started) * 1000, 2))
@@ -114,6 +123,7 @@ class _Connection:
                 raise HttpError(431, "Request header fields too large",
                                 fields={"max_bytes": self.service.config.max_header_bytes})
             caller = await authenticate_request(self.service, self.service.holder.engine, self.meta, log)
+            self.service.connection_opened(caller.context.tenant_id)
         except Exception as exc:
             error = refusal(exc, log)
             log_request(self.service, error.status, log, self.started)
@@ -121,6 +131,7 @@ class _Connection:
             await self._refuse(error, self.meta.request_id)
             return False
         ctx = caller.context
+        self.counted = ctx.tenant_id
         self.ids.update({"tenant.id": ctx.tenant_id, "user.id": ctx.user_id, "session.id": ctx.session_id})
         await self.websocket.accept(headers=[_header(REQUEST_ID_HEADER, self.meta.request_id),
                                              _header(SESSION_HEADER, self.meta.session_id)])
@@ -202,7 +213,9 @@ class _Connection:
     async def _refuse(self, error: HttpError, request_id: str) -> None:
         """The connection may not go on: say why in one message, then close it."""
         await self._send(error_message(error, request_id))
-        await self._close(INTERNAL_ERROR_CLOSE if error.status >= 500 else POLICY_VIOLATION, error.message)
+        code = INTERNAL_ERROR_CLOSE if error.status >= 500 else TRY_AGAIN_LATER if error.status == 429 else \
+            POLICY_VIOLATION
+        await self._close(code, error.message)
 
     async def _close(self, code: int, reason: str) -> None:
         self.close_code = code

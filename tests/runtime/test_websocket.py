@@ -196,6 +196,29 @@ def test_the_pool_refuses_a_silo_tenant(url: str, tokens: Tokens) -> None:
     assert (message["status"], message["code"], code) == (403, "silo", 1008)
 
 
+def test_a_tenant_at_its_connection_limit_is_refused_with_1013_and_other_tenants_are_not(project: Path,
+                                                                                        tokens: Tokens) -> None:
+    config = RuntimeConfig(root=project, watch_interval_s=0, max_ws_connections_per_tenant=2)
+    with serving(config) as (base, app):
+        with opened(base, tokens("alpha")) as first, opened(base, tokens("alpha", user="u2"), session="s-2"):
+            with opened(base, tokens("alpha", user="u3"), session="s-3") as third:
+                message, code, reason = refusal(third)
+            assert (message["status"], message["code"], message["max_connections"], message["retry_after_s"],
+                    code, reason) == (429, "connections", 2, 1, 1013, "Too many open connections")
+            # Another tenant is not held back by alpha's connections, and alpha's open ones go on working.
+            with opened(base, tokens("beta")) as other:
+                assert ask(other, HELLO)[-1]["type"] == "result"
+            assert ask(first, HELLO)[-1]["type"] == "result"
+            assert app.state.service.connections["alpha"] == 2
+        # Closed connections give their places back (the server notices the close a moment later).
+        deadline = time.monotonic() + 10
+        while app.state.service.connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert app.state.service.connections == {}
+        with opened(base, tokens("alpha")) as again:
+            assert ask(again, HELLO)[-1]["type"] == "result"
+
+
 # -- bad messages leave the connection usable -------------------------------------------------
 
 def test_malformed_json_is_an_error_message_and_the_next_message_runs(url: str, tokens: Tokens) -> None:
