@@ -1,16 +1,19 @@
 """Writing compiled conditions over a text's UTF-8 bytes: words, caseless phrases, separators.
 
-The compiled gates (:mod:`~engine.guardrails.compiled`) scan the text as
-it is, in UTF-8: no lower-casing, no splitting into words, which cost as
-much in Python as the whole scan. The conditions here say in bytes what
-the Python checks say in characters:
+The PII and secrets gates (:mod:`~engine.guardrails.prefilter`) scan the
+text as it is, in UTF-8: no lower-casing, no splitting into words, which
+cost as much in Python as the whole scan. The conditions here say in bytes
+what the Python checks say in characters:
 
 * :func:`caseless` matches every spelling that lower-cases to a phrase
   (Hyperscan's caseless flag covers ASCII letters; the other letters' cases
   are spelled out);
 * :data:`SEPARATOR` is one character :class:`~engine.guardrails.text.Words`
   splits at (ASCII punctuation, any whitespace), so :func:`word` matches
-  exactly where a word of the text is the given word.
+  exactly where a word of the text is the given word. Its alternations of
+  multi-byte sequences are slow to compile: a few groups of words are fine,
+  a vocabulary of a hundred is not (see
+  :mod:`~engine.guardrails.vocabulary`).
 
 Two characters lower-case to ASCII letters (``"\\u0130".lower()`` is
 ``"i\\u0307"``, ``"\\u212a".lower()`` is ``"k"``): no byte condition sees

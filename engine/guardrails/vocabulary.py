@@ -11,20 +11,17 @@ words, with the same answer on both paths:
 
 Splitting a 2 KB message into a set of words costs about 40 µs in Python,
 as much as a whole PII scan should. On the compiled path
-(:mod:`~engine.guardrails.compiled`) the text's UTF-8 bytes are scanned
-once for all the words, each between separators in any case
-(:func:`~engine.guardrails.conditions.word`): nothing is lower-cased or
-split. Folded words need the folded text, so :meth:`~Vocabulary.present_folded`
-scans its ``folded_spaced`` bytes (lower-cased, every separator a space, see
-:class:`~engine.guardrails.text.Words`), where ``b" w "`` occurs exactly
-when ``w`` is a word.
+(:mod:`~engine.guardrails.compiled`) the text's ``spaced`` bytes (lower-cased,
+every separator a space, see :class:`~engine.guardrails.text.Words`) are
+scanned once for all the words: ``b" w "`` occurs in them exactly when ``w``
+is a word of the text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from engine.guardrails import compiled, conditions
+from engine.guardrails import compiled
 from engine.guardrails.text import words_of
 
 
@@ -37,7 +34,7 @@ class Vocabulary:
     frozenset()
     """
 
-    __slots__ = ("_as_words", "_in_text", "_order", "words")
+    __slots__ = ("_as_words", "_order", "words")
 
     def __init__(self, words: Iterable[str]):
         self.words = frozenset(words)
@@ -47,15 +44,14 @@ class Vocabulary:
         self._order = sorted(self.words)
         encoded = [word.encode("utf-8", "surrogatepass") for word in self._order]
         self._as_words = compiled.Database([b" " + word + b" " for word in encoded], literal=True)
-        self._in_text = compiled.Database([conditions.word(w).encode("ascii") for w in self._order], compiled.CASELESS)
 
     def __repr__(self) -> str:
         return f"Vocabulary({len(self.words)} words)"
 
     def present(self, text: str) -> frozenset[str]:
         """The words of the vocabulary that are words of ``text`` (in any case)."""
-        if compiled.enabled() and not conditions.lowers_to_ascii(text):
-            return self._named(self._in_text.matching(words_of(text).padded))
+        if compiled.enabled():
+            return self._named(self._as_words.matching(words_of(text).spaced))
         return words_of(text).present & self.words
 
     def present_folded(self, text: str) -> frozenset[str]:
