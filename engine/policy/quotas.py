@@ -1,9 +1,9 @@
 """Current quota usage per tenant, as Cedar policies see it in ``context.quota``.
 
 Counted in this process: requests and tool calls in the last minute (a
-sliding window) and model tokens since midnight UTC. Several runtime
-workers each count their own share; a deployment that needs one global
-count feeds this tracker from its shared store.
+sliding window) and model tokens since midnight UTC. A runtime started with
+Redis (``--redis``) uses :class:`~engine.runtime.redis_quotas.RedisQuotaUsage`
+instead, which every worker and replica shares.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -37,6 +37,9 @@ from engine.runtime.limits import Limiter, LocalLimiter
 from engine.runtime.reload import EngineHolder, Watcher, build_engine, load, prewarm
 from engine.runtime.service import Service
 from engine.runtime.websocket import websocket_endpoint
+
+if TYPE_CHECKING:
+    from engine.runtime.redis_quotas import RedisQuotaUsage
 
 
 async def ping(request: Request) -> JSONResponse:
@@ -82,6 +85,15 @@ async def open_limiter(config: RuntimeConfig) -> Limiter:
     return LocalLimiter()
 
 
+def open_shared_quotas(config: RuntimeConfig) -> RedisQuotaUsage | None:
+    """The quota counts shared through Redis, when the limits are (None: counted in this process)."""
+    if not config.redis_url:
+        return None
+    from engine.runtime.redis_quotas import RedisQuotaUsage
+
+    return RedisQuotaUsage.from_url(config.redis_url, prefix=config.redis_prefix)
+
+
 def create_app(config: RuntimeConfig, project: Project | None = None, *, started: float | None = None) -> Starlette:
     """The runtime for ``config``; ``project`` saves loading it again when the caller already has.
 
@@ -96,9 +108,13 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             check_config(config, loaded)
             stores = StoresConfig.model_validate(loaded.spec.stores.model_dump())
             backends = await stack.enter_async_context(open_backends(stores, loaded.root))
-            engine = build_engine(loaded, backends)
             limiter = await open_limiter(config)
             stack.push_async_callback(limiter.close)
+            # With Redis, the quota counts policies see are every worker's and replica's, not this one's.
+            shared_quotas = open_shared_quotas(config)
+            if shared_quotas is not None:
+                stack.push_async_callback(shared_quotas.close)
+            engine = build_engine(loaded, backends, shared_quotas)
             try:
                 await asyncio.to_thread(prewarm, engine, config.tenant)
             except CompileError as exc:  # serve the rest; requests of the broken pairs fail (500, logged)
@@ -123,6 +139,8 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
 
             if config.watch_interval_s > 0:
                 spawn(Watcher(holder, config.watch_interval_s).run())
+            if shared_quotas is not None:
+                spawn(shared_quotas.run())
             hangup = _on_sighup(lambda: spawn(holder.reload("SIGHUP")))
             terminate = _drain_on_sigterm(service, spawn)
             logs.event("runtime.started", mode="silo" if config.tenant else "pool", tenant=config.tenant,

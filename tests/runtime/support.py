@@ -22,7 +22,7 @@ from engine.identity.dev import mint_dev_token
 from engine.project import load_project
 from engine.runtime.app import create_app
 from engine.runtime.config import RuntimeConfig
-from tests.conftest import FIXTURES_YAML, PROJECT_YAML, REPO, SKILLS_PY, WORKFLOW_YAML, tenant_yaml
+from tests.conftest import FIXTURES_YAML, PROJECT_YAML, REPO, SKILLS_PY, WORKFLOW_YAML, services_required, tenant_yaml
 
 DEV_SECRET_ENV = "TF_RUNTIME_TEST_SECRET"
 DEV_SECRET = "runtime-test-secret-0123456789abcdef0123"
@@ -262,3 +262,37 @@ def wait_until_serving(process: subprocess.Popen[str], base: str, timeout_s: flo
             pass
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
+
+
+# -- Redis (tests that need it skip without it, unless TENANTFLOW_REQUIRE_SERVICES=1) -------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+async def redis_or_skip() -> None:
+    """Skip the test (fail it in CI) unless the Redis at REDIS_URL answers."""
+    from engine.runtime.limits import LimiterUnavailable
+    from engine.runtime.redis_limits import RedisLimiter
+
+    probe = RedisLimiter.from_url(REDIS_URL)
+    try:
+        await probe.ping()
+    except LimiterUnavailable as exc:
+        if services_required():
+            pytest.fail(f"TENANTFLOW_REQUIRE_SERVICES=1 and Redis at {REDIS_URL} is unreachable: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); set TENANTFLOW_REQUIRE_SERVICES=1 to fail instead")
+    finally:
+        await probe.close()
+
+
+async def delete_redis_keys(prefix: str) -> None:
+    """Remove every key a test wrote under ``prefix``."""
+    from redis import asyncio as aioredis
+
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        keys = [k async for k in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

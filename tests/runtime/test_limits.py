@@ -25,10 +25,16 @@ from engine.runtime.limits import (
     OverLimit,
 )
 from engine.spec.project import Quotas
-from tests.conftest import services_required
-from tests.runtime.support import SESSION, Tokens, dev_secret, running, write_project
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.runtime.support import (
+    REDIS_URL,
+    SESSION,
+    Tokens,
+    delete_redis_keys,
+    dev_secret,
+    redis_or_skip,
+    running,
+    write_project,
+)
 
 
 class Clock:
@@ -98,39 +104,12 @@ async def test_the_daily_token_budget_resets_at_midnight_utc() -> None:
 
 # -- Redis ------------------------------------------------------------------------------------
 
-async def _redis_or_skip() -> None:
-    from engine.runtime.limits import LimiterUnavailable
-    from engine.runtime.redis_limits import RedisLimiter
-
-    probe = RedisLimiter.from_url(REDIS_URL)
-    try:
-        await probe.ping()
-    except LimiterUnavailable as exc:
-        if services_required():
-            pytest.fail(f"TENANTFLOW_REQUIRE_SERVICES=1 and Redis at {REDIS_URL} is unreachable: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); set TENANTFLOW_REQUIRE_SERVICES=1 to fail instead")
-    finally:
-        await probe.close()
-
-
-async def _delete_keys(prefix: str) -> None:
-    from redis import asyncio as aioredis
-
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [k async for k in client.scan_iter(f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
 @pytest.fixture
 async def replicas() -> AsyncIterator[tuple[Limiter, Limiter, str]]:
     """Two limiters on one Redis, as two replicas have; a key prefix of their own per test."""
     from engine.runtime.redis_limits import RedisLimiter
 
-    await _redis_or_skip()
+    await redis_or_skip()
     prefix = f"tftest-{uuid.uuid4().hex[:8]}"
     one, two = RedisLimiter.from_url(REDIS_URL, prefix=prefix), RedisLimiter.from_url(REDIS_URL, prefix=prefix)
     try:
@@ -138,7 +117,7 @@ async def replicas() -> AsyncIterator[tuple[Limiter, Limiter, str]]:
     finally:
         await one.close()
         await two.close()
-        await _delete_keys(prefix)
+        await delete_redis_keys(prefix)
 
 
 async def test_replicas_share_one_bucket_through_redis(replicas: tuple[Limiter, Limiter, str]) -> None:
@@ -233,7 +212,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def test_two_runtime_replicas_enforce_one_rate_limit_over_http(project: Path) -> None:
-    asyncio.run(_redis_or_skip())
+    asyncio.run(redis_or_skip())
     prefix = f"tftest-{uuid.uuid4().hex[:8]}"
     config = RuntimeConfig(root=project, watch_interval_s=0, redis_url=REDIS_URL, redis_prefix=prefix)
     token = Tokens(project)("trickle")  # a bucket of 1
@@ -244,7 +223,7 @@ def test_two_runtime_replicas_enforce_one_rate_limit_over_http(project: Path) ->
             assert httpx.post(f"{first}/invocations", content=body, headers=headers, timeout=30).status_code == 200
             refused = httpx.post(f"{second}/invocations", content=body, headers=headers, timeout=30)
     finally:
-        asyncio.run(_delete_keys(prefix))
+        asyncio.run(delete_redis_keys(prefix))
     assert refused.status_code == 429
     assert refused.json()["code"] == "requests_per_minute"
     assert int(refused.headers["retry-after"]) >= 1

@@ -26,21 +26,22 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import services_required
 from tests.memory.postgres_support import DSN, PASSWORD, Schemas, pg_schemas
 from tests.runtime.support import (
     DEV_SECRET,
     DEV_SECRET_ENV,
+    REDIS_URL,
     SESSION,
     Tokens,
+    delete_redis_keys,
     dev_secret,
+    redis_or_skip,
     wait_until_serving,
     write_project,
 )
 
 __all__ = ["pg_schemas"]
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 WHO_PY = '''\
 import os
@@ -96,37 +97,6 @@ steps:
 TURNS = 6
 
 
-def _redis_or_skip() -> None:
-    from engine.runtime.limits import LimiterUnavailable
-    from engine.runtime.redis_limits import RedisLimiter
-
-    async def ping() -> None:
-        probe = RedisLimiter.from_url(REDIS_URL)
-        try:
-            await probe.ping()
-        finally:
-            await probe.close()
-
-    try:
-        asyncio.run(ping())
-    except LimiterUnavailable as exc:
-        if services_required():
-            pytest.fail(f"TENANTFLOW_REQUIRE_SERVICES=1 and Redis at {REDIS_URL} is unreachable: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); set TENANTFLOW_REQUIRE_SERVICES=1 to fail instead")
-
-
-def _delete_redis_keys(prefix: str) -> None:
-    from redis import Redis
-
-    client = Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -134,7 +104,7 @@ def _free_port() -> int:
 
 
 def test_two_workers_on_postgres_continue_a_session_across_workers(tmp_path: Path, pg_schemas: Schemas) -> None:
-    _redis_or_skip()
+    asyncio.run(redis_or_skip())
     project = write_project(tmp_path / "proj")
     config = project / "tenantflow.yaml"
     config.write_text(config.read_text().replace("stores: {checkpointer: sqlite, store: sqlite}\n",
@@ -185,7 +155,7 @@ def test_two_workers_on_postgres_continue_a_session_across_workers(tmp_path: Pat
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             stdout, stderr = process.communicate()
-        _delete_redis_keys(prefix)
+        asyncio.run(delete_redis_keys(prefix))
     problems = [line for line in stderr.splitlines() if "request_failed" in line]
     assert not failed and not problems, (failed, problems)
     assert held and held[0].status_code == 200, held
