@@ -18,10 +18,14 @@ import httpx
 import pytest
 from redis import asyncio as aioredis
 
+from engine.engine import Engine
+from engine.policy.authorizer import AccessDenied
 from engine.policy.quotas import DAY_S
+from engine.project import load_project
 from engine.runtime.config import RuntimeConfig
 from engine.runtime.redis_quotas import RedisQuotaUsage
 from engine.spec.project import Quotas
+from tests.policy.test_policies import TENANTS, _files, _run
 from tests.runtime.support import (
     REDIS_URL,
     SESSION,
@@ -163,3 +167,28 @@ async def _keys(prefix: str) -> list[bytes]:
         return [key async for key in client.scan_iter(f"{prefix}:*:quota:*")]
     finally:
         await client.aclose()
+
+
+async def test_a_policy_threshold_holds_for_the_tenant_across_workers(make_project) -> None:
+    """The platform's token-budget policy forbids beta's tool calls once its tokens reach 1,000 today: tokens
+    spent through one worker close the tools on the other. Alpha's budget is its own."""
+    await redis_or_skip()
+    prefix = f"tftest-{uuid.uuid4().hex[:8]}"
+    project = load_project(make_project(_files(), tenants=TENANTS))
+    one = Engine(project, quotas=RedisQuotaUsage.from_url(REDIS_URL, prefix=prefix))
+    two = Engine(load_project(project.root), quotas=RedisQuotaUsage.from_url(REDIS_URL, prefix=prefix))
+    shared_one, shared_two = one.quotas, two.quotas
+    assert isinstance(shared_one, RedisQuotaUsage) and isinstance(shared_two, RedisQuotaUsage)
+    try:
+        assert (await _run(two, "read", "beta")).steps["call"] == {"key": "k1"}
+        shared_one.record_tokens("beta", 1000)  # spent through the first worker
+        await shared_one.sync()
+        await shared_two.sync()
+        with pytest.raises(AccessDenied) as caught:
+            await _run(two, "read", "beta")
+        assert caught.value.reasons == ("policies/platform.cedar:17",)
+        assert (await _run(two, "read", "alpha")).steps["call"] == {"key": "k1"}
+    finally:
+        await shared_one.client.aclose()
+        await shared_two.client.aclose()
+        await delete_redis_keys(prefix)
