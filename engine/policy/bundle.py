@@ -19,7 +19,7 @@ import cedarpy
 
 from engine.errors import Problem
 from engine.policy.files import PolicyFile, read_policy_file, read_policy_text
-from engine.policy.schema import ActionDef, input_types, schema_text
+from engine.policy.schema import ActionDef, CedarType, input_types, schema_text
 from engine.skills.registry import SkillDef
 
 BASELINE_FILE = "<baseline>"
@@ -60,7 +60,7 @@ class PolicyBundle:
 
 def action_defs(definitions: Iterable[SkillDef], tool_schemas: Mapping[str, dict[str, Any]]) -> dict[str, ActionDef]:
     """One action per skill and tool name; inputs typed from its schema (union over implementations)."""
-    found: dict[tuple[str, str], dict[str, str | None]] = {}
+    found: dict[tuple[str, str], dict[str, CedarType | None]] = {}
     for definition in definitions:
         schema = _input_schema(definition, tool_schemas)
         fields = found.setdefault((definition.kind, definition.name), {})
