@@ -315,17 +315,18 @@ class Engine:
             raise AuthError(f"{call.kind} '{call.name}' has no implementation for this tenant")
         if not call.authorized:
             self._authorize(call)  # a bridge chain that did not ask: the engine never runs an undecided call
-        inputs = definition.validate_inputs(call.inputs)
         if definition.kind == "tool":
+            inputs = definition.validate_inputs(call.inputs)
             token = await self._delegated_token(call, definition)
             request = self.gateway.before(ToolRequest(definition.name, call.ctx, inputs, token))
             skill_ctx = SkillContext(call.ctx, call.workflow, call.step, token=request.token)
             result = await call_implementation(definition, request.arguments, skill_ctx)
             return self.gateway.after(request, definition.dump_output(result))
-        skill_ctx = SkillContext(call.ctx, call.workflow, call.step)
         if definition.prompt is not None:
-            return await self._run_prompt_skill(definition, inputs, call)
-        return definition.dump_output(await call_implementation(definition, inputs, skill_ctx))
+            return await self._run_prompt_skill(definition, definition.validate_inputs(call.inputs), call)
+        # call_implementation validates the inputs against the signature as it types them.
+        skill_ctx = SkillContext(call.ctx, call.workflow, call.step)
+        return definition.dump_output(await call_implementation(definition, call.inputs, skill_ctx))
 
     async def _delegated_token(self, call: SkillCall, definition: SkillDef) -> DelegatedToken | None:
         """The token exchanged for this tool's resource server, or None for a tool that calls none."""

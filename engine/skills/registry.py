@@ -58,8 +58,20 @@ class SkillDef:
                 raise SkillInputError(f"skill '{self.name}' got bad inputs: {details}") from None
         if self.input_model is None:
             return inputs
+        return self._validated(inputs).model_dump()
+
+    def arguments(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The keyword arguments of the callable: ``inputs`` validated and typed as its signature says (a
+        parameter typed with a Pydantic model gets the model, not the dict that stands for it)."""
+        if self.input_model is None:
+            return inputs
+        validated = self._validated(inputs)
+        return {name: getattr(validated, name) for name in type(validated).model_fields}
+
+    def _validated(self, inputs: dict[str, Any]) -> BaseModel:
+        assert self.input_model is not None
         try:
-            return self.input_model.model_validate(inputs).model_dump()
+            return self.input_model.model_validate(inputs)
         except ValidationError as exc:
             details = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or '(input)'}: {e['msg']}" for e in exc.errors(include_url=False)
@@ -140,8 +152,13 @@ class SkillRegistry:
 
 
 async def call_implementation(definition: SkillDef, inputs: dict[str, Any], ctx: Any) -> Any:
-    """Call a Python skill or tool; blocking callables run in a worker thread."""
+    """Call a Python skill or tool; blocking callables run in a worker thread.
+
+    ``inputs`` are JSON-like (policies, the gateway and logs see them so); the callable gets them as its
+    signature types them (see :meth:`SkillDef.arguments`).
+    """
     assert definition.fn is not None
+    inputs = definition.arguments(inputs)
     if definition.is_async:
         return await definition.fn(ctx=ctx, **inputs)
     return await asyncio.to_thread(definition.fn, ctx=ctx, **inputs)

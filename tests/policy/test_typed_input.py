@@ -41,7 +41,8 @@ class Line(BaseModel):
 
 @tool("payments.refund")
 def refund(*, amount: float, order: Order, lines: list[Line] = [], ctx: SkillContext) -> dict:
-    REFUNDS.append((ctx.tenant.tenant_id, amount, dict(order)["region"]))
+    assert isinstance(order, Order) and all(isinstance(line, Line) for line in lines)  # as the signature types them
+    REFUNDS.append((ctx.tenant.tenant_id, amount, order.region))
     return {"refunded": amount}
 '''
 
