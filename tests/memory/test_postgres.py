@@ -311,7 +311,8 @@ async def test_the_scoped_store_keeps_tenants_apart_on_the_shared_tables(keep_pr
         assert all("alpha" not in repr(item) for item in await beta.search("tenant"))
 
 
-async def test_a_silo_tenants_memory_and_checkpoints_are_physically_apart(keep_project: Path, pg_schemas: Schemas) -> None:
+async def test_a_silo_tenants_memory_and_checkpoints_are_physically_apart(keep_project: Path,
+                                                                         pg_schemas: Schemas) -> None:
     async with Engine.open(keep_project) as engine:
         for tenant in ("alpha", "vault-7"):
             await engine.run("keep", engine.dev_context(tenant, "u1", "s1"), {"text": f"{tenant}'s secret"})
