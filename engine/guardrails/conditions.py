@@ -29,6 +29,7 @@ from engine.guardrails.text import PUNCT, WIDE_SPACES
 # title case of that character (tests check this table against all of Unicode).
 _OTHER_CASES = {"θ": "\u03f4", "ß": "\u1e9e", "ω": "\u2126", "å": "\u212b", "k": "\u212a"}
 
+
 def lowers_to_ascii(text: str) -> bool:
     """Whether ``text`` holds a character beyond ASCII whose lower case holds ASCII letters."""
     return not text.isascii() and ("\u0130" in text or "\u212a" in text)
@@ -65,6 +66,7 @@ SEPARATOR = "(?:" + "|".join([
     _ascii_class(PUNCT + "".join(c for c in map(chr, range(128)) if c.isspace())),
     *(_bytes(space) for space in WIDE_SPACES),
 ]) + ")"
+
 
 def word(*lowered: str) -> str:
     """A caseless condition matching where one of ``lowered`` is one of the text's words (see Words).

@@ -57,14 +57,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from engine.guardrails.base import Finding
 from engine.guardrails.conditions import NOT_A_LETTER, caseless
 from engine.guardrails.literals import required_prefixes
-from engine.guardrails.prefilter import Located, Locator
+from engine.guardrails.prefilter import Located, Locator, ends_between
 from engine.guardrails.text import words_of
 
 PiiType = Literal[
@@ -518,11 +517,8 @@ class _NumberChecks:
 
 
 def _ends_between(ends: list[int] | None, low: int, high: int) -> bool:
-    """Whether one of ``ends`` (sorted; None for anywhere) is after ``low`` and no later than ``high``."""
-    if ends is None:
-        return True
-    index = bisect_right(ends, low)
-    return index < len(ends) and ends[index] <= high
+    """Whether one of ``ends`` is after ``low`` and no later than ``high``; None stands for anywhere."""
+    return ends is None or ends_between(ends, low, high)
 
 
 def _scan_numbers(text: str, zeroed: str, checks: _NumberChecks) -> list[Finding]:

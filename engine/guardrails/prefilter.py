@@ -22,7 +22,7 @@ have found anything, so the findings are the same either way.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 
 from engine.guardrails import compiled
 from engine.guardrails.conditions import lowers_to_ascii
@@ -83,9 +83,13 @@ class Located:
 
     def between(self, name: str, low: int, high: int) -> bool:
         """Whether a match of ``name`` ends after ``low`` and no later than ``high``."""
-        ends = self.ends[name]
-        index = bisect_right(ends, low)
-        return index < len(ends) and ends[index] <= high
+        return ends_between(self.ends[name], low, high)
+
+
+def ends_between(ends: Sequence[int], low: int, high: int) -> bool:
+    """Whether one of ``ends`` (sorted) is after ``low`` and no later than ``high``."""
+    index = bisect_right(ends, low)
+    return index < len(ends) and ends[index] <= high
 
 
 # UTF-8 continuation bytes all made 0x80: counting them turns byte offsets into character offsets.

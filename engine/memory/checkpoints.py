@@ -75,20 +75,23 @@ class TenantCheckpointer(BaseCheckpointSaver[Any]):
     def get_next_version(self, current: Any, channel: None) -> Any:
         return self.inner.get_next_version(current, channel)
 
+    def _silo_owner(self, thread: str | None) -> str | None:
+        """The tenant owning ``thread`` if its checkpoints live apart; None for the shared checkpointer."""
+        if thread is None or self._silo is None:
+            return None
+        owner = thread_owner(thread)
+        return owner if self._silo(owner) else None
+
     async def _for(self, thread: str | None) -> BaseCheckpointSaver[Any]:
         """The checkpointer holding ``thread``, its tenant's silo opened if need be."""
-        if thread is None or self._silo is None or self._stores is None:
-            return self.inner
-        owner = thread_owner(thread)
-        if not self._silo(owner):
+        owner = self._silo_owner(thread)
+        if owner is None or self._stores is None:
             return self.inner
         return (await self._stores.silo(owner)).checkpointer
 
     def _for_sync(self, thread: str | None) -> BaseCheckpointSaver[Any]:
-        if thread is None or self._silo is None or self._stores is None:
-            return self.inner
-        owner = thread_owner(thread)
-        if not self._silo(owner):
+        owner = self._silo_owner(thread)
+        if owner is None or self._stores is None:
             return self.inner
         opened = self._stores.opened(owner)
         if opened is None:

@@ -63,11 +63,16 @@ class QuotaUsage:
         self._get(tenant).tokens += max(0, int(tokens))
 
     def snapshot(self, tenant: str, limits: Quotas) -> dict[str, int]:
-        state = self._get(tenant)
-        found = {"requests_last_minute": self._trim(state.requests),
-                 "tool_calls_last_minute": self._trim(state.tool_calls), "tokens_today": state.tokens}
+        """The tenant's usage and, where set, its limits: ``context.quota`` of one decision."""
+        found = self.usage(tenant)
         for name in ("requests_per_minute", "tokens_per_day", "concurrency"):
             value = getattr(limits, name)
             if value is not None:
                 found[name] = int(value)
         return found
+
+    def usage(self, tenant: str) -> dict[str, int]:
+        """Requests and tool calls in the last minute, model tokens today."""
+        state = self._get(tenant)
+        return {"requests_last_minute": self._trim(state.requests),
+                "tool_calls_last_minute": self._trim(state.tool_calls), "tokens_today": state.tokens}

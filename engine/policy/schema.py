@@ -4,11 +4,11 @@ As in AgentCore Policy, every tool (and skill) is its own action, so its
 ``context.input`` is typed from the tool's input schema and a policy that
 reads ``context.input.limit`` is checked against the tool that has it
 (strings, integers, booleans, numbers as ``decimal``, sets and records of
-them; see :func:`cedar_type`). A tool's own input attributes are optional;
-inside a record, the attributes its JSON Schema requires are required. Two
-action groups, ``Action::"skills"`` and ``Action::"tools"``, let a policy
-speak of all of them at once. Input attributes are optional (``?``): a tool
-list is decided before any input exists, so policies test ``has`` first.
+them; see :func:`cedar_type`). Two action groups, ``Action::"skills"`` and
+``Action::"tools"``, let a policy speak of all of them at once. A tool's own
+input attributes are optional (``?``): a tool list is decided before any
+input exists, so policies test ``has`` first; inside a record, the
+attributes its JSON Schema requires are required.
 
     namespace Tenantflow {
       entity Tenant = { "tier": String };

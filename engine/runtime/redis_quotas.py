@@ -29,7 +29,6 @@ from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
 from engine.policy.quotas import DAY_S, QuotaUsage
-from engine.spec.project import Quotas
 
 log = logging.getLogger("tenantflow.runtime")
 
@@ -45,9 +44,6 @@ class _Pending:
     requests: dict[int, int] = field(default_factory=dict)
     tool_calls: dict[int, int] = field(default_factory=dict)
     tokens: dict[int, int] = field(default_factory=dict)  # by UTC day
-
-    def __bool__(self) -> bool:
-        return bool(self.requests or self.tool_calls or self.tokens)
 
 
 @dataclass
@@ -67,7 +63,6 @@ class RedisQuotaUsage(QuotaUsage):
                  wall: Callable[[], float] = time.time):
         super().__init__(wall=wall)
         self.client, self.prefix, self.interval_s = client, prefix, interval_s
-        self._now = wall
         self._pending: dict[str, _Pending] = {}
         self._shared: dict[str, _Shared] = {}
         self._seen: dict[str, float] = {}
@@ -80,7 +75,7 @@ class RedisQuotaUsage(QuotaUsage):
 
     # -- recording (synchronous, no I/O) ----------------------------------------------------------
     def _mark(self, tenant: str) -> tuple[_Pending, int]:
-        now = self._now()
+        now = self._wall()
         self._seen[tenant] = now
         return self._pending.setdefault(tenant, _Pending()), int(now)
 
@@ -102,22 +97,17 @@ class RedisQuotaUsage(QuotaUsage):
         self._shared.clear()
         self._seen.clear()
 
-    # -- reading (synchronous: the last totals from Redis plus what is not there yet) --------------
-    def snapshot(self, tenant: str, limits: Quotas) -> dict[str, int]:
-        now = int(self._now())
+    # -- reading (synchronous: the last totals from Redis plus what is not there yet; see snapshot) ---
+    def usage(self, tenant: str) -> dict[str, int]:
+        now = int(self._wall())
         since, day = now - WINDOW_S, now // DAY_S
         shared = self._shared.get(tenant) or _Shared()
         pending = self._pending.get(tenant) or _Pending()
-        found = {
+        return {
             "requests_last_minute": _window(shared.requests, since) + _window(pending.requests, since),
             "tool_calls_last_minute": _window(shared.tool_calls, since) + _window(pending.tool_calls, since),
             "tokens_today": (shared.tokens if shared.day == day else 0) + pending.tokens.get(day, 0),
         }
-        for name in ("requests_per_minute", "tokens_per_day", "concurrency"):
-            value = getattr(limits, name)
-            if value is not None:
-                found[name] = int(value)
-        return found
 
     # -- the exchange with Redis ------------------------------------------------------------------
     def _key(self, tenant: str, kind: str, unit: int) -> str:
@@ -125,7 +115,7 @@ class RedisQuotaUsage(QuotaUsage):
 
     async def sync(self) -> None:
         """Add what this process recorded to Redis, then read back the totals of the recently active tenants."""
-        now = self._now()
+        now = self._wall()
         second, day = int(now), int(now) // DAY_S
         for tenant in [t for t, seen in self._seen.items() if seen < now - ACTIVE_S]:
             del self._seen[tenant]
@@ -170,7 +160,7 @@ class RedisQuotaUsage(QuotaUsage):
                 for unit, count in mine.items():
                     theirs[unit] = theirs.get(unit, 0) + count
             # Records older than the window would never count again: drop them rather than grow without bound.
-            since = int(self._now()) - WINDOW_S
+            since = int(self._wall()) - WINDOW_S
             current.requests = {s: n for s, n in current.requests.items() if s > since}
             current.tool_calls = {s: n for s, n in current.tool_calls.items() if s > since}
 

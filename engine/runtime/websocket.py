@@ -213,8 +213,12 @@ class _Connection:
     async def _refuse(self, error: HttpError, request_id: str) -> None:
         """The connection may not go on: say why in one message, then close it."""
         await self._send(error_message(error, request_id))
-        code = INTERNAL_ERROR_CLOSE if error.status >= 500 else TRY_AGAIN_LATER if error.status == 429 else \
-            POLICY_VIOLATION
+        if error.status >= 500:
+            code = INTERNAL_ERROR_CLOSE
+        elif error.status == 429:
+            code = TRY_AGAIN_LATER
+        else:
+            code = POLICY_VIOLATION
         await self._close(code, error.message)
 
     async def _close(self, code: int, reason: str) -> None:
