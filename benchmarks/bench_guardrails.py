@@ -8,6 +8,9 @@ round by round (order rotated) so drift of the machine hits them alike:
 * ``detectors, Python path``  the same detectors with the compiled gates
                     switched off (``engine.guardrails.compiled.disabled``): what
                     a platform without the Hyperscan wheel gets, same findings;
+* ``detectors, Python run finder``  the compiled gates on, but the digit runs
+                    found in Python (``engine.guardrails.digit_runs.python_only``):
+                    what an install without a C compiler gets, same findings;
 * ``naive-all``     one regex per type, each run with ``finditer`` over the
                     whole text (the same types; card and IBAN checksums kept
                     so the work is comparable);
@@ -51,7 +54,7 @@ from langgraph.runtime import Runtime
 
 from engine.compile.ir import GUARD_INPUT, GUARD_OUTPUT
 from engine.engine import Engine
-from engine.guardrails import compiled
+from engine.guardrails import compiled, digit_runs
 from engine.guardrails.pii import PII_TYPES, PiiDetector, iban_valid, known_card_prefix, luhn_valid
 from engine.guardrails.secrets import SECRET_TYPES, SecretsDetector
 from engine.nodes.base import Build
@@ -147,9 +150,14 @@ def throughput(rounds: int, size: int) -> None:
         with compiled.disabled():
             return scan_all(texts)
 
+    def scan_all_python_runs(texts: list[str]) -> int:
+        with digit_runs.python_only():
+            return scan_all(texts)
+
     variants: dict[str, Callable[[], int]] = {
         "typical 2 KB msgs: detectors": lambda: scan_all(typical),
         "typical 2 KB msgs: detectors, Python path": lambda: scan_all_python(typical),
+        "typical 2 KB msgs: detectors, Python run finder": lambda: scan_all_python_runs(typical),
         "typical 2 KB msgs: naive-all": lambda: sum(naive_scan(t, every_type) for t in typical),
         "typical 2 KB msgs: naive-4": lambda: sum(naive_scan(t, _NAIVE_4) for t in typical),
         "dense corpus, 2 KB msgs: detectors": lambda: scan_all(chunks),
@@ -171,7 +179,8 @@ def throughput(rounds: int, size: int) -> None:
             variants[name]()
             times[name].append(time.process_time() - start)
     print(f"\n## Throughput: about {size / 1e6:.1f} MB per variant, {rounds} rounds, median process CPU time\n")
-    print(f"(compiled gates: {'Hyperscan ' + compiled.hyperscan.__version__ if compiled.enabled() else 'off'})\n")
+    print(f"(compiled gates: {'Hyperscan ' + compiled.hyperscan.__version__ if compiled.enabled() else 'off'}; "
+          f"digit runs found in {'C' if digit_runs.ACCELERATED else 'Python'})\n")
     print("| variant | median ms | MB/s | findings |")
     print("|---|---:|---:|---:|")
     for name in variants:

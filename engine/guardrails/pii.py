@@ -5,23 +5,22 @@ engine scans a 2 KB string at roughly 10 ns per character per pass on the
 slow machines we target, so the detector avoids whole-text regex passes:
 
 * emails are looked for only around each ``@`` (found with ``str.find``);
-* numbers are looked for only if the text has enough ASCII digits. A copy
-  of the text with every digit turned into ``0`` gives the count
-  (``str.count``) and lets one pass with a literal first character (which
-  the engine finds several times faster than a character class) locate the
-  digit runs long enough to hold a phone, SSN, card, IBAN or IPv4 address.
-  The precise patterns then run inside those runs only;
+* numbers are looked for only in *digit runs* (7 characters or more of
+  digits, spaces and ``.()/-``), and each check only in the runs whose
+  shape it could match (:mod:`engine.guardrails.digit_runs`, one pass in C where
+  the package was built with a compiler): most runs of a text are dates,
+  amounts and ids that no check has to look at;
 * IPv6 addresses are looked for only around pairs of colons;
 * dates of birth and medical record numbers are looked for only after a
   cue word (``date of birth``, ``MRN``, ...), found with ``str.find`` on the
   lower-cased text;
 * on the compiled path (Hyperscan, see :mod:`engine.guardrails.compiled`)
   one pass over the text's bytes (:data:`_LOCATOR`) finds the cue words and
-  phrases it holds and where cards, IBANs, phone cues and lines starting
-  with ``0`` can be: card and IBAN checks then run only in the runs near
-  such a place, the phone-cue check only after a cue, and the date-of-birth
-  and medical-record checks only after the cues that occur. Without it
-  those checks run on every run, with the same findings.
+  phrases it holds and where IBANs, IPv6 addresses and phone cues can be:
+  the IBAN check then runs only in the runs near such a place, the
+  phone-cue check only after a cue, and the date-of-birth and
+  medical-record checks only after the cues that occur. Without it those
+  checks run wherever a run's shape allows, with the same findings.
 
 Formats recognised, and what is deliberately left out:
 
@@ -62,8 +61,9 @@ from typing import Literal
 
 from engine.guardrails.base import Finding
 from engine.guardrails.conditions import NOT_A_LETTER, caseless
+from engine.guardrails.digit_runs import ALONE, CARD, CUE, DATE, DOTS, IBAN, PHONE, SSN, find_runs
 from engine.guardrails.literals import required_prefixes
-from engine.guardrails.prefilter import Located, Locator, ends_between
+from engine.guardrails.prefilter import Located, Locator
 from engine.guardrails.text import words_of
 
 PiiType = Literal[
@@ -83,9 +83,6 @@ CUED_PHONE_CONFIDENCE = 0.6
 
 _RUN_TYPES: frozenset[PiiType] = frozenset({"phone", "us_ssn", "payment_card", "iban", "ip_address"})
 
-# Fewest digits each run-scanned type needs; below the smallest, no pass runs.
-_MIN_DIGITS: dict[PiiType, int] = {"phone": 8, "us_ssn": 9, "payment_card": 12, "iban": 8, "ip_address": 4}
-
 _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
 # RFC 5321 bounds: local part <= 64 characters, domain <= 253.
 _MAX_LOCAL, _MAX_DOMAIN = 64, 253
@@ -101,25 +98,6 @@ _EMAIL = re.compile(
     """,
     re.VERBOSE,
 )
-
-# A digit run long enough (7+ characters) to hold any run-scanned type,
-# found in the zeroed copy of the text. It can span several numbers joined
-# by spaces; the precise patterns sort them out.
-_CANDIDATE = re.compile(r"0[0 .()/-]{5,}0")
-_ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
-
-
-def zero_digits(text: str) -> str:
-    """``text`` with every ASCII digit turned into ``0`` (same length, same offsets)."""
-    # bytes.translate works through a 256-byte table: several times faster than
-    # str.translate. ASCII digits never occur inside a multi-byte UTF-8 sequence,
-    # so decoding gives back the same characters, digits zeroed, at the same offsets.
-    return text.encode("utf-8", "surrogatepass").translate(_ZERO_BYTES).decode("utf-8", "surrogatepass")
-
-# What a match must contain, in the zeroed text (North American phones contain
-# "000-0000", "000.0000" or "000 0000"; international ones start with "+", which
-# can only sit just before a run).
-_SSN_SHAPE = "000-00-0000"
 
 # The precise patterns use re.ASCII: the pre-filter counts ASCII digits, and
 # the formats recognised are written with them. Their edges keep a match from
@@ -165,9 +143,6 @@ _ID_WORDS = re.compile(
     r"serial|sku|item|transaction|confirmation|mrn|record|patient|bestellung|rechnung|commande|facture|pedido|factura|ordine)"
     r"(?![^\W\d_])|#"
 )
-# Dates, in the zeroed text: never phone numbers.
-_DATE_RUNS = frozenset({"0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", "00/00/0000", "00.00.0000",
-                        "0-00-0000", "0/00/0000", "0.00.0000", "00/0/0000", "0/0/0000", "00.0.0000"})
 _WORD_SEPARATORS = str.maketrans(".,:;()!?/-", "          ")
 _DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}$", re.ASCII)
 _PHONE_CUE_WINDOW = 40
@@ -319,28 +294,18 @@ def iban_valid(compact: str) -> bool:
     return number.isdigit() and int(number) % 97 == 1
 
 
-# What the matches of each number check contain (their patterns without look-arounds, or less),
-# and the phone cues: a check runs only in the digit runs near where its condition matches, and
-# most runs of a text are near none (see engine.guardrails.prefilter.Locator). The words and
-# phrases that gate the cues are there too, so a text is scanned once.
+# Where IBANs, IPv6 addresses and phone cues can be, and which date-of-birth and medical-record cues
+# occur: the IBAN check runs only in the digit runs near such a place, the phone-cue check only
+# after a cue (see engine.guardrails.digit_runs), the IPv6 and cue checks only if their condition occurs.
+# The other number checks are gated by the runs' shapes, which engine.guardrails.digit_runs reads faster
+# than a compiled pass would report them.
 _LOCATOR = Locator(
     {
-        # The first two digits of every known issuer prefix (tests check them against known_card_prefix),
-        # then ten more digits, each after a space or dash or not: every card _card_spans accepts holds this.
-        "payment_card": r"(?:2[ -]?[2-7]|3[ -]?[04-9]|4[ -]?\d|5[ -]?[0-58]|6[ -]?[02-57])(?:[ -]?\d){10}",
         "iban": r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){4}",
-        "us_ssn": r"\d{3}-\d{2}-\d{4}",
-        "ipv4": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",
-        # A North American number, or the start of an international one (_PHONE without look-arounds).
-        "phone": r"(?:\([2-9]\d{2}\)[ ]?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}|\+[1-9]",
         # IPv6Address accepts "::" or six colons at least (with a dotted IPv4 address at the end).
         "ipv6": r"::|(?:[0-9A-Fa-f]{1,4}:){6}",
         # A phone cue with no ASCII letter on either side; its match ends a character after the cue.
         "cue": NOT_A_LETTER + "(?:" + "|".join(map(caseless, _PHONE_CUE_PHRASES)) + ")" + NOT_A_LETTER,
-        # A line a phone number could fill alone: it starts with "0" (after spaces and "("; any byte
-        # beyond ASCII stands for the whitespace beyond ASCII, which a class scans faster than its
-        # alternatives).
-        "alone": r"\n[\t\x0b\x0c\r\x1c-\x1f \x80-\xff]*\(*0",
     },
     whether={  # the date-of-birth and medical-record cues
         cue: caseless(cue) for cue in (*_DOB_CUES, *_MRN_CUES)
@@ -369,7 +334,6 @@ class PiiDetector:
             raise ValueError(f"unknown PII type(s) {', '.join(unknown)}; known: {', '.join(PII_TYPES)}")
         self.types: frozenset[PiiType] = frozenset(t for t in PII_TYPES if t in wanted)
         self._runs = self.types & _RUN_TYPES
-        self._min_digits = min((_MIN_DIGITS[t] for t in self._runs), default=0)
         self._mrn_pattern = re.compile(mrn_pattern) if mrn_pattern and "medical_record_number" in wanted else None
         # What every match of the tenant's pattern starts with: a string holding none of it is not searched.
         self._mrn_gate = required_prefixes(self._mrn_pattern) if self._mrn_pattern is not None else None
@@ -386,11 +350,7 @@ class PiiDetector:
         if "email" in types and "@" in text:
             findings.extend(_scan_emails(text))
         if self._runs:
-            checks = _NumberChecks(self._runs, located, phone_cued)
-            if checks and not checks.nothing_hot():
-                zeroed = zero_digits(text)
-                if zeroed.count("0") >= self._min_digits:
-                    findings.extend(_scan_numbers(text, zeroed, checks))
+            findings.extend(_scan_numbers(text, _NumberChecks(self._runs, located, phone_cued)))
         if "ip_address" in types and (located is None or located.ends["ipv6"]) and ":" in text:
             findings.extend(_scan_ipv6(text))
         dob = "date_of_birth" in types and bool(dob_cues)
@@ -462,100 +422,41 @@ def _scan_emails(text: str) -> list[Finding]:
 
 
 class _NumberChecks:
-    """Which checks of digit runs can find something in one text, and near which runs.
+    """Which checks of digit runs run on one text, and where IBANs and phone cues can be.
 
     ``located`` says where the conditions of :data:`_LOCATOR` match; without
-    the compiled path it is None, and every check runs on every run.
+    the compiled path it is None, and IBANs and cues can be anywhere.
     """
 
-    __slots__ = ("alone", "card", "cued", "exact", "hot", "iban", "ip", "located", "phone", "ssn")
+    __slots__ = ("card", "cue_ends", "cued", "iban", "iban_ends", "ip", "phone", "ssn")
 
     def __init__(self, types: frozenset[PiiType], located: Located | None, cued: bool):
-        self.located = located
-        self.card = "payment_card" in types and (located is None or bool(located.ends["payment_card"]))
-        self.iban = "iban" in types and (located is None or bool(located.ends["iban"]))
+        self.card = "payment_card" in types
         self.ssn = "us_ssn" in types
         self.ip = "ip_address" in types
         self.phone = "phone" in types
-        # Cues are all located unless a letter of the text lower-cases to ASCII (see _LOCATOR).
-        self.exact = located is not None and located.exact
-        # Whether the text can hold a phone cue, and a line a phone number could fill alone.
+        self.iban = "iban" in types
+        # Whether the text can hold a phone cue.
         self.cued = self.phone and cued
-        self.alone = self.phone and (located is None or bool(located.ends["alone"]))
-        self.hot = self._hot()
-
-    def _hot(self) -> tuple[list[int], list[int], list[int]] | None:
-        """Where the conditions of the checks that run end: inside runs, IBANs, phone cues (sorted).
-
-        A card's, SSN's, IPv4 address's or phone number's condition ends inside the run (or up
-        to the 8 characters of an extension after it), an IBAN's up to 26 characters after it, a
-        phone cue's up to 40 before: a run near none of these is skipped (see _scan_numbers).
-        None if any run may hold something: when cues are not all located, or when a line a
-        number fills alone can start far from the run.
-        """
-        located = self.located
-        if located is None or not self.exact or self.alone:
-            return None
-        ends = located.ends
-        inside = [*ends["payment_card"]] if self.card else []
-        if self.ssn:
-            inside += ends["us_ssn"]
-        if self.ip:
-            inside += ends["ipv4"]
-        if self.phone:
-            inside += ends["phone"]
-        inside.sort()
-        return inside, ends["iban"] if self.iban else [], ends["cue"] if self.cued else []
-
-    def nothing_hot(self) -> bool:
-        """Whether no run can hold anything."""
-        return self.hot is not None and not any(self.hot)
-
-    def ends(self, name: str) -> list[int] | None:
-        """Where the condition ``name`` matches end; None where it is not located (it can be anywhere)."""
-        return None if self.located is None else self.located.ends[name]
+        self.iban_ends: list[int] | None = [] if not self.iban else None if located is None else located.ends["iban"]
+        # Cues are all located unless a letter of the text lower-cases to ASCII (see _LOCATOR).
+        self.cue_ends: list[int] | None = (
+            [] if not self.cued else located.ends["cue"] if located is not None and located.exact else None)
 
 
-def _ends_between(ends: list[int] | None, low: int, high: int) -> bool:
-    """Whether one of ``ends`` is after ``low`` and no later than ``high``; None stands for anywhere."""
-    return ends is None or ends_between(ends, low, high)
-
-
-def _scan_numbers(text: str, zeroed: str, checks: _NumberChecks) -> list[Finding]:
+def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
     findings: list[Finding] = []
     size = len(text)
-    card, ssn, iban, ip, phone = checks.card, checks.ssn, checks.iban, checks.ip, checks.phone
-    cued, alone = checks.cued, checks.alone
-    iban_ends, card_ends, phone_ends = checks.ends("iban"), checks.ends("payment_card"), checks.ends("phone")
-    # The phone cue's condition ends one character after it: the window's, or the run's first.
-    cue_ends = checks.ends("cue") if checks.exact else None
-    hot = checks.hot
-    for candidate in _CANDIDATE.finditer(zeroed):
-        start, end = candidate.span()
-        # A run far from every condition holds nothing (see _NumberChecks._hot); the windows are a
-        # character wider each way for the "+" or "(" before the run and the look-ahead after it.
-        if hot is not None and not (_ends_between(hot[0], start - 1, end + 9)
-                                    or _ends_between(hot[1], start - 13, end + 27)
-                                    or _ends_between(hot[2], start - _PHONE_CUE_WINDOW - 1, start + 2)):
-            continue
-        if start and text[start - 1] in "+(":
-            start -= 1
-        # One character past the run lets the patterns' look-aheads see what follows it.
-        if end < size:
-            end += 1
-        run = zeroed[start:end]
-        digits = run.count("0")
+    card, ssn, iban, ip, phone, cued = checks.card, checks.ssn, checks.iban, checks.ip, checks.phone, checks.cued
+    # Only the runs a check is marked for, each check only where it is marked (see engine.guardrails.digit_runs).
+    for start, end, digits, marks in find_runs(text, checks.iban_ends, checks.cue_ends):
         found = len(findings)
-        # Most runs are dates, amounts and ids. Each pattern runs only if the
-        # run holds what any of its matches must contain (the shapes are
-        # necessary conditions, so nothing is missed), because calling a
-        # pattern costs more than these substring tests on the short run.
         # An IBAN starts with a country code (two capitals) shortly before its digits.
-        if iban and digits >= 8 and _ends_between(iban_ends, start - 12, end + 26):
+        if iban and marks & IBAN:
             head = text[max(0, start - 12) : start + 2]
             if head.lower() != head and _IBAN_HEAD.search(text, max(0, start - 12), start + 4):
                 findings.extend(_scan_iban(text, start, end))
-        if card and digits >= 12 and _ends_between(card_ends, start, end):
+        if card and marks & CARD:
             ibans = findings[found:]
             for match in _CARD.finditer(text, start, end):
                 findings.extend(
@@ -563,22 +464,21 @@ def _scan_numbers(text: str, zeroed: str, checks: _NumberChecks) -> list[Finding
                     # Digits of an IBAN can pass Luhn with a card prefix; they are the IBAN's.
                     if not any(s < i.end and i.start < e for i in ibans)
                 )
-        if ssn and _SSN_SHAPE in run:
+        if ssn and marks & SSN:
             findings.extend(_numeric_finding("us_ssn", m) for m in _SSN.finditer(text, start, end))
-        if ip and run.count(".") >= 3:
+        if ip and marks & DOTS:
             findings.extend(_scan_ipv4(text, start, end))
-        if phone and digits >= 8:
+        if phone and marks & (PHONE | CUE | ALONE):
             phones = []
-            if ((run[0] == "+" or "000-0000" in run or "000.0000" in run or "000 0000" in run)
-                    and _ends_between(phone_ends, start, end + 8)):
+            if marks & PHONE:
                 # A few characters more for an extension ("x1234") after the run.
                 for match in _PHONE.finditer(text, start, min(size, end + 8)):
                     phone_end = match.end() if match.lastgroup == "nanp" else _international_end(match)
                     if phone_end:
                         phones.append(Finding("pii", "phone", match.start(), phone_end, CONFIDENCE["phone"]))
-            if not phones and digits <= 19 and run.rstrip(" .-/()") not in _DATE_RUNS:
+            if not phones and digits <= 19 and not marks & DATE:
                 # A cue can introduce the number; failing that, the number can fill its line.
-                cue = cued and _ends_between(cue_ends, start - _PHONE_CUE_WINDOW, start + 1)
+                cue, alone = cued and bool(marks & CUE), bool(marks & ALONE)
                 if cue or alone:
                     phones = _cued_phones(text, start, end, cued=cue, alone=alone)
             if phones:

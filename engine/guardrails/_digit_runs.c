@@ -1,0 +1,239 @@
+/* The digit runs of a text that a PII number check can find something in: the C version of
+ * engine.guardrails.digit_runs.python_find_runs (see that module for what a run and its marks are).
+ *
+ * The PII detector's checks of digit runs (cards, IBANs, SSNs, IPv4 addresses, phone numbers)
+ * are Python regexes and checksums; which runs they look at was decided in a Python loop over
+ * every run of the text, which cost as much as the checks themselves. Here one pass over the
+ * characters finds the runs and marks what each could hold, so Python only sees the few runs
+ * a check has to look at. tests/guardrails/test_digit_runs.py checks this file against the Python
+ * version on random texts. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+/* Keep in step with engine/guardrails/digit_runs.py. */
+enum {
+    SSN = 1, DOTS = 2, PHONE = 4, DATE = 8, ALONE = 16, CARD = 32, IBAN = 64, CUE = 128,
+};
+#define HOT (SSN | DOTS | PHONE | ALONE | CARD | IBAN | CUE)
+#define MIN_RUN 7           /* characters from a run's first digit to its last */
+#define PHONE_DIGITS 8      /* fewest digits of a phone number or an IBAN's run */
+#define IBAN_BEFORE 12      /* an IBAN's condition ends up to this far before the run ... */
+#define IBAN_AFTER 26       /* ... or this far after it */
+#define CUE_WINDOW 40       /* a phone cue ends up to this far before the run */
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t size;
+} Text;
+
+static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
+
+static inline int is_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
+
+static inline int in_run(Py_UCS4 c) {
+    return is_digit(c) || c == ' ' || c == '.' || c == '(' || c == ')' || c == '/' || c == '-';
+}
+
+/* The character as the run's shapes spell it: every ASCII digit is '0'. */
+static inline Py_UCS4 shaped(const Text *t, Py_ssize_t i) {
+    Py_UCS4 c = at(t, i);
+    return is_digit(c) ? '0' : c;
+}
+
+static int shape_at(const Text *t, Py_ssize_t i, const char *shape, Py_ssize_t length) {
+    for (Py_ssize_t j = 0; j < length; j++)
+        if (shaped(t, i + j) != (Py_UCS4)(unsigned char)shape[j])
+            return 0;
+    return 1;
+}
+
+/* Whether text[start:end] holds `shape` ('0' for any digit). */
+static int contains(const Text *t, Py_ssize_t start, Py_ssize_t end, const char *shape) {
+    Py_ssize_t length = (Py_ssize_t)strlen(shape);
+    for (Py_ssize_t i = start; i + length <= end; i++)
+        if (shape_at(t, i, shape, length))
+            return 1;
+    return 0;
+}
+
+static const char *DATE_SHAPES[] = {
+    "0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", "00/00/0000", "00.00.0000",
+    "0-00-0000", "0/00/0000", "0.00.0000", "00/0/0000", "0/0/0000", "00.0.0000", NULL,
+};
+
+/* Whether text[start:end], separators stripped off its end, is a date. */
+static int is_date(const Text *t, Py_ssize_t start, Py_ssize_t end) {
+    while (end > start) {
+        Py_UCS4 c = at(t, end - 1);
+        if (c != ' ' && c != '.' && c != '-' && c != '/' && c != '(' && c != ')')
+            break;
+        end--;
+    }
+    for (const char **shape = DATE_SHAPES; *shape; shape++) {
+        Py_ssize_t length = (Py_ssize_t)strlen(*shape);
+        if (length == end - start && shape_at(t, start, *shape, length))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the line holding `first` starts with "0" after its whitespace and any "(". */
+static int line_starts_with_zero(const Text *t, Py_ssize_t first) {
+    Py_ssize_t i = first;
+    while (i > 0 && at(t, i - 1) != '\n')
+        i--;
+    while (i < first && Py_UNICODE_ISSPACE(at(t, i)))
+        i++;
+    while (i < first && at(t, i) == '(')
+        i++;
+    return at(t, i) == '0';
+}
+
+/* The first two digits of a known card issuer's prefix (the card condition of digit_runs.py). */
+static int card_head(int a, int b) {
+    switch (a) {
+    case 2: return b >= 2 && b <= 7;
+    case 3: return b == 0 || b >= 4;
+    case 4: return 1;
+    case 5: return b <= 5 || b == 8;
+    case 6: return b == 0 || (b >= 2 && b <= 5) || b == 7;
+    default: return 0;
+    }
+}
+
+/* Whether text[first:last] holds 12 digits in a row, one space or dash at most between two,
+ * starting with a card issuer's first two digits. */
+static int has_card(const Text *t, Py_ssize_t first, Py_ssize_t last) {
+    for (Py_ssize_t p = first; p < last; p++) {
+        Py_UCS4 c = at(t, p);
+        if (c < '2' || c > '6')
+            continue;
+        Py_ssize_t i = p;
+        int count = 1, second = -1;
+        while (count < 12) {
+            Py_ssize_t q = i + 1;
+            if (q < last && (at(t, q) == ' ' || at(t, q) == '-'))
+                q++;
+            if (q >= last || !is_digit(at(t, q)))
+                break;
+            if (count == 1)
+                second = (int)(at(t, q) - '0');
+            i = q;
+            count++;
+        }
+        if (count == 12 && card_head((int)(c - '0'), second))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether one of `ends` (a sorted list of ints, or None for anywhere) is > low and <= high. */
+static int ends_between(PyObject *ends, Py_ssize_t low, Py_ssize_t high) {
+    if (ends == Py_None)
+        return 1;
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(ends);
+    while (lo < hi) {  /* bisect_right(ends, low) */
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (PyLong_AsSsize_t(PyList_GET_ITEM(ends, mid)) <= low)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < PyList_GET_SIZE(ends) && PyLong_AsSsize_t(PyList_GET_ITEM(ends, lo)) <= high;
+}
+
+static int is_ends(PyObject *ends) {
+    if (ends == Py_None || PyList_Check(ends))
+        return 1;
+    PyErr_SetString(PyExc_TypeError, "ends must be a list of ints or None");
+    return 0;
+}
+
+static PyObject *find_runs(PyObject *module, PyObject *args) {
+    PyObject *text, *iban_ends, *cue_ends;
+    if (!PyArg_ParseTuple(args, "UOO:find_runs", &text, &iban_ends, &cue_ends))
+        return NULL;
+    if (!is_ends(iban_ends) || !is_ends(cue_ends))
+        return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    PyObject *found = PyList_New(0);
+    if (found == NULL)
+        return NULL;
+    Py_ssize_t i = 0;
+    while (i < t.size) {
+        /* The next maximal stretch of run characters, from its first digit to its last. */
+        while (i < t.size && !is_digit(at(&t, i)))
+            i++;
+        if (i >= t.size)
+            break;
+        Py_ssize_t first = i, last = i;
+        while (i < t.size && in_run(at(&t, i))) {
+            if (is_digit(at(&t, i)))
+                last = i;
+            i++;
+        }
+        last++;
+        if (last - first < MIN_RUN)
+            continue;
+        /* The "+" or "(" before the run, and one character after it for the checks' look-aheads. */
+        Py_ssize_t start = first > 0 && (at(&t, first - 1) == '+' || at(&t, first - 1) == '(') ? first - 1 : first;
+        Py_ssize_t end = last < t.size ? last + 1 : last;
+        Py_ssize_t digits = 0, dots = 0;
+        for (Py_ssize_t j = start; j < end; j++) {
+            Py_UCS4 c = at(&t, j);
+            digits += is_digit(c);
+            dots += c == '.';
+        }
+        int marks = 0;
+        if (contains(&t, start, end, "000-00-0000"))
+            marks |= SSN;
+        if (dots >= 3)
+            marks |= DOTS;
+        if (is_date(&t, start, end))
+            marks |= DATE;
+        if (digits >= 12 && has_card(&t, first, last))
+            marks |= CARD;
+        if (digits >= PHONE_DIGITS) {
+            if (at(&t, start) == '+' || contains(&t, start, end, "000-0000") || contains(&t, start, end, "000.0000")
+                    || contains(&t, start, end, "000 0000"))
+                marks |= PHONE;
+            if (line_starts_with_zero(&t, first))
+                marks |= ALONE;
+            if (ends_between(iban_ends, start - IBAN_BEFORE, end + IBAN_AFTER))
+                marks |= IBAN;
+            if (ends_between(cue_ends, start - CUE_WINDOW, start + 1))
+                marks |= CUE;
+        }
+        if (PyErr_Occurred()) {  /* an end that is not an int */
+            Py_DECREF(found);
+            return NULL;
+        }
+        if (marks & HOT) {
+            PyObject *run = Py_BuildValue("(nnni)", start, end, digits, marks);
+            if (run == NULL || PyList_Append(found, run) < 0) {
+                Py_XDECREF(run);
+                Py_DECREF(found);
+                return NULL;
+            }
+            Py_DECREF(run);
+        }
+    }
+    return found;
+}
+
+static PyMethodDef methods[] = {
+    {"find_runs", find_runs, METH_VARARGS,
+     "find_runs(text, iban_ends, cue_ends) -> list of (start, end, digits, marks): the digit runs a check can "
+     "find something in (see engine.guardrails.digit_runs)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "engine.guardrails._digit_runs", "The digit runs of a text, in C (see engine.guardrails.digit_runs).",
+    -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__digit_runs(void) { return PyModule_Create(&module); }

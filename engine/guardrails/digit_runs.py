@@ -1,0 +1,154 @@
+"""The digit runs of a text that a PII number check can find something in.
+
+Cards, IBANs, SSNs, IPv4 addresses and phone numbers all sit in a *run*:
+at least 7 characters of ASCII digits, spaces and ``.()/-``, from a digit
+to a digit (dates, amounts and ids are runs too). :func:`find_runs` finds them
+and marks what each one could hold, from its shape and from where the
+compiled conditions of :mod:`engine.guardrails.pii` matched; the detector
+then runs only the checks a run is marked for, on the few runs that have a
+mark. Every mark is a necessary condition of its check, so no finding is
+lost.
+
+A run is given as ``(start, end, digits, marks)``: ``start`` takes in a
+``+`` or ``(`` just before its first digit, ``end`` one character after its
+last (for the checks' look-aheads), ``digits`` counts the digits in
+between. The marks:
+
+* ``SSN``: it holds ``###-##-####``;
+* ``DOTS``: it holds three dots (an IPv4 address);
+* ``PHONE``: 8 digits or more, and it starts with ``+`` or holds
+  ``###-####``, ``###.####`` or ``### ####`` (a North American or
+  international number);
+* ``DATE``: it is a date, once separators at its end are stripped (never a
+  phone number);
+* ``ALONE``: 8 digits or more, and its line starts with ``0`` after
+  whitespace and ``(`` (a national number can fill its line alone);
+* ``CARD``: 12 digits in a row, one space or dash at most between two,
+  starting with the first two digits of a known issuer's prefix;
+* ``IBAN``: 8 digits or more, and an IBAN's condition ends from 12
+  characters before the run to 26 after it;
+* ``CUE``: 8 digits or more, and a phone cue's condition ends in the 40
+  characters before the run (or at its first character).
+
+``iban_ends`` and ``cue_ends`` are where those conditions end (sorted), or
+None where they were not located (they can be anywhere).
+
+A C version (``_digit_runs.c``, built with the package where a compiler is
+present; ``setup.py`` makes it optional) finds the same runs many times
+faster than the Python one, which is what a platform without a compiler
+gets: :data:`ACCELERATED` says which is in use, and the tests check that
+both agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from engine.guardrails.prefilter import ends_between
+
+SSN, DOTS, PHONE, DATE, ALONE, CARD, IBAN, CUE = 1, 2, 4, 8, 16, 32, 64, 128
+#: The marks that send a run to a check (``DATE`` only keeps one from being a phone number).
+HOT = SSN | DOTS | PHONE | ALONE | CARD | IBAN | CUE
+
+Run = tuple[int, int, int, int]
+RunFinder = Callable[[str, "Sequence[int] | None", "Sequence[int] | None"], list[Run]]
+
+#: Twelve digits of a card: the first two digits of every known issuer prefix (tests check them
+#: against pii.known_card_prefix), then ten more, each after a space or dash or not.
+CARD_CONDITION = r"(?:2[ -]?[2-7]|3[ -]?[04-9]|4[ -]?\d|5[ -]?[0-58]|6[ -]?[02-57])(?:[ -]?\d){10}"
+
+_CANDIDATE = re.compile(r"0[0 .()/-]{5,}0")
+_ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
+_CARD = re.compile(CARD_CONDITION, re.ASCII)
+_DATES = frozenset({"0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", "00/00/0000", "00.00.0000",
+                    "0-00-0000", "0/00/0000", "0.00.0000", "00/0/0000", "0/0/0000", "00.0.0000"})
+_PHONE_DIGITS = 8
+_IBAN_BEFORE, _IBAN_AFTER = 12, 26
+_CUE_WINDOW = 40
+
+
+def zero_digits(text: str) -> str:
+    """``text`` with every ASCII digit turned into ``0`` (same length, same offsets)."""
+    # bytes.translate works through a 256-byte table: several times faster than
+    # str.translate. ASCII digits never occur inside a multi-byte UTF-8 sequence,
+    # so decoding gives back the same characters, digits zeroed, at the same offsets.
+    return text.encode("utf-8", "surrogatepass").translate(_ZERO_BYTES).decode("utf-8", "surrogatepass")
+
+
+def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Sequence[int] | None) -> list[Run]:
+    """The runs of ``text`` with a mark in :data:`HOT` (see the module's docstring).
+
+    >>> text = "call 030 1234567 or pay 4111 1111 1111 1111"
+    >>> [(text[start:end], bool(marks & CARD)) for start, end, _, marks in python_find_runs(text, [], [])]
+    [('030 1234567 ', False), ('4111 1111 1111 1111', True)]
+    """
+    zeroed = zero_digits(text)
+    if zeroed.count("0") < 2:
+        return []
+    size = len(text)
+    found = []
+    for candidate in _CANDIDATE.finditer(zeroed):
+        first, last = candidate.span()
+        start = first - 1 if first and text[first - 1] in "+(" else first
+        end = last + 1 if last < size else last
+        run = zeroed[start:end]
+        digits = run.count("0")
+        marks = 0
+        if "000-00-0000" in run:
+            marks |= SSN
+        if run.count(".") >= 3:
+            marks |= DOTS
+        if run.rstrip(" .-/()") in _DATES:
+            marks |= DATE
+        if digits >= 12 and _CARD.search(text, first, last):
+            marks |= CARD
+        if digits >= _PHONE_DIGITS:
+            if run[0] == "+" or "000-0000" in run or "000.0000" in run or "000 0000" in run:
+                marks |= PHONE
+            if _line_starts_with_zero(text, first):
+                marks |= ALONE
+            if iban_ends is None or ends_between(iban_ends, start - _IBAN_BEFORE, end + _IBAN_AFTER):
+                marks |= IBAN
+            if cue_ends is None or ends_between(cue_ends, start - _CUE_WINDOW, start + 1):
+                marks |= CUE
+        if marks & HOT:
+            found.append((start, end, digits, marks))
+    return found
+
+
+def _line_starts_with_zero(text: str, first: int) -> bool:
+    line_start = text.rfind("\n", 0, first) + 1
+    return text[line_start : first + 1].lstrip().lstrip("(").startswith("0")
+
+
+def _accelerated() -> RunFinder | None:
+    try:
+        from engine.guardrails import _digit_runs  # type: ignore[attr-defined]
+    except ImportError:  # built without a C compiler: the Python version finds the same runs
+        return None
+    finder: RunFinder = _digit_runs.find_runs
+    return finder
+
+
+#: The C version of :func:`python_find_runs`, where it was built; None elsewhere.
+ACCELERATED: RunFinder | None = _accelerated()
+
+_finder: RunFinder = ACCELERATED or python_find_runs
+
+
+def find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Sequence[int] | None) -> list[Run]:
+    """:func:`python_find_runs`, in C where it was built."""
+    return _finder(text, iban_ends, cue_ends)
+
+
+@contextmanager
+def python_only() -> Iterator[None]:
+    """Use the Python version inside the block (tests and benchmarks compare both)."""
+    global _finder
+    before, _finder = _finder, python_find_runs
+    try:
+        yield
+    finally:
+        _finder = before

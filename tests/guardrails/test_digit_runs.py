@@ -1,0 +1,171 @@
+"""The digit runs a PII number check looks at: what each mark means, and the C version against the Python one.
+
+The C version (engine/guardrails/_digit_runs.c) is built with the package where a
+compiler is present; CI sets TENANTFLOW_REQUIRE_ACCELERATED=1 so a broken
+build fails there instead of silently taking the Python version.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.guardrails.digit_runs import (
+    ACCELERATED,
+    ALONE,
+    CARD,
+    CUE,
+    DATE,
+    DOTS,
+    HOT,
+    IBAN,
+    PHONE,
+    SSN,
+    RunFinder,
+    python_find_runs,
+    python_only,
+)
+from engine.guardrails.evaluate import load_corpus
+from engine.guardrails.pii import PII_TYPES, PiiDetector, known_card_prefix
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "guardrails" / "corpus.jsonl"
+
+
+def _accelerated() -> RunFinder:
+    if ACCELERATED is None:
+        if os.environ.get("TENANTFLOW_REQUIRE_ACCELERATED") == "1":
+            pytest.fail("TENANTFLOW_REQUIRE_ACCELERATED=1 and engine.guardrails._digit_runs was not built")
+        pytest.skip("engine.guardrails._digit_runs was not built (no C compiler at install); "
+                    "set TENANTFLOW_REQUIRE_ACCELERATED=1 to fail instead")
+    return ACCELERATED
+
+
+FINDERS = pytest.mark.parametrize("finder", ["python", "c"])
+
+
+def finder_for(name: str) -> RunFinder:
+    return python_find_runs if name == "python" else _accelerated()
+
+
+def marks_of(finder: RunFinder, text: str, iban: list[int] | None = None, cue: list[int] | None = None) -> int:
+    """The marks of the one run of ``text`` (0 if it has none)."""
+    found = finder(text, iban, cue)
+    assert len(found) <= 1, found
+    return found[0][3] if found else 0
+
+
+@FINDERS
+def test_a_run_spans_digit_to_digit_with_its_plus_or_parenthesis_and_one_character_after(finder: str) -> None:
+    runs = finder_for(finder)
+    assert runs("tel +49 30 1234567, ok", None, None) == [(4, 19, 11, PHONE | IBAN | CUE)]
+    assert runs("(415) 555-0100", None, None) == [(0, 14, 10, PHONE | IBAN | CUE)]
+    # Shorter than 7 characters from the first digit to the last: no run.
+    assert runs("12-3456 and 123456", [], []) == []
+    assert runs("", None, None) == [] and runs("no digits at all", None, None) == []
+
+
+@FINDERS
+def test_each_mark_says_what_the_run_can_hold(finder: str) -> None:
+    runs = finder_for(finder)
+    assert marks_of(runs, "ssn 123-45-6789 ok", [], []) == SSN
+    assert marks_of(runs, "host 10.1.2.3 up", [], []) == DOTS
+    assert marks_of(runs, "paid 2024-03-15 12:00", [], []) == 0  # a date: nothing to check
+    assert marks_of(runs, "ids 2024-03-15 and 4", [], []) == 0
+    assert marks_of(runs, "card 4111 1111 1111 1111 ok", [], []) == CARD | PHONE
+    assert marks_of(runs, "card 9111 1111 1111 1111 ok", [], []) == PHONE  # no issuer starts with 9
+    assert marks_of(runs, "ref 4111--1111-1111-1111", [], []) == PHONE  # two dashes break a card
+    assert marks_of(runs, "tel. 030.1234.5678", [], []) == PHONE  # two dots: not an IPv4 address
+    # A date alone is not sent to any check; with another mark it keeps DATE (it is never a phone number).
+    assert marks_of(runs, "on 15.03.2024 at noon", [], []) == 0
+    assert marks_of(runs, "since 15.03.2024.", [], []) == DOTS | DATE
+
+
+@FINDERS
+def test_a_line_starting_with_zero_marks_its_runs_alone(finder: str) -> None:
+    runs = finder_for(finder)
+    assert marks_of(runs, "Dana\n  (030) 12345678\n", [], []) & ALONE
+    assert marks_of(runs, "Dana\n\u2003030 12345678", [], []) & ALONE  # whitespace beyond ASCII
+    assert not marks_of(runs, "Dana\n( 030) 12345678", [], []) & ALONE
+    assert not marks_of(runs, "Dana: 030 12345678", [], []) & ALONE
+    # The line, not the run, starts with zero: the check decides whether the number fills it.
+    assert marks_of(runs, "0 items, call 412 3456789", [], []) & ALONE
+    # Fewer than 8 digits cannot be a phone number.
+    assert not marks_of(runs, "\n0301 234", [], []) & ALONE
+
+
+@FINDERS
+def test_iban_and_cue_marks_follow_where_their_conditions_end(finder: str) -> None:
+    runs = finder_for(finder)
+    text = "x" * 50 + "12345678" + "y" * 50  # the run is text[50:59] with the character after it
+    start, end = 50, 59
+    assert marks_of(runs, text, [start - 11], []) == IBAN
+    assert marks_of(runs, text, [start - 12], []) == 0
+    assert marks_of(runs, text, [end + 26], []) == IBAN
+    assert marks_of(runs, text, [end + 27], []) == 0
+    assert marks_of(runs, text, [], [start - 39]) == CUE
+    assert marks_of(runs, text, [], [start - 40]) == 0
+    assert marks_of(runs, text, [], [start + 1]) == CUE
+    assert marks_of(runs, text, [], [start + 2]) == 0
+    assert marks_of(runs, text, [3, start - 12, end + 27, 120], [1, start - 40, start + 2, 90]) == 0
+    assert marks_of(runs, text, None, None) == IBAN | CUE  # not located: they can be anywhere
+
+
+@FINDERS
+def test_the_card_mark_holds_every_known_issuer_prefix(finder: str) -> None:
+    runs = finder_for(finder)
+    heads = {str(prefix)[:2] for prefix in range(1000, 10000)
+             if any(known_card_prefix(str(prefix).ljust(size, "0")) for size in range(12, 20))}
+    for head in map(str, range(10, 100)):
+        marked = bool(marks_of(runs, f"card {head}00 0000 0000 ok", [], []) & CARD)
+        assert marked == (head in heads), head
+
+
+def test_the_c_version_rejects_what_is_not_a_list_of_ends() -> None:
+    runs = _accelerated()
+    with pytest.raises(TypeError):
+        runs("call 030 1234567", (1, 2), None)
+    with pytest.raises(TypeError):
+        runs("call 030 1234567", ["a"], None)
+    with pytest.raises(TypeError):
+        runs(b"030 1234567", None, None)  # type: ignore[arg-type]
+
+
+def random_texts(count: int, seed: int) -> Iterator[str]:
+    """Texts dense in runs: digits, the run separators, "+", newlines, letters, wide spaces, emoji."""
+    pieces = [*"0123456789" * 6, *" .()/-" * 4, "+", "+", "\n", "\n", *"abcXY:#,", "\u00a0", "\u2003", "é",
+              "\U0001f600", "0", "00", "000-00-0000", "415-555-0100", "4111 1111 1111 1111", "10.0.0.1",
+              "2024-03-15", "\n  (0", "DE89 3704 0044 0532 0130 00"]
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield "".join(rng.choice(pieces) for _ in range(rng.randint(0, 120)))
+
+
+def random_ends(rng: random.Random, size: int) -> list[int] | None:
+    if rng.random() < 0.2:
+        return None
+    return sorted(rng.randint(-5, size + 40) for _ in range(rng.randint(0, 6)))
+
+
+def test_the_c_version_finds_the_same_runs_as_the_python_one() -> None:
+    runs = _accelerated()
+    rng = random.Random(7)
+    texts = [*random_texts(20_000, seed=11), *(str(case["text"]) for case in load_corpus(CORPUS))]
+    for text in texts:
+        iban, cue = random_ends(rng, len(text)), random_ends(rng, len(text))
+        assert runs(text, iban, cue) == python_find_runs(text, iban, cue), (text, iban, cue)
+    assert all(marks & HOT for text in texts for *_, marks in runs(text, None, None))
+
+
+def test_the_detector_finds_the_same_with_either_version() -> None:
+    _accelerated()
+    detector = PiiDetector(PII_TYPES)
+    texts = [*(str(case["text"]) for case in load_corpus(CORPUS)), *random_texts(3_000, seed=5)]
+    with_c = [detector.scan(text) for text in texts]
+    with python_only():
+        assert [detector.scan(text) for text in texts] == with_c
+    assert sum(map(len, with_c)) > 300  # the texts hold findings of every number type
+    assert {f.type for found in with_c for f in found} >= {"payment_card", "iban", "us_ssn", "ip_address", "phone"}
