@@ -55,7 +55,8 @@ from langgraph.runtime import Runtime
 from engine.compile.ir import GUARD_INPUT, GUARD_OUTPUT
 from engine.engine import Engine
 from engine.guardrails import compiled, digit_runs
-from engine.guardrails.pii import PII_TYPES, PiiDetector, iban_valid, known_card_prefix, luhn_valid
+from engine.guardrails.cards import known_card_prefix, luhn_valid
+from engine.guardrails.pii import PII_TYPES, PiiDetector, iban_valid
 from engine.guardrails.secrets import SECRET_TYPES, SecretsDetector
 from engine.nodes.base import Build
 from engine.nodes.guard import build_input, build_output

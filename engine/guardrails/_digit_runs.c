@@ -92,40 +92,67 @@ static int line_starts_with_zero(const Text *t, Py_ssize_t first) {
     return at(t, i) == '0';
 }
 
-/* The first two digits of a known card issuer's prefix (the card condition of digit_runs.py). */
-static int card_head(int a, int b) {
-    switch (a) {
-    case 2: return b >= 2 && b <= 7;
-    case 3: return b == 0 || b >= 4;
-    case 4: return 1;
-    case 5: return b <= 5 || b == 8;
-    case 6: return b == 0 || (b >= 2 && b <= 5) || b == 7;
-    default: return 0;
+/* engine.guardrails.cards.known_card_prefix, for `length` ASCII digits. */
+static int known_card_prefix(const char *d, int length) {
+    int two = (d[0] - '0') * 10 + (d[1] - '0'), three = two * 10 + (d[2] - '0'), four = three * 10 + (d[3] - '0');
+    if (d[0] == '4')
+        return length == 13 || length == 16 || length == 19;
+    if ((51 <= two && two <= 55) || (2221 <= four && four <= 2720))
+        return length == 16;
+    if (two == 34 || two == 37)
+        return length == 15;
+    if (four == 6011 || two == 65 || (644 <= three && three <= 649))
+        return 16 <= length && length <= 19;
+    if (3528 <= four && four <= 3589)  /* JCB */
+        return 16 <= length && length <= 19;
+    if ((300 <= three && three <= 305) || two == 36 || two == 38 || two == 39)  /* Diners Club */
+        return 14 <= length && length <= 19;
+    switch (four) {  /* Maestro */
+    case 5018: case 5020: case 5038: case 5893: case 6304: case 6759: case 6761: case 6762: case 6763:
+        return 12 <= length && length <= 19;
     }
+    if (two == 62)  /* UnionPay */
+        return 16 <= length && length <= 19;
+    return 0;
 }
 
-/* Whether text[first:last] holds 12 digits in a row, one space or dash at most between two,
- * starting with a card issuer's first two digits. */
-static int has_card(const Text *t, Py_ssize_t first, Py_ssize_t last) {
+/* engine.guardrails.cards.luhn_valid. */
+static int luhn_valid(const char *d, int length) {
+    int sum = 0;
+    for (int i = 0; i < length; i++) {
+        int v = d[length - 1 - i] - '0';
+        if (i % 2 == 1)
+            v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+        sum += v;
+    }
+    return sum % 10 == 0;
+}
+
+/* Whether text[first:last] holds 12 to 19 digits from the start of a group of digits to the end of a
+ * later one, groups separated by one space or dash, with a known issuer's prefix and length and a
+ * valid Luhn checksum (_holds_card in digit_runs.py). */
+static int holds_card(const Text *t, Py_ssize_t first, Py_ssize_t last) {
+    char digits[20];
     for (Py_ssize_t p = first; p < last; p++) {
         Py_UCS4 c = at(t, p);
-        if (c < '2' || c > '6')
+        /* A group starts here, with a digit some issuer's prefix starts with. */
+        if (c < '2' || c > '6' || (p > first && is_digit(at(t, p - 1))))
             continue;
+        int count = 0;
         Py_ssize_t i = p;
-        int count = 1, second = -1;
-        while (count < 12) {
-            Py_ssize_t q = i + 1;
-            if (q < last && (at(t, q) == ' ' || at(t, q) == '-'))
-                q++;
-            if (q >= last || !is_digit(at(t, q)))
+        for (;;) {
+            while (i < last && is_digit(at(t, i)) && count <= 19)
+                digits[count++] = (char)at(t, i++);
+            if (count > 19)
                 break;
-            if (count == 1)
-                second = (int)(at(t, q) - '0');
-            i = q;
-            count++;
+            if (count >= 12 && known_card_prefix(digits, count) && luhn_valid(digits, count))
+                return 1;
+            /* The next group, after one space or dash. */
+            if (i + 1 < last && (at(t, i) == ' ' || at(t, i) == '-') && is_digit(at(t, i + 1)))
+                i++;
+            else
+                break;
         }
-        if (count == 12 && card_head((int)(c - '0'), second))
-            return 1;
     }
     return 0;
 }
@@ -194,7 +221,7 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             marks |= DOTS;
         if (is_date(&t, start, end))
             marks |= DATE;
-        if (digits >= 12 && has_card(&t, first, last))
+        if (digits >= 12 && holds_card(&t, first, last))
             marks |= CARD;
         if (digits >= PHONE_DIGITS) {
             if (at(&t, start) == '+' || contains(&t, start, end, "000-0000") || contains(&t, start, end, "000.0000")

@@ -23,8 +23,10 @@ between. The marks:
   phone number);
 * ``ALONE``: 8 digits or more, and its line starts with ``0`` after
   whitespace and ``(`` (a national number can fill its line alone);
-* ``CARD``: 12 digits in a row, one space or dash at most between two,
-  starting with the first two digits of a known issuer's prefix;
+* ``CARD``: a card number could be in it: 12 to 19 digits from the start
+  of a group of digits to the end of a later one (groups separated by one
+  space or dash) that have a known issuer's prefix and length and pass
+  the Luhn checksum;
 * ``IBAN``: 8 digits or more, and an IBAN's condition ends from 12
   characters before the run to 26 after it;
 * ``CUE``: 8 digits or more, and a phone cue's condition ends in the 40
@@ -46,6 +48,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from engine.guardrails.cards import known_card_prefix, luhn_valid
 from engine.guardrails.prefilter import ends_between
 
 SSN, DOTS, PHONE, DATE, ALONE, CARD, IBAN, CUE = 1, 2, 4, 8, 16, 32, 64, 128
@@ -55,13 +58,10 @@ HOT = SSN | DOTS | PHONE | ALONE | CARD | IBAN | CUE
 Run = tuple[int, int, int, int]
 RunFinder = Callable[[str, "Sequence[int] | None", "Sequence[int] | None"], list[Run]]
 
-#: Twelve digits of a card: the first two digits of every known issuer prefix (tests check them
-#: against pii.known_card_prefix), then ten more, each after a space or dash or not.
-CARD_CONDITION = r"(?:2[ -]?[2-7]|3[ -]?[04-9]|4[ -]?\d|5[ -]?[0-58]|6[ -]?[02-57])(?:[ -]?\d){10}"
-
 _CANDIDATE = re.compile(r"0[0 .()/-]{5,}0")
 _ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
-_CARD = re.compile(CARD_CONDITION, re.ASCII)
+# Digits with one space or dash at most between two, 12 or more: what holds a card.
+_CHAIN = re.compile(r"\d(?:[ -]?\d){11,}", re.ASCII)
 _DATES = frozenset({"0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", "00/00/0000", "00.00.0000",
                     "0-00-0000", "0/00/0000", "0.00.0000", "00/0/0000", "0/0/0000", "00.0.0000"})
 _PHONE_DIGITS = 8
@@ -102,7 +102,7 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
             marks |= DOTS
         if run.rstrip(" .-/()") in _DATES:
             marks |= DATE
-        if digits >= 12 and _CARD.search(text, first, last):
+        if digits >= 12 and _holds_card(text, first, last):
             marks |= CARD
         if digits >= _PHONE_DIGITS:
             if run[0] == "+" or "000-0000" in run or "000.0000" in run or "000 0000" in run:
@@ -116,6 +116,22 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
         if marks & HOT:
             found.append((start, end, digits, marks))
     return found
+
+
+def _holds_card(text: str, first: int, last: int) -> bool:
+    for chain in _CHAIN.finditer(text, first, last):
+        groups = chain.group().replace("-", " ").split(" ")
+        for index, group in enumerate(groups):
+            if group[0] not in "23456":  # no known issuer prefix starts otherwise
+                continue
+            digits = ""
+            for part in groups[index:]:
+                digits += part
+                if len(digits) > 19:
+                    break
+                if len(digits) >= 12 and known_card_prefix(digits) and luhn_valid(digits):
+                    return True
+    return False
 
 
 def _line_starts_with_zero(text: str, first: int) -> bool:

@@ -60,6 +60,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from engine.guardrails.base import Finding
+from engine.guardrails.cards import known_card_prefix, luhn_valid
 from engine.guardrails.conditions import NOT_A_LETTER, caseless
 from engine.guardrails.digit_runs import ALONE, CARD, CUE, DATE, DOTS, IBAN, PHONE, SSN, find_runs
 from engine.guardrails.literals import required_prefixes
@@ -238,47 +239,6 @@ _MRN_AFTER_CUE = re.compile(
     re.ASCII,  # run on the lower-cased text
 )
 _MRN_MIN_DIGITS = 4
-
-
-_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
-
-
-def luhn_valid(digits: str) -> bool:
-    """Whether a string of ASCII digits passes the Luhn checksum.
-
-    >>> luhn_valid("4111111111111111"), luhn_valid("4111111111111112")
-    (True, False)
-    """
-    # Every second digit from the right doubled (its digits summed), through a table; summing
-    # the ASCII codes in C and taking 48 off each is several times faster than a Python loop.
-    doubled = digits[-2::-2].translate(_LUHN_DOUBLED)
-    return (sum(digits[-1::-2].encode()) + sum(doubled.encode()) - 48 * len(digits)) % 10 == 0
-
-
-def known_card_prefix(digits: str) -> bool:
-    """Whether ``digits`` has the prefix and length of a card from a known issuer.
-
-    Visa, Mastercard, American Express, Discover, JCB, Diners Club, Maestro and UnionPay.
-    """
-    length = len(digits)
-    two, three, four = int(digits[:2]), int(digits[:3]), int(digits[:4])
-    if digits[0] == "4":
-        return length in (13, 16, 19)
-    if 51 <= two <= 55 or 2221 <= four <= 2720:
-        return length == 16
-    if two in (34, 37):
-        return length == 15
-    if four == 6011 or two == 65 or 644 <= three <= 649:
-        return 16 <= length <= 19
-    if 3528 <= four <= 3589:  # JCB
-        return 16 <= length <= 19
-    if 300 <= three <= 305 or two in (36, 38, 39):  # Diners Club
-        return 14 <= length <= 19
-    if four in (5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763):  # Maestro
-        return 12 <= length <= 19
-    if two == 62:  # UnionPay
-        return 16 <= length <= 19
-    return False
 
 
 def iban_valid(compact: str) -> bool:

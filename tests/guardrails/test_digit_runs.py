@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.guardrails.cards import known_card_prefix, luhn_valid
 from engine.guardrails.digit_runs import (
     ACCELERATED,
     ALONE,
@@ -30,7 +31,7 @@ from engine.guardrails.digit_runs import (
     python_only,
 )
 from engine.guardrails.evaluate import load_corpus
-from engine.guardrails.pii import PII_TYPES, PiiDetector, known_card_prefix
+from engine.guardrails.pii import PII_TYPES, PiiDetector
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "guardrails" / "corpus.jsonl"
 
@@ -76,7 +77,7 @@ def test_each_mark_says_what_the_run_can_hold(finder: str) -> None:
     assert marks_of(runs, "paid 2024-03-15 12:00", [], []) == 0  # a date: nothing to check
     assert marks_of(runs, "ids 2024-03-15 and 4", [], []) == 0
     assert marks_of(runs, "card 4111 1111 1111 1111 ok", [], []) == CARD | PHONE
-    assert marks_of(runs, "card 9111 1111 1111 1111 ok", [], []) == PHONE  # no issuer starts with 9
+    assert marks_of(runs, "card 4111 1111 1111 1112 ok", [], []) == PHONE  # the checksum fails
     assert marks_of(runs, "ref 4111--1111-1111-1111", [], []) == PHONE  # two dashes break a card
     assert marks_of(runs, "tel. 030.1234.5678", [], []) == PHONE  # two dots: not an IPv4 address
     # A date alone is not sent to any check; with another mark it keeps DATE (it is never a phone number).
@@ -114,14 +115,25 @@ def test_iban_and_cue_marks_follow_where_their_conditions_end(finder: str) -> No
     assert marks_of(runs, text, None, None) == IBAN | CUE  # not located: they can be anywhere
 
 
+def with_check_digit(body: str) -> str:
+    """``body`` and the digit that makes it pass the Luhn checksum."""
+    return next(body + digit for digit in "0123456789" if luhn_valid(body + digit))
+
+
 @FINDERS
-def test_the_card_mark_holds_every_known_issuer_prefix(finder: str) -> None:
+def test_the_card_mark_is_a_known_issuer_prefix_and_length_with_a_valid_checksum(finder: str) -> None:
     runs = finder_for(finder)
-    heads = {str(prefix)[:2] for prefix in range(1000, 10000)
-             if any(known_card_prefix(str(prefix).ljust(size, "0")) for size in range(12, 20))}
-    for head in map(str, range(10, 100)):
-        marked = bool(marks_of(runs, f"card {head}00 0000 0000 ok", [], []) & CARD)
-        assert marked == (head in heads), head
+    for prefix in range(1000, 10000, 1 if finder == "c" else 7):
+        for length in range(12, 20):
+            number = with_check_digit(str(prefix).ljust(length - 1, "0"))
+            expected = known_card_prefix(number) and number[0] in "23456"
+            assert bool(marks_of(runs, f"card {number} ok", [], []) & CARD) == expected, number
+    assert not marks_of(runs, "card 4111111111111112 ok", [], []) & CARD  # the checksum fails
+    # Grouped: from the start of one group to the end of another, separators one wide.
+    assert marks_of(runs, "qty 2 4111 1111 1111 1111 12/25", [], []) & CARD
+    assert marks_of(runs, "ref 99-4111-1111-1111-1111-7", [], []) & CARD
+    assert not marks_of(runs, "ref 4111  1111 1111 1111", [], []) & CARD
+    assert not marks_of(runs, "id 94111111111111111", [], []) & CARD  # a card only inside a group
 
 
 def test_the_c_version_rejects_what_is_not_a_list_of_ends() -> None:

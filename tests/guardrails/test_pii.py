@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine.guardrails.base import Finding
-from engine.guardrails.pii import PII_TYPES, PiiDetector, known_card_prefix, luhn_valid
+from engine.guardrails.cards import known_card_prefix, luhn_valid
+from engine.guardrails.pii import PII_TYPES, PiiDetector
 
 ALL = PiiDetector(PII_TYPES)
 
