@@ -80,11 +80,8 @@ static int is_date(const Text *t, Py_ssize_t start, Py_ssize_t end) {
     return 0;
 }
 
-/* Whether the line holding `first` starts with "0" after its whitespace and any "(". */
-static int line_starts_with_zero(const Text *t, Py_ssize_t first) {
-    Py_ssize_t i = first;
-    while (i > 0 && at(t, i - 1) != '\n')
-        i--;
+/* Whether the line from `i` to `first` starts with "0" after its whitespace and any "(". */
+static int line_starts_with_zero(const Text *t, Py_ssize_t i, Py_ssize_t first) {
     while (i < first && Py_UNICODE_ISSPACE(at(t, i)))
         i++;
     while (i < first && at(t, i) == '(')
@@ -190,10 +187,17 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
     if (found == NULL)
         return NULL;
     Py_ssize_t i = 0;
+    /* The line the runs are on, and whether it starts with "0" (-1: not worked out yet): read once
+     * per line, so one long line with many runs costs one pass. */
+    Py_ssize_t line = 0, line_known = -1;
+    int line_zero = 0;
     while (i < t.size) {
         /* The next maximal stretch of run characters, from its first digit to its last. */
-        while (i < t.size && !is_digit(at(&t, i)))
+        while (i < t.size && !is_digit(at(&t, i))) {
+            if (at(&t, i) == '\n')
+                line = i + 1;
             i++;
+        }
         if (i >= t.size)
             break;
         Py_ssize_t first = i, last = i;
@@ -227,7 +231,11 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             if (at(&t, start) == '+' || contains(&t, start, end, "000-0000") || contains(&t, start, end, "000.0000")
                     || contains(&t, start, end, "000 0000"))
                 marks |= PHONE;
-            if (line_starts_with_zero(&t, first))
+            if (line_known != line) {
+                line_zero = line_starts_with_zero(&t, line, first);
+                line_known = line;
+            }
+            if (line_zero)
                 marks |= ALONE;
             if (ends_between(iban_ends, start - IBAN_BEFORE, end + IBAN_AFTER))
                 marks |= IBAN;

@@ -60,6 +60,8 @@ RunFinder = Callable[[str, "Sequence[int] | None", "Sequence[int] | None"], list
 
 _CANDIDATE = re.compile(r"0[0 .()/-]{5,}0")
 _ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
+# Whitespace (str.isspace, as \s is for str patterns), parentheses, then "0": a line a number can fill.
+_LINE_STARTS_WITH_ZERO = re.compile(r"\s*\(*0")
 # Digits with one space or dash at most between two, 12 or more: what holds a card.
 _CHAIN = re.compile(r"\d(?:[ -]?\d){11,}", re.ASCII)
 _DATES = frozenset({"0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", "00/00/0000", "00.00.0000",
@@ -89,8 +91,15 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
         return []
     size = len(text)
     found = []
+    # The line of the last run: a text of one long line with many runs is read once, not once per run.
+    searched, line_start, line_zero = 0, -1, False
     for candidate in _CANDIDATE.finditer(zeroed):
         first, last = candidate.span()
+        newline = text.rfind("\n", searched, first)
+        searched = first
+        if newline != -1 or line_start == -1:
+            line_start = newline + 1
+            line_zero = _LINE_STARTS_WITH_ZERO.match(text, line_start, first + 1) is not None
         start = first - 1 if first and text[first - 1] in "+(" else first
         end = last + 1 if last < size else last
         run = zeroed[start:end]
@@ -107,7 +116,7 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
         if digits >= _PHONE_DIGITS:
             if run[0] == "+" or "000-0000" in run or "000.0000" in run or "000 0000" in run:
                 marks |= PHONE
-            if _line_starts_with_zero(text, first):
+            if line_zero:
                 marks |= ALONE
             if iban_ends is None or ends_between(iban_ends, start - _IBAN_BEFORE, end + _IBAN_AFTER):
                 marks |= IBAN
@@ -125,18 +134,13 @@ def _holds_card(text: str, first: int, last: int) -> bool:
             if group[0] not in "23456":  # no known issuer prefix starts otherwise
                 continue
             digits = ""
-            for part in groups[index:]:
-                digits += part
+            for following in range(index, len(groups)):  # (slicing groups would copy the rest each time)
+                digits += groups[following]
                 if len(digits) > 19:
                     break
                 if len(digits) >= 12 and known_card_prefix(digits) and luhn_valid(digits):
                     return True
     return False
-
-
-def _line_starts_with_zero(text: str, first: int) -> bool:
-    line_start = text.rfind("\n", 0, first) + 1
-    return text[line_start : first + 1].lstrip().lstrip("(").startswith("0")
 
 
 def _accelerated() -> RunFinder | None:

@@ -408,6 +408,7 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
     findings: list[Finding] = []
     size = len(text)
     card, ssn, iban, ip, phone, cued = checks.card, checks.ssn, checks.iban, checks.ip, checks.phone, checks.cued
+    lines = _Lines(text)
     # Only the runs a check is marked for, each check only where it is marked (see engine.guardrails.digit_runs).
     for start, end, digits, marks in find_runs(text, checks.iban_ends, checks.cue_ends):
         found = len(findings)
@@ -438,7 +439,7 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
                         phones.append(Finding("pii", "phone", match.start(), phone_end, CONFIDENCE["phone"]))
             if not phones and digits <= 19 and not marks & DATE:
                 # A cue can introduce the number; failing that, the number can fill its line.
-                cue, alone = cued and bool(marks & CUE), bool(marks & ALONE)
+                cue, alone = cued and bool(marks & CUE), bool(marks & ALONE) and lines.alone(start)
                 if cue or alone:
                     phones = _cued_phones(text, start, end, cued=cue, alone=alone)
             if phones:
@@ -451,7 +452,7 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
 def _cued_phones(text: str, start: int, end: int, *, cued: bool, alone: bool) -> list[Finding]:
     """Numbers in ``text[start:end]`` that a phone cue word introduces (or that fill their line).
 
-    ``cued``: whether a phone cue can stand before the number; ``alone``: whether a number can fill a line.
+    ``cued``: whether a phone cue can stand before the number; ``alone``: whether the number fills its line.
     """
     cue_end = _last_phone_cue(text[max(0, start - _PHONE_CUE_WINDOW) : start].lower()) if cued else None
     if cue_end is not None:
@@ -459,7 +460,7 @@ def _cued_phones(text: str, start: int, end: int, *, cued: bool, alone: bool) ->
         # The cue introduces this number: no id word and no other number stands between them.
         if _ID_WORDS.search(between) or any(c.isdigit() for c in between):
             return []
-    elif not (alone and _alone_on_its_line(text, start, end)):
+    elif not alone:
         return []
     findings = []
     for match in _CUED_PHONE.finditer(text, start, end):
@@ -481,12 +482,30 @@ def _last_phone_cue(before: str) -> int | None:
     return cues[-1].end() if cues else None
 
 
-def _alone_on_its_line(text: str, start: int, end: int) -> bool:
-    """Whether a number with a trunk prefix ("0...") fills its line, as in a signature block."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    line = text[line_start : len(text) if line_end == -1 else line_end].strip()
-    return line.lstrip("(").startswith("0") and line.translate(_STRIP_SEPARATORS).isdigit()
+class _Lines:
+    """Whether a number fills its line, as in a signature block; worked out once per line.
+
+    Runs come in text order, so the last line looked at is kept: a text of
+    one long line with many numbers costs one pass over the line, not one per number.
+    """
+
+    __slots__ = ("_alone", "_end", "_start", "_text")
+
+    def __init__(self, text: str):
+        self._text = text
+        self._start = self._end = -1
+        self._alone = False
+
+    def alone(self, position: int) -> bool:
+        """Whether the line holding ``position`` is one number with a trunk prefix ("0...")."""
+        if not self._start <= position < self._end:
+            text = self._text
+            self._start = text.rfind("\n", 0, position) + 1
+            end = text.find("\n", position)
+            self._end = len(text) if end == -1 else end
+            line = text[self._start : self._end].strip()
+            self._alone = line.lstrip("(").startswith("0") and line.translate(_STRIP_SEPARATORS).isdigit()
+        return self._alone
 
 
 def _international_end(match: re.Match[str]) -> int | None:

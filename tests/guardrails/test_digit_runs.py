@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -181,3 +183,26 @@ def test_the_detector_finds_the_same_with_either_version() -> None:
         assert [detector.scan(text) for text in texts] == with_c
     assert sum(map(len, with_c)) > 300  # the texts hold findings of every number type
     assert {f.type for found in with_c for f in found} >= {"payment_card", "iban", "us_ssn", "ip_address", "phone"}
+
+
+def test_long_lines_full_of_numbers_are_read_in_one_pass() -> None:
+    # A line is looked at once for all its runs, and a run's card groups once each: texts of 2 to 3 MB
+    # like these take seconds in all. Read once per run (as a first version did), they took
+    # minutes, so the subprocess's timeout fails the test rather than letting the suite hang.
+    script = """
+from engine.guardrails.digit_runs import ACCELERATED, python_find_runs
+from engine.guardrails.pii import PII_TYPES, PiiDetector
+texts = [
+    "Dana " + "y ".join(["0301 23456789 "] * 130_000),  # one line, many runs
+    "0" + "y ".join(["0301 23456789 "] * 130_000),  # ... starting with 0: each run could fill it
+    " ".join(["0301 23456789"] * 220_000),  # one run of 3 MB, full of card-like groups
+]
+finders = [python_find_runs, *([ACCELERATED] if ACCELERATED else [])]
+for text in texts:
+    counts = {len(find(text, [], [])) for find in finders}
+    assert len(counts) == 1, counts
+    PiiDetector(PII_TYPES).scan(text)
+print("ok")
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
