@@ -246,11 +246,16 @@ def _generic_keys(text: str, lowered: str, known: list[Finding]) -> list[Finding
 
 def _private_keys(text: str) -> list[Finding]:
     findings = []
-    for begin in _PEM_BEGIN.finditer(text):
-        end_match = _PEM_END.search(text, begin.end(), min(len(text), begin.end() + _PEM_MAX))
-        # A truncated block is still a leaked key: it runs to the end of its base64.
-        end = end_match.end() if end_match else _PEM_BODY.match(text, begin.end()).end()  # type: ignore[union-attr]
+    begin = _PEM_BEGIN.search(text)
+    while begin is not None:
+        # A block is at most _PEM_MAX long; a truncated one is still a leaked key: it runs to the end
+        # of its base64. Both bounded, and the next block looked for after this one, so a text full
+        # of BEGIN lines is read about once.
+        limit = min(len(text), begin.end() + _PEM_MAX)
+        end_match = _PEM_END.search(text, begin.end(), limit)
+        end = end_match.end() if end_match else _PEM_BODY.match(text, begin.end(), limit).end()  # type: ignore[union-attr]
         findings.append(Finding("secret", "private_key", begin.start(), end, CONFIDENCE["private_key"]))
+        begin = _PEM_BEGIN.search(text, end)
     return findings
 
 

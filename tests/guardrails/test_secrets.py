@@ -47,6 +47,16 @@ def test_a_truncated_private_key_is_still_found() -> None:
     assert found(text) == [("private_key", text)]
 
 
+def test_two_private_keys_are_two_findings_and_a_wall_of_begin_lines_is_read_once() -> None:
+    assert found(f"one {PEM} two {PEM}") == [("private_key", PEM), ("private_key", PEM)]
+    # Each BEGIN without an END used to read to the end of the text: 400 KB of them took 9 s.
+    # A block (or a truncated one) is at most 16 KB, and the next is looked for after it.
+    wall = "-----BEGIN PRIVATE KEY-----" * 15_000
+    findings = ALL.scan(wall)
+    assert findings[0].start == 0 and all(b.start >= a.end for a, b in zip(findings, findings[1:], strict=False))
+    assert findings[-1].end == len(wall) and len(wall) // 16_411 <= len(findings) <= len(wall) // 16_384 + 1
+
+
 @pytest.mark.parametrize(
     "text",
     [
