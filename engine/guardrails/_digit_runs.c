@@ -80,6 +80,42 @@ static int is_date(const Text *t, Py_ssize_t start, Py_ssize_t end) {
     return 0;
 }
 
+static inline int digit_at(const Text *t, Py_ssize_t i, Py_ssize_t end) { return i < end && is_digit(at(t, i)); }
+
+/* A digit from 2 to 9 at i: the first digit of a North American area code or exchange. */
+static inline int lead_at(const Text *t, Py_ssize_t i, Py_ssize_t end) {
+    return i < end && at(t, i) >= '2' && at(t, i) <= '9';
+}
+
+static inline int separator_at(const Text *t, Py_ssize_t i, Py_ssize_t end) {
+    return i < end && (at(t, i) == ' ' || at(t, i) == '.' || at(t, i) == '-');
+}
+
+/* Whether text[start:end] holds a North American number: "(NXX) NXX-XXXX" or "NXX-NXX-XXXX", N a
+ * digit from 2 to 9, the space after ")" optional, any of " .-" between the groups (_NANP in
+ * digit_runs.py). */
+static int holds_nanp(const Text *t, Py_ssize_t start, Py_ssize_t end) {
+    for (Py_ssize_t p = start; p < end; p++) {
+        Py_ssize_t q;
+        if (at(t, p) == '(' && lead_at(t, p + 1, end) && digit_at(t, p + 2, end) && digit_at(t, p + 3, end)
+                && p + 4 < end && at(t, p + 4) == ')') {
+            q = p + 5;
+            if (q < end && at(t, q) == ' ')
+                q++;
+        } else if (lead_at(t, p, end) && digit_at(t, p + 1, end) && digit_at(t, p + 2, end)
+                   && separator_at(t, p + 3, end)) {
+            q = p + 4;
+        } else {
+            continue;
+        }
+        if (lead_at(t, q, end) && digit_at(t, q + 1, end) && digit_at(t, q + 2, end) && separator_at(t, q + 3, end)
+                && digit_at(t, q + 4, end) && digit_at(t, q + 5, end) && digit_at(t, q + 6, end)
+                && digit_at(t, q + 7, end))
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether the line from `i` to `first` starts with "0" after its whitespace and any "(". */
 static int line_starts_with_zero(const Text *t, Py_ssize_t i, Py_ssize_t first) {
     while (i < first && Py_UNICODE_ISSPACE(at(t, i)))
@@ -228,8 +264,7 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
         if (digits >= 12 && holds_card(&t, first, last))
             marks |= CARD;
         if (digits >= PHONE_DIGITS) {
-            if (at(&t, start) == '+' || contains(&t, start, end, "000-0000") || contains(&t, start, end, "000.0000")
-                    || contains(&t, start, end, "000 0000"))
+            if ((at(&t, start) == '+' && at(&t, first) != '0') || holds_nanp(&t, start, end))
                 marks |= PHONE;
             if (line_known != line) {
                 line_zero = line_starts_with_zero(&t, line, first);

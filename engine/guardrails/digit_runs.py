@@ -16,9 +16,9 @@ between. The marks:
 
 * ``SSN``: it holds ``###-##-####``;
 * ``DOTS``: it holds three dots (an IPv4 address);
-* ``PHONE``: 8 digits or more, and it starts with ``+`` or holds
-  ``###-####``, ``###.####`` or ``### ####`` (a North American or
-  international number);
+* ``PHONE``: 8 digits or more, and it starts with ``+`` and a digit
+  other than 0 (an international number) or holds a North American one
+  (``(NXX) NXX-XXXX``, ``NXX.NXX.XXXX``, ... with N from 2 to 9);
 * ``DATE``: it is a date, once separators at its end are stripped (never a
   phone number);
 * ``ALONE``: 8 digits or more, and its line starts with ``0`` after
@@ -60,6 +60,8 @@ RunFinder = Callable[[str, "Sequence[int] | None", "Sequence[int] | None"], list
 
 _CANDIDATE = re.compile(r"0[0 .()/-]{5,}0")
 _ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
+# What every North American number the PII detector recognises holds (its _PHONE's "nanp").
+_NANP = re.compile(r"(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]\d{4}", re.ASCII)
 # Whitespace (str.isspace, as \s is for str patterns), parentheses, then "0": a line a number can fill.
 _LINE_STARTS_WITH_ZERO = re.compile(r"\s*\(*0")
 # Digits with one space or dash at most between two, 12 or more: what holds a card.
@@ -83,8 +85,10 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
     """The runs of ``text`` with a mark in :data:`HOT` (see the module's docstring).
 
     >>> text = "call 030 1234567 or pay 4111 1111 1111 1111"
-    >>> [(text[start:end], bool(marks & CARD)) for start, end, _, marks in python_find_runs(text, [], [])]
-    [('030 1234567 ', False), ('4111 1111 1111 1111', True)]
+    >>> cue_ends = [5]  # where a phone cue's condition ends: just after "call"
+    >>> [(text[start:end], bool(marks & CARD), bool(marks & CUE))
+    ...  for start, end, _, marks in python_find_runs(text, [], cue_ends)]
+    [('030 1234567 ', False, True), ('4111 1111 1111 1111', True, True)]
     """
     zeroed = zero_digits(text)
     if zeroed.count("0") < 2:
@@ -114,7 +118,7 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
         if digits >= 12 and _holds_card(text, first, last):
             marks |= CARD
         if digits >= _PHONE_DIGITS:
-            if run[0] == "+" or "000-0000" in run or "000.0000" in run or "000 0000" in run:
+            if (run[0] == "+" and text[first] != "0") or _NANP.search(text, start, end):
                 marks |= PHONE
             if line_zero:
                 marks |= ALONE

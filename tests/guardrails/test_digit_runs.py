@@ -78,10 +78,16 @@ def test_each_mark_says_what_the_run_can_hold(finder: str) -> None:
     assert marks_of(runs, "host 10.1.2.3 up", [], []) == DOTS
     assert marks_of(runs, "paid 2024-03-15 12:00", [], []) == 0  # a date: nothing to check
     assert marks_of(runs, "ids 2024-03-15 and 4", [], []) == 0
-    assert marks_of(runs, "card 4111 1111 1111 1111 ok", [], []) == CARD | PHONE
-    assert marks_of(runs, "card 4111 1111 1111 1112 ok", [], []) == PHONE  # the checksum fails
-    assert marks_of(runs, "ref 4111--1111-1111-1111", [], []) == PHONE  # two dashes break a card
-    assert marks_of(runs, "tel. 030.1234.5678", [], []) == PHONE  # two dots: not an IPv4 address
+    assert marks_of(runs, "card 4111 1111 1111 1111 ok", [], []) == CARD
+    assert marks_of(runs, "card 4111 1111 1111 1112 ok", [], []) == 0  # the checksum fails
+    assert marks_of(runs, "card 9111 1111 1111 1111 ok", [], []) == 0  # no issuer starts with 9
+    assert marks_of(runs, "ref 4111--1111-1111-1111", [], []) == 0  # two dashes break a card
+    assert marks_of(runs, "tel. 030.1234.5678", [], []) == 0  # two dots: not an IPv4 address
+    # North American numbers (area code and exchange start with 2 to 9), international ones (+ and 1 to 9).
+    for number in ("(415) 555-0100", "(415)555-0100", "415.555.0100", "+1 415 555 0100", "+44 20 7946 0958"):
+        assert marks_of(runs, f"call {number} now", [], []) == PHONE, number
+    for number in ("115-555-0100", "415-155-0100", "(415)  555-0100", "+0 123 4567 89"):
+        assert marks_of(runs, f"id {number} now", [], []) == 0, number
     # A date alone is not sent to any check; with another mark it keeps DATE (it is never a phone number).
     assert marks_of(runs, "on 15.03.2024 at noon", [], []) == 0
     assert marks_of(runs, "since 15.03.2024.", [], []) == DOTS | DATE
