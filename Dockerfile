@@ -20,9 +20,9 @@ COPY engine ./engine
 # without its target the wheel lacks the bridges and `tenantflow init` makes a project that does not load.
 COPY skills/bridge ./skills/bridge
 # A virtualenv with the package (not editable) and its dependencies, bytecode compiled.
-# The C extension is optional for pip; the image insists on it.
+# The C extension is optional for pip; the image insists on it (-I: the installed package, not ./engine).
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install . && /opt/venv/bin/python -m compileall -q /opt/venv \
-    && /opt/venv/bin/python -c "from engine.guardrails.digit_runs import ACCELERATED; assert ACCELERATED, 'no _digit_runs'"
+    && /opt/venv/bin/python -I -c "from engine.guardrails.digit_runs import ACCELERATED; assert ACCELERATED, 'no _digit_runs'"
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
