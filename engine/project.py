@@ -20,6 +20,7 @@ from engine.spec.tenant import TenantSpec
 from engine.spec.validation import validate
 from engine.spec.workflow import Step, WorkflowSpec
 from engine.tools.catalog import ToolCatalog, load_gateway
+from engine.tools.isolation import silo_endpoints
 
 PROJECT_FILE = "tenantflow.yaml"
 
@@ -128,6 +129,8 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     problems += bridge_problems
     catalog, gateway_problems = load_gateway(root, project.spec.gateway, registry, project.doc)
     problems += gateway_problems
+    catalog.silo, isolation_problems = silo_endpoints(tenants, project.spec.gateway)
+    problems += isolation_problems
 
     loaded_project = Project(root, project, workflows, tenants, registry, bridges, tools=catalog)
     problems += _cross_check(loaded_project)

@@ -125,6 +125,10 @@ def _settings_entries(project: Project, settings: TenantSettings, locator: Locat
         entries.append(Entry("workflows", sorted(settings.workflows), str(src), "tenant"))
     else:
         entries.append(Entry("workflows", "(all)", "(default)", "default"))
+    # A silo tenant's own tool deployments: set in its tenant file only (engine.tools.isolation).
+    for name, url in sorted(tenant.spec.gateway.endpoints.items()):
+        src = tenant.doc.source(("gateway", "endpoints", name))
+        entries.append(Entry(f"gateway.endpoints.{name}", url, str(src), "tenant"))
     return entries
 
 

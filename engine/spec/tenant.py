@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from engine.spec.common import Ident, Strict
 from engine.spec.project import ModelEntry, Quotas
@@ -20,6 +21,23 @@ class IsolationSpec(Strict):
     memory: Isolation = "pool"
     tools: Isolation = "pool"
     rag: Isolation = "pool"
+
+
+class TenantGateway(Strict):
+    """The tenant's own deployments of the project's tool sources (``isolation.tools: silo``)."""
+
+    #: Gateway source name (an ``openapi`` or ``mcp`` entry of tenantflow.yaml) -> the URL of the
+    #: tenant's own deployment of it: the API's base URL, or the MCP server's URL.
+    endpoints: dict[Ident, str] = Field(default_factory=dict)
+
+    @field_validator("endpoints")
+    @classmethod
+    def _urls(cls, endpoints: dict[str, str]) -> dict[str, str]:
+        for name, url in endpoints.items():
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"endpoint of '{name}' must be an http:// or https:// URL with a host, got {url!r}")
+        return endpoints
 
 
 class TenantModels(Strict):
@@ -69,6 +87,8 @@ class TenantSpec(Strict):
     models: TenantModels = Field(default_factory=TenantModels)
     guardrails: dict[str, Any] = Field(default_factory=dict)
     entitlements: Entitlements = Field(default_factory=Entitlements)
+    #: Where this tenant's remote tools run when its tools are silo.
+    gateway: TenantGateway = Field(default_factory=TenantGateway)
     quotas: Quotas = Field(default_factory=lambda: Quotas())
     #: Workflows this tenant runs; empty means every workflow of the project.
     workflows: list[str] = Field(default_factory=list)

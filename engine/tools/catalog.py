@@ -37,6 +37,20 @@ class ToolCatalog:
 
     spec: GatewaySpec
     entries: dict[str, ToolEntry] = field(default_factory=dict)
+    #: Tenants whose tools are silo -> gateway source -> the URL of their own deployment of it
+    #: (engine.tools.isolation); every other tenant calls the project's shared deployments.
+    silo: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def endpoint(self, source: str, shared_url: str, tenant_id: str | None) -> str | None:
+        """Where a call of ``tenant_id`` to the gateway source ``source`` goes.
+
+        A silo tenant's own deployment, else the shared one; None, and no call, for a silo
+        tenant without one (validation refuses that) or a call without a tenant.
+        """
+        if tenant_id is None:
+            return None
+        own = self.silo.get(tenant_id)
+        return shared_url if own is None else own.get(source)
 
     def access(self, name: str) -> ToolAccess | None:
         entry = self.entries.get(name)
@@ -77,14 +91,14 @@ def load_gateway(root: Path, spec: GatewaySpec, registry: SkillRegistry, doc: Do
     for i, source in enumerate(spec.openapi):
         from engine.tools.openapi import openapi_tools
 
-        entries, found = openapi_tools(root, source, doc, ("gateway", "openapi", i))
+        entries, found = openapi_tools(root, source, doc, ("gateway", "openapi", i), catalog)
         problems += found
         for entry, fn in entries:
             _register(catalog, registry, entry, fn, f"gateway.openapi[{i}]", doc, ("gateway", "openapi", i), problems)
     for i, mcp_source in enumerate(spec.mcp):
         from engine.tools.mcp import mcp_tools  # the MCP SDK is imported only by projects that use it
 
-        for entry, fn in mcp_tools(mcp_source):
+        for entry, fn in mcp_tools(mcp_source, catalog):
             _register(catalog, registry, entry, fn, f"gateway.mcp[{i}]", doc, ("gateway", "mcp", i), problems)
     tools = registry.names("tool")
     for name in spec.tools:

@@ -23,34 +23,39 @@ from mcp_types import TextContent
 from engine.errors import Problem, SkillError, SpecError
 from engine.spec.project import MCPSource, ToolAccess
 from engine.tools.catalog import ToolCatalog, ToolEntry
+from engine.tools.isolation import no_deployment, tenant_of
 
 ToolFn = Callable[..., Awaitable[Any]]
 
 
 @asynccontextmanager
-async def _client(source: MCPSource, token: Any = None) -> AsyncIterator[Client]:
-    """A session with the server; the HTTP client (and its bearer token) lives exactly as long."""
+async def _client(source: MCPSource, token: Any = None, url: str | None = None) -> AsyncIterator[Client]:
+    """A session with the server (at ``url``, else the shared one); the HTTP client (and its bearer
+    token) lives exactly as long."""
     headers = {"Authorization": token.authorization} if token is not None else {}
     async with httpx2.AsyncClient(headers=headers, timeout=source.timeout_s, follow_redirects=False) as http:
-        async with Client(streamable_http_client(source.url, http_client=http),
+        async with Client(streamable_http_client(url or source.url, http_client=http),
                           read_timeout_seconds=source.timeout_s, mode="legacy") as client:
             yield client
 
 
-def mcp_tools(source: MCPSource) -> list[tuple[ToolEntry, ToolFn]]:
+def mcp_tools(source: MCPSource, catalog: ToolCatalog) -> list[tuple[ToolEntry, ToolFn]]:
     access = ToolAccess(audience=source.audience, scopes=source.scopes) if source.audience else None
     found = []
     for tool in source.tools:
         name = f"{source.name}.{tool}"
         found.append((ToolEntry(name, "mcp", {"type": "object"}, f"{tool} (MCP server {source.name})", access),
-                      _caller(source, name, tool)))
+                      _caller(source, name, tool, catalog)))
     return found
 
 
-def _caller(source: MCPSource, name: str, tool: str) -> ToolFn:
+def _caller(source: MCPSource, name: str, tool: str, catalog: ToolCatalog) -> ToolFn:
     async def call(*, ctx: Any, **arguments: Any) -> Any:
+        url = catalog.endpoint(source.name, source.url, tenant_of(ctx))
+        if url is None:
+            raise SkillError(name, no_deployment(name, source.name))
         try:
-            async with _client(source, getattr(ctx, "token", None)) as client:
+            async with _client(source, getattr(ctx, "token", None), url) as client:
                 result = await client.call_tool(tool, arguments)
         except (httpx2.HTTPError, OSError) as exc:
             raise SkillError(name, f"{name}: MCP server unreachable ({exc.__class__.__name__})",

@@ -22,7 +22,8 @@ from engine.errors import Problem, SkillError
 from engine.spec.hints import did_you_mean
 from engine.spec.project import OpenAPISource, ToolAccess
 from engine.spec.source import DocPath, Document, load_plain
-from engine.tools.catalog import ToolEntry
+from engine.tools.catalog import ToolCatalog, ToolEntry
+from engine.tools.isolation import no_deployment, tenant_of
 
 METHODS = ("get", "put", "post", "delete", "patch")
 ToolFn = Callable[..., Awaitable[Any]]
@@ -41,8 +42,8 @@ def _resolve(document: dict[str, Any], node: Any, depth: int = 0) -> Any:
     return _resolve(document, target, depth + 1)
 
 
-def openapi_tools(root: Path, source: OpenAPISource, doc: Document,
-                  where: DocPath) -> tuple[list[tuple[ToolEntry, ToolFn]], list[Problem]]:
+def openapi_tools(root: Path, source: OpenAPISource, doc: Document, where: DocPath,
+                  catalog: ToolCatalog) -> tuple[list[tuple[ToolEntry, ToolFn]], list[Problem]]:
     path = root / source.spec
     try:
         document = load_plain(path.read_text(encoding="utf-8"))
@@ -82,7 +83,7 @@ def openapi_tools(root: Path, source: OpenAPISource, doc: Document,
         access = ToolAccess(audience=source.audience, scopes=scopes) if source.audience else None
         name = f"{source.name}.{op_id}"
         entry = ToolEntry(name, "openapi", schema, str(op.get("summary") or op.get("description") or name), access)
-        found.append((entry, _caller(name, source, method, route, params, has_body)))
+        found.append((entry, _caller(name, source, method, route, params, has_body, catalog)))
     return found, problems
 
 
@@ -128,8 +129,11 @@ def _scopes(document: dict[str, Any], op: dict[str, Any]) -> list[str]:
 
 
 def _caller(name: str, source: OpenAPISource, method: str, route: str, params: dict[str, str],
-            has_body: bool) -> ToolFn:
+            has_body: bool, catalog: ToolCatalog) -> ToolFn:
     async def call(*, ctx: Any, **arguments: Any) -> Any:
+        base_url = catalog.endpoint(source.name, source.base_url, tenant_of(ctx))
+        if base_url is None:
+            raise SkillError(name, no_deployment(name, source.name))
         url = route
         query: dict[str, Any] = {}
         for key, where in params.items():
@@ -144,7 +148,7 @@ def _caller(name: str, source: OpenAPISource, method: str, route: str, params: d
         if token is not None:
             headers["Authorization"] = token.authorization
         try:
-            async with httpx.AsyncClient(base_url=source.base_url, timeout=source.timeout_s,
+            async with httpx.AsyncClient(base_url=base_url, timeout=source.timeout_s,
                                          follow_redirects=False) as client:
                 response = await client.request(method.upper(), url, params=query, headers=headers,
                                                 json=arguments.get("body") if has_body else None)
