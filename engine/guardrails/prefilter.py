@@ -81,10 +81,6 @@ class Located:
     def __repr__(self) -> str:
         return f"Located({self.ends!r}, present={sorted(self.present)!r}, exact={self.exact})"
 
-    def between(self, name: str, low: int, high: int) -> bool:
-        """Whether a match of ``name`` ends after ``low`` and no later than ``high``."""
-        return ends_between(self.ends[name], low, high)
-
 
 def ends_between(ends: Sequence[int], low: int, high: int) -> bool:
     """Whether one of ``ends`` (sorted) is after ``low`` and no later than ``high``."""
