@@ -737,7 +737,8 @@ def _bridge_changes(a: State, b: State) -> list[str]:
 
 
 def _settings_changes(a: State, b: State, tenant: str) -> dict[Cause, list[str]]:
-    """Facts about a tenant's settings that no graph shows: quotas, isolation, entitlements, allowed models."""
+    """Facts about a tenant's settings that no graph shows: quotas, isolation, entitlements, tool endpoints,
+    allowed models."""
     assert a.pairs is not None and b.pairs is not None
     sa, sb = a.pairs.settings.get(tenant), b.pairs.settings.get(tenant)
     facts: dict[Cause, list[str]] = defaultdict(list)
@@ -757,6 +758,12 @@ def _settings_changes(a: State, b: State, tenant: str) -> dict[Cause, list[str]]
                 if src is not None and src.layer == "tier":
                     cause = Cause("tier", sb.tier)
             facts[cause].append(f"{format_path(key)} {show(before)} -> {show(after)}")
+    # A silo tenant's own tool deployments (engine.tools.isolation): where its tool calls go.
+    ea, eb = _tool_endpoints(a, tenant), _tool_endpoints(b, tenant)
+    for name in sorted(set(ea) | set(eb)):
+        before, after = ea.get(name, ABSENT), eb.get(name, ABSENT)
+        if before != after:
+            facts[Cause("tenant", tenant)].append(f"gateway.endpoints.{name} {show(before)} -> {show(after)}")
     allowed_a, allowed_b = sorted(sa.allowed_models), sorted(sb.allowed_models)
     # The tenant's own or tier model is always allowed: its change is reported as a model change.
     if allowed_a != allowed_b and set(allowed_a) - {sa.default_model} != set(allowed_b) - {sb.default_model}:
@@ -765,6 +772,11 @@ def _settings_changes(a: State, b: State, tenant: str) -> dict[Cause, list[str]]
         cause = Cause("tenant", tenant) if moved or own_a != own_b else Cause("tier", sb.tier)
         facts[cause].append(f"allowed models {show(allowed_a)} -> {show(allowed_b)}")
     return facts
+
+
+def _tool_endpoints(state: State, tenant: str) -> dict[str, str]:
+    loaded = state.project.tenants.get(tenant) if state.project is not None else None
+    return dict(loaded.spec.gateway.endpoints) if loaded is not None else {}
 
 
 def _group_reasons(reasons: dict[str, set[Reason]], a: State, b: State, everyone: list[str],

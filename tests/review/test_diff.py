@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from engine.cli import main
-from tests.review.conftest import git, write_project
+from tests.review.conftest import edit, git, write_project
 
 TENANTFLOW = Path(sys.executable).parent / "tenantflow"
 
@@ -253,6 +253,23 @@ def test_two_folders_compare_like_two_revisions(tmp_path: Path) -> None:
         f"Semantic diff: {before} -> {after}", "",
         "Affected tenants: alpha (1 of 4 tenants; not affected: beta, delta, gamma)",
         "  all basic tenants (alpha): tier basic changed: model small -> medium"]
+
+
+def test_a_silo_tenants_tool_deployment_moving_is_a_change_for_that_tenant_only(tmp_path: Path) -> None:
+    gateway = 'gateway:\n  mcp:\n    - {name: tix, url: "https://mcp.shared.test/mcp", tools: [search_tickets]}\n'
+    silo = 'isolation: {tools: silo}\ngateway: {endpoints: {tix: "https://mcp.beta.test/mcp"}}\n'
+    before, after = write_project(tmp_path / "before"), write_project(tmp_path / "after")
+    for root in (before, after):
+        (root / "tenantflow.yaml").write_text((root / "tenantflow.yaml").read_text(encoding="utf-8") + gateway,
+                                              encoding="utf-8")
+        beta = root / "tenants" / "beta" / "tenant.yaml"
+        beta.write_text(beta.read_text(encoding="utf-8").replace("['notes.*']", "['notes.*', 'tix.*']") + silo,
+                        encoding="utf-8")
+    edit(after, "tenants/beta/tenant.yaml", "https://mcp.beta.test/mcp", "https://mcp.beta-eu.test/mcp")
+    result = CliRunner().invoke(main, ["diff", str(before), str(after)])
+    assert result.exit_code == 0, result.output
+    assert "Affected tenants: beta (1 of 4 tenants" in result.stdout
+    assert "gateway.endpoints.tix https://mcp.beta.test/mcp -> https://mcp.beta-eu.test/mcp" in result.stdout
 
 
 def _fails(result: Result) -> str:
