@@ -406,13 +406,19 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
     return InjectionScore(1.0 - remaining, signals)
 
 
+# A whitespace-separated token (\S: not str.isspace, as str.split splits) long enough to hold a payload.
+_LONG_TOKEN = re.compile(r"\S{16,}")
+# Full-width ASCII look-alikes (U+FF01..U+FF5E).
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+
+
 def _encoded(text: str) -> list[tuple[str, float, int, int]]:
     """Payloads hidden in base64, hex or Unicode tag characters that decode to an injection."""
     found: list[tuple[str, float, int, int]] = []
-    for token in text.split():
-        if len(token) < 16:
-            continue
-        position = text.find(token)
+    # The long whitespace-separated tokens, found in C (a Python loop over every token cost more than
+    # the rest of the detector); each at its own offset, also when it occurs twice.
+    for long_token in _LONG_TOKEN.finditer(text):
+        token, position = long_token.group(), long_token.start()
         for match in _B64_TOKEN.finditer(token):
             decoded = _decode_base64(match.group())
             if decoded and score(decoded, depth=1).score >= DEFAULT_THRESHOLD:
@@ -456,7 +462,7 @@ def _obfuscation(text: str) -> list[tuple[str, float, int, int]]:
         match = _MIXED_SCRIPT_WORD.search(text)
         if match:
             found.append(("obfuscation", 0.35, match.start(), match.end()))
-    if any(0xFF01 <= ord(c) <= 0xFF5E for c in text):
-        start = next(i for i, c in enumerate(text) if 0xFF01 <= ord(c) <= 0xFF5E)
-        found.append(("obfuscation", 0.2, start, start + 1))
+    full_width = _FULL_WIDTH.search(text) if not text.isascii() else None
+    if full_width is not None:
+        found.append(("obfuscation", 0.2, full_width.start(), full_width.end()))
     return found

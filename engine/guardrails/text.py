@@ -11,6 +11,7 @@ ASCII text (nearly all of it) takes the fast path: ``str.lower`` only.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -96,15 +97,39 @@ def origin(text: str, folded: str, offsets: list[int]) -> list[int]:
     """Offsets into ``text`` for the given offsets into ``fold(text)``.
 
     Cheap when folding kept the length (the usual case); otherwise each
-    character is folded on its own to rebuild the mapping.
+    character beyond ASCII is folded on its own to rebuild the mapping, once
+    per text (:attr:`Words.origins`).
     """
     if len(folded) == len(text):
         return offsets
-    positions: list[int] = []  # positions[i] = where folded[i] came from
-    for index, char in enumerate(text):
-        positions.extend([index] * len(fold(char)))
-    positions.append(len(text))
+    positions = words_of(text).origins
     return [positions[min(o, len(positions) - 1)] for o in offsets]
+
+
+def _origins(text: str) -> list[int]:
+    """``positions[i]``: where the ``i``-th character of ``fold(text)`` came from in ``text``.
+
+    An ASCII character folds to one character; only the others are folded on
+    their own (and remembered: a text repeats its few such characters).
+    """
+    positions: list[int] = []
+    done = 0
+    for match in _BEYOND_ASCII.finditer(text):
+        index = match.start()
+        positions.extend(range(done, index))
+        positions.extend([index] * _folded_length(match.group()))
+        done = index + 1
+    positions.extend(range(done, len(text)))
+    positions.append(len(text))
+    return positions
+
+
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_length(char: str) -> int:
+    return len(fold(char))
 
 
 #: ASCII punctuation: :class:`Words` splits text at it as at whitespace.
@@ -135,8 +160,8 @@ class Words:
     :class:`Words` per text (see :func:`words_of`).
     """
 
-    __slots__ = ("_folded", "_folded_present", "_folded_spaced", "_lowered", "_padded", "_present", "_spaced", "_utf8",
-                 "text")
+    __slots__ = ("_folded", "_folded_present", "_folded_spaced", "_lowered", "_origins", "_padded", "_present",
+                 "_spaced", "_utf8", "text")
 
     def __init__(self, text: str):
         self.text = text
@@ -148,6 +173,7 @@ class Words:
         self._folded: str | None = None
         self._folded_spaced: bytes | None = None
         self._folded_present: frozenset[str] | None = None
+        self._origins: list[int] | None = None
 
     @property
     def utf8(self) -> bytes:
@@ -186,6 +212,13 @@ class Words:
         if self._folded is None:
             self._folded = self.lowered if self.text.isascii() else fold(self.text)
         return self._folded
+
+    @property
+    def origins(self) -> list[int]:
+        """Where each character of :attr:`folded` came from (see :func:`origin`)."""
+        if self._origins is None:
+            self._origins = _origins(self.text)
+        return self._origins
 
     @property
     def folded_spaced(self) -> bytes:
