@@ -155,9 +155,10 @@ def test_the_c_version_rejects_what_is_not_a_list_of_ends() -> None:
 
 
 def random_texts(count: int, seed: int) -> Iterator[str]:
-    """Texts dense in runs: digits, the run separators, "+", newlines, letters, wide spaces, emoji."""
+    """Texts dense in runs: digits, the run separators, "+", newlines, letters, wide spaces, emoji, a digit
+    beyond ASCII (never part of a run), a lone surrogate."""
     pieces = [*"0123456789" * 6, *" .()/-" * 4, "+", "+", "\n", "\n", *"abcXY:#,", "\u00a0", "\u2003", "é",
-              "\U0001f600", "0", "00", "000-00-0000", "415-555-0100", "4111 1111 1111 1111", "10.0.0.1",
+              "\U0001f600", "\u0663", "\ud800", "0", "00", "000-00-0000", "415-555-0100", "4111 1111 1111 1111", "10.0.0.1",
               "2024-03-15", "\n  (0", "DE89 3704 0044 0532 0130 00"]
     rng = random.Random(seed)
     for _ in range(count):
