@@ -91,9 +91,9 @@ static inline int separator_at(const Text *t, Py_ssize_t i, Py_ssize_t end) {
     return i < end && (at(t, i) == ' ' || at(t, i) == '.' || at(t, i) == '-');
 }
 
-/* Whether text[start:end] holds a North American number: "(NXX) NXX-XXXX" or "NXX-NXX-XXXX", N a
- * digit from 2 to 9, the space after ")" optional, any of " .-" between the groups (_NANP in
- * digit_runs.py). */
+/* Whether text[start:end] holds a North American number, "(415) 555-0100" or "415-555-0100": area
+ * code and exchange starting with a digit from 2 to 9, the space after ")" optional, any of " .-"
+ * between the groups (_NANP in digit_runs.py). */
 static int holds_nanp(const Text *t, Py_ssize_t start, Py_ssize_t end) {
     for (Py_ssize_t p = start; p < end; p++) {
         Py_ssize_t q;

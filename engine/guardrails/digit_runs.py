@@ -18,7 +18,8 @@ between. The marks:
 * ``DOTS``: it holds three dots (an IPv4 address);
 * ``PHONE``: 8 digits or more, and it starts with ``+`` and a digit
   other than 0 (an international number) or holds a North American one
-  (``(NXX) NXX-XXXX``, ``NXX.NXX.XXXX``, ... with N from 2 to 9);
+  (``(415) 555-0100``, ``415.555.0100``, ...: area code and exchange
+  starting with a digit from 2 to 9);
 * ``DATE``: it is a date, once separators at its end are stripped (never a
   phone number);
 * ``ALONE``: 8 digits or more, and its line starts with ``0`` after
