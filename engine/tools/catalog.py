@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from engine.errors import Problem
+from engine.errors import Problem, SkillError
 from engine.skills.registry import SHARED, SkillDef, SkillRegistry
 from engine.spec.hints import did_you_mean
 from engine.spec.project import GatewaySpec, ToolAccess
@@ -51,6 +51,16 @@ class ToolCatalog:
             return None
         own = self.silo.get(tenant_id)
         return shared_url if own is None else own.get(source)
+
+    def deployment(self, tool: str, source: str, shared_url: str, ctx: Any) -> str:
+        """The URL a call of ``tool`` (from the gateway source ``source``) goes to, for the tenant of
+        ``ctx`` (the SkillContext the call gets); SkillError where it has none: never a shared fallback."""
+        tenant = getattr(getattr(ctx, "tenant", None), "tenant_id", None)
+        url = self.endpoint(source, shared_url, tenant if isinstance(tenant, str) else None)
+        if url is None:
+            raise SkillError(tool, f"{tool}: no deployment of '{source}' for this tenant (its tools are silo: "
+                                   f"tenant.yaml needs gateway.endpoints.{source})")
+        return url
 
     def access(self, name: str) -> ToolAccess | None:
         entry = self.entries.get(name)

@@ -24,23 +24,16 @@ same for every deployment.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from engine.errors import Problem
 from engine.spec.hints import did_you_mean
 from engine.spec.project import GatewaySpec
-from engine.spec.source import Document
 from engine.spec.tenant import TenantSpec
 
-
-class _Loaded(Protocol):
-    @property
-    def spec(self) -> TenantSpec: ...
-
-    @property
-    def doc(self) -> Document: ...
-
+if TYPE_CHECKING:  # engine.project loads the tenants and imports this module
+    from engine.project import Loaded
 
 def source_tools(spec: GatewaySpec) -> dict[str, list[str]]:
     """Each gateway source's tool names (``<source>.<operation or tool>``)."""
@@ -49,7 +42,7 @@ def source_tools(spec: GatewaySpec) -> dict[str, list[str]]:
     return found
 
 
-def silo_endpoints(tenants: Mapping[str, _Loaded],
+def silo_endpoints(tenants: Mapping[str, Loaded[TenantSpec]],
                    spec: GatewaySpec) -> tuple[dict[str, dict[str, str]], list[Problem]]:
     """The silo tenants' own endpoints, per tenant and source, and the problems of every tenant's."""
     sources = source_tools(spec)
@@ -93,16 +86,3 @@ def _same(url: str) -> str:
     """``url`` as compared with others: scheme and host in lower case, no trailing slash."""
     parts = urlsplit(url.strip())
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
-
-
-def tenant_of(ctx: Any) -> str | None:
-    """The tenant a tool call is for, from the SkillContext it gets (None without one)."""
-    tenant = getattr(ctx, "tenant", None)
-    tenant_id = getattr(tenant, "tenant_id", None)
-    return tenant_id if isinstance(tenant_id, str) else None
-
-
-def no_deployment(tool: str, source: str) -> str:
-    """The error of a call with nowhere to go: silo tenants never fall back to the shared deployment."""
-    return (f"{tool}: no deployment of '{source}' for this tenant (its tools are silo: tenant.yaml needs "
-            f"gateway.endpoints.{source})")

@@ -23,7 +23,6 @@ from mcp_types import TextContent
 from engine.errors import Problem, SkillError, SpecError
 from engine.spec.project import MCPSource, ToolAccess
 from engine.tools.catalog import ToolCatalog, ToolEntry
-from engine.tools.isolation import no_deployment, tenant_of
 
 ToolFn = Callable[..., Awaitable[Any]]
 
@@ -51,9 +50,7 @@ def mcp_tools(source: MCPSource, catalog: ToolCatalog) -> list[tuple[ToolEntry, 
 
 def _caller(source: MCPSource, name: str, tool: str, catalog: ToolCatalog) -> ToolFn:
     async def call(*, ctx: Any, **arguments: Any) -> Any:
-        url = catalog.endpoint(source.name, source.url, tenant_of(ctx))
-        if url is None:
-            raise SkillError(name, no_deployment(name, source.name))
+        url = catalog.deployment(name, source.name, source.url, ctx)
         try:
             async with _client(source, getattr(ctx, "token", None), url) as client:
                 result = await client.call_tool(tool, arguments)

@@ -23,7 +23,6 @@ from engine.spec.hints import did_you_mean
 from engine.spec.project import OpenAPISource, ToolAccess
 from engine.spec.source import DocPath, Document, load_plain
 from engine.tools.catalog import ToolCatalog, ToolEntry
-from engine.tools.isolation import no_deployment, tenant_of
 
 METHODS = ("get", "put", "post", "delete", "patch")
 ToolFn = Callable[..., Awaitable[Any]]
@@ -131,9 +130,7 @@ def _scopes(document: dict[str, Any], op: dict[str, Any]) -> list[str]:
 def _caller(name: str, source: OpenAPISource, method: str, route: str, params: dict[str, str],
             has_body: bool, catalog: ToolCatalog) -> ToolFn:
     async def call(*, ctx: Any, **arguments: Any) -> Any:
-        base_url = catalog.endpoint(source.name, source.base_url, tenant_of(ctx))
-        if base_url is None:
-            raise SkillError(name, no_deployment(name, source.name))
+        base_url = catalog.deployment(name, source.name, source.base_url, ctx)
         url = route
         query: dict[str, Any] = {}
         for key, where in params.items():
