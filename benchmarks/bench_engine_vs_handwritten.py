@@ -44,8 +44,6 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 
-from engine.compile.resolve import TenantSettings
-from engine.compile.state import fresh_run
 from engine.context import TenantContext
 from engine.engine import Engine
 from engine.guardrails.chain import chain_for
@@ -53,6 +51,8 @@ from engine.models.base import ChatRequest
 from engine.policy.authorizer import AccessItem
 from engine.project import load_project
 from engine.skills.bridge import SkillContext
+from engine.state import fresh_run
+from engine.tenancy import TenantSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = "support-triage"

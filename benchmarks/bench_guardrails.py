@@ -52,14 +52,14 @@ from typing import Any
 from langchain_core.runnables.config import var_child_runnable_config
 from langgraph.runtime import Runtime
 
-from engine.compile.ir import GUARD_INPUT, GUARD_OUTPUT
 from engine.engine import Engine
 from engine.guardrails import compiled, digit_runs
 from engine.guardrails.cards import known_card_prefix, luhn_valid
 from engine.guardrails.pii import PII_TYPES, PiiDetector, iban_valid
 from engine.guardrails.secrets import SECRET_TYPES, SecretsDetector
-from engine.nodes.base import Build
-from engine.nodes.guard import build_input, build_output
+from engine.ir import GUARD_INPUT, GUARD_OUTPUT
+from engine.kinds.base import Build
+from engine.kinds.guard import build_input, build_output
 from engine.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from engine.errors import Problem, SpecError
+from engine.kinds.registry import step_kinds
 from engine.policy.bundle import PolicyBundle, load_policies
 from engine.skills.bridge import Bridge
 from engine.skills.loader import load_bridges, load_skill_folder
@@ -98,7 +99,7 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
 
     workflows: dict[str, Loaded[WorkflowSpec]] = {}
     for path in sorted((root / paths.workflows).glob("*.yaml")):
-        loaded = _load(path, root, WorkflowSpec, "workflow", problems)
+        loaded = _load(path, root, step_kinds().workflow_model, "workflow", problems)
         if loaded is None:
             continue
         name = loaded.spec.metadata.name
@@ -163,17 +164,8 @@ def _load(path: Path, root: Path, model: type[S], layer: str, problems: list[Pro
 
 
 def iter_steps(steps: list[Step], path: tuple[str | int, ...] = ("steps",)) -> list[tuple[tuple[str | int, ...], Step]]:
-    """Every step with its document path, nested ones (parallel, loop) included."""
-    found: list[tuple[tuple[str | int, ...], Step]] = []
-    for i, step in enumerate(steps):
-        here = (*path, i)
-        found.append((here, step))
-        if step.parallel is not None:
-            for branch, branch_steps in step.parallel.branches.items():
-                found += iter_steps(branch_steps, (*here, "parallel", "branches", branch))
-        if step.loop is not None:
-            found += iter_steps(step.loop.steps, (*here, "loop", "steps"))
-    return found
+    """Every step with its document path, nested ones (parallel branches, loop bodies) included."""
+    return step_kinds().iter_steps(steps, path)
 
 
 def _cross_check(project: Project) -> list[Problem]:

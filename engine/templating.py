@@ -188,11 +188,12 @@ def load_template_file(path: Path, display: str) -> Template:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(display, 0, f"cannot read template: {exc.__class__.__name__}") from None
-    return _compile_file(text, display)
+    return compile_file(text, display)
 
 
 @lru_cache(maxsize=1024)
-def _compile_file(text: str, display: str) -> Template:
+def compile_file(text: str, display: str) -> Template:
+    """Compile the text of a template file; errors point at ``display:LINE``."""
     # Keyed by content: an edited file compiles anew, an unchanged one once per process.
     try:
         return Template(text, display, 1, ENV.from_string(text), None)

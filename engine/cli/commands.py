@@ -68,8 +68,8 @@ def _validate(root: Path) -> tuple[list[Problem], int]:
 @project_option
 def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
     """Print the compiled graph of WORKFLOW for a tenant (canonical, byte-identical across runs)."""
+    from engine.compile.render import describe, to_json, to_mermaid
     from engine.engine import Engine
-    from engine.render import describe, to_json, to_mermaid
 
     with user_errors():
         engine = Engine(open_project(project_dir))
@@ -156,9 +156,10 @@ async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, 
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of tenantflow's YAML files (for editors)."""
+    from engine.kinds.registry import step_kinds
     from engine.spec.schema import json_schema
 
-    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(json_schema(step_kinds().workflow_model), indent=2, sort_keys=True) + "\n"
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -176,11 +177,13 @@ def init(directory: Path) -> None:
         fail(f"error: {directory} exists and is not empty")
     shutil.copytree(scaffold, directory, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    from engine.kinds.registry import step_kinds
     from engine.spec.schema import json_schema
 
     schema_file = directory / "schema" / "tenantflow.schema.json"
     schema_file.parent.mkdir(parents=True, exist_ok=True)
-    schema_file.write_text(json.dumps(json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    schema = json_schema(step_kinds().workflow_model)
+    schema_file.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     click.echo(f"created a tenantflow project in {directory}\n"
                f"next: cd {directory} && tenantflow validate && "
                "tenantflow run hello --tenant alpha --input '{\"question\": \"hi\"}'")

@@ -1,45 +1,43 @@
 """Check: invariants proven on the IR before anything is emitted.
 
-Structural (same for every tenant sharing the structure):
+Structural (same for every tenant sharing the structure, :func:`check`):
 - every path from START reaches ``guard.input`` before any work step, and
   every path to END passes ``guard.output``;
-- every step is reachable; every loop is bounded; cycles only through a
-  loop's own back edge; parallel branches are straight lines;
-- memory steps address only levels the workflow declared.
+- every step is reachable; cycles only through a loop's own back edge;
+  parallel branches are straight lines;
+- the workflow's memory plan is sound;
+- each step kind's own checks (a loop is bounded, a memory step addresses a
+  declared level, a prompt file exists), and every template and expression
+  compiles: compiled once here, kept on the IR for the node builders.
 
-Per tenant (``check_bindings``): every skill, tool, model alias and called
-workflow exists for the tenant, and every template compiles.
+Per tenant (:func:`check_bindings`): every skill, tool, model alias and
+called workflow a step names exists for the tenant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from engine.compile.ir import END, GUARD_INPUT, GUARD_OUTPUT, START, WORK_KINDS, WorkflowIR
-from engine.compile.resolve import PROMPT_SUFFIXES, EffectiveWorkflow, TenantSettings
 from engine.errors import CompileError, Problem, TemplateError
+from engine.ir import END, GUARD_INPUT, GUARD_OUTPUT, START, WorkflowIR
+from engine.kinds.base import Binding, TemplateRef, problem
+from engine.kinds.registry import StepKinds, step_kinds
 from engine.skills.registry import SkillRegistry
-from engine.spec.hints import did_you_mean
 from engine.spec.source import DocPath, Source
-from engine.spec.workflow import Step
-from engine.templating import compile_tree, load_template_file
+from engine.templating import compile_tree
+from engine.tenancy import TenantSettings
 
 Locate = Callable[[DocPath], Source]
 
 
-def check(ir: WorkflowIR, locate: Locate) -> None:
+def check(ir: WorkflowIR, locate: Locate, kinds: StepKinds | None = None) -> None:
     """Raise CompileError with every structural problem of ``ir``."""
-    problems = [*check_guards(ir), *check_reachable(ir, locate), *check_cycles(ir, locate),
-                *check_loops(ir, locate), *check_branches(ir, locate), *check_memory(ir, locate)]
+    kinds = kinds or step_kinds()
+    problems = [*check_guards(ir, kinds), *check_reachable(ir, locate), *check_cycles(ir, locate),
+                *check_branches(ir, locate, kinds), *check_memory(ir, locate), *check_kinds(ir, locate, kinds),
+                *check_templates(ir, locate, kinds)]
     if problems:
         raise CompileError(problems)
-
-
-def _problem(locate: Locate, path: DocPath, message: str, hint: str = "", code: str = "") -> Problem:
-    from engine.spec.source import format_path
-
-    src = locate(path)
-    return Problem(src.file, src.line, src.col, format_path(src.path or path), message, hint, code)
 
 
 def _reach(ir: WorkflowIR, start: str, removed: str | None = None) -> set[str]:
@@ -55,7 +53,7 @@ def _reach(ir: WorkflowIR, start: str, removed: str | None = None) -> set[str]:
     return seen
 
 
-def check_guards(ir: WorkflowIR) -> list[Problem]:
+def check_guards(ir: WorkflowIR, kinds: StepKinds) -> list[Problem]:
     """Guards are proven by reachability with each guard node taken out."""
     file = ir.name
     problems: list[Problem] = []
@@ -65,7 +63,7 @@ def check_guards(ir: WorkflowIR) -> list[Problem]:
     if problems:
         return problems
     unguarded = sorted(n for n in _reach(ir, START, removed=GUARD_INPUT)
-                       if n in ir.nodes and ir.nodes[n].kind in WORK_KINDS)
+                       if n in ir.nodes and ir.nodes[n].kind in kinds.work)
     if unguarded:
         problems.append(Problem(file, 0, 0, "", f"steps reachable from START without passing {GUARD_INPUT}: "
                                 f"{', '.join(unguarded)}", code="guard-bypass"))
@@ -77,10 +75,10 @@ def check_guards(ir: WorkflowIR) -> list[Problem]:
 
 def check_reachable(ir: WorkflowIR, locate: Locate) -> list[Problem]:
     reached = _reach(ir, START)
-    return [_problem(locate, node.path, f"step '{node.id}' is unreachable",
+    return [problem(locate, node.path, f"step '{node.id}' is unreachable",
                      hint="no step, goto or branch leads to it", code="unreachable")
             for node in ir.nodes.values() if node.id not in reached and node.step is not None
-            and node.kind not in ("loop_next", "join")]
+            and node.kind == node.step.kind]
 
 
 def check_cycles(ir: WorkflowIR, locate: Locate) -> list[Problem]:
@@ -105,7 +103,7 @@ def check_cycles(ir: WorkflowIR, locate: Locate) -> list[Problem]:
                 cycle = stack[stack.index(nxt):]
                 # Point at the goto that closes the cycle: that is what the author changes.
                 where = written.get((node, nxt)) or (ir.nodes[cycle[0]].path if cycle[0] in ir.nodes else ())
-                problems.append(_problem(locate, where, "unbounded loop: steps " + " -> ".join([*cycle, nxt])
+                problems.append(problem(locate, where, "unbounded loop: steps " + " -> ".join([*cycle, nxt])
                                          + " form a cycle", hint="repeat work with a loop step and max_iterations",
                                          code="unbounded-loop"))
             elif color.get(nxt, white) == white:
@@ -117,157 +115,74 @@ def check_cycles(ir: WorkflowIR, locate: Locate) -> list[Problem]:
     return problems
 
 
-def check_loops(ir: WorkflowIR, locate: Locate) -> list[Problem]:
-    problems = []
-    for node in ir.nodes.values():
-        if node.kind == "loop" and node.step is not None and node.step.loop is not None:
-            if node.step.loop.max_iterations is None:
-                problems.append(_problem(locate, (*node.path, "loop"), f"unbounded loop '{node.id}': "
-                                         "max_iterations is required", hint="add max_iterations: N",
-                                         code="unbounded-loop"))
-    return problems
-
-
-def check_branches(ir: WorkflowIR, locate: Locate) -> list[Problem]:
+def check_branches(ir: WorkflowIR, locate: Locate, kinds: StepKinds) -> list[Problem]:
     """A parallel branch is a straight line of steps, so its join always fires."""
     problems = []
     for node in ir.nodes.values():
-        if node.step is None or not any(kind == "branch" for kind, _ in node.scope) or node.kind in ("join",):
-            continue
         step = node.step
-        if node.kind in ("switch", "loop", "parallel", "return"):
-            problems.append(_problem(locate, node.path, f"a {node.kind} step cannot sit inside a parallel branch",
+        if step is None or not any(kind == "branch" for kind, _ in node.scope) or node.kind != step.kind:
+            continue
+        if not kinds.of(step).in_branch:
+            problems.append(problem(locate, node.path, f"a {node.kind} step cannot sit inside a parallel branch",
                                      hint="move it after the parallel step, or into a sub-workflow with call",
                                      code="branch-shape"))
         elif step.next is not None or (step.on_error not in (None, "continue", "fail")):
-            problems.append(_problem(locate, node.path, "steps inside a parallel branch cannot jump (next/on_error)",
+            problems.append(problem(locate, node.path, "steps inside a parallel branch cannot jump (next/on_error)",
                                      hint="use on_error: continue", code="branch-shape"))
     return problems
 
 
 def check_memory(ir: WorkflowIR, locate: Locate) -> list[Problem]:
+    """The workflow's memory plan (each memory step's level is its kind's own check)."""
     plan = ir.spec.memory
     problems = []
-    for node in ir.nodes.values():
-        step = node.step
-        if step is None:
-            continue
-        if node.kind == "remember" and step.remember is not None and step.remember.level not in plan.write:
-            problems.append(_problem(locate, (*node.path, "remember", "level"),
-                                     f"remember writes level '{step.remember.level}' but the workflow declares "
-                                     f"memory.write: [{', '.join(plan.write)}]", code="memory-undeclared"))
-            if step.remember.level in ("global", "strategy"):
-                problems.append(_problem(locate, (*node.path, "remember", "level"),
-                                         f"level '{step.remember.level}' is read-only to tenants",
-                                         code="memory-readonly"))
-        if node.kind == "recall" and step.recall is not None and step.recall.level not in plan.read:
-            problems.append(_problem(locate, (*node.path, "recall", "level"),
-                                     f"recall reads level '{step.recall.level}' but the workflow declares "
-                                     f"memory.read: [{', '.join(plan.read)}]", code="memory-undeclared"))
     if plan.read and "strategy" in plan.read and ir.spec.metadata.strategy is None:
-        problems.append(_problem(locate, ("memory", "read"), "reading the strategy level needs metadata.strategy",
+        problems.append(problem(locate, ("memory", "read"), "reading the strategy level needs metadata.strategy",
                                  code="memory-strategy"))
     for level in plan.write:
         if level in ("global", "strategy"):
-            problems.append(_problem(locate, ("memory", "write"), f"level '{level}' is read-only to tenants",
+            problems.append(problem(locate, ("memory", "write"), f"level '{level}' is read-only to tenants",
                                      code="memory-readonly"))
     return problems
 
 
-def check_bindings(ir: WorkflowIR, eff: EffectiveWorkflow, tenant: TenantSettings, registry: SkillRegistry,
-                   workflows: Iterable[str], root: str) -> None:
-    """Raise CompileError unless everything ``ir`` names exists for ``tenant``."""
-    from pathlib import Path
-
-    locate = eff.source
-    known_workflows = set(workflows)
+def check_kinds(ir: WorkflowIR, locate: Locate, kinds: StepKinds) -> list[Problem]:
+    """Each step kind's own structural checks."""
     problems: list[Problem] = []
-    skills = registry.names("skill", tenant.tenant_id)
-    tools = registry.names("tool", tenant.tenant_id)
+    for node in ir.nodes.values():
+        if node.step is not None and node.kind == node.step.kind:
+            problems += kinds.of(node.step).check(node, ir, locate)
+    return problems
+
+
+def check_templates(ir: WorkflowIR, locate: Locate, kinds: StepKinds) -> list[Problem]:
+    """Compile every template and condition of every step, once; keep them on the IR for the builders."""
+    errors: list[TemplateError] = []
     for node in ir.nodes.values():
         step = node.step
-        if step is None or node.kind in ("loop_next", "join"):
+        if step is None or node.kind != step.kind:
             continue
-        path = node.path
-        if step.skill is not None:
-            name, _, version = step.skill.partition("@")
-            impl = registry.resolve("skill", name, tenant.tenant_id, version or None)
-            if impl is not None and impl.prompt is not None:
-                # A prompt skill's model obeys the same tier rules as an llm step.
-                problems += _check_model(locate, (*path, "skill"), impl.prompt.llm.model, tenant)
-            if impl is None:
-                problems.append(_problem(locate, (*path, "skill"), f"unknown skill '{step.skill}' for tenant "
-                                         f"'{tenant.tenant_id}'", hint=did_you_mean(name, skills),
-                                         code="unknown-skill"))
-            elif not tenant.entitlements.allows("skill", name):
-                problems.append(_problem(locate, (*path, "skill"), f"tenant '{tenant.tenant_id}' is not entitled to "
-                                         f"skill '{name}'", hint="add it to entitlements.skills in the tenant file",
-                                         code="not-entitled"))
-        if step.tool is not None and step.tool not in tools:
-            problems.append(_problem(locate, (*path, "tool"), f"unknown tool '{step.tool}' for tenant "
-                                     f"'{tenant.tenant_id}'", hint=did_you_mean(step.tool, tools), code="unknown-tool"))
-        elif step.tool is not None and not tenant.entitlements.allows("tool", step.tool):
-            problems.append(_problem(locate, (*path, "tool"), f"tenant '{tenant.tenant_id}' is not entitled to tool "
-                                     f"'{step.tool}'", hint="add it to entitlements.tools in the tenant file",
-                                     code="not-entitled"))
-        if step.llm is not None:
-            problems += _check_model(locate, (*path, "llm", "model"), step.llm.model, tenant)
-            for i, tool_name in enumerate(step.llm.tools):
-                if tool_name not in tools:
-                    problems.append(_problem(locate, (*path, "llm", "tools", i), f"unknown tool '{tool_name}'",
-                                             hint=did_you_mean(tool_name, tools), code="unknown-tool"))
-            prompt = step.llm.prompt
-            try:
-                if prompt.endswith(PROMPT_SUFFIXES):
-                    if not (Path(root) / prompt).is_file():
-                        problems.append(_problem(locate, (*path, "llm", "prompt"), f"prompt file '{prompt}' not found",
-                                                 code="missing-template"))
-                    else:
-                        load_template_file(Path(root) / prompt, prompt)
-                else:
-                    compile_tree(prompt, locate, (*path, "llm", "prompt"))
-            except TemplateError as exc:
-                problems.append(exc.problem())
-        if step.call is not None:
-            if step.call not in known_workflows:
-                problems.append(_problem(locate, (*path, "call"), f"unknown workflow '{step.call}'",
-                                         hint=did_you_mean(step.call, known_workflows), code="unknown-workflow"))
-            elif not tenant.runs(step.call):
-                problems.append(_problem(locate, (*path, "call"), f"tenant '{tenant.tenant_id}' does not run "
-                                         f"workflow '{step.call}'", code="workflow-not-enabled"))
-        problems += _check_expressions(locate, path, step)
+        refs = list(kinds.of(step).templates(step))
+        if step.with_ is not None:
+            # ``with`` is common to every kind: the values a step is called with.
+            refs.insert(0, TemplateRef(("with",), step.with_))
+        for ref in refs:
+            path = (*node.path, *ref.sub)
+            before = len(errors)
+            compiled = compile_tree(ref.value, locate, path, expression=ref.expression, errors=errors)
+            if len(errors) == before:
+                ir.compiled[path] = compiled
+    return [e.problem() for e in errors]
+
+
+def check_bindings(ir: WorkflowIR, tenant: TenantSettings, skills: SkillRegistry, workflows: Iterable[str],
+                   locate: Locate, kinds: StepKinds | None = None) -> None:
+    """Raise CompileError unless everything ``ir`` names exists for ``tenant``."""
+    kinds = kinds or step_kinds()
+    binding = Binding(tenant, skills, frozenset(workflows), locate, ir.files)
+    problems: list[Problem] = []
+    for node in ir.nodes.values():
+        if node.step is not None and node.kind == node.step.kind:
+            problems += kinds.of(node.step).bind(node, binding)
     if problems:
         raise CompileError(problems)
-
-
-def _check_model(locate: Locate, path: DocPath, alias: str, tenant: TenantSettings) -> list[Problem]:
-    if alias == "tier":
-        return []
-    if alias not in tenant.catalog:
-        return [_problem(locate, path, f"unknown model alias '{alias}'", hint=did_you_mean(alias, tenant.catalog),
-                         code="unknown-model")]
-    if alias not in tenant.allowed_models:
-        return [_problem(locate, path, f"model '{alias}' is not allowed for tier '{tenant.tier}' (tenant "
-                         f"'{tenant.tenant_id}')", hint=f"allowed: {', '.join(sorted(tenant.allowed_models))}",
-                         code="model-not-allowed")]
-    return []
-
-
-def _check_expressions(locate: Locate, path: DocPath, step: Step) -> list[Problem]:
-    """Compile every template and condition of a step so syntax errors surface at compile time."""
-    errors: list[TemplateError] = []
-    for key, value in (("with", step.with_), ("set", step.set), ("return", step.return_)):
-        if value is not None:
-            compile_tree(value, locate, (*path, key), errors=errors)
-    for i, case in enumerate(step.switch or []):
-        if case.when is not None:
-            compile_tree(case.when, locate, (*path, "switch", i, "when"), expression=True, errors=errors)
-    if step.loop is not None and step.loop.until is not None:
-        compile_tree(step.loop.until, locate, (*path, "loop", "until"), expression=True, errors=errors)
-    if step.remember is not None:
-        compile_tree(step.remember.model_dump(), locate, (*path, "remember"), errors=errors)
-    if step.recall is not None:
-        compile_tree(step.recall.model_dump(), locate, (*path, "recall"), errors=errors)
-    if step.llm is not None and step.llm.system is not None:
-        compile_tree(step.llm.system, locate, (*path, "llm", "system"), errors=errors)
-    return [e.problem() for e in errors]

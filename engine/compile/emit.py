@@ -1,4 +1,10 @@
-"""Emit: the checked IR becomes a LangGraph ``StateGraph`` with a tenant context schema."""
+"""Emit: the checked IR becomes a LangGraph ``StateGraph``, and nothing else.
+
+Each node is built by its kind (:mod:`engine.kinds`); run-time services
+reach nodes through the run context (:class:`engine.kinds.base.RunContext`),
+so emitting needs no engine: LangGraph's own split between the builder and
+the Pregel runtime.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +17,27 @@ from langgraph.graph import START as LG_START
 from langgraph.graph import StateGraph
 from langgraph.runtime import Runtime
 
-from engine.compile.ir import END, START, WorkflowIR
-from engine.compile.state import RunState
-from engine.context import TenantContext
-from engine.nodes.base import Build, NodeFn, Services
-from engine.nodes.registry import BUILDERS
+from engine.ir import END, START, WorkflowIR
+from engine.kinds.base import Build, NodeFn, RunContext
+from engine.kinds.registry import StepKinds, step_kinds
 from engine.spec.source import DocPath, Source
+from engine.state import RunState
 from engine.steps import STEP_GATE
+
+Builder = StateGraph[RunState, RunContext, RunState, RunState]
 
 
 def _lg(name: str) -> str:
     return {START: LG_START, END: LG_END}.get(name, name)
 
 
-def emit(ir: WorkflowIR, services: Services,
-         locate: Callable[[DocPath], Source]) -> StateGraph[RunState, TenantContext, RunState, RunState]:
+def emit(ir: WorkflowIR, locate: Callable[[DocPath], Source], kinds: StepKinds | None = None) -> Builder:
     """Build the (uncompiled) graph; the caller compiles it with its checkpointer and store."""
-    graph: StateGraph[RunState, TenantContext, RunState, RunState] = StateGraph(RunState, context_schema=TenantContext)
-    build = Build(ir, services, locate)
+    kinds = kinds or step_kinds()
+    graph: Builder = StateGraph(RunState, context_schema=RunContext)
+    build = Build(ir, locate)
     for node in ir.nodes.values():
-        graph.add_node(node.id, _Node(BUILDERS[node.kind](node, build)))
+        graph.add_node(node.id, _Node(kinds.node(node.kind).build(node, build)))
 
     joins: dict[str, list[str]] = defaultdict(list)
     for source in [START, *ir.nodes]:
@@ -39,7 +46,7 @@ def emit(ir: WorkflowIR, services: Services,
             continue
         if all(e.label == "" for e in edges):
             for edge in edges:
-                if edge.target in ir.nodes and ir.nodes[edge.target].kind == "join":
+                if edge.target in ir.nodes and kinds.node(ir.nodes[edge.target].kind).joins:
                     joins[edge.target].append(source)
                 else:
                     graph.add_edge(_lg(source), _lg(edge.target))
@@ -57,7 +64,7 @@ class _Node:
 
     LangGraph disassembles the bytecode of function nodes to find subgraphs
     they close over; ours close over none (``call`` steps invoke their graph
-    through the engine), and skipping that makes compiling about 6x faster.
+    through the run context), and skipping that makes compiling about 6x faster.
     """
 
     __slots__ = ("fn",)
@@ -65,7 +72,7 @@ class _Node:
     def __init__(self, fn: NodeFn):
         self.fn = fn
 
-    async def __call__(self, state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
+    async def __call__(self, state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         gate = STEP_GATE.get()
         if gate is not None:  # the host's scheduler (engine/steps.py)
             await gate()

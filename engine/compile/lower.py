@@ -1,44 +1,31 @@
-"""Lower: an effective workflow becomes an IR graph with guards and memory wired in."""
+"""Lower: an effective workflow becomes an IR graph with guards and memory wired in.
+
+The pass owns the frame (START -> guard.input -> [memory.load] -> steps ->
+guard.output -> END), step ids and gotos; each step kind wires its own node
+(:meth:`engine.kinds.base.StepKind.lower`).
+"""
 
 from __future__ import annotations
 
-from engine.compile.ir import (
-    END,
-    GUARD_INPUT,
-    GUARD_OUTPUT,
-    MEMORY_LOAD,
-    START,
-    IRNode,
-    WorkflowIR,
-)
 from engine.compile.resolve import EffectiveWorkflow
 from engine.errors import CompileError, Problem
+from engine.ir import END, GUARD_INPUT, GUARD_OUTPUT, MEMORY_LOAD, START, IRNode, WorkflowIR
+from engine.kinds.base import Goto, Scope
+from engine.kinds.registry import StepKinds, step_kinds
 from engine.spec.hints import did_you_mean
 from engine.spec.source import DocPath
 from engine.spec.workflow import Step
 
-Scope = tuple[tuple[str, str], ...]
 
-#: on_error values that are not step ids.
-ON_ERROR_KEYWORDS = ("continue", "fail")
-
-
-def lower(effective: EffectiveWorkflow) -> WorkflowIR:
+def lower(effective: EffectiveWorkflow, kinds: StepKinds | None = None) -> WorkflowIR:
     """Build the IR: START -> guard.input -> [memory.load] -> steps -> guard.output -> END."""
-    return _Lowering(effective).run()
-
-
-class _Goto:
-    """A successor written by the author (``next:``), resolved once all steps exist."""
-
-    def __init__(self, step: str, path: DocPath):
-        self.step, self.path = step, path
+    return _Lowering(effective, kinds or step_kinds()).run()
 
 
 class _Lowering:
-    def __init__(self, effective: EffectiveWorkflow):
-        self.eff = effective
-        self.ir = WorkflowIR(effective.name, effective.spec)
+    def __init__(self, effective: EffectiveWorkflow, kinds: StepKinds):
+        self.eff, self.kinds = effective, kinds
+        self.ir = WorkflowIR(effective.name, effective.spec, files=dict(effective.templates))
         self.problems: list[Problem] = []
         #: step id -> scope, to check that gotos stay in reach.
         self.scopes: dict[str, Scope] = {}
@@ -49,7 +36,7 @@ class _Lowering:
         ir.add(IRNode(GUARD_INPUT, "guard_input"))
         ir.add(IRNode(GUARD_OUTPUT, "guard_output"))
         ir.connect(START, GUARD_INPUT)
-        first = self._sequence(self.eff.spec.steps, ("steps",), GUARD_OUTPUT, ())
+        first = self.sequence(self.eff.spec.steps, ("steps",), GUARD_OUTPUT, ())
         after_guard = first
         if self.eff.spec.memory.read:
             ir.add(IRNode(MEMORY_LOAD, "memory_load"))
@@ -63,13 +50,28 @@ class _Lowering:
             raise CompileError(self.problems)
         return ir
 
-    def _sequence(self, steps: list[Step], path: DocPath, exit_to: str, scope: Scope) -> str:
-        """Lower a list of steps; return the id of its entry node."""
+    # -- what a step kind may do (engine.kinds.base.Lowerer) ------------------------------
+
+    def sequence(self, steps: list[Step], path: DocPath, exit_to: str, scope: Scope) -> str:
         ids = [self._node_id(step, (*path, i)) for i, step in enumerate(steps)]
         for i, step in enumerate(steps):
             follow = ids[i + 1] if i + 1 < len(steps) else exit_to
             self._step(step, ids[i], (*path, i), follow, scope)
         return ids[0]
+
+    def goto(self, source: str, target: str, label: str, path: DocPath, scope: Scope) -> None:
+        self.pending.append((source, target, label, path, scope))
+
+    def exit(self, source: str, target: str | Goto, label: str, path: DocPath, scope: Scope) -> None:
+        if isinstance(target, Goto):
+            self.goto(source, target.step, label, target.path, scope)
+        else:
+            self.ir.connect(source, target, label, path=path)
+
+    def report(self, path: DocPath, message: str, code: str) -> None:
+        self.problems.append(self.eff.problem(path, message, code=code))
+
+    # -- the frame ---------------------------------------------------------------------------
 
     def _node_id(self, step: Step, path: DocPath) -> str:
         if step.id is not None:
@@ -78,66 +80,17 @@ class _Lowering:
         return "return_" + "_".join(str(p) for p in path[1:] if isinstance(p, int))
 
     def _step(self, step: Step, node_id: str, path: DocPath, follow: str, scope: Scope) -> None:
-        ir = self.ir
-        kind = step.kind
-        if node_id in ir.nodes:  # a duplicate id was reported by the loader
+        kind = self.kinds.of(step)
+        if node_id in self.ir.nodes:  # a duplicate id was reported by the loader
             return
-        ir.add(IRNode(node_id, kind, step, path, scope))  # type: ignore[arg-type]
+        node = self.ir.add(IRNode(node_id, kind.name, step, path, scope))
         self.scopes[node_id] = scope
-        nxt: str | _Goto = follow
+        nxt: str | Goto = follow
         if step.next is not None:
-            if kind in ("return", "switch"):
-                self.problems.append(self.eff.problem((*path, "next"), f"a {kind} step cannot have 'next'",
-                                                      code="bad-next"))
-            nxt = _Goto(step.next, (*path, "next"))
-        if kind == "return":
-            ir.connect(node_id, GUARD_OUTPUT)
-        elif kind == "switch":
-            assert step.switch is not None
-            has_default = False
-            for i, case in enumerate(step.switch):
-                if case.default is not None:
-                    has_default = True
-                    self._goto(node_id, case.default, "default", (*path, "switch", i, "default"), scope)
-                else:
-                    assert case.goto is not None
-                    self._goto(node_id, case.goto, f"case{i}", (*path, "switch", i, "goto"), scope)
-            if not has_default:
-                ir.connect(node_id, follow, "default")
-        elif kind == "loop":
-            assert step.loop is not None
-            tail = f"{node_id}.next"
-            inner: Scope = (*scope, ("loop", node_id))
-            body = self._sequence(step.loop.steps, (*path, "loop", "steps"), tail, inner)
-            ir.add(IRNode(tail, "loop_next", step, path, scope))
-            ir.connect(node_id, body)
-            ir.connect(tail, body, "again", back=True)
-            self._exit(tail, nxt, "done", path, scope)
-        elif kind == "parallel":
-            assert step.parallel is not None
-            join = f"{node_id}.join"
-            ir.add(IRNode(join, "join", step, path, scope))
-            for name, branch in step.parallel.branches.items():
-                inner = (*scope, ("branch", f"{node_id}/{name}"))
-                entry = self._sequence(branch, (*path, "parallel", "branches", name), join, inner)
-                ir.connect(node_id, entry)
-            self._exit(join, nxt, "", path, scope)
-        else:
-            on_error = step.on_error
-            if on_error is not None and on_error not in ON_ERROR_KEYWORDS:
-                self._goto(node_id, on_error, "error", (*path, "on_error"), scope)
-                self._exit(node_id, nxt, "ok", path, scope)
-            else:
-                self._exit(node_id, nxt, "", path, scope)
-
-    def _exit(self, source: str, target: str | _Goto, label: str, path: DocPath, scope: Scope) -> None:
-        if isinstance(target, _Goto):
-            self._goto(source, target.step, label, target.path, scope)
-        else:
-            self.ir.connect(source, target, label, path=path)
-
-    def _goto(self, source: str, target: str, label: str, path: DocPath, scope: Scope) -> None:
-        self.pending.append((source, target, label, path, scope))
+            if not kind.allows_next:
+                self.report((*path, "next"), f"a {kind.name} step cannot have 'next'", code="bad-next")
+            nxt = Goto(step.next, (*path, "next"))
+        kind.lower(self, node, follow, nxt, scope)
 
     def _resolve_gotos(self) -> None:
         steps = {n.id for n in self.ir.nodes.values() if n.step is not None and "." not in n.id}

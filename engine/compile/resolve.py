@@ -18,35 +18,13 @@ from engine.errors import CompileError, Problem
 from engine.guardrails.config import GuardrailsConfig
 from engine.guardrails.merge import MandatoryRuleError, merge_configs
 from engine.guardrails.profiles import profile_layer
-from engine.project import Project, iter_steps
-from engine.spec.project import ModelEntry, Quotas
+from engine.kinds.registry import StepKinds, step_kinds
+from engine.project import Project
+from engine.spec.project import Quotas
 from engine.spec.source import DocPath, Document, Source, format_path
-from engine.spec.tenant import Entitlements, IsolationSpec
 from engine.spec.validation import problems_from
 from engine.spec.workflow import WorkflowSpec
-
-PROMPT_SUFFIXES = (".j2", ".jinja", ".jinja2")
-
-
-@dataclass(frozen=True)
-class TenantSettings:
-    """Everything tenant-specific the engine resolves at run time."""
-
-    tenant_id: str
-    name: str
-    tier: str
-    default_model: str
-    allowed_models: frozenset[str]
-    catalog: dict[str, ModelEntry]
-    guardrails: GuardrailsConfig
-    entitlements: Entitlements
-    quotas: Quotas
-    isolation: IsolationSpec
-    workflows: frozenset[str]
-    provenance: dict[DocPath, Source] = field(repr=False, compare=False)
-
-    def runs(self, workflow: str) -> bool:
-        return not self.workflows or workflow in self.workflows
+from engine.tenancy import TenantSettings
 
 
 @dataclass(frozen=True)
@@ -160,20 +138,25 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
     )
 
 
-def resolve_workflow(project: Project, workflow: str, tenant_id: str) -> EffectiveWorkflow:
-    """Apply the tenant's overrides to ``workflow``; raise CompileError if the result is invalid."""
+def resolve_workflow(project: Project, workflow: str, tenant_id: str, kinds: StepKinds | None = None,
+                     ) -> EffectiveWorkflow:
+    """Apply the tenant's overrides to ``workflow``; raise CompileError if the result is invalid.
+
+    Template files are read here, once: the structure digest and the graph both come from this text.
+    """
+    kinds = kinds or step_kinds()
     wf = project.workflows[workflow]
     tree = track(wf.doc.data, wf.doc, (), "workflow")
     tenant = project.tenants[tenant_id]
     override = tenant.spec.overrides.get(workflow)
     if override is not None:
         base: DocPath = ("overrides", workflow)
-        tree = _apply_overrides(tree, tenant.doc, base)
-    tree = _rebase_prompts(tree, project)
+        tree = _apply_overrides(tree, tenant.doc, base, kinds)
+    tree = _rebase_files(tree, project, kinds)
     data = plain(tree)
     prov = provenance(tree)
-    spec = _validate_effective(data, prov, key_provenance(tree))
-    templates = _read_templates(project, spec)
+    spec = _validate_effective(data, prov, key_provenance(tree), kinds)
+    templates = _read_templates(project, spec, kinds)
     digest = structure_digest(data, templates)
     return EffectiveWorkflow(workflow, tenant_id, spec, data, prov, digest, templates)
 
@@ -184,20 +167,20 @@ def structure_digest(data: dict[str, Any], templates: dict[str, str]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _apply_overrides(tree: Tracked, tdoc: Document, base: DocPath) -> Tracked:
+def _apply_overrides(tree: Tracked, tdoc: Document, base: DocPath, kinds: StepKinds) -> Tracked:
     spec_data = tdoc.data["overrides"][base[1]]
     for step_id in spec_data.get("steps", {}):
         overlay = track(spec_data["steps"][step_id], tdoc, (*base, "steps", step_id), "override")
-        tree = _edit_step(tree, step_id, lambda step, overlay=overlay: merge(step, overlay))
+        tree = _edit_step(tree, step_id, lambda step, overlay=overlay: merge(step, overlay), kinds)
     for i, insert in enumerate(spec_data.get("insert", [])):
         new = track(insert["step"], tdoc, (*base, "insert", i, "step"), "override")
         anchor = insert.get("after") or insert.get("before")
-        tree = _insert_step(tree, anchor, new, after="after" in insert)
+        tree = _insert_step(tree, anchor, new, kinds, after="after" in insert)
     return tree
 
 
-def _map_step_lists(tree: Tracked, fn: Any) -> Tracked:
-    """Rebuild ``tree`` applying ``fn`` to every list of steps (top, branches, loop bodies)."""
+def _map_step_lists(tree: Tracked, fn: Any, kinds: StepKinds) -> Tracked:
+    """Rebuild ``tree`` applying ``fn`` to every list of steps (top, and those nested kinds hold)."""
 
     def visit_steps(steps: Tracked) -> Tracked:
         if not isinstance(steps.value, list):
@@ -210,21 +193,30 @@ def _map_step_lists(tree: Tracked, fn: Any) -> Tracked:
         if not isinstance(step.value, dict):
             return step
         value = dict(step.value)
-        par = value.get("parallel")
-        if par is not None and isinstance(par.value, dict) and "branches" in par.value:
-            branches = par.value["branches"]
-            if not isinstance(branches.value, dict):
-                return step
-            new_branches = Tracked({k: visit_steps(v) for k, v in branches.value.items()}, branches.source)
-            value["parallel"] = Tracked({**par.value, "branches": new_branches}, par.source)
-        loop = value.get("loop")
-        if loop is not None and isinstance(loop.value, dict) and "steps" in loop.value:
-            value["loop"] = Tracked({**loop.value, "steps": visit_steps(loop.value["steps"])}, loop.source)
+        for key, kind in kinds.kinds.items():
+            if key in value:
+                value[key] = _map_at(value[key], list(kind.raw_children(plain(value[key]))), visit_steps)
         return Tracked(value, step.source)
 
     top = dict(tree.value)
     top["steps"] = visit_steps(top["steps"])
     return Tracked(top, tree.source)
+
+
+def _map_at(value: Tracked, paths: list[DocPath], visit: Any) -> Tracked:
+    """``value`` with ``visit`` applied to what sits at each of ``paths`` inside it."""
+    for path in paths:
+        value = _replace(value, path, visit)
+    return value
+
+
+def _replace(value: Tracked, path: DocPath, visit: Any) -> Tracked:
+    if not path:
+        result: Tracked = visit(value)
+        return result
+    if not isinstance(value.value, dict) or path[0] not in value.value:
+        return value
+    return Tracked({**value.value, path[0]: _replace(value.value[path[0]], path[1:], visit)}, value.source, value.key)
 
 
 def _step_id(step: Tracked) -> Any:
@@ -233,14 +225,14 @@ def _step_id(step: Tracked) -> Any:
     return None
 
 
-def _edit_step(tree: Tracked, step_id: str, edit: Any) -> Tracked:
+def _edit_step(tree: Tracked, step_id: str, edit: Any, kinds: StepKinds) -> Tracked:
     def fn(steps: Tracked) -> Tracked:
         return Tracked([edit(s) if _step_id(s) == step_id else s for s in steps.value], steps.source)
 
-    return _map_step_lists(tree, fn)
+    return _map_step_lists(tree, fn, kinds)
 
 
-def _insert_step(tree: Tracked, anchor: str, new: Tracked, *, after: bool) -> Tracked:
+def _insert_step(tree: Tracked, anchor: str, new: Tracked, kinds: StepKinds, *, after: bool) -> Tracked:
     def fn(steps: Tracked) -> Tracked:
         out: list[Tracked] = []
         for s in steps.value:
@@ -251,35 +243,42 @@ def _insert_step(tree: Tracked, anchor: str, new: Tracked, *, after: bool) -> Tr
                 out.append(new)
         return Tracked(out, steps.source)
 
-    return _map_step_lists(tree, fn)
+    return _map_step_lists(tree, fn, kinds)
 
 
-def _rebase_prompts(tree: Tracked, project: Project) -> Tracked:
-    """Prompt files are relative to the file that named them; make them project-relative."""
+def _rebase_files(tree: Tracked, project: Project, kinds: StepKinds) -> Tracked:
+    """Template files are relative to the file that named them; make them project-relative."""
+
+    def rebase(value: Tracked, kind_files: list[DocPath]) -> Tracked:
+        for sub in kind_files:
+            value = _replace(value, sub, lambda named: Tracked(
+                project.display(((project.root / named.source.file).parent / named.value).resolve()),
+                named.source, named.key))
+        return value
 
     def fn(steps: Tracked) -> Tracked:
         out = []
         for s in steps.value:
-            llm = s.value.get("llm") if isinstance(s.value, dict) else None
-            prompt = llm.value.get("prompt") if llm is not None and isinstance(llm.value, dict) else None
-            if prompt is not None and isinstance(prompt.value, str) and prompt.value.endswith(PROMPT_SUFFIXES):
-                folder = (project.root / prompt.source.file).parent
-                rel = project.display((folder / prompt.value).resolve())
-                new_llm = Tracked({**llm.value, "prompt": Tracked(rel, prompt.source)}, llm.source)  # type: ignore[union-attr]
-                s = Tracked({**s.value, "llm": new_llm}, s.source)
+            if isinstance(s.value, dict):
+                for key, kind in kinds.kinds.items():
+                    if key in s.value:
+                        files = [sub for sub, _ in kind.files(plain(s.value[key]))]
+                        if files:
+                            s = Tracked({**s.value, key: rebase(s.value[key], files)}, s.source, s.key)
             out.append(s)
         return Tracked(out, steps.source)
 
-    return _map_step_lists(tree, fn)
+    return _map_step_lists(tree, fn, kinds)
 
 
-def _validate_effective(data: dict[str, Any], prov: dict[DocPath, Source],
-                        keys: dict[DocPath, Source]) -> WorkflowSpec:
+def _validate_effective(data: dict[str, Any], prov: dict[DocPath, Source], keys: dict[DocPath, Source],
+                        kinds: StepKinds) -> WorkflowSpec:
+    model = kinds.workflow_model
     try:
-        return WorkflowSpec.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         doc = _ProvenanceDocument(prov, keys)
-        raise CompileError(problems_from(exc, WorkflowSpec, doc)) from None
+        raise CompileError(problems_from(exc, model, doc)) from None
 
 
 class _ProvenanceDocument(Document):
@@ -300,13 +299,16 @@ class _ProvenanceDocument(Document):
         return Problem(src.file, src.line, src.col, format_path(src.path or path), message, hint, code)
 
 
-def _read_templates(project: Project, spec: WorkflowSpec) -> dict[str, str]:
+def _read_templates(project: Project, spec: WorkflowSpec, kinds: StepKinds) -> dict[str, str]:
+    """The text of every template file the workflow's steps name; a file that cannot be read is left out
+    (the check pass reports it, at the line that names it)."""
     templates: dict[str, str] = {}
-    for _, step in iter_steps(spec.steps):
-        if step.llm is not None and step.llm.prompt.endswith(PROMPT_SUFFIXES):
-            path = project.root / step.llm.prompt
+    for _, step in kinds.iter_steps(spec.steps):
+        body = step.body
+        raw = body.model_dump(by_alias=True) if hasattr(body, "model_dump") else body
+        for _, name in kinds.of(step).files(raw):
             try:
-                templates[step.llm.prompt] = path.read_text(encoding="utf-8")
+                templates[name] = (project.root / name).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
-                templates[step.llm.prompt] = ""  # the check pass reports the missing file with its line
+                continue
     return templates

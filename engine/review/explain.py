@@ -16,12 +16,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.compile.resolve import EffectiveWorkflow, TenantSettings, resolve_tenant, resolve_workflow
+from engine.compile.resolve import EffectiveWorkflow, resolve_tenant, resolve_workflow
 from engine.errors import Problem, SpecError
+from engine.ir import IRNode
+from engine.kinds.registry import step_kinds
 from engine.project import Project, iter_steps
 from engine.review.views import Locator, flatten
 from engine.spec.hints import did_you_mean
 from engine.spec.source import DocPath, Source
+from engine.tenancy import TenantSettings
 
 #: How wide a value may be in the text table before it is cut.
 VALUE_WIDTH = 48
@@ -139,28 +142,27 @@ def _workflow_entries(project: Project, eff: EffectiveWorkflow, settings: Tenant
     for path, value in flatten(eff.data).items():
         where, layer, _ = _where(eff.provenance, locator, path)
         entries.append(Entry(_render(path, names), value, where, layer))
-    # What each step resolves to for this tenant: the model, the implementation.
+    # What each step resolves to for this tenant (its kind's canonical description): the model, the implementation.
+    kinds = step_kinds()
     for doc_path, step in iter_steps(eff.spec.steps):
         base = _render(doc_path, names)
         index = {e.path: i for i, e in enumerate(entries)}
-        if step.llm is not None:
-            key = f"{base}.llm.model"
-            note = _model_note(step.llm.model, settings, locator)
+        described = kinds.of(step).describe(IRNode(step.id or "", step.kind, step, doc_path), step.body, settings,
+                                            project.registry)
+        if "model" in described:
+            key = f"{base}.{step.kind}.model"
+            note = _model_note(described["model"]["requested"], settings, locator)
             if key in index:
                 entries[index[key]] = _with_note(entries[index[key]], note)
             else:
-                last = max(i for p, i in index.items() if p.startswith(f"{base}.llm."))
+                last = max(i for p, i in index.items() if p.startswith(f"{base}.{step.kind}."))
                 entries.insert(last + 1, Entry(key, "tier", "(default)", "default", note))
-        name = step.skill or step.tool
-        if name is not None:
-            kind = "skill" if step.skill is not None else "tool"
-            base_name, _, version = name.partition("@")
-            impl = project.registry.resolve(kind, base_name, settings.tenant_id, version or None)  # type: ignore[arg-type]
-            key = f"{base}.{kind}"
-            if impl is not None and key in index:
-                whose = "the tenant's own" if impl.scope == settings.tenant_id else "shared"
-                note = f"{whose} implementation, version {impl.version}: {impl.source}"
-                entries[index[key]] = _with_note(entries[index[key]], note)
+        impl = described.get("implementation")
+        key = f"{base}.{step.kind}"
+        if impl is not None and key in index:
+            whose = "the tenant's own" if impl["scope"] == settings.tenant_id else "shared"
+            note = f"{whose} implementation, version {impl['version']}: {impl['source']}"
+            entries[index[key]] = _with_note(entries[index[key]], note)
     return entries
 
 

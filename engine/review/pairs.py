@@ -1,11 +1,9 @@
-"""Every workflow x tenant pair of a project, compiled through the pure passes.
+"""Every workflow x tenant pair of a project, compiled through :func:`engine.compile.pipeline.compile_workflow`.
 
-``resolve -> lower -> check -> check_bindings`` is everything
-:meth:`engine.engine.Engine.compile` proves before it emits the LangGraph
-graph; the canonical description (:func:`engine.render.describe`) reads the
-IR, not the emitted graph. Stopping before ``emit`` gives the same
-description and the same problems without importing LangGraph, which is
-most of the start-up time of a command on a small machine.
+The same pipeline as the Engine's; the canonical description
+(:func:`engine.compile.render.describe`) reads the IR, not the emitted
+graph, so review tools stop before ``emit`` and never import LangGraph's
+builder, most of the start-up time of a command on a small machine.
 """
 
 from __future__ import annotations
@@ -13,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.compile.check import check, check_bindings
-from engine.compile.ir import WorkflowIR
-from engine.compile.lower import lower
-from engine.compile.resolve import EffectiveWorkflow, TenantSettings, resolve_tenant, resolve_workflow
+from engine.compile.pipeline import Checked, compile_workflow
+from engine.compile.render import describe
+from engine.compile.resolve import EffectiveWorkflow, resolve_tenant
 from engine.errors import CompileError, Problem
+from engine.ir import WorkflowIR
 from engine.project import Project
-from engine.render import describe
+from engine.tenancy import TenantSettings
 
 PairKey = tuple[str, str]
 
@@ -66,7 +64,7 @@ def compile_pairs(project: Project, *, tenants: list[str] | None = None,
                   workflows: list[str] | None = None) -> ProjectPairs:
     """Compile every pair (or those of ``tenants`` / ``workflows``), collecting problems per pair."""
     out = ProjectPairs(project)
-    checked: dict[str, list[Problem]] = {}
+    checked = Checked()
     for tenant in sorted(project.tenants if tenants is None else tenants):
         try:
             settings = resolve_tenant(project, tenant)
@@ -84,24 +82,10 @@ def compile_pairs(project: Project, *, tenants: list[str] | None = None,
     return out
 
 
-def compile_pair(project: Project, workflow: str, settings: TenantSettings,
-                 checked: dict[str, list[Problem]] | None = None) -> CompiledPair:
-    """Compile one pair; ``checked`` caches structural problems by digest (shared by equal structures)."""
-    eff = resolve_workflow(project, workflow, settings.tenant_id)
-    ir = lower(eff)
-    cache = checked if checked is not None else {}
-    if eff.digest not in cache:
-        try:
-            check(ir, eff.source)
-            cache[eff.digest] = []
-        except CompileError as exc:
-            cache[eff.digest] = exc.problems
-    problems = list(cache[eff.digest])
-    try:
-        check_bindings(ir, eff, settings, project.registry, project.workflows, str(project.root))
-    except CompileError as exc:
-        problems += exc.problems
-    if problems:
-        raise CompileError(problems)
-    description = describe(ir, settings, project.registry, eff.digest)
+def compile_pair(project: Project, workflow: str, settings: TenantSettings, checked: Checked | None = None,
+                 ) -> CompiledPair:
+    """Compile one pair; ``checked`` shares structural checks between equal structures."""
+    compiled = compile_workflow(project, workflow, settings, checked=checked)
+    eff, ir = compiled.effective, compiled.ir
+    description = describe(ir, settings, project.registry, eff.digest, compiled.kinds)
     return CompiledPair(workflow, settings.tenant_id, eff, ir, settings, description)

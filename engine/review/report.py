@@ -12,7 +12,7 @@ import difflib
 import json
 from typing import Any
 
-from engine.render import to_mermaid
+from engine.compile.render import to_mermaid
 from engine.review.diff import (
     ABSENT,
     Diff,

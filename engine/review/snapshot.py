@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from engine.compile.render import to_json, to_mermaid
 from engine.errors import CompileError
 from engine.project import Project
-from engine.render import to_json, to_mermaid
 from engine.review.pairs import ProjectPairs, compile_pairs
 
 SNAPSHOT_DIR = "snapshots"

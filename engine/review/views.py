@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.compile.ir import IRNode
 from engine.compile.tracked import lookup
+from engine.ir import IRNode
+from engine.kinds.registry import step_kinds
 from engine.project import PROJECT_FILE, Project
 from engine.review.pairs import CompiledPair
 from engine.spec.source import DocPath, Document, Source, format_path, load_plain
@@ -80,7 +81,8 @@ class PairView:
     description: dict[str, Any]
 
 
-PROMPT_TEXT = "llm.prompt text"
+#: A template file's text is a field of its own, after the field that names the file: ``llm.prompt text``.
+TEXT_SUFFIX = " text"
 CODE = "implementation.code"
 
 
@@ -190,9 +192,10 @@ def pair_view(pair: CompiledPair, project: Project, locator: Locator) -> PairVie
     nodes: dict[str, NodeView] = {}
     for node in ir.nodes.values():
         # A step's id says who wrote it: an override merged into a step keeps the workflow's id.
-        has_id = node.step is not None and node.step.id is not None and node.kind not in ("loop_next", "join")
+        is_step = node.step is not None and node.kind == node.step.kind
+        has_id = is_step and node.step is not None and node.step.id is not None
         view = NodeView(node.kind, step_cause((*node.path, "id") if has_id else node.path))
-        if node.step is not None and node.kind not in ("loop_next", "join"):
+        if is_step:
             _step_fields(node, view, step_cause, eff.templates)
         resolved = described.get(node.id, {})
         if "model" in resolved:
@@ -223,16 +226,19 @@ def pair_view(pair: CompiledPair, project: Project, locator: Locator) -> PairVie
 def _step_fields(node: IRNode, view: NodeView, step_cause: Any, templates: dict[str, str]) -> None:
     step = node.step
     assert step is not None
-    data = step.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"id", "parallel", "loop"})
-    if step.loop is not None:
-        data["loop"] = step.loop.model_dump(mode="json", exclude_none=True, exclude={"steps"})
-    if step.parallel is not None:
-        data["parallel"] = {"branches": sorted(step.parallel.branches)}
-    for key, value in flatten(data).items():
-        view.fields[format_path(key)] = Value(value, step_cause((*node.path, *key)))
-    if step.llm is not None and step.llm.prompt in templates:
-        prompt_cause = view.fields["llm.prompt"].cause
-        view.fields[PROMPT_TEXT] = Value(templates[step.llm.prompt], prompt_cause, depends="llm.prompt")
+    kind = step_kinds().of(step)
+    key = step.kind
+    data = step.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"id", kind.field_name or key})
+    data[key] = kind.view(step.body)
+    for path, value in flatten(data).items():
+        view.fields[format_path(path)] = Value(value, step_cause((*node.path, *path)))
+    body = step.body
+    raw = body.model_dump(by_alias=True) if hasattr(body, "model_dump") else body
+    for sub, name in kind.files(raw):
+        if name in templates:
+            field_name = format_path((key, *sub))
+            view.fields[field_name + TEXT_SUFFIX] = Value(templates[name], view.fields[field_name].cause,
+                                                          depends=field_name)
 
 
 def _model_fields(node: IRNode, view: NodeView, model: dict[str, Any], pair: CompiledPair, locator: Locator) -> None:

@@ -26,11 +26,14 @@ KINDS: dict[str, type[BaseModel]] = {
 }
 
 
-def json_schema() -> dict[str, Any]:
-    refs, defs = models_json_schema([(m, "validation") for m in KINDS.values()], by_alias=True,
+def json_schema(workflow: type[BaseModel] = WorkflowSpec) -> dict[str, Any]:
+    """The schema; ``workflow`` is the workflow model built from the registered step kinds
+    (:attr:`engine.kinds.registry.StepKinds.workflow_model`), so a project's own kinds are in it."""
+    models = {**KINDS, "Workflow": workflow}
+    refs, defs = models_json_schema([(m, "validation") for m in models.values()], by_alias=True,
                                     ref_template="#/$defs/{model}")
     branches = []
-    for kind, model in KINDS.items():
+    for kind, model in models.items():
         ref = refs[(model, "validation")]
         branches.append({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": ref})
     return {

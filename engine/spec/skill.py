@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from engine.spec.common import FieldSpec, Ident, Strict
-from engine.spec.workflow import LlmSpec
+from engine.spec.llm import LlmSpec
 
 
 class SkillMeta(Strict):

@@ -1,8 +1,16 @@
-"""The workflow file: metadata, input/output, memory plan and steps."""
+"""The workflow file: metadata, input/output, memory plan and steps.
+
+A step's common keys (``id``, ``with``, ``retry``, ``on_error``, ...) are
+here; the key that names its kind (``llm``, ``loop``, ...) and that key's
+shape belong to the kind's own module (:mod:`engine.kinds`). The concrete
+``Step`` and ``WorkflowSpec`` models are built from the registered kinds by
+:meth:`engine.kinds.registry.StepKinds.models`; the classes here are their
+bases, and the types the rest of the engine reads them as.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -10,80 +18,15 @@ from engine.spec.common import FieldSpec, Ident, RetrySpec, Strict
 
 MemoryLevel = Literal["global", "strategy", "tenant", "user", "session"]
 
-#: Each step has exactly one of these keys; it names the step's kind.
-STEP_KINDS = ("skill", "llm", "tool", "switch", "parallel", "loop", "call", "set", "return", "remember", "recall")
-
-
-class LlmSpec(Strict):
-    """An LLM step: prompt, model choice and optional structured output."""
-
-    prompt: str
-    system: str | None = None
-    #: "tier" takes the tenant's model (its own, else its tier's); any other
-    #: value pins a catalog alias, allowed only if the tenant's tier allows it.
-    model: str = "tier"
-    output: dict[str, FieldSpec] | None = None
-    tools: list[str] = Field(default_factory=list)
-    max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=1)
-    max_tool_turns: int = Field(default=4, ge=1, le=20)
-
-
-class SwitchCase(Strict):
-    when: str | None = None
-    goto: str | None = None
-    default: str | None = None
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> SwitchCase:
-        if self.default is not None:
-            if self.when is not None or self.goto is not None:
-                raise ValueError("a default case has only 'default: STEP'")
-        elif self.when is None or self.goto is None:
-            raise ValueError("a case needs both 'when: EXPRESSION' and 'goto: STEP' (or is 'default: STEP')")
-        return self
-
-
-class ParallelSpec(Strict):
-    branches: dict[Ident, list[Step]] = Field(min_length=2)
-
-
-class LoopSpec(Strict):
-    #: Required: every loop is bounded.
-    max_iterations: int | None = Field(default=None, ge=1, le=1000)
-    until: str | None = None
-    steps: list[Step] = Field(min_length=1)
-
-
-class RememberSpec(Strict):
-    level: MemoryLevel
-    key: str
-    value: Any
-
-
-class RecallSpec(Strict):
-    level: MemoryLevel
-    key: str | None = None
-    query: str | None = None
-    limit: int = Field(default=10, ge=1, le=100)
-
 
 class Step(Strict):
     """One step. Exactly one kind key (``skill``, ``llm``, ...) says what it does."""
 
+    #: Kind key -> field name, in registration order; set on the model built from the registry.
+    kind_fields: ClassVar[dict[str, str]] = {}
+
     id: Ident | None = None
     description: str = ""
-    skill: str | None = None
-    llm: LlmSpec | None = None
-    tool: str | None = None
-    switch: list[SwitchCase] | None = Field(default=None, min_length=1)
-    parallel: ParallelSpec | None = None
-    loop: LoopSpec | None = None
-    call: str | None = None
-    set: dict[str, Any] | None = None
-    return_: dict[str, Any] | None = Field(default=None, alias="return")
-    remember: RememberSpec | None = None
-    recall: RecallSpec | None = None
     with_: dict[str, Any] | None = Field(default=None, alias="with")
     retry: RetrySpec | None = None
     timeout_s: float | None = Field(default=None, gt=0, le=3600)
@@ -97,7 +40,8 @@ class Step(Strict):
     def _exactly_one_kind(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        kinds = [k for k in STEP_KINDS if k in data]
+        keys = list(cls.kind_fields)
+        kinds = [k for k in keys if k in data]
         if len(kinds) > 1:
             raise ValueError(f"a step has exactly one kind, this one has {len(kinds)}: {', '.join(kinds)}")
         if not kinds:
@@ -105,17 +49,22 @@ class Step(Strict):
             if any(key not in known for key in data):
                 # pydantic reports the unknown key itself, with a did-you-mean.
                 return data
-            raise ValueError(f"step has no kind: add one of {', '.join(STEP_KINDS)}")
+            raise ValueError(f"step has no kind: add one of {', '.join(keys)}")
         if kinds[0] != "return" and "id" not in data:
             raise ValueError(f"missing required field 'id' (every {kinds[0]} step needs an id)")
         return data
 
     @property
     def kind(self) -> str:
-        for kind in STEP_KINDS:
-            if getattr(self, "return_" if kind == "return" else kind) is not None:
+        for kind, name in self.kind_fields.items():
+            if getattr(self, name) is not None:
                 return kind
         raise AssertionError("validated step without kind")
+
+    @property
+    def body(self) -> Any:
+        """The value of the step's kind key (an ``LlmSpec``, a skill name, ...)."""
+        return getattr(self, self.kind_fields[self.kind])
 
 
 class MemoryPlan(Strict):
@@ -138,7 +87,3 @@ class WorkflowSpec(Strict):
     output: dict[str, FieldSpec] = Field(default_factory=dict)
     memory: MemoryPlan = Field(default_factory=MemoryPlan)
     steps: list[Step] = Field(min_length=1)
-
-
-ParallelSpec.model_rebuild()
-LoopSpec.model_rebuild()

@@ -71,11 +71,11 @@ def registry_listing(engine: Engine, query: str = "", kind: str | None = None,
             resolved = engine.project.registry.resolve("tool" if k == "tool" else "skill", name, tenant_id)
             if resolved is None or resolved.scope != listing.scope:
                 continue  # this row's implementation does not serve this tenant
-            if engine.entitled(settings, resolved.kind, name):
+            if settings.entitlements.allows(resolved.kind, name):
                 candidates.append((listing, resolved))
         items = [AccessItem.of(d, None, engine.project.tools.source(d.name) if d.kind == "tool" else "python")
                  for _, d in candidates]
-        decisions = engine.authorizer.decide(ctx, engine.facts(tenant_id), items, stage="list", workflow="",
+        decisions = engine.authorizer.decide(ctx, engine.tenants.facts(tenant_id), items, stage="list", workflow="",
                                              step="")
         for (listing, _), decision in zip(candidates, decisions, strict=True):
             if decision.allowed:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.skills.bridge import Handler, SkillCall
-from engine.skills.policy import Attempts, run_with_policy
+from engine.skills.retry import Attempts, run_with_policy
 
 
 async def bridge(call: SkillCall, call_next: Handler) -> Any:

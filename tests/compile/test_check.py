@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from engine.compile.check import check
-from engine.compile.ir import END, GUARD_INPUT, GUARD_OUTPUT, START, IREdge
 from engine.compile.lower import lower
 from engine.compile.resolve import resolve_workflow
 from engine.errors import CompileError
+from engine.ir import END, GUARD_INPUT, GUARD_OUTPUT, START, IREdge
 from engine.project import load_project
 
 

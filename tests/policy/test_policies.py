@@ -253,18 +253,18 @@ async def test_a_tenant_workflow_naming_another_tenants_tool_is_refused(make_pro
     assert alpha_impl is not None
     call = SkillCall(kind="tool", name="vault.dump", step="s", workflow="vault",
                      ctx=engine.dev_context("gamma", "u1", "s1"), inputs={"key": "k"}, implementation=alpha_impl,
-                     entitled=lambda ctx, kind, name: engine.entitled(engine.settings(ctx.tenant_id), kind, name))
+                     entitled=lambda ctx, kind, name: engine.dispatch.entitled(engine.settings(ctx.tenant_id), kind, name))
     with pytest.raises(AccessDenied) as denied:
-        engine._authorize(call)
+        engine.dispatch.authorize(call)
     assert denied.value.reasons == ("policies/platform.cedar:27",)
     with pytest.raises(AuthError) as bridged:
-        await engine._chain(call)
+        await engine.dispatch.chain(call)
     assert str(bridged.value) == "tool 'vault.dump' resolved outside tenant 'gamma'"
 
 
 async def test_a_model_naming_another_tenants_tool_never_sees_or_runs_it(engine: Engine) -> None:
     settings = engine.settings("gamma")
-    listed = [t.name for t in engine.tool_specs(settings, ["reports.export", "notes.summarize", "notes.read",
+    listed = [t.name for t in engine.dispatch.tool_specs(settings, ["reports.export", "notes.summarize", "notes.read",
                                                            "vault.dump"], engine.dev_context("gamma", "u1", "s1"))]
     assert listed == ["reports.export", "notes.summarize", "notes.read"]  # no vault.dump: not gamma's
     with pytest.raises(AuthError) as caught:
@@ -278,7 +278,7 @@ def test_the_tool_list_is_filtered_by_tier_flags_and_quota(engine: Engine) -> No
     names = ["reports.export", "notes.summarize", "notes.read"]
 
     def listed(tenant: str) -> list[str]:
-        return [t.name for t in engine.tool_specs(engine.settings(tenant), names,
+        return [t.name for t in engine.dispatch.tool_specs(engine.settings(tenant), names,
                                                   engine.dev_context(tenant, "u1", "s1"))]
 
     assert listed("alpha") == ["notes.read"]  # basic: no exports; no beta flag
@@ -286,14 +286,14 @@ def test_the_tool_list_is_filtered_by_tier_flags_and_quota(engine: Engine) -> No
     assert listed("gamma") == names
     engine.quotas.record_tokens("beta", 5000)
     assert listed("beta") == []
-    [spec] = [t for t in engine.tool_specs(engine.settings("gamma"), ["reports.export"],
+    [spec] = [t for t in engine.dispatch.tool_specs(engine.settings("gamma"), ["reports.export"],
                                            engine.dev_context("gamma", "u1", "s1"))]
     assert spec.input_schema["properties"]["limit"]["type"] == "integer"
 
 
-def test_tool_listing_outside_a_run_needs_a_context(engine: Engine) -> None:
-    with pytest.raises(AuthError):
-        engine.tool_specs(engine.settings("alpha"), ["notes.read"])
+def test_tool_listing_needs_the_tenants_own_context(engine: Engine) -> None:
+    with pytest.raises(AuthError, match="listing tools needs the tenant context of the run"):
+        engine.dispatch.tool_specs(engine.settings("alpha"), ["notes.read"], engine.dev_context("beta", "u1", "s1"))
 
 
 # -- log only, default deny, baseline ---------------------------------------------------------
@@ -316,7 +316,7 @@ async def test_log_only_records_what_would_be_denied_and_lets_it_run(make_projec
     fields = vars(record)
     assert (fields["tenant_id"], fields["tenantflow_skill"], fields["policy_mode"], fields["policy_reasons"]) == (
         "alpha", "reports.export", "log_only", ["policies/platform.cedar:7"])
-    listed = engine.tool_specs(engine.settings("alpha"), ["reports.export"], engine.dev_context("alpha", "u1", "s1"))
+    listed = engine.dispatch.tool_specs(engine.settings("alpha"), ["reports.export"], engine.dev_context("alpha", "u1", "s1"))
     assert [t.name for t in listed] == ["reports.export"]
 
 

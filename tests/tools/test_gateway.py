@@ -356,7 +356,7 @@ async def test_the_model_sees_only_allowed_tools_and_its_calls_run_through_the_g
         engine: Engine, servers: Servers, monkeypatch: pytest.MonkeyPatch) -> None:
     seen_tools: dict[str, list[str]] = {}
     for tenant in ("alpha", "beta"):
-        _, provider = engine.model(engine.settings(tenant), "tier")
+        _, provider = engine.tenants.model(engine.settings(tenant), "tier")
         original = provider.converse
 
         async def recording(request: ChatRequest, original: Any = original) -> ChatResponse:

@@ -15,6 +15,7 @@ from langgraph.store.memory import InMemoryStore
 
 from engine.engine import Engine
 from engine.errors import AuthError
+from engine.kinds.base import RunContext
 from engine.project import load_project
 
 # Counts calls per (tenant, label), so loops and jumps can be counted exactly.
@@ -331,18 +332,23 @@ async def test_a_thread_of_another_tenant_is_refused_before_any_step_runs(memory
     compiled = engine.compile("switch", "alpha")
     with pytest.raises(AuthError) as caught:
         await compiled.graph.ainvoke({"input": {"kind": "a"}}, config=_thread("beta:u1:s1"),
-                                     context=engine.dev_context("alpha", "u1", "s1"))
+                                     context=RunContext(engine.dev_context("alpha", "u1", "s1"), engine.services))
     assert str(caught.value) == "thread 'beta:u1:s1' does not belong to tenant 'alpha'"
     assert _seen(engine) == []
     # A memory workflow writes nothing either.
     with pytest.raises(AuthError):
         await engine.compile("memory", "alpha").graph.ainvoke(
             {"input": {"text": "alpha's data"}}, config=_thread("beta:u1:s1"),
-            context=engine.dev_context("alpha", "u1", "s1"))
+            context=RunContext(engine.dev_context("alpha", "u1", "s1"), engine.services))
     assert store.search(("tenant",)) == []
+    # A graph run with a bare tenant context, without the engine's services, is refused before any step.
+    with pytest.raises(AuthError, match="no tenant context"):
+        await compiled.graph.ainvoke({"input": {"kind": "a"}}, config=_thread("alpha:u1:s1"),
+                                     context=engine.dev_context("alpha", "u1", "s1"))
+    assert _seen(engine) == []
     # The owner runs on its own thread.
     own = await compiled.graph.ainvoke({"input": {"kind": "a"}}, config=_thread("alpha:u1:s1"),
-                                       context=engine.dev_context("alpha", "u1", "s1"))
+                                       context=RunContext(engine.dev_context("alpha", "u1", "s1"), engine.services))
     assert own["output"] == {"route": "path_a", "tenant": "alpha"}
     assert _seen(engine) == [("alpha", "a")]
 

@@ -8,7 +8,7 @@ step ids cannot), so they never collide: ``guard.input``, ``guard.output``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any
 
 from engine.spec.source import DocPath
 from engine.spec.workflow import Step, WorkflowSpec
@@ -19,19 +19,11 @@ GUARD_INPUT = "guard.input"
 GUARD_OUTPUT = "guard.output"
 MEMORY_LOAD = "memory.load"
 
-#: Node kinds that do work and so must come after the input guard.
-WORK_KINDS = frozenset({"skill", "llm", "tool", "call"})
-
-NodeKind = Literal[
-    "guard_input", "guard_output", "memory_load", "loop_next", "join",
-    "skill", "llm", "tool", "switch", "parallel", "loop", "call", "set", "return", "remember", "recall",
-]
-
-
 @dataclass
 class IRNode:
     id: str
-    kind: NodeKind
+    #: The node kind (a step kind's key, or a node kind of the engine or of a step kind, e.g. ``loop_next``).
+    kind: str
     #: The step this node runs (None for engine nodes).
     step: Step | None = None
     #: Where the step sits in the effective workflow document.
@@ -58,6 +50,11 @@ class WorkflowIR:
     spec: WorkflowSpec
     nodes: dict[str, IRNode] = field(default_factory=dict)
     edges: list[IREdge] = field(default_factory=list)
+
+    #: Project-relative template files the workflow reads, with their text (read once, at resolve).
+    files: dict[str, str] = field(default_factory=dict)
+    #: Templates and expressions compiled at check time, by document path: build reads them, never recompiles.
+    compiled: dict[DocPath, Any] = field(default_factory=dict, repr=False)
 
     def add(self, node: IRNode) -> IRNode:
         self.nodes[node.id] = node

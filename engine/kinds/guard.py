@@ -22,23 +22,20 @@ from typing import Any
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from engine.compile.ir import GUARD_INPUT, IRNode
-from engine.compile.state import RunState
 from engine.context import TenantContext
 from engine.errors import AuthError
-from engine.guardrails.chain import GuardChain, GuardRecord, verdict
+from engine.guardrails.chain import GuardRecord, verdict
 from engine.guardrails.redact import RunPlaceholders
 from engine.guardrails.schema import FormatCheck
 from engine.ids import thread_owner
-from engine.nodes.base import Build, NodeFn, Services, context_of
+from engine.ir import GUARD_INPUT, IRNode
+from engine.kinds.base import Build, NodeFn, NodeKind, RunContext, run_context
+from engine.spec.llm import LlmSpec
+from engine.state import RunState
 from engine.telemetry.metrics import guard_metrics
 
 #: Placeholders of the runs in flight, shared by the input and output guard of each run.
 RUN_PLACEHOLDERS = RunPlaceholders()
-
-
-def _chain(services: Services, ctx: TenantContext) -> GuardChain:
-    return services.guard_chain(ctx.tenant_id)
 
 
 def _run_key(ctx: TenantContext, configurable: Mapping[str, Any]) -> Hashable:
@@ -49,18 +46,38 @@ def _run_key(ctx: TenantContext, configurable: Mapping[str, Any]) -> Hashable:
     return ctx.tenant_id, str(configurable.get("thread_id", "")), ctx.request_id, parent
 
 
-def build_input(node: IRNode, b: Build) -> NodeFn:
-    services = b.services
+class GuardInput(NodeKind):
+    """The first node of every graph: the thread's owner, then the tenant's input guard."""
 
-    async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
-        ctx = context_of(runtime)
+    name = "guard_input"
+    shape = ("{{", "}}")
+
+    def build(self, node: IRNode, b: Build) -> NodeFn:
+        return _build_input()
+
+
+class GuardOutput(NodeKind):
+    """The last node before END: the tenant's output guard, format checks and leakage."""
+
+    name = "guard_output"
+    shape = ("{{", "}}")
+
+    def build(self, node: IRNode, b: Build) -> NodeFn:
+        return _build_output(b)
+
+
+def _build_input() -> NodeFn:
+    async def run(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        run_ctx = run_context(runtime)
+        ctx = run_ctx.tenant
         configurable = get_config().get("configurable", {})
         thread = configurable.get("thread_id")
         if thread is not None and thread_owner(str(thread)) != ctx.tenant_id:
             raise AuthError(f"thread '{thread}' does not belong to tenant '{ctx.tenant_id}'")
         placeholders = RUN_PLACEHOLDERS.start(_run_key(ctx, configurable))
-        result = await _chain(services, ctx).acheck_value(state.get("input", {}), "input", tenant=ctx.tenant_id,
-                                                          placeholders=placeholders)
+        chain = run_ctx.services.guard_chain(ctx.tenant_id)
+        result = await chain.acheck_value(state.get("input", {}), "input", tenant=ctx.tenant_id,
+                                          placeholders=placeholders)
         records = [dict(r) for r in result.records]
         guard_metrics().record(tenant=ctx.tenant_id, tier=ctx.tier, stage="input", records=records,
                                blocked=result.blocked)
@@ -72,18 +89,19 @@ def build_input(node: IRNode, b: Build) -> NodeFn:
     return run
 
 
-def build_output(node: IRNode, b: Build) -> NodeFn:
-    services = b.services
+def _build_output(b: Build) -> NodeFn:
     workflow_output = FormatCheck(b.ir.spec.output)
-    # LLM steps that declare their output: their answers are checked against it too.
-    step_outputs = {n.id: FormatCheck(n.step.llm.output) for n in b.ir.nodes.values()
-                    if n.step is not None and n.step.llm is not None and n.step.llm.output}
+    # Steps whose kind declares their output (an llm step's ``output:``): their answers are checked against it too.
+    step_outputs = {n.id: FormatCheck(n.step.body.output) for n in b.ir.nodes.values()
+                    if n.step is not None and n.kind == n.step.kind and isinstance(n.step.body, LlmSpec)
+                    and n.step.body.output}
 
-    async def run(state: RunState, runtime: Runtime[TenantContext]) -> dict[str, Any]:
-        ctx = context_of(runtime)
+    async def run(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        run_ctx = run_context(runtime)
+        ctx = run_ctx.tenant
         if state.get("blocked"):
             return {"output": {}}
-        chain = _chain(services, ctx)
+        chain = run_ctx.services.guard_chain(ctx.tenant_id)
         placeholders = RUN_PLACEHOLDERS.get(_run_key(ctx, get_config().get("configurable", {})))
         output = state.get("output", {})
         result = await chain.acheck_value(output, "output", tenant=ctx.tenant_id, placeholders=placeholders)

@@ -1,0 +1,215 @@
+"""``llm:`` steps: the tenant's model, the rendered prompt, tool-use turns, usage records."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from engine.errors import AuthError, ModelError, Problem, TemplateError
+from engine.ir import IRNode, WorkflowIR
+from engine.kinds.base import (
+    Binding,
+    Build,
+    Locate,
+    NodeFn,
+    RunContext,
+    Services,
+    StepKind,
+    TemplateRef,
+    failure_record,
+    handle_failure,
+    problem,
+    run_context,
+    succeeded,
+    variables,
+)
+from engine.kinds.models import check_model
+from engine.models.base import ChatRequest, ChatResponse
+from engine.skills.bridge import SkillCall
+from engine.skills.registry import SkillRegistry
+from engine.skills.retry import Attempts, run_with_policy
+from engine.spec.hints import did_you_mean
+from engine.spec.llm import PROMPT_SUFFIXES, LlmSpec
+from engine.spec.source import DocPath
+from engine.spec.workflow import Step
+from engine.state import RunState
+from engine.templating import Template, compile_file
+from engine.tenancy import TenantSettings
+
+_JSON_OBJECT = re.compile(r"\{.*\}", re.S)
+
+
+class Llm(StepKind):
+    name = "llm"
+    spec = LlmSpec
+    work = True
+    shape = ("[/", "/]")
+
+    def files(self, value: Any) -> Iterator[tuple[DocPath, str]]:
+        prompt = value.get("prompt") if isinstance(value, dict) else None
+        if isinstance(prompt, str) and prompt.endswith(PROMPT_SUFFIXES):
+            yield ("prompt",), prompt
+
+    def templates(self, step: Step) -> Iterator[TemplateRef]:
+        spec: LlmSpec = step.body
+        if not spec.prompt.endswith(PROMPT_SUFFIXES):
+            yield TemplateRef(("llm", "prompt"), spec.prompt)
+        if spec.system is not None:
+            yield TemplateRef(("llm", "system"), spec.system)
+
+    def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
+        spec: LlmSpec = _spec(node)
+        if not spec.prompt.endswith(PROMPT_SUFFIXES):
+            return []
+        text = ir.files.get(spec.prompt)
+        if text is None:
+            return [problem(locate, (*node.path, "llm", "prompt"), f"prompt file '{spec.prompt}' not found",
+                            code="missing-template")]
+        try:
+            # The text resolve read, the one the structure digest covers: compiled once, here.
+            ir.compiled[(*node.path, "llm", "prompt")] = compile_file(text, spec.prompt)
+        except TemplateError as exc:
+            return [exc.problem()]
+        return []
+
+    def bind(self, node: IRNode, b: Binding) -> Iterable[Problem]:
+        spec = _spec(node)
+        problems = check_model(b, (*node.path, "llm", "model"), spec.model)
+        tools = b.skills.names("tool", b.tenant.tenant_id)
+        for i, tool_name in enumerate(spec.tools):
+            if tool_name not in tools:
+                problems.append(b.problem((*node.path, "llm", "tools", i), f"unknown tool '{tool_name}'",
+                                          hint=did_you_mean(tool_name, tools), code="unknown-tool"))
+        return problems
+
+    def describe(self, node: IRNode, body: Any, tenant: TenantSettings, skills: SkillRegistry) -> dict[str, Any]:
+        spec: LlmSpec = body
+        alias = tenant.default_model if spec.model == "tier" else spec.model
+        entry = tenant.catalog.get(alias)
+        out: dict[str, Any] = {
+            "model": {"requested": spec.model, "alias": alias, "model_id": entry.model_id if entry else None,
+                      "provider": entry.provider if entry else None},
+            "prompt": spec.prompt,
+        }
+        if spec.tools:
+            out["tools"] = list(spec.tools)
+        return out
+
+    def label(self, described: dict[str, Any]) -> str:
+        return f"llm: {described['model']['alias']}"
+
+    def build(self, node: IRNode, b: Build) -> NodeFn:
+        return _build(node, b)
+
+
+def _spec(node: IRNode) -> LlmSpec:
+    assert node.step is not None
+    spec: LlmSpec = node.step.body
+    return spec
+
+
+def _build(node: IRNode, b: Build) -> NodeFn:
+    step = node.step
+    assert step is not None
+    spec = _spec(node)
+    prompt_path = (*node.path, "llm", "prompt")
+    if spec.prompt.endswith(PROMPT_SUFFIXES):
+        prompt = b.ir.compiled.get(prompt_path) or compile_file(b.ir.files.get(spec.prompt, ""), spec.prompt)
+    else:
+        prompt = b.template(node, ("llm", "prompt"), spec.prompt)
+    system = b.template(node, ("llm", "system"), spec.system) if spec.system else None
+    workflow = b.ir.name
+
+    async def run(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        run_ctx = run_context(runtime)
+        ctx, services = run_ctx.tenant, run_ctx.services
+        started = time.perf_counter()
+        attempts = Attempts()
+        usage: list[dict[str, Any]] = []
+        try:
+            settings = services.settings(ctx.tenant_id)
+            entry, provider = services.model(settings, spec.model)
+            scope = variables(state, ctx, settings)
+            user_text = str(prompt.render(scope) if isinstance(prompt, Template) else prompt)
+            system_text = str(system.render(scope) if isinstance(system, Template) else system) if system else None
+            tools = services.tool_specs(settings, spec.tools, ctx, node.id) if spec.tools else []
+            messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": user_text}]}]
+            for _turn in range(spec.max_tool_turns + 1):
+                request = ChatRequest(model_id=entry.model_id, messages=messages, system=system_text,
+                                      max_tokens=spec.max_tokens or entry.max_tokens, temperature=spec.temperature,
+                                      tools=tools, workflow=workflow, step=node.id, tenant_id=ctx.tenant_id)
+
+                async def once(req: ChatRequest = request) -> ChatResponse:
+                    return await provider.converse(req)
+
+                t0 = time.perf_counter()
+                response = await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
+                usage.append(usage_record(node.id, spec.model, entry, response, ctx.tenant_id, t0))
+                if not response.tool_calls:
+                    break
+                messages.append(response.message)
+                messages.append({"role": "user", "content": [await _run_tool(services, call, node.id, workflow, ctx)
+                                                             for call in response.tool_calls]})
+            else:
+                raise ModelError(f"step '{node.id}' exceeded max_tool_turns={spec.max_tool_turns}")
+            output = parse_output(spec, response.text)
+        except (AuthError, TemplateError):
+            raise  # closed by default, and an author's mistake: never routed around by on_error
+        except Exception as exc:
+            update = handle_failure(node, failure_record(node, exc, max(attempts.count, 1), started))
+            return {**update, "usage": usage} if usage else update
+        return succeeded(node, output, usage=usage)
+
+    return run
+
+
+async def _run_tool(services: Services, call: Any, step: str, workflow: str, ctx: Any) -> dict[str, Any]:
+    """One tool-use turn, through the same bridge chain as a tool step."""
+    skill_call = SkillCall(kind="tool", name=call.name, step=step, workflow=workflow, ctx=ctx, inputs=dict(call.input))
+    try:
+        result = await services.call_skill(skill_call)
+        content: dict[str, Any] = {"json": result if isinstance(result, dict) else {"result": result}}
+        status = "success"
+    except AuthError:
+        raise
+    except Exception as exc:
+        content, status = {"text": f"tool failed: {exc}"}, "error"
+    return {"toolResult": {"toolUseId": call.id, "content": [content], "status": status}}
+
+
+def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, tenant_id: str,
+                 t0: float) -> dict[str, Any]:
+    price = entry.price_per_1k
+    cost = response.input_tokens / 1000 * price.input + response.output_tokens / 1000 * price.output
+    return {
+        "step": step,
+        "tenant": tenant_id,
+        "model": response.model_id,
+        "model_alias": alias,
+        "provider": response.provider,
+        "input_tokens": response.input_tokens,
+        "output_tokens": response.output_tokens,
+        "duration_ms": round((time.perf_counter() - t0) * 1000, 3),
+        "cost_usd": round(cost, 8),
+    }
+
+
+def parse_output(spec: LlmSpec, text: str) -> dict[str, Any]:
+    if not spec.output:
+        return {"text": text}
+    match = _JSON_OBJECT.search(text)
+    try:
+        data = json.loads(match.group(0)) if match else None
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        raise ModelError("the model's answer is not the JSON object the step's output declares", retryable=True)
+    missing = [k for k, f in spec.output.items() if f.required and k not in data]
+    if missing:
+        raise ModelError(f"the model's answer lacks declared output fields: {', '.join(missing)}", retryable=True)
+    return {k: data.get(k) for k in spec.output}

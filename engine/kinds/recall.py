@@ -1,0 +1,85 @@
+"""``recall:`` steps: read one key, or search a memory level, through the scoped store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import Field
+
+from engine.errors import MemoryAccessDenied, Problem, TemplateError
+from engine.ir import IRNode, WorkflowIR
+from engine.kinds.base import (
+    Build,
+    Locate,
+    NodeFn,
+    RunContext,
+    StepKind,
+    TemplateRef,
+    context_of,
+    failure_record,
+    handle_failure,
+    succeeded,
+    variables,
+)
+from engine.kinds.memory import check_level, scoped
+from engine.memory.scoped import MemoryItem
+from engine.skills.retry import Attempts, run_with_policy
+from engine.spec.common import Strict
+from engine.spec.workflow import MemoryLevel, Step
+from engine.state import RunState
+from engine.templating import render_value
+
+
+class RecallSpec(Strict):
+    level: MemoryLevel
+    key: str | None = None
+    query: str | None = None
+    limit: int = Field(default=10, ge=1, le=100)
+
+
+class Recall(StepKind):
+    name = "recall"
+    spec = RecallSpec
+    shape = ("[(", ")]")
+
+    def templates(self, step: Step) -> Iterator[TemplateRef]:
+        for field in ("key", "query"):
+            if getattr(step.body, field) is not None:
+                yield TemplateRef(("recall", field), getattr(step.body, field))
+
+    def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
+        assert node.step is not None
+        return check_level(node, ir, locate, "read", node.step.body.level)
+
+    def build(self, node: IRNode, b: Build) -> NodeFn:
+        step = node.step
+        assert step is not None
+        spec: RecallSpec = step.body
+        key = b.template(node, ("recall", "key"), spec.key) if spec.key else None
+        query = b.template(node, ("recall", "query"), spec.query) if spec.query else None
+
+        async def run(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+            started, attempts = time.perf_counter(), Attempts()
+            try:
+                scope = variables(state, context_of(runtime))
+                store = await scoped(b.ir, runtime)
+                wanted = str(render_value(key, scope)) if key is not None else None
+                text = str(render_value(query, scope)) if query is not None else None
+
+                async def once() -> list[MemoryItem]:
+                    if wanted is not None:
+                        item = await store.get(spec.level, wanted)
+                        return [item] if item is not None else []
+                    return await store.search(spec.level, query=text, limit=spec.limit)
+
+                items = await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
+            except (MemoryAccessDenied, TemplateError):
+                raise
+            except Exception as exc:
+                return handle_failure(node, failure_record(node, exc, max(attempts.count, 1), started))
+            return succeeded(node, {"items": [i["value"] | {"key": i["key"]} for i in items]})
+
+        return run

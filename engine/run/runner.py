@@ -1,0 +1,173 @@
+"""Running a compiled workflow: top-level runs, streamed runs and the sub-runs of ``call`` steps."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine.context import TenantContext
+from engine.errors import AuthError, RunError, RunFailure
+from engine.identity.credentials import UserCredential, credential_scope
+from engine.inputs import check_input
+from engine.kinds.base import RunContext, Services
+from engine.policy.quotas import QuotaUsage
+from engine.run.graphs import CompiledWorkflow, GraphCache
+from engine.state import fresh_run
+
+
+@dataclass
+class RunResult:
+    """What a run returns: the output and the records a caller or a bill needs."""
+
+    workflow: str
+    tenant_id: str
+    thread_id: str
+    output: dict[str, Any]
+    usage: list[dict[str, Any]]
+    guard: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+    steps: dict[str, Any]
+    blocked: str | None = None
+    duration_ms: float = 0.0
+
+    @classmethod
+    def of(cls, workflow: str, ctx: TenantContext, state: dict[str, Any], started: float) -> RunResult:
+        return cls(
+            workflow=workflow, tenant_id=ctx.tenant_id, thread_id=ctx.thread_id,
+            output=dict(state.get("output") or {}), usage=list(state.get("usage") or []),
+            guard=list(state.get("guard") or []), errors=list(state.get("errors") or []),
+            steps=dict(state.get("steps") or {}), blocked=state.get("blocked") or None,
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        tokens_in = sum(u["input_tokens"] for u in self.usage)
+        tokens_out = sum(u["output_tokens"] for u in self.usage)
+        return {
+            "workflow": self.workflow,
+            "tenant": self.tenant_id,
+            "session": self.thread_id.rsplit(":", 1)[-1],
+            "output": self.output,
+            "blocked": self.blocked,
+            "usage": {
+                "input_tokens": tokens_in,
+                "output_tokens": tokens_out,
+                "cost_usd": round(sum(u["cost_usd"] for u in self.usage), 8),
+                "models": sorted({u["model"] for u in self.usage}),
+                "calls": self.usage,
+            },
+            "guardrails": self.guard,
+            "errors": self.errors,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """A step of a streamed run finished: its node id and kind, never its output."""
+
+    step: str
+    kind: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "step", "step": self.step, "kind": self.kind}
+
+
+class Runner:
+    """Starts runs on the graph cache's graphs, with the run context every node reads its services from."""
+
+    def __init__(self, graphs: GraphCache, quotas: QuotaUsage):
+        self.graphs, self.quotas = graphs, quotas
+        self.services: Services | None = None
+
+    def _context(self, ctx: TenantContext) -> RunContext:
+        assert self.services is not None, "the engine sets the runner's services"
+        return RunContext(ctx, self.services)
+
+    async def run(self, workflow: str, ctx: TenantContext, payload: Any, credential: UserCredential | None,
+                  ) -> RunResult:
+        started = time.perf_counter()
+        compiled, data, config, options = self._prepare(workflow, ctx, payload, credential)
+        self.quotas.record_request(ctx.tenant_id)
+        with credential_scope(credential):
+            state = await compiled.graph.ainvoke(fresh_run(data), config=config,  # type: ignore[call-overload]
+                                                 context=self._context(ctx), **options)
+        self._record_tokens(ctx, state)
+        return RunResult.of(workflow, ctx, state, started)
+
+    def stream(self, workflow: str, ctx: TenantContext, payload: Any, credential: UserCredential | None,
+               ) -> AsyncIterator[StepEvent | RunResult]:
+        started = time.perf_counter()
+        compiled, data, config, options = self._prepare(workflow, ctx, payload, credential)
+        return self._stream(compiled, workflow, ctx, data, config, options, credential, started)
+
+    async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]:
+        """A ``call`` step's sub-run: same tenant, same run, the callee's own guards."""
+        compiled = self.graphs.get(workflow, ctx.tenant_id)
+        data = check_input(workflow, compiled.ir.spec.input, payload)
+        state = await compiled.subgraph.ainvoke(fresh_run(data), context=self._context(ctx))  # type: ignore[call-overload]
+        if state.get("blocked"):
+            raise RunError(RunFailure(workflow, "blocked", state["blocked"]))
+        return dict(state)
+
+    def _prepare(self, workflow: str, ctx: TenantContext, payload: Any, credential: UserCredential | None,
+                 ) -> tuple[CompiledWorkflow, dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """What :meth:`run` and :meth:`stream` check and build before a run, in this order."""
+        if credential is not None and (credential.tenant_id, credential.user_id, credential.issuer) != (
+                ctx.tenant_id, ctx.user_id, ctx.issuer):
+            raise AuthError("the credential does not belong to the run's tenant context")
+        if credential is not None and credential.expires_at <= time.time():
+            raise AuthError("the user's token has expired")
+        compiled = self.graphs.get(workflow, ctx.tenant_id)
+        data = check_input(workflow, compiled.ir.spec.input, payload)
+        config = {"configurable": {"thread_id": ctx.thread_id}}
+        # Checkpoint at the end of the run only: the raw input a guard blocks or
+        # redacts is never written, and a run costs a third of per-step writes.
+        options = {"durability": "exit"} if self.graphs.checkpointer is not None else {}
+        return compiled, data, config, options
+
+    def _record_tokens(self, ctx: TenantContext, state: dict[str, Any]) -> None:
+        self.quotas.record_tokens(ctx.tenant_id, sum(u["input_tokens"] + u["output_tokens"]
+                                                     for u in state.get("usage") or []))
+
+    async def _stream(self, compiled: CompiledWorkflow, workflow: str, ctx: TenantContext, data: dict[str, Any],
+                      config: dict[str, Any], options: dict[str, Any], credential: UserCredential | None,
+                      started: float) -> AsyncIterator[StepEvent | RunResult]:
+        # The graph runs in its own task: the user's credential is set in that
+        # task's context only, never in the consumer's between two events.
+        queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
+        context = self._context(ctx)
+
+        async def drive() -> None:
+            with credential_scope(credential):
+                async for item in compiled.graph.astream(  # type: ignore[call-overload]
+                        fresh_run(data), config=config, context=context, stream_mode=["updates", "values"],
+                        **options):
+                    queue.put_nowait(item)
+
+        self.quotas.record_request(ctx.tenant_id)
+        task = asyncio.create_task(drive())
+        task.add_done_callback(lambda _: queue.put_nowait(None))
+        kinds = {node.id: node.kind for node in compiled.ir.nodes.values()}
+        state: dict[str, Any] = {}
+        try:
+            while (item := await queue.get()) is not None:
+                mode, chunk = item
+                if mode == "values":
+                    state = chunk  # the last one is the final state, as ainvoke returns it
+                    continue
+                for node in chunk or {}:
+                    if not node.startswith("__"):
+                        yield StepEvent(node, kinds.get(node, "engine"))
+            await task  # raises the run's error, if it failed
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._record_tokens(ctx, state)
+        yield RunResult.of(workflow, ctx, state, started)
