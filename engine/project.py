@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 from engine.errors import Problem, SpecError
 from engine.kinds.registry import step_kinds
+from engine.models.registry import provider_kinds
 from engine.policy.bundle import PolicyBundle, load_policies
 from engine.skills.bridge import Bridge
 from engine.skills.loader import load_bridges, load_skill_folder
@@ -173,6 +175,11 @@ def _cross_check(project: Project) -> list[Problem]:
     problems: list[Problem] = []
     spec, doc = project.spec, project.project.doc
     catalog = set(spec.models.catalog)
+    providers = provider_kinds()
+    for alias, entry in spec.models.catalog.items():
+        problems += _check_provider(doc, ("models", "catalog", alias, "provider"), entry.provider, providers)
+    for name in spec.models.providers:
+        problems += _check_provider(doc, ("models", "providers", name), name, providers, key=True)
     for tier_name, tier in spec.tiers.items():
         for i, alias in enumerate([tier.model, *tier.allowed_models]):
             if alias not in catalog:
@@ -194,6 +201,8 @@ def _cross_check(project: Project) -> list[Problem]:
         if t.tier not in spec.tiers:
             problems.append(tdoc.problem(("tier",), f"unknown tier '{t.tier}'", hint=did_you_mean(t.tier, spec.tiers),
                                          code="unknown-tier"))
+        for alias, entry in t.models.catalog.items():
+            problems += _check_provider(tdoc, ("models", "catalog", alias, "provider"), entry.provider, providers)
         own = set(t.models.catalog)
         clash = sorted(own & catalog)
         for alias in clash:
@@ -231,3 +240,11 @@ def _cross_check(project: Project) -> list[Problem]:
                                                  f"unknown step '{anchor}' in workflow '{wf_name}'",
                                                  hint=did_you_mean(anchor, ids), code="unknown-step"))
     return problems
+
+
+def _check_provider(doc: Document, path: tuple[str | int, ...], name: str, providers: Iterable[str], *,
+                    key: bool = False) -> list[Problem]:
+    if name in providers:
+        return []
+    return [doc.problem(path, f"unknown model provider '{name}'", key=key, code="unknown-provider",
+                        hint=did_you_mean(name, providers))]

@@ -15,7 +15,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +55,8 @@ class _ScriptedOnly(Providers):
         super().__init__()
         self._only = provider
 
-    def get(self, name: str, *, fixtures: str | Path | None = None, region_name: str | None = None) -> ModelProvider:
+    def get(self, name: str, *, fixtures: str | Path | None = None, region_name: str | None = None,
+            options: Mapping[str, Any] | None = None) -> ModelProvider:
         return self._only
 
 

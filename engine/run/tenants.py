@@ -91,7 +91,8 @@ class TenantDirectory:
         if settings is not None and settings.fixtures is not None:
             fixtures = str(self.project.root / settings.fixtures)
         provider = self.providers.get(entry.provider, fixtures=fixtures,
-                                      region_name=settings.region if settings else None)
+                                      region_name=settings.region if settings else None,
+                                      options=settings.options if settings else None)
         return entry, provider
 
     def guard_chain(self, tenant_id: str) -> GuardChain:

@@ -18,7 +18,8 @@ class Price(Strict):
 
 
 class ModelEntry(Strict):
-    provider: Literal["bedrock", "scripted"]
+    #: A registered model provider (``bedrock``, ``scripted``, or a package's own: engine.models.registry).
+    provider: Ident
     model_id: str
     price_per_1k: Price = Field(default_factory=Price)
     description: str = ""
@@ -30,11 +31,13 @@ class ProviderSettings(Strict):
     fixtures: str | None = None
     #: Bedrock provider: AWS region.
     region: str | None = None
+    #: A provider's own settings, handed to it as they are.
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 class ModelsSpec(Strict):
     catalog: dict[Ident, ModelEntry] = Field(min_length=1)
-    providers: dict[Literal["bedrock", "scripted"], ProviderSettings] = Field(default_factory=dict)
+    providers: dict[Ident, ProviderSettings] = Field(default_factory=dict)
 
 
 class Quotas(Strict):
