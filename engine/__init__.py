@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from engine.identity.exchange import ExchangeRefused
     from engine.identity.verify import TokenRejected
     from engine.inputs import InputError
+    from engine.kinds.base import RunContext, StepKind
+    from engine.kinds.registry import register_step_kind
+    from engine.models.registry import register_provider
     from engine.policy.authorizer import AccessDenied
     from engine.project import Project, load_project
     from engine.skills.bridge import SkillCall, SkillContext
@@ -50,6 +53,11 @@ _EXPORTS = {
     "RunResult": "engine.engine",
     "CompiledWorkflow": "engine.engine",
     "TenantContext": "engine.context",
+    "RunContext": "engine.kinds.base",
+    # Extending: a project's own step kinds and model providers (docs/extending.md)
+    "StepKind": "engine.kinds.base",
+    "register_step_kind": "engine.kinds.registry",
+    "register_provider": "engine.models.registry",
     "Project": "engine.project",
     "load_project": "engine.project",
     # Identity: a verified caller and the credential that travels beside its run
