@@ -95,15 +95,15 @@ def serve(port: int, host: str, tenant: str | None, workflow: str | None, worker
 
 
 def _check_redis(url: str) -> None:
-    from engine.runtime.limits import LimiterUnavailable
-    from engine.runtime.redis_limits import RedisLimiter
+    from engine.usage.meter import LimiterUnavailable
+    from engine.usage.redis import RedisMeter
 
     async def check() -> None:
-        limiter = RedisLimiter.from_url(url)
+        meter = RedisMeter.from_url(url)
         try:
-            await limiter.ping()
+            await meter.ping()
         finally:
-            await limiter.close()
+            await meter.close()
 
     try:
         asyncio.run(check())

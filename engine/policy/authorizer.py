@@ -32,11 +32,11 @@ from opentelemetry import trace
 from engine.context import TenantContext
 from engine.errors import AuthError, PolicyDenied
 from engine.policy.bundle import PolicyBundle
-from engine.policy.quotas import QuotaUsage
 from engine.policy.schema import NAMESPACE, project_input
 from engine.skills.registry import Kind, SkillDef
 from engine.spec.project import Quotas
 from engine.telemetry import logs
+from engine.usage.meter import Meter
 
 Stage = Literal["list", "call"]
 Mode = Literal["enforce", "log_only"]
@@ -125,7 +125,7 @@ def static_entities(bundle: PolicyBundle, tenants: Mapping[str, str], definition
 class Authorizer:
     """Cedar decisions for one project; shared by every run."""
 
-    def __init__(self, bundle: PolicyBundle, entities: cedarpy.Entities, usage: QuotaUsage, *,
+    def __init__(self, bundle: PolicyBundle, entities: cedarpy.Entities, usage: Meter, *,
                  mode: Mode = "enforce", user_cache: int = 4096):
         self.bundle, self.entities, self.usage, self.mode = bundle, entities, usage, mode
         self._users: OrderedDict[tuple[str, str, str, tuple[tuple[str, str], ...]], cedarpy.Entities] = OrderedDict()

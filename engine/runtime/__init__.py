@@ -4,8 +4,9 @@
 runs the workflow on the engine (JSON, or server-sent events); ``/ws`` does
 the same for each message of a WebSocket; ``GET /ping`` reports Healthy or
 HealthyBusy. One module per concern: the contract (headers, bodies,
-errors), streaming, WebSocket, limits (in process or through Redis),
-fair share between tenants, reload, health, routing.
+errors), streaming, WebSocket, fair share between tenants, reload, health,
+routing. Each tenant's limits are checked by the usage meter
+(:mod:`engine.usage`, in process or through Redis) the engine records into.
 
 Modules import what they need: ``tenantflow routes`` loads the project
 only, without LangGraph. Entry points: :func:`engine.runtime.app.create_app`,

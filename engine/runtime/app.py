@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -33,13 +33,10 @@ from engine.runtime.config import RuntimeConfig, check_config
 from engine.runtime.contract import header_bytes
 from engine.runtime.health import Health
 from engine.runtime.invocations import invocations
-from engine.runtime.limits import Limiter, LocalLimiter
 from engine.runtime.reload import EngineHolder, Watcher, build_engine, load, prewarm
 from engine.runtime.service import Service
 from engine.runtime.websocket import websocket_endpoint
-
-if TYPE_CHECKING:
-    from engine.runtime.redis_quotas import RedisQuotaUsage
+from engine.usage import LocalMeter, Meter
 
 
 async def ping(request: Request) -> JSONResponse:
@@ -71,27 +68,20 @@ class HeaderLimit:
         await self.app(scope, receive, send)
 
 
-async def open_limiter(config: RuntimeConfig) -> Limiter:
+async def open_meter(config: RuntimeConfig) -> Meter:
+    """The usage meter the limiter and the policies read: in Redis with ``redis_url`` (every worker's and replica's
+    counts), else in this process. Raises LimiterUnavailable if that Redis does not answer."""
     if config.redis_url:
-        from engine.runtime.redis_limits import RedisLimiter
+        from engine.usage.redis import RedisMeter
 
-        limiter = RedisLimiter.from_url(config.redis_url, prefix=config.redis_prefix)
+        meter = RedisMeter.from_url(config.redis_url, prefix=config.redis_prefix)
         try:
-            await limiter.ping()
+            await meter.ping()
         except BaseException:
-            await limiter.close()
+            await meter.close()
             raise
-        return limiter
-    return LocalLimiter()
-
-
-def open_shared_quotas(config: RuntimeConfig) -> RedisQuotaUsage | None:
-    """The quota counts shared through Redis, when the limits are (None: counted in this process)."""
-    if not config.redis_url:
-        return None
-    from engine.runtime.redis_quotas import RedisQuotaUsage
-
-    return RedisQuotaUsage.from_url(config.redis_url, prefix=config.redis_prefix)
+        return meter
+    return LocalMeter()
 
 
 def create_app(config: RuntimeConfig, project: Project | None = None, *, started: float | None = None) -> Starlette:
@@ -108,13 +98,9 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             check_config(config, loaded)
             stores = StoresConfig.model_validate(loaded.spec.stores.model_dump())
             backends = await stack.enter_async_context(open_backends(stores, loaded.root))
-            limiter = await open_limiter(config)
-            stack.push_async_callback(limiter.close)
-            # With Redis, the quota counts policies see are every worker's and replica's, not this one's.
-            shared_quotas = open_shared_quotas(config)
-            if shared_quotas is not None:
-                stack.push_async_callback(shared_quotas.close)
-            engine = build_engine(loaded, backends, shared_quotas)
+            meter = await open_meter(config)
+            stack.push_async_callback(meter.close)
+            engine = build_engine(loaded, backends, meter)
             try:
                 await asyncio.to_thread(prewarm, engine, config.tenant)
             except CompileError as exc:  # serve the rest; requests of the broken pairs fail (500, logged)
@@ -126,7 +112,7 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
                 gc.freeze()
             gc.enable()  # `tenantflow serve` and worker processes start with it off (engine/startup.py)
             holder = EngineHolder(engine, backends, tenant=config.tenant, check=partial(check_config, config))
-            service = app.state.service = Service(config, holder, limiter, Health())
+            service = app.state.service = Service(config, holder, meter, Health())
             if config.tenant is not None and engine.settings(config.tenant).isolation.runtime == "pool":
                 logs.event("runtime.silo_for_pool_tenant", logging.WARNING, **{"tenant.id": config.tenant},
                            details="this tenant's isolation.runtime is pool: the pool runtime serves it too")
@@ -139,8 +125,7 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
 
             if config.watch_interval_s > 0:
                 spawn(Watcher(holder, config.watch_interval_s).run())
-            if shared_quotas is not None:
-                spawn(shared_quotas.run())
+            spawn(meter.run())
             hangup = _on_sighup(lambda: spawn(holder.reload("SIGHUP")))
             terminate = _drain_on_sigterm(service, spawn)
             logs.event("runtime.started", mode="silo" if config.tenant else "pool", tenant=config.tenant,

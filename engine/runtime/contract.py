@@ -24,7 +24,7 @@ from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied, Tenantflo
 from engine.identity.verify import TokenRejected
 from engine.ids import is_valid_id
 from engine.inputs import InputError
-from engine.runtime.limits import LimiterUnavailable, OverLimit
+from engine.usage.meter import LimiterUnavailable, OverLimit
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 REQUEST_ID_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
@@ -217,11 +217,6 @@ def result_body(result: RunResult, ctx: TenantContext) -> dict[str, Any]:
 
 def payload_too_large(limit: int) -> HttpError:
     return HttpError(413, "Payload too large", fields={"max_bytes": limit})
-
-
-def run_tokens(result: RunResult) -> int:
-    """The model tokens a run used: what it takes from the tenant's daily budget."""
-    return sum(u["input_tokens"] + u["output_tokens"] for u in result.usage)
 
 
 def error_message(error: HttpError, request_id: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 In this order, each step refusing with its own status before any later one
 costs anything: headers (400 bad session id), the token (401), headers that
 contradict it (403), whom this runtime serves (403 silo), the tenant's limits
-(429, 503 if the shared limiter is down), the body (413, 400), the workflow
+(429, 503 if the shared meter is down), the body (413, 400), the workflow
 (404, 403 not entitled), the input (400 with field paths); then the run, as
 JSON or as server-sent events. Nothing before the token is believed, and
 nothing in a header can change who the token says the caller is.
@@ -47,14 +47,13 @@ from engine.runtime.contract import (
     read_meta,
     result_body,
     run_error,
-    run_tokens,
     unauthorized,
 )
 from engine.runtime.fairness import FairRun
-from engine.runtime.limits import Lease, LimiterUnavailable, OverLimit
 from engine.runtime.service import Service
 from engine.runtime.streaming import EventStream, Outcome, frames
 from engine.steps import step_gate
+from engine.usage.meter import Lease, LimiterUnavailable, OverLimit
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -108,7 +107,7 @@ async def invocations(request: Request) -> Response | EventStream:
                 result = await engine.run(workflow, ctx, payload, credential=caller.credential)
         finally:
             service.run_ended(fair)
-        await service.limiter.leave(lease, run_tokens(result))
+        await service.meter.leave(lease)
         lease = None
         log["blocked"] = bool(result.blocked) or None
         return done(json_response(200, result_body(result, ctx), meta))
@@ -117,7 +116,7 @@ async def invocations(request: Request) -> Response | EventStream:
         return done(json_response(error.status, error.body(meta.request_id), meta, error.headers))
     finally:
         if lease is not None and not streaming:
-            await service.limiter.leave(lease)
+            await service.meter.leave(lease)
 
 
 async def authenticate_request(service: Service, engine: Engine, meta: RequestMeta, log: dict[str, Any]) -> Caller:
@@ -156,7 +155,7 @@ async def admit(service: Service, engine: Engine, ctx: TenantContext) -> Lease:
     if service.draining:
         raise HttpError(503, "Shutting down", code="draining", headers={"Retry-After": "1"})
     try:
-        return await service.limiter.enter(ctx.tenant_id, service.limits(engine, ctx.tenant_id))
+        return await service.meter.enter(ctx.tenant_id, service.limits(engine, ctx.tenant_id))
     except OverLimit:
         service.fairness.refused(ctx.tenant_id)
         raise
@@ -192,7 +191,7 @@ def _stream(service: Service, events: AsyncIterator[StepEvent | RunResult], ctx:
     fair = service.run_started(ctx.tenant_id)
 
     async def close() -> None:
-        await end_stream(service, lease, outcome, fair)
+        await end_stream(service, lease, fair)
         log.update({"stream": outcome.status, "error.code": outcome.error_code or None})
         log_request(service, 200, log, started)
 
@@ -200,11 +199,11 @@ def _stream(service: Service, events: AsyncIterator[StepEvent | RunResult], ctx:
     return EventStream(frames(events, ctx, outcome), headers=headers, on_close=close, gate=fair.gate)
 
 
-async def end_stream(service: Service, lease: Lease, outcome: Outcome, fair: FairRun) -> None:
+async def end_stream(service: Service, lease: Lease, fair: FairRun) -> None:
     """A streamed run has ended (done, failed, or its client left): /ping may say Healthy again, and the tenant
-    gets its concurrency slot back and is charged the tokens the run used."""
+    gets its concurrency slot back (the engine recorded the tokens the run used)."""
     service.run_ended(fair)
-    await service.limiter.leave(lease, outcome.tokens)
+    await service.meter.leave(lease)
 
 
 def log_request(service: Service, status: int, log: dict[str, Any], started: float) -> None:

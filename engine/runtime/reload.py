@@ -23,16 +23,18 @@ from pathlib import Path
 from engine.engine import Engine
 from engine.errors import CompileError, Problem, SpecError, TenantflowError, render_problems
 from engine.memory.backends import Backends, StoresConfig
-from engine.policy.quotas import QuotaUsage
 from engine.project import PROJECT_FILE, Project, load_project
 from engine.runtime import logs
+from engine.usage.meter import Meter
 
 _SKIPPED_DIRS = {"__pycache__", "node_modules"}
 
 
-def build_engine(project: Project, backends: Backends, quotas: QuotaUsage | None = None) -> Engine:
+def build_engine(project: Project, backends: Backends, meter: Meter | None = None) -> Engine:
+    """An engine over the open backends, recording into ``meter`` (the runtime's, which its limiter reads)."""
+    # Engine still types ``quotas`` as the in-process meter (engine.policy.quotas); any Meter serves it.
     return Engine(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
-                  quotas=quotas)
+                  quotas=meter)  # type: ignore[arg-type]
 
 
 #: A text that reaches every detector's compiled gate (no finding is recorded anywhere: nothing runs).

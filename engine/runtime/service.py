@@ -1,4 +1,4 @@
-"""What every request of one runtime shares: the engine holder, the limiter, health, and whom it serves."""
+"""What every request of one runtime shares: the engine holder, the usage meter, health, and whom it serves."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from engine.runtime.config import RuntimeConfig
 from engine.runtime.contract import HttpError
 from engine.runtime.fairness import Fairness, FairRun
 from engine.runtime.health import Health
-from engine.runtime.limits import Limiter, Limits
 from engine.runtime.reload import EngineHolder
+from engine.usage.meter import Limits, Meter
 
 
 @dataclass
 class Service:
     config: RuntimeConfig
     holder: EngineHolder
-    limiter: Limiter
+    #: Admits requests against the counts the engine records into it (the same object as ``engine.quotas``).
+    meter: Meter
     health: Health
     fairness: Fairness = field(default_factory=Fairness)
     #: Shutting down: runs in flight finish, new ones are refused (503) so that clients retry elsewhere.

@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from engine.context import TenantContext
 from engine.engine import RunResult, StepEvent
 from engine.runtime import logs
-from engine.runtime.contract import INTERNAL_ERROR, HttpError, dumps, result_body, run_error, run_tokens
+from engine.runtime.contract import INTERNAL_ERROR, HttpError, dumps, result_body, run_error
 from engine.steps import Gate, step_gate
 
 STREAM_ERROR_MESSAGE = "An error occurred during streaming"
@@ -36,10 +36,9 @@ def frame(data: Any) -> bytes:
 
 @dataclass
 class Outcome:
-    """What a stream ended with, for the request's log line and its limiter lease."""
+    """What a stream ended with, for the request's log line."""
 
     status: str = "open"
-    tokens: int = 0
     error_code: str = ""
 
 
@@ -59,7 +58,6 @@ async def run_messages(events: AsyncIterator[StepEvent | RunResult], ctx: Tenant
     try:
         async for event in events:
             if isinstance(event, RunResult):
-                outcome.tokens = run_tokens(event)
                 yield {"type": "result", **result_body(event, ctx)}
             else:
                 yield event.to_json()

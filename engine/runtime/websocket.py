@@ -68,10 +68,10 @@ from engine.runtime.invocations import (
     parse_request,
     refusal,
 )
-from engine.runtime.limits import Lease
 from engine.runtime.service import Service
 from engine.runtime.streaming import Outcome, StreamFailed, close_iterator, run_messages
 from engine.steps import step_gate
+from engine.usage.meter import Lease
 
 #: RFC 6455 close codes: the caller may not use this connection (its token, tenant or headers are refused).
 POLICY_VIOLATION = 1008
@@ -181,7 +181,7 @@ class _Connection:
             await self._send(error_message(error, meta.request_id))
         finally:
             if lease is not None:
-                await self.service.limiter.leave(lease)
+                await self.service.meter.leave(lease)
             log_request(self.service, status, log, started)
         return True
 
@@ -203,7 +203,7 @@ class _Connection:
             await self._send(error_message(error, ctx.request_id))
         finally:
             await close_iterator(messages)
-            await end_stream(self.service, lease, outcome, fair)
+            await end_stream(self.service, lease, fair)
             log.update({"stream": outcome.status, "error.code": outcome.error_code or None})
         return status
 

@@ -271,10 +271,10 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 async def redis_or_skip() -> None:
     """Skip the test (fail it in CI) unless the Redis at REDIS_URL answers."""
-    from engine.runtime.limits import LimiterUnavailable
-    from engine.runtime.redis_limits import RedisLimiter
+    from engine.usage.meter import LimiterUnavailable
+    from engine.usage.redis import RedisMeter
 
-    probe = RedisLimiter.from_url(REDIS_URL)
+    probe = RedisMeter.from_url(REDIS_URL)
     try:
         await probe.ping()
     except LimiterUnavailable as exc:

@@ -7,7 +7,7 @@ from starlette.datastructures import Headers
 
 from engine.errors import MemoryAccessDenied, PolicyDenied, RunError, RunFailure
 from engine.runtime.contract import HttpError, bearer_token, check_session_id, invocation, read_meta, run_error
-from engine.runtime.limits import LimiterUnavailable, OverLimit
+from engine.usage.meter import LimiterUnavailable, OverLimit
 
 
 def test_headers_are_read_whatever_their_case() -> None:
