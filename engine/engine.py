@@ -32,7 +32,6 @@ from engine.memory.backends import StoresConfig, TenantStores, open_backends
 from engine.memory.checkpoints import TenantCheckpointer
 from engine.models.registry import Providers
 from engine.policy.bundle import load_policies
-from engine.policy.quotas import QuotaUsage
 from engine.project import Project, load_project
 from engine.run.access import build_authorizer, build_delegation
 from engine.run.dispatch import Dispatch
@@ -41,6 +40,7 @@ from engine.run.runner import Runner, RunResult, StepEvent
 from engine.run.services import RunServices
 from engine.run.tenants import TenantDirectory
 from engine.tenancy import TenantSettings
+from engine.usage import LocalMeter, Meter
 
 __all__ = ["CompiledWorkflow", "Engine", "RunResult", "StepEvent", "UnknownWorkflow"]
 
@@ -56,7 +56,7 @@ class Engine:
     def __init__(self, project: Project, *, checkpointer: BaseCheckpointSaver[Any] | None = None,
                  store: BaseStore | None = None, stores: TenantStores | None = None,
                  providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE,
-                 quotas: QuotaUsage | None = None, kinds: StepKinds | None = None):
+                 quotas: Meter | None = None, kinds: StepKinds | None = None):
         if project.policies is None:
             project = replace(project, policies=_load_policies(project))
         self.project = project
@@ -69,7 +69,7 @@ class Engine:
         self.store, self.stores = store, stores
         #: Current quota usage per tenant, read by policies as context.quota; a runtime passes its
         #: engine's counters on to the engine a reload builds, so a reload resets no tenant's quota.
-        self.quotas = quotas if quotas is not None else QuotaUsage()
+        self.quotas: Meter = quotas if quotas is not None else LocalMeter()
         assert project.policies is not None
         self.authorizer = build_authorizer(project, project.policies, self.quotas)
         identity = project.spec.identity

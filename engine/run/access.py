@@ -15,11 +15,11 @@ from engine.identity.exchange import (
 from engine.identity.verify import TokenVerifier
 from engine.policy.authorizer import Authorizer, static_entities
 from engine.policy.bundle import PolicyBundle
-from engine.policy.quotas import QuotaUsage
 from engine.project import Project
+from engine.usage import Meter
 
 
-def build_authorizer(project: Project, bundle: PolicyBundle, quotas: QuotaUsage) -> Authorizer:
+def build_authorizer(project: Project, bundle: PolicyBundle, quotas: Meter) -> Authorizer:
     """The authorizer over ``bundle``, with every tenant, skill and tool as an entity."""
     tiers = {t: loaded.spec.tier for t, loaded in project.tenants.items()}
     sources = {d.name: project.tools.source(d.name) for d in project.registry.all() if d.kind == "tool"}

@@ -19,7 +19,6 @@ from engine.identity.exchange import Delegation
 from engine.kinds.llm import parse_output, usage_record
 from engine.models.base import ChatRequest, ToolSpec
 from engine.policy.authorizer import AccessItem, Authorizer
-from engine.policy.quotas import QuotaUsage
 from engine.project import Project
 from engine.run.tenants import TenantDirectory
 from engine.skills.bridge import SkillCall, SkillContext, build_chain
@@ -28,12 +27,13 @@ from engine.templating import compile_value, render_value
 from engine.tenancy import TenantSettings
 from engine.tools.arguments import check_arguments
 from engine.tools.gateway import ToolGateway, ToolRequest
+from engine.usage import Meter
 
 
 class Dispatch:
     """Runs skill and tool calls for the tenant in each call's context."""
 
-    def __init__(self, project: Project, tenants: TenantDirectory, authorizer: Authorizer, quotas: QuotaUsage,
+    def __init__(self, project: Project, tenants: TenantDirectory, authorizer: Authorizer, quotas: Meter,
                  delegation: Delegation | None):
         self.project, self.tenants, self.authorizer, self.quotas = project, tenants, authorizer, quotas
         self.delegation = delegation

@@ -14,9 +14,9 @@ from engine.errors import AuthError, RunError, RunFailure
 from engine.identity.credentials import UserCredential, credential_scope
 from engine.inputs import check_input
 from engine.kinds.base import RunContext, Services
-from engine.policy.quotas import QuotaUsage
 from engine.run.graphs import CompiledWorkflow, GraphCache
 from engine.state import fresh_run
+from engine.usage import Meter
 
 
 @dataclass
@@ -80,7 +80,7 @@ class StepEvent:
 class Runner:
     """Starts runs on the graph cache's graphs, with the run context every node reads its services from."""
 
-    def __init__(self, graphs: GraphCache, quotas: QuotaUsage):
+    def __init__(self, graphs: GraphCache, quotas: Meter):
         self.graphs, self.quotas = graphs, quotas
         self.services: Services | None = None
 

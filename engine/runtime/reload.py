@@ -32,9 +32,8 @@ _SKIPPED_DIRS = {"__pycache__", "node_modules"}
 
 def build_engine(project: Project, backends: Backends, meter: Meter | None = None) -> Engine:
     """An engine over the open backends, recording into ``meter`` (the runtime's, which its limiter reads)."""
-    # Engine still types ``quotas`` as the in-process meter (engine.policy.quotas); any Meter serves it.
     return Engine(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
-                  quotas=meter)  # type: ignore[arg-type]
+                  quotas=meter)
 
 
 #: A text that reaches every detector's compiled gate (no finding is recorded anywhere: nothing runs).
