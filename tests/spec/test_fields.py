@@ -1,0 +1,139 @@
+"""engine.spec.fields: one validator behind a run's input, a skill's or tool's arguments and the output guard."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from engine.guardrails.schema import FormatCheck
+from engine.inputs import InputError, check_input
+from engine.spec.common import FieldSpec
+from engine.spec.fields import InvalidSchema, for_fields, for_schema
+
+
+def fields(**declared: Any) -> dict[str, FieldSpec]:
+    return {name: FieldSpec.model_validate(spec) for name, spec in declared.items()}
+
+
+def input_problems(declared: dict[str, FieldSpec], data: Any) -> dict[str, str]:
+    with pytest.raises(InputError) as refused:
+        check_input("w", declared, data)
+    return refused.value.fields
+
+
+# -- types --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("kind", "good", "bad", "message"), [
+    ("string", "text", 3, "expected string, got int"),
+    ("integer", 3, "3", "expected integer, got str"),
+    ("integer", -7, 2.5, "expected integer, got float"),
+    ("integer", 0, True, "expected integer, got bool"),
+    ("number", 2.5, True, "expected number, got bool"),
+    ("number", 3, "3.5", "expected number, got str"),
+    ("boolean", False, 0, "expected boolean, got int"),
+    ("object", {"a": 1}, [1], "expected object, got list"),
+    ("array", [1, "a"], {"a": 1}, "expected array, got dict"),
+    ("string", "text", None, "expected string, got NoneType"),
+])
+def test_each_type_takes_its_values_and_names_what_it_got(kind: str, good: Any, bad: Any, message: str) -> None:
+    declared = fields(v=kind)
+    assert check_input("w", declared, {"v": good}) == {"v": good}
+    assert input_problems(declared, {"v": bad}) == {"v": message}
+
+
+def test_json_schema_types_an_integral_float_as_an_integer_and_python_values_fit_their_json_types() -> None:
+    declared = fields(n="integer", items="array", meta="object")
+    data = {"n": 3.0, "items": ("a", "b"), "meta": MappingProxyType({"k": "v"})}
+    assert check_input("w", declared, data) == data
+
+
+def test_a_value_that_is_not_an_object_is_refused_as_a_whole() -> None:
+    assert input_problems(fields(v="string"), ["v"]) == {"(input)": "expected a JSON object, got list"}
+    assert input_problems(fields(v="string"), "v") == {"(input)": "expected a JSON object, got str"}
+
+
+# -- constraints --------------------------------------------------------------------------------
+
+def test_string_max_length() -> None:
+    declared = fields(text={"type": "string", "maxLength": 5})
+    assert check_input("w", declared, {"text": "12345"}) == {"text": "12345"}
+    assert input_problems(declared, {"text": "123456"}) == {"text": "longer than maxLength 5"}
+
+
+def test_array_max_length_counts_items() -> None:
+    declared = fields(tags={"type": "array", "maxLength": 2})
+    assert check_input("w", declared, {"tags": ["a", "b"]}) == {"tags": ["a", "b"]}
+    assert input_problems(declared, {"tags": ["a", "b", "c"]}) == {"tags": "more than 2 items"}
+    assert [(name, f.type, f.start, f.end) for name, f in FormatCheck(declared)({"tags": ["a", "b", "c"]})] == [
+        ("tags", "too_long", 2, 3)]
+
+
+def test_enum() -> None:
+    declared = fields(kind={"type": "string", "enum": ["billing", "other"]})
+    assert check_input("w", declared, {"kind": "other"}) == {"kind": "other"}
+    assert input_problems(declared, {"kind": "sales"}) == {"kind": "expected one of ['billing', 'other']"}
+
+
+def test_a_value_of_the_wrong_type_is_reported_once_not_also_as_outside_the_enum() -> None:
+    declared = fields(kind={"type": "string", "enum": ["a"]})
+    assert input_problems(declared, {"kind": 1}) == {"kind": "expected string, got int"}
+    assert [(name, f.type) for name, f in FormatCheck(declared)({"kind": 1})] == [("kind", "wrong_type")]
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    (0, None), (5.5, None), (2, None), (-0.5, "less than minimum 0"), (6, "greater than maximum 5.5"),
+])
+def test_number_bounds_are_inclusive(value: float, problem: str | None) -> None:
+    declared = fields(seconds={"type": "number", "minimum": 0, "maximum": 5.5})
+    if problem is None:
+        assert check_input("w", declared, {"seconds": value}) == {"seconds": value}
+    else:
+        assert input_problems(declared, {"seconds": value}) == {"seconds": problem}
+
+
+def test_required_optional_and_defaults() -> None:
+    declared = fields(ticket="string", lang={"type": "string", "default": "en"},
+                      tag={"type": "string", "required": False})
+    assert check_input("w", declared, {"ticket": "t"}) == {"ticket": "t", "lang": "en"}
+    assert check_input("w", declared, {"ticket": "t", "lang": "fr", "tag": "x"}) == {
+        "ticket": "t", "lang": "fr", "tag": "x"}
+    assert input_problems(declared, {"lang": "fr"}) == {"ticket": "required field is missing"}
+
+
+def test_unknown_keys_name_the_declared_ones() -> None:
+    assert input_problems(fields(b="string", a="string"), {"a": "x", "b": "y", "c": 1}) == {
+        "c": "unknown field (expected: a, b)"}
+    assert input_problems({}, {"c": 1}) == {"c": "unknown field (expected: none)"}
+
+
+def test_every_problem_is_reported_in_the_declared_order_unknown_fields_last() -> None:
+    declared = fields(ticket={"type": "string", "maxLength": 3}, customer_id="string", n="integer")
+    with pytest.raises(InputError) as refused:
+        check_input("triage", declared, {"zzz": 1, "ticket": "long", "n": "1"})
+    assert str(refused.value) == (
+        "input does not match workflow 'triage': ticket: longer than maxLength 3; "
+        "customer_id: required field is missing; n: expected integer, got str; "
+        "zzz: unknown field (expected: customer_id, n, ticket)")
+
+
+# -- compiled once -------------------------------------------------------------------------------
+
+def test_each_schema_is_compiled_once_and_fields_equal_in_content_share_it() -> None:
+    assert for_fields(fields(a="string", n={"type": "integer", "maximum": 3})) is for_fields(
+        fields(a="string", n={"type": "integer", "maximum": 3}))
+    assert for_fields(fields(a="string")) is not for_fields(fields(a={"type": "string", "required": False}))
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
+    assert for_schema(schema) is for_schema(dict(schema))
+
+
+def test_a_field_spec_is_frozen_so_its_cached_validator_stays_true() -> None:
+    spec = FieldSpec(type="string", maxLength=3)
+    with pytest.raises(ValueError, match="frozen"):
+        spec.max_length = 10  # type: ignore[misc]
+
+
+def test_an_invalid_schema_is_refused_when_compiled() -> None:
+    with pytest.raises(InvalidSchema, match=r"^minimum: 'low' is not of type 'number'$"):
+        for_schema({"minimum": "low"})
