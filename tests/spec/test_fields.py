@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 
+from engine.errors import SkillError
 from engine.guardrails.schema import FormatCheck
 from engine.inputs import InputError, check_input
+from engine.skills.registry import SkillInputError
 from engine.spec.common import FieldSpec
 from engine.spec.fields import InvalidSchema, for_fields, for_schema
+from engine.tools.arguments import check_arguments
 
 
 def fields(**declared: Any) -> dict[str, FieldSpec]:
@@ -116,6 +119,83 @@ def test_every_problem_is_reported_in_the_declared_order_unknown_fields_last() -
         "input does not match workflow 'triage': ticket: longer than maxLength 3; "
         "customer_id: required field is missing; n: expected integer, got str; "
         "zzz: unknown field (expected: customer_id, n, ticket)")
+
+
+# -- nested values (tool schemas) ------------------------------------------------------------------
+
+ORDER = {
+    "type": "object",
+    "properties": {
+        "customer_id": {"type": "string", "pattern": "^cus_"},
+        "body": {
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/item"}},
+                "note": {"type": ["string", "null"]},
+            },
+            "required": ["items"],
+            "additionalProperties": False,
+        },
+    },
+    "required": ["customer_id", "body"],
+    "$defs": {"item": {"type": "object", "properties": {"sku": {"type": "string"},
+                                                        "qty": {"type": "integer", "minimum": 1}},
+                       "required": ["sku"]}},
+}
+
+
+def test_nested_objects_and_arrays_are_checked_with_their_paths() -> None:
+    good = {"customer_id": "cus_1", "body": {"items": [{"sku": "a", "qty": 2}], "note": None}}
+    assert check_arguments("shop.order", ORDER, good) is good
+    with pytest.raises(SkillInputError) as refused:
+        check_arguments("shop.order", ORDER, {"customer_id": "c1", "body": {
+            "items": [{"sku": "a", "qty": 0}, {"qty": 1}, "x"], "note": 3, "gift": True}})
+    assert str(refused.value) == (
+        "tool 'shop.order' got bad inputs: customer_id: does not match pattern '^cus_'; "
+        "body.items[0].qty: less than minimum 1; body.items[1].sku: required field is missing; "
+        "body.items[2]: expected object, got str; body.note: expected string or null, got int; "
+        "body.gift: unknown field (expected: items, note)")
+    with pytest.raises(SkillInputError) as empty:
+        check_arguments("shop.order", ORDER, {"customer_id": "cus_1", "body": {"items": []}})
+    assert str(empty.value) == "tool 'shop.order' got bad inputs: body.items: fewer than 1 items"
+
+
+def test_a_tool_schema_that_lists_properties_is_closed_unless_it_says_otherwise() -> None:
+    closed = {"type": "object", "properties": {"q": {"type": "string"}}}
+    with pytest.raises(SkillInputError) as refused:
+        check_arguments("kb.search", closed, {"q": "x", "limit": 3})
+    assert str(refused.value) == "tool 'kb.search' got bad inputs: limit: unknown field (expected: q)"
+    assert check_arguments("kb.search", {**closed, "additionalProperties": True}, {"q": "x", "limit": 3})
+
+
+def test_a_schema_naming_an_older_draft_is_read_as_that_draft() -> None:
+    pair = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+            "properties": {"pair": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}}}
+    with pytest.raises(SkillInputError) as refused:
+        check_arguments("t", pair, {"pair": ["a", "b"]})
+    assert str(refused.value) == "tool 't' got bad inputs: pair[1]: expected integer, got str"
+
+
+def test_a_tool_schema_that_is_not_json_schema_fails_the_call_with_the_tool_named() -> None:
+    with pytest.raises(SkillError) as broken:
+        check_arguments("crm.find", {"type": "object", "properties": {"n": {"type": "int"}}}, {"n": 1})
+    assert str(broken.value).startswith(
+        "tool 'crm.find' has an input schema that is not valid JSON Schema: properties.n.type: 'int' is not valid")
+
+
+def test_a_ref_out_of_the_schema_is_an_error_and_never_a_download(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a schema's $ref was fetched")
+
+    monkeypatch.setattr("urllib.request.urlopen", no_network)
+    remote = {"type": "object", "properties": {"body": {"$ref": "https://schemas.example.test/body.json"}}}
+    with pytest.raises(SkillError) as unresolved:
+        check_arguments("crm.create", remote, {"body": {}})
+    assert str(unresolved.value) == ("tool 'crm.create' has an input schema that is not valid JSON Schema: "
+                                     "$ref 'https://schemas.example.test/body.json' does not resolve inside the schema")
+    left_behind = {"type": "object", "properties": {"body": {"$ref": "#/components/schemas/Body"}}}
+    with pytest.raises(SkillError, match=r"\$ref '#/components/schemas/Body' does not resolve"):
+        check_arguments("crm.create", left_behind, {"body": {}})
 
 
 # -- compiled once -------------------------------------------------------------------------------
