@@ -10,9 +10,10 @@ import pytest
 from engine.errors import SkillError
 from engine.guardrails.schema import FormatCheck
 from engine.inputs import InputError, check_input
-from engine.skills.registry import SkillInputError
+from engine.skills.registry import SkillDef, SkillInputError
 from engine.spec.common import FieldSpec
-from engine.spec.fields import InvalidSchema, for_fields, for_schema
+from engine.spec.fields import InvalidSchema, for_fields, for_schema, object_schema
+from engine.spec.skill import SkillSpec
 from engine.tools.arguments import check_arguments
 
 
@@ -196,6 +197,62 @@ def test_a_ref_out_of_the_schema_is_an_error_and_never_a_download(monkeypatch: p
     left_behind = {"type": "object", "properties": {"body": {"$ref": "#/components/schemas/Body"}}}
     with pytest.raises(SkillError, match=r"\$ref '#/components/schemas/Body' does not resolve"):
         check_arguments("crm.create", left_behind, {"body": {}})
+
+
+# -- one validator, three entry points -------------------------------------------------------------
+
+TRIAGE = fields(ticket={"type": "string", "maxLength": 8}, category={"type": "string", "enum": ["billing", "other"]},
+                score={"type": "number", "minimum": 0, "maximum": 1}, urgent={"type": "boolean", "required": False})
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({"ticket": "refund", "category": "billing", "score": 0.5}, {}),
+    ({"ticket": "refund", "category": "billing", "score": 1, "urgent": True}, {}),
+    ({"ticket": "a refund please", "category": "sales", "score": 2, "urgent": "yes", "extra": 1}, {
+        "ticket": ("too_long", "longer than maxLength 8"),
+        "category": ("not_allowed_value", "expected one of ['billing', 'other']"),
+        "score": ("out_of_range", "greater than maximum 1"),
+        "urgent": ("wrong_type", "expected boolean, got str"),
+        "extra": ("unexpected_field", "unknown field (expected: category, score, ticket, urgent)")}),
+    ({"category": "other", "score": "high"}, {
+        "ticket": ("missing_field", "required field is missing"),
+        "score": ("wrong_type", "expected number, got str")}),
+    ([], {"(input)": ("not_an_object", "expected a JSON object, got list")}),
+])
+def test_the_same_fields_give_the_same_verdict_at_every_entry_point(data: Any, expected: dict[str, tuple[str, str]],
+                                                                    ) -> None:
+    messages = {path: message for path, (_, message) in expected.items()}
+    listed = "; ".join(f"{path}: {message}" for path, message in messages.items())
+    skill = SkillDef("skill", "triage", "1", "shared", "skills/triage.yaml", prompt=SkillSpec.model_validate({
+        "apiVersion": "tenantflow/v1", "kind": "Skill", "metadata": {"name": "triage"},
+        "input": {name: spec.model_dump(by_alias=True) for name, spec in TRIAGE.items()}, "llm": {"prompt": "x"}}))
+    # the workflow's input
+    if expected:
+        assert input_problems(TRIAGE, data) == messages
+    else:
+        assert check_input("w", TRIAGE, data) == data
+    # a prompt skill's arguments and a tool's arguments, against the fields' JSON Schema
+    for entry, prefix, call in [
+        ("skill", "skill 'triage'", lambda: skill.validate_inputs(data)),
+        ("tool", "tool 'triage'", lambda: check_arguments("triage", object_schema(TRIAGE), data)),
+    ]:
+        if expected:
+            with pytest.raises(SkillInputError) as refused:
+                call()
+            assert str(refused.value) == f"{prefix} got bad inputs: {listed}", entry
+        else:
+            assert call() == data, entry
+    # the output guard
+    found = [(path or "(input)", finding.type) for path, finding in FormatCheck(TRIAGE)(data)]
+    assert found == [(path, kind) for path, (kind, _) in expected.items()]
+
+
+def test_the_output_guard_takes_none_for_an_absent_field() -> None:
+    # An LLM step's answer holds None for each optional field the model left out (parse_output).
+    check = FormatCheck(TRIAGE)
+    assert check({"ticket": "x", "category": "other", "score": 0, "urgent": None}) == []
+    assert [(path, f.type) for path, f in check({"ticket": None, "category": "other", "score": 0})] == [
+        ("ticket", "missing_field")]
 
 
 # -- compiled once -------------------------------------------------------------------------------
