@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -71,6 +72,12 @@ class FieldSpec(Strict):
     def fingerprint(self) -> str:
         """The field's JSON Schema and whether it is required, as canonical JSON."""
         return json.dumps([self.json_schema(), self.required], sort_keys=True, default=repr)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> FieldSpec:
+        copied = super().model_copy(update=update, deep=deep)
+        # The copy's __dict__ holds this field's cached fingerprint; ``update`` may have made it wrong.
+        copied.__dict__.pop("fingerprint", None)
+        return copied
 
 
 class RetrySpec(Strict):

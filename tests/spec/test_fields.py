@@ -269,6 +269,8 @@ def test_a_field_spec_is_frozen_so_its_cached_validator_stays_true() -> None:
     spec = FieldSpec(type="string", maxLength=3)
     with pytest.raises(ValueError, match="frozen"):
         spec.max_length = 10  # type: ignore[misc]
+    assert spec.fingerprint == '[{"maxLength": 3, "type": "string"}, true]'
+    assert spec.model_copy(update={"max_length": 9}).fingerprint == '[{"maxLength": 9, "type": "string"}, true]'
 
 
 def test_an_invalid_schema_is_refused_when_compiled() -> None:
