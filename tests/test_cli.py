@@ -121,6 +121,14 @@ def test_input_missing_a_required_field_names_it(demo: Path) -> None:
                        "customer_id: required field is missing\n")
 
 
+def test_input_of_the_wrong_shape_names_each_field_and_what_it_got(demo: Path) -> None:
+    message = _fails_cleanly(_run(demo, "support-triage", "acme", '{"ticket": 5, "customer_id": "c", "lang": "fr"}'))
+    assert message == ("error: input does not match workflow 'support-triage': ticket: expected string, got int; "
+                       "lang: unknown field (expected: customer_id, ticket)\n")
+    message = _fails_cleanly(_run(demo, "support-triage", "acme", '["I was charged twice"]'))
+    assert message == "error: input does not match workflow 'support-triage': (input): expected a JSON object, got list\n"
+
+
 def test_unknown_tenant_is_a_clear_error(demo: Path) -> None:
     message = _fails_cleanly(_run(demo, "support-triage", "nobody", json.dumps(BILLING)))
     assert message == "error: unknown tenant 'nobody'\n"

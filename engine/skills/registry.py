@@ -16,6 +16,7 @@ from typing import Any, Literal, get_type_hints
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
 from engine.errors import TenantflowError
+from engine.spec.fields import describe, for_fields, with_defaults
 from engine.spec.skill import SkillSpec
 
 SHARED = "shared"
@@ -49,13 +50,10 @@ class SkillDef:
 
     def validate_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
         if self.prompt is not None:
-            from engine.inputs import InputError, check_input
-
-            try:
-                return check_input(self.name, self.prompt.input, inputs)
-            except InputError as exc:
-                details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-                raise SkillInputError(f"skill '{self.name}' got bad inputs: {details}") from None
+            problems = for_fields(self.prompt.input).messages(inputs)
+            if problems:
+                raise SkillInputError(f"skill '{self.name}' got bad inputs: {describe(problems)}")
+            return with_defaults(self.prompt.input, inputs)
         if self.input_model is None:
             return inputs
         return self._validated(inputs).model_dump()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -29,8 +32,11 @@ FieldType = Literal["string", "integer", "number", "boolean", "object", "array"]
 class FieldSpec(Strict):
     """One field of a workflow's input or output (a small JSON Schema subset).
 
-    ``reply: string`` is shorthand for ``reply: {type: string}``.
+    ``reply: string`` is shorthand for ``reply: {type: string}``. Frozen: validators
+    are compiled once per :attr:`fingerprint` (engine.spec.fields).
     """
+
+    model_config = ConfigDict(frozen=True)
 
     type: FieldType = "string"
     description: str = ""
@@ -53,7 +59,7 @@ class FieldSpec(Strict):
         if self.enum is not None:
             schema["enum"] = self.enum
         if self.max_length is not None:
-            schema["maxLength"] = self.max_length
+            schema["maxItems" if self.type == "array" else "maxLength"] = self.max_length
         if self.minimum is not None:
             schema["minimum"] = self.minimum
         if self.maximum is not None:
@@ -61,6 +67,17 @@ class FieldSpec(Strict):
         if self.default is not None:
             schema["default"] = self.default
         return schema
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The field's JSON Schema and whether it is required, as canonical JSON."""
+        return json.dumps([self.json_schema(), self.required], sort_keys=True, default=repr)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> FieldSpec:
+        copied = super().model_copy(update=update, deep=deep)
+        # The copy's __dict__ holds this field's cached fingerprint; ``update`` may have made it wrong.
+        copied.__dict__.pop("fingerprint", None)
+        return copied
 
 
 class RetrySpec(Strict):
