@@ -4,7 +4,7 @@ Variants, measured in ONE process, interleaved in blocks (A/B/C/D, then
 rotated) so drift of the machine hits every variant alike:
 
 * ``engine.run``   Engine.run(...): compile-cache lookup, input check, ainvoke, RunResult.
-* ``graph``        compiled.graph.ainvoke(fresh_run(input), context=ctx) on the engine's graph.
+* ``graph``        compiled.graph.ainvoke(fresh_run(input), context=RunContext(ctx, services)) on the engine's graph.
 * ``handwritten``  a plain LangGraph StateGraph for ONE tenant with the same nodes
                    (guard in, memory load, classify, route, lookup|search, draft,
                    remember, return, guard out), f-strings instead of templates,
@@ -47,6 +47,7 @@ from langgraph.store.memory import InMemoryStore
 from engine.context import TenantContext
 from engine.engine import Engine
 from engine.guardrails.chain import chain_for
+from engine.kinds.base import RunContext
 from engine.models.base import ChatRequest
 from engine.policy.authorizer import AccessItem
 from engine.project import load_project
@@ -166,7 +167,7 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
     settings: TenantSettings = engine.settings(tenant)
     # The same guard work as the engine's: the tenant's profile plus the other tenants' marks (leakage).
     chain = chain_for(settings.guardrails, engine.leakage_index())
-    entry, provider = engine.model(settings, "tier")  # the engine's ScriptedProvider instance
+    entry, provider = engine.tenants.model(settings, "tier")  # the engine's ScriptedProvider instance
     registry = engine.project.registry
     classify_def = registry.resolve("skill", "classify_ticket", tenant)  # skills/tickets.py
     invoices_def = registry.resolve("tool", "billing.get_invoices", tenant)  # skills/billing.py
@@ -175,7 +176,7 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
 
     def authorize(ctx: TenantContext, definition: Any, inputs: dict[str, Any], step: str) -> None:
         # A multi-tenant application decides every call too: the same Cedar policies, one decision per call.
-        engine.authorizer.check(ctx, engine.facts(ctx.tenant_id), AccessItem.of(definition, inputs), stage="call",
+        engine.authorizer.check(ctx, engine.tenants.facts(ctx.tenant_id), AccessItem.of(definition, inputs), stage="call",
                                 workflow=WORKFLOW, step=step)
     prompt_fn = _prompt_acme if tenant == "acme" else _prompt_globex
     has_compliance = tenant == "acme"  # Acme's override inserts a compliance_note step
@@ -364,6 +365,7 @@ def machine() -> str:
 
 def variants_for(engine: Engine, scenario: Scenario, store: BaseStore) -> dict[str, Runner]:
     ctx = engine.dev_context(scenario.tenant, "u1", "s1")
+    run_ctx = RunContext(ctx, engine.services)
     compiled = engine.compile(WORKFLOW, scenario.tenant)
     hand = build_handwritten(engine, scenario.tenant, store)
     lean = build_handwritten(engine, scenario.tenant, store, lean=True)
@@ -373,7 +375,7 @@ def variants_for(engine: Engine, scenario: Scenario, store: BaseStore) -> dict[s
         return await engine.run(WORKFLOW, ctx, payload)
 
     async def graph() -> Any:
-        return await compiled.graph.ainvoke(fresh_run(payload), context=ctx)
+        return await compiled.graph.ainvoke(fresh_run(payload), context=run_ctx)
 
     async def handwritten() -> Any:
         return await hand.ainvoke({"input": payload}, context=ctx)
@@ -395,7 +397,7 @@ def _normalise(result: Any) -> dict[str, Any]:
 async def check_same_work(engine: Engine, scenario: Scenario, store: BaseStore, runners: dict[str, Runner]) -> None:
     """Run each variant once; its output, guard records, usage, prompt and memory write must be identical."""
     settings = engine.settings(scenario.tenant)
-    _, provider = engine.model(settings, "tier")
+    _, provider = engine.tenants.model(settings, "tier")
     prompts: list[str] = []
     original = provider.converse
 
