@@ -176,8 +176,8 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
 
     def authorize(ctx: TenantContext, definition: Any, inputs: dict[str, Any], step: str) -> None:
         # A multi-tenant application decides every call too: the same Cedar policies, one decision per call.
-        engine.authorizer.check(ctx, engine.tenants.facts(ctx.tenant_id), AccessItem.of(definition, inputs), stage="call",
-                                workflow=WORKFLOW, step=step)
+        engine.authorizer.check(ctx, engine.tenants.facts(ctx.tenant_id), AccessItem.of(definition, inputs),
+                                stage="call", workflow=WORKFLOW, step=step)
     prompt_fn = _prompt_acme if tenant == "acme" else _prompt_globex
     has_compliance = tenant == "acme"  # Acme's override inserts a compliance_note step
     name, price = settings.name, entry.price_per_1k
