@@ -132,7 +132,8 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     problems += bridge_problems
     catalog, gateway_problems = load_gateway(root, project.spec.gateway, registry, project.doc)
     problems += gateway_problems
-    catalog.silo, isolation_problems = silo_endpoints(tenants, project.spec.gateway)
+    catalog.silo, isolation_problems = silo_endpoints({t: (v.spec, v.doc) for t, v in tenants.items()},
+                                                      project.spec.gateway)
     problems += isolation_problems
 
     loaded_project = Project(root, project, workflows, tenants, registry, bridges, tools=catalog)
