@@ -22,8 +22,9 @@ from engine.spec.source import Document, load_document
 from engine.spec.tenant import TenantSpec
 from engine.spec.validation import validate
 from engine.spec.workflow import Step, WorkflowSpec
-from engine.tools.catalog import ToolCatalog, load_gateway
+from engine.tools.catalog import ToolCatalog
 from engine.tools.isolation import silo_endpoints
+from engine.tools.loader import load_gateway
 
 PROJECT_FILE = "tenantflow.yaml"
 
