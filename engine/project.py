@@ -48,8 +48,6 @@ class Project:
     tenants: dict[str, Loaded[TenantSpec]]
     registry: SkillRegistry
     bridges: list[Bridge]
-    #: Problems that do not stop loading but must be reported by validate.
-    warnings: list[Problem] = field(default_factory=list)
     #: The tool gateway's catalog: OpenAPI and MCP tools, what each tool needs to act for the user.
     tools: ToolCatalog = field(default_factory=lambda: ToolCatalog(GatewaySpec()))
     #: Cedar policies, parsed and validated against the project's schema.
