@@ -1,4 +1,4 @@
-"""Identifier types that must not be mixed up, and their validation.
+"""Identifiers: their validation, and the thread id made of them.
 
 Ids follow the rule LangGraph's store and AgentCore Memory both accept:
 ``[A-Za-z0-9][A-Za-z0-9_-]*`` (no ``.``, ``@`` or ``:``), so a thread id
@@ -8,13 +8,6 @@ Ids follow the rule LangGraph's store and AgentCore Memory both accept:
 from __future__ import annotations
 
 import re
-from typing import NewType
-
-TenantId = NewType("TenantId", str)
-UserId = NewType("UserId", str)
-SessionId = NewType("SessionId", str)
-StepId = NewType("StepId", str)
-WorkflowName = NewType("WorkflowName", str)
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 

@@ -22,8 +22,9 @@ from engine.spec.source import Document, load_document
 from engine.spec.tenant import TenantSpec
 from engine.spec.validation import validate
 from engine.spec.workflow import Step, WorkflowSpec
-from engine.tools.catalog import ToolCatalog, load_gateway
+from engine.tools.catalog import ToolCatalog
 from engine.tools.isolation import silo_endpoints
+from engine.tools.loader import load_gateway
 
 PROJECT_FILE = "tenantflow.yaml"
 
@@ -47,8 +48,6 @@ class Project:
     tenants: dict[str, Loaded[TenantSpec]]
     registry: SkillRegistry
     bridges: list[Bridge]
-    #: Problems that do not stop loading but must be reported by validate.
-    warnings: list[Problem] = field(default_factory=list)
     #: The tool gateway's catalog: OpenAPI and MCP tools, what each tool needs to act for the user.
     tools: ToolCatalog = field(default_factory=lambda: ToolCatalog(GatewaySpec()))
     #: Cedar policies, parsed and validated against the project's schema.
@@ -132,7 +131,8 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     problems += bridge_problems
     catalog, gateway_problems = load_gateway(root, project.spec.gateway, registry, project.doc)
     problems += gateway_problems
-    catalog.silo, isolation_problems = silo_endpoints(tenants, project.spec.gateway)
+    catalog.silo, isolation_problems = silo_endpoints({t: (v.spec, v.doc) for t, v in tenants.items()},
+                                                      project.spec.gateway)
     problems += isolation_problems
 
     loaded_project = Project(root, project, workflows, tenants, registry, bridges, tools=catalog)

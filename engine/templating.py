@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -180,15 +179,6 @@ def _compile_cached(source: str, file: str, line: int) -> Template:
 def compile_expression(source: str, *, file: str = "<inline>", line: int = 0) -> Template:
     """Compile a condition such as ``steps.a.score > 0.5`` (no braces)."""
     return compile_template("{{ " + source + " }}", file=file, line=line)
-
-
-def load_template_file(path: Path, display: str) -> Template:
-    """Compile a ``.j2`` file; errors point at ``display:LINE``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(display, 0, f"cannot read template: {exc.__class__.__name__}") from None
-    return compile_file(text, display)
 
 
 @lru_cache(maxsize=1024)

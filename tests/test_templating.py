@@ -16,7 +16,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from engine.engine import Engine
 from engine.errors import CompileError, TemplateError
 from engine.project import load_project
-from engine.templating import compile_expression, compile_template, load_template_file, render_value
+from engine.templating import compile_expression, compile_file, compile_template, render_value
 from tests.conftest import tenant_yaml
 
 FILE, LINE = "workflows/t.yaml", 7
@@ -168,11 +168,9 @@ def test_syntax_error_reports_file_and_line() -> None:
     assert (caught.value.file, caught.value.line) == ("workflows/x.yaml", 12)
 
 
-def test_syntax_error_in_template_file_reports_its_line(tmp_path: Path) -> None:
-    path = tmp_path / "bad.j2"
-    path.write_text("line one\nline two {{ x }}\n{% if %}\n", encoding="utf-8")
+def test_syntax_error_in_template_file_reports_its_line() -> None:
     with pytest.raises(TemplateError) as caught:
-        load_template_file(path, "prompts/bad.j2")
+        compile_file("line one\nline two {{ x }}\n{% if %}\n", "prompts/bad.j2")
     assert str(caught.value) == "prompts/bad.j2:3: template syntax error: Expected an expression, got 'end of statement block'"
 
 

@@ -76,7 +76,8 @@ def skills(query: str, kind: str | None, tenant: str | None, fmt: str, project_d
         engine = Engine(open_project(project_dir))
         if tenant is not None:
             engine.settings(tenant)  # an unknown tenant is a clear error
-        found = registry_listing(engine, query, kind, tenant)
+        found = registry_listing(engine.project.registry, engine.project.tools, engine.project.tenants,
+                                 engine.tenants.facts, engine.authorizer, query=query, kind=kind, tenant=tenant)
         if fmt == "json":
             click.echo(json.dumps([item.to_json() for item in found], indent=2, sort_keys=True))
             return

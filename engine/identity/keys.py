@@ -145,14 +145,12 @@ class JwksUrl:
         self._keys: dict[str, tuple[PyJWK, str | None]] = {}
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
-        self.fetches = 0
 
     def _refresh(self) -> None:
         try:
             text = self._fetch(self.url)
         except OSError as exc:
             raise AuthError(f"issuer '{self.issuer}': cannot fetch its JWKS: {exc.__class__.__name__}") from None
-        self.fetches += 1
         self._keys = _parse_jwks(self.issuer, text, "the JWKS endpoint's answer")
         self._fetched_at = self._clock()
 

@@ -12,8 +12,9 @@ from typing import Any
 from engine.errors import ModelError
 from engine.models.base import ChatRequest, ChatResponse, ToolCall
 from engine.models.error_codes import is_retryable
-from engine.models.scripted_fixture import ScriptedFixture, ScriptedResponse, load_fixture, parse_fixture
+from engine.models.scripted_fixture import ScriptedFixture, load_fixture, parse_fixture
 from engine.models.token_count import request_tokens, response_tokens
+from engine.spec.scripted import ScriptedResponse
 
 PROVIDER = "scripted"
 MODEL_PLACEHOLDER = "{model}"

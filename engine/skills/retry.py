@@ -19,10 +19,9 @@ T = TypeVar("T")
 
 @dataclass
 class Attempts:
-    """How many tries a call took and why the last one failed."""
+    """How many tries a call took."""
 
     count: int = 0
-    last_error: BaseException | None = None
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -57,7 +56,6 @@ async def run_with_policy(
         except Exception as exc:
             if isinstance(exc, asyncio.TimeoutError):
                 exc = TimeoutError(f"timed out after {timeout_s:g} s")
-            tracker.last_error = exc
             if tracker.count >= policy.attempts or not is_retryable(exc):
                 raise exc from None
         await sleep(min(delay, policy.max_backoff_s))

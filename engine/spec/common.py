@@ -11,8 +11,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from engine.ids import require_id
 
-API_VERSION = "tenantflow/v1"
-
 
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors, never ignored."""

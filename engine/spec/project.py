@@ -130,7 +130,6 @@ class PathsSpec(Strict):
 
 
 SYMMETRIC_ALGORITHMS = ("HS256", "HS384", "HS512")
-ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 Algorithm = Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
                     "ES256", "ES384", "ES512", "EdDSA"]
 

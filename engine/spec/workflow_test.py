@@ -38,8 +38,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from engine.models.scripted_fixture import ScriptedResponse
 from engine.spec.common import Ident, Strict
+from engine.spec.scripted import ScriptedResponse
 from engine.spec.workflow import MemoryLevel
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 LOGGER_NAME = "tenantflow"
@@ -43,7 +42,3 @@ def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
     log = logger()
     if log.isEnabledFor(level):
         log.log(level, name, extra={k.replace(".", "_"): v for k, v in fields.items()}, stacklevel=2)
-
-
-def now_ms() -> float:
-    return time.perf_counter() * 1000

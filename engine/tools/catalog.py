@@ -1,23 +1,18 @@
 """The gateway's catalog: every tool's source, input schema, and what it needs to act for the user.
 
-Python tools come from the skill registry. OpenAPI operations and MCP
-server tools are registered into the same registry when the project loads,
-so workflows, the compiler, policies and the bridge chain treat every tool
-alike. Only allow-listed operations and MCP tools are imported.
+:func:`engine.tools.loader.load_gateway` fills it when the project loads;
+the OpenAPI and MCP callers ask it where a tenant's call goes.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-from engine.errors import Problem, SkillError
-from engine.skills.registry import SHARED, SkillDef, SkillRegistry
-from engine.spec.hints import did_you_mean
+from engine.errors import SkillError
+from engine.skills.registry import SkillDef
 from engine.spec.project import GatewaySpec, ToolAccess
-from engine.spec.source import Document
 
 Source = Literal["python", "openapi", "mcp"]
 
@@ -91,37 +86,3 @@ class ToolCatalog:
             if fnmatch.fnmatchcase(name, pattern):
                 found.update(arguments)
         return found
-
-
-def load_gateway(root: Path, spec: GatewaySpec, registry: SkillRegistry, doc: Document) -> tuple[ToolCatalog,
-                                                                                               list[Problem]]:
-    """Register OpenAPI and MCP tools into ``registry``; check every name the gateway section uses."""
-    catalog = ToolCatalog(spec)
-    problems: list[Problem] = []
-    for i, source in enumerate(spec.openapi):
-        from engine.tools.openapi import openapi_tools
-
-        entries, found = openapi_tools(root, source, doc, ("gateway", "openapi", i), catalog)
-        problems += found
-        for entry, fn in entries:
-            _register(catalog, registry, entry, fn, f"gateway.openapi[{i}]", doc, ("gateway", "openapi", i), problems)
-    for i, mcp_source in enumerate(spec.mcp):
-        from engine.tools.mcp import mcp_tools  # the MCP SDK is imported only by projects that use it
-
-        for entry, fn in mcp_tools(mcp_source, catalog):
-            _register(catalog, registry, entry, fn, f"gateway.mcp[{i}]", doc, ("gateway", "mcp", i), problems)
-    tools = registry.names("tool")
-    for name in spec.tools:
-        if name not in tools:
-            problems.append(doc.problem(("gateway", "tools", name), f"unknown tool '{name}'",
-                                        hint=did_you_mean(name, tools), key=True, code="unknown-tool"))
-    return catalog, problems
-
-
-def _register(catalog: ToolCatalog, registry: SkillRegistry, entry: ToolEntry, fn: Any, origin: str, doc: Document,
-              path: tuple[str | int, ...], problems: list[Problem]) -> None:
-    if entry.name in registry.names("tool"):
-        problems.append(doc.problem(path, f"tool '{entry.name}' is already defined", code="duplicate-skill"))
-        return
-    registry.add(SkillDef("tool", entry.name, "1", SHARED, origin, entry.description, fn=fn))
-    catalog.entries[entry.name] = entry

@@ -24,16 +24,14 @@ same for every deployment.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from engine.errors import Problem
 from engine.spec.hints import did_you_mean
 from engine.spec.project import GatewaySpec
+from engine.spec.source import Document
 from engine.spec.tenant import TenantSpec
 
-if TYPE_CHECKING:  # engine.project loads the tenants and imports this module
-    from engine.project import Loaded
 
 def source_tools(spec: GatewaySpec) -> dict[str, list[str]]:
     """Each gateway source's tool names (``<source>.<operation or tool>``)."""
@@ -42,16 +40,18 @@ def source_tools(spec: GatewaySpec) -> dict[str, list[str]]:
     return found
 
 
-def silo_endpoints(tenants: Mapping[str, Loaded[TenantSpec]],
+def silo_endpoints(tenants: Mapping[str, tuple[TenantSpec, Document]],
                    spec: GatewaySpec) -> tuple[dict[str, dict[str, str]], list[Problem]]:
-    """The silo tenants' own endpoints, per tenant and source, and the problems of every tenant's."""
+    """The silo tenants' own endpoints, per tenant and source, and the problems of every tenant's.
+
+    ``tenants`` maps each tenant id to its tenant.yaml: the spec, and the document its problems point into.
+    """
     sources = source_tools(spec)
     shared = {_same(source.base_url) for source in spec.openapi} | {_same(source.url) for source in spec.mcp}
     owners: dict[str, str] = {}
     silo: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
-    for tenant_id, loaded in sorted(tenants.items()):
-        tenant, doc = loaded.spec, loaded.doc
+    for tenant_id, (tenant, doc) in sorted(tenants.items()):
         endpoints = tenant.gateway.endpoints
         for name in endpoints:
             if name not in sources:
