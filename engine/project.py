@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -40,8 +40,33 @@ class Loaded(Generic[S]):
     path: Path
 
 
-@dataclass
+class TemplateFiles:
+    """The text of the template files a project's workflows read, each read once per load.
+
+    Resolving a workflow for a tenant reads its prompt files through here, so
+    every tenant, the structure digest and the compiled graph see the same
+    text even while files change on disk; a reload is a new project, with a
+    new reading. ``None`` for a file that cannot be read (the check pass
+    reports it, at the line that names it).
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str | None] = {}
+
+    def text(self, root: Path, name: str) -> str | None:
+        """The text of ``name`` (relative to ``root``, the project's folder)."""
+        if name not in self._texts:
+            try:
+                self._texts[name] = (root / name).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._texts[name] = None
+        return self._texts[name]
+
+
+@dataclass(frozen=True)
 class Project:
+    """A loaded project: every file validated and cross-checked; frozen (a reload loads a new one)."""
+
     root: Path
     project: Loaded[ProjectSpec]
     workflows: dict[str, Loaded[WorkflowSpec]]
@@ -52,6 +77,8 @@ class Project:
     tools: ToolCatalog = field(default_factory=lambda: ToolCatalog(GatewaySpec()))
     #: Cedar policies, parsed and validated against the project's schema.
     policies: PolicyBundle | None = None
+    #: Prompt and other template files, read once per load.
+    files: TemplateFiles = field(default_factory=TemplateFiles, compare=False, repr=False)
 
     @property
     def spec(self) -> ProjectSpec:
@@ -142,13 +169,13 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
         return None, problems
     # Policies are validated against a schema built from every skill and tool, so they load last;
     # a project whose policies do not validate does not load: nothing would decide its calls.
-    loaded_project.policies, policy_problems = load_policies(
+    policies, policy_problems = load_policies(
         root, project.spec.policy.folder, paths.tenants, tenants, registry.all(), catalog.schemas())
     if policy_problems:
         return None, problems + policy_problems
-    loaded_project.workflows = {n: w for n, w in workflows.items() if w.doc.file not in bad_files}
-    loaded_project.tenants = {t: v for t, v in tenants.items() if v.doc.file not in bad_files}
-    return loaded_project, problems
+    return replace(loaded_project, policies=policies,
+                   workflows={n: w for n, w in workflows.items() if w.doc.file not in bad_files},
+                   tenants={t: v for t, v in tenants.items() if v.doc.file not in bad_files}), problems
 
 
 def _load(path: Path, root: Path, model: type[S], layer: str, problems: list[Problem]) -> Loaded[S] | None:

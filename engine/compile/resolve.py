@@ -307,8 +307,7 @@ def _read_templates(project: Project, spec: WorkflowSpec, kinds: StepKinds) -> d
         body = step.body
         raw = body.model_dump(by_alias=True) if hasattr(body, "model_dump") else body
         for _, name in kinds.of(step).files(raw):
-            try:
-                templates[name] = (project.root / name).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
+            text = project.files.text(project.root, name)
+            if text is not None:
+                templates[name] = text
     return templates

@@ -71,3 +71,45 @@ def test_tenant_cannot_switch_profile_to_escape_a_mandatory_rule(make_project):
     problem = err.value.problems[0]
     assert (problem.file, problem.line) == ("tenants/beta/tenant.yaml", 5)
     assert "mandatory rule pii.phone is 'block'" in problem.message
+
+
+def test_a_prompt_file_is_read_once_per_load_and_every_tenant_sees_that_text(make_project) -> None:
+    import dataclasses
+
+    from engine.compile.pipeline import compile_workflow
+
+    flow = WORKFLOW_WITH_FILE
+    root = make_project({"workflows/hello.yaml": flow, "workflows/prompts/answer.j2": "First: {{ steps.first.text }}\n"})
+    project = load_project(root)
+    alpha = resolve_workflow(project, "hello", "alpha")
+    # Edited on disk after the load: this project (its tenants, its digest, its graph) keeps the text it read.
+    (root / "workflows" / "prompts" / "answer.j2").write_text("Edited: {{ steps.first.text }}\n", encoding="utf-8")
+    beta = resolve_workflow(project, "hello", "beta")
+    assert alpha.templates == beta.templates == {"workflows/prompts/answer.j2": "First: {{ steps.first.text }}\n"}
+    compiled = compile_workflow(project, "hello", resolve_tenant(project, "beta"))
+    assert compiled.ir.compiled[("steps", 1, "llm", "prompt")].source == "First: {{ steps.first.text }}\n"
+    # A reload is a new project, with a new reading and a new digest.
+    reloaded = resolve_workflow(load_project(root), "hello", "alpha")
+    assert reloaded.templates["workflows/prompts/answer.j2"].startswith("Edited")
+    assert reloaded.digest != alpha.digest
+    # The loaded project is frozen: nothing changes it after load.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        project.policies = None  # type: ignore[misc]
+
+
+WORKFLOW_WITH_FILE = """\
+apiVersion: tenantflow/v1
+kind: Workflow
+metadata: {name: hello}
+input:
+  text: {type: string}
+output:
+  reply: {type: string}
+steps:
+  - id: first
+    skill: echo
+    with: {text: "{{ input.text }}"}
+  - id: answer
+    llm: {prompt: prompts/answer.j2}
+  - return: {reply: "{{ steps.answer.text }}"}
+"""
