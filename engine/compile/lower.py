@@ -76,8 +76,8 @@ class _Lowering:
     def _node_id(self, step: Step, path: DocPath) -> str:
         if step.id is not None:
             return step.id
-        # A return step may go without an id; name it by its place.
-        return "return_" + "_".join(str(p) for p in path[1:] if isinstance(p, int))
+        # A step whose kind needs no id (return) is named by its kind and place: return_2.
+        return f"{step.kind}_" + "_".join(str(p) for p in path[1:] if isinstance(p, int))
 
     def _step(self, step: Step, node_id: str, path: DocPath, follow: str, scope: Scope) -> None:
         kind = self.kinds.of(step)

@@ -257,6 +257,10 @@ class StepKind(NodeKind):
     field_name: ClassVar[str | None] = None
     #: Constraints on the kind key's value, as pydantic ``Field`` arguments (``{"min_length": 1}``).
     constraints: ClassVar[dict[str, Any]] = {}
+    #: May a step of this kind call a model (an ``llm`` step; a ``skill`` step, whose skill may be a prompt skill)?
+    calls_model: ClassVar[bool] = False
+    #: Must a step of this kind have an ``id`` (a ``return`` step need not: nothing refers to it)?
+    needs_id: ClassVar[bool] = True
     #: May it have ``next:``? (switch and return choose their successors themselves.)
     allows_next: ClassVar[bool] = True
     #: May it sit inside a parallel branch (a straight line of steps)?

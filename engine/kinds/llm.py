@@ -46,6 +46,7 @@ _JSON_OBJECT = re.compile(r"\{.*\}", re.S)
 
 class Llm(StepKind):
     name = "llm"
+    calls_model = True
     spec = LlmSpec
     work = True
     shape = ("[/", "/]")

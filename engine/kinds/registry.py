@@ -101,6 +101,7 @@ class StepKinds:
                                                                              **kind.constraints))
         step = create_model("Step", __base__=Step, __doc__=Step.__doc__, __module__=Step.__module__, **fields)
         step.kind_fields = kind_fields
+        step.optional_id = frozenset(key for key, kind in self.kinds.items() if not kind.needs_id)
         namespace = {"TenantflowStep": step}
         for value in fields.values():
             for model in _models_in(value[0]):

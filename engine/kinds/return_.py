@@ -27,6 +27,7 @@ from engine.templating import render_value
 
 class Return(StepKind):
     name = "return"
+    needs_id = False
     field_name = "return_"
     spec = dict[str, Any]
     allows_next = False

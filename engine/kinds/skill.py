@@ -36,6 +36,7 @@ from engine.tenancy import TenantSettings
 
 class Skill(StepKind):
     name = "skill"
+    calls_model = True
     spec = str
     work = True
 

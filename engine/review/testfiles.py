@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.compile.resolve import resolve_workflow
 from engine.errors import CompileError, Problem, SpecError
+from engine.kinds.registry import step_kinds
 from engine.project import Project, iter_steps
 from engine.spec.hints import did_you_mean
 from engine.spec.source import DocPath, Document, load_document
@@ -189,7 +190,7 @@ def _check_expectation(doc: Document, expect: Expectation, where: DocPath, ids: 
             problems.append(doc.problem(path, f"workflow '{workflow}' has no step '{step}' for tenant '{tenant}'",
                                         hint=did_you_mean(step, ids), key=is_key, code="unknown-step"))
     for step in expect.models or {}:
-        if step in ids and ids[step] not in ("llm", "skill"):
+        if step in ids and not step_kinds().kind(ids[step]).calls_model:
             problems.append(doc.problem((*where, "models", step), f"step '{step}' is a {ids[step]} step and calls "
                                         "no model", key=True, code="no-model-call"))
     for name in expect.calls or {}:

@@ -201,7 +201,7 @@ def pair_view(pair: CompiledPair, project: Project, locator: Locator) -> PairVie
         if "model" in resolved:
             _model_fields(node, view, resolved["model"], pair, locator)
         if "implementation" in resolved:
-            _implementation_fields(view, resolved, pair, project)
+            _implementation_fields(view, node.kind, resolved, pair, project)
         if node.kind in ("guard_input", "guard_output"):
             guard = settings.guardrails.model_dump(mode="json")
             for key, value in flatten(guard, ("guardrails",)).items():
@@ -262,10 +262,12 @@ def _model_fields(node: IRNode, view: NodeView, model: dict[str, Any], pair: Com
             view.fields[format_path(key)] = Value(value, entry_cause, depends="model.alias")
 
 
-def _implementation_fields(view: NodeView, resolved: dict[str, Any], pair: CompiledPair, project: Project) -> None:
+def _implementation_fields(view: NodeView, kind: str, resolved: dict[str, Any], pair: CompiledPair,
+                           project: Project) -> None:
+    """Which implementation serves a step that names one (a skill or a tool), under the kind's own key."""
     impl = resolved["implementation"]
-    name = str(resolved.get("skill") or resolved.get("tool") or "").partition("@")[0]
-    depends = "skill" if "skill" in resolved else "tool"
+    name = str(resolved.get(kind) or "").partition("@")[0]
+    depends = kind
     # The tenant's own implementation, or the shared one every tenant without its own gets.
     cause = Cause("own", pair.tenant) if impl["scope"] == pair.tenant else Cause("skill", name)
     # Which implementation serves the step follows from its name; the rest follows from which one it is.

@@ -24,6 +24,8 @@ class Step(Strict):
 
     #: Kind key -> field name, in registration order; set on the model built from the registry.
     kind_fields: ClassVar[dict[str, str]] = {}
+    #: Kinds whose steps may go without an id (``return``); set on the model built from the registry.
+    optional_id: ClassVar[frozenset[str]] = frozenset()
 
     id: Ident | None = None
     description: str = ""
@@ -50,7 +52,7 @@ class Step(Strict):
                 # pydantic reports the unknown key itself, with a did-you-mean.
                 return data
             raise ValueError(f"step has no kind: add one of {', '.join(keys)}")
-        if kinds[0] != "return" and "id" not in data:
+        if kinds[0] not in cls.optional_id and "id" not in data:
             raise ValueError(f"missing required field 'id' (every {kinds[0]} step needs an id)")
         return data
 
