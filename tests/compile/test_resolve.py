@@ -7,7 +7,7 @@ import pytest
 from engine.compile.resolve import resolve_tenant, resolve_workflow
 from engine.errors import CompileError
 from engine.project import load_project
-from tests.conftest import tenant_yaml
+from tests.conftest import WORKFLOW_YAML, tenant_yaml
 
 ACME = tenant_yaml("acme", "premium", """\
 models:
@@ -78,7 +78,7 @@ def test_a_prompt_file_is_read_once_per_load_and_every_tenant_sees_that_text(mak
 
     from engine.compile.pipeline import compile_workflow
 
-    flow = WORKFLOW_WITH_FILE
+    flow = WORKFLOW_YAML.replace('llm: {prompt: "Say: {{ steps.first.text }}"}', "llm: {prompt: prompts/answer.j2}")
     root = make_project({"workflows/hello.yaml": flow, "workflows/prompts/answer.j2": "First: {{ steps.first.text }}\n"})
     project = load_project(root)
     alpha = resolve_workflow(project, "hello", "alpha")
@@ -96,20 +96,3 @@ def test_a_prompt_file_is_read_once_per_load_and_every_tenant_sees_that_text(mak
     with pytest.raises(dataclasses.FrozenInstanceError):
         project.policies = None  # type: ignore[misc]
 
-
-WORKFLOW_WITH_FILE = """\
-apiVersion: tenantflow/v1
-kind: Workflow
-metadata: {name: hello}
-input:
-  text: {type: string}
-output:
-  reply: {type: string}
-steps:
-  - id: first
-    skill: echo
-    with: {text: "{{ input.text }}"}
-  - id: answer
-    llm: {prompt: prompts/answer.j2}
-  - return: {reply: "{{ steps.answer.text }}"}
-"""
