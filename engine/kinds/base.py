@@ -21,26 +21,27 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from langgraph.runtime import Runtime
-from langgraph.store.base import BaseStore
-
 from engine.context import TenantContext
 from engine.errors import AuthError, Problem, RunError, RunFailure, TemplateError, TenantflowError
 from engine.ir import IRNode, WorkflowIR
 from engine.spec.source import DocPath, Source, format_path
 from engine.spec.workflow import Step
-from engine.state import RunState
 from engine.templating import compile_tree
 
 if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+    from langgraph.store.base import BaseStore
+
     from engine.guardrails.chain import GuardChain
     from engine.models.base import ModelProvider, ToolSpec
     from engine.skills.bridge import SkillCall
     from engine.skills.registry import SkillRegistry
     from engine.spec.project import ModelEntry
+    from engine.state import RunState
     from engine.tenancy import TenantSettings
 
-NodeFn = Callable[[RunState, Runtime["RunContext"]], Awaitable[dict[str, Any]]]
+#: What a kind builds: the node function LangGraph runs (LangGraph and the state stay out of a plain import).
+NodeFn = Callable[["RunState", "Runtime[RunContext]"], Awaitable[dict[str, Any]]]
 Locate = Callable[[DocPath], Source]
 
 

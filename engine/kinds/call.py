@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import AuthError, Problem, TemplateError
 from engine.ir import IRNode
@@ -25,9 +23,13 @@ from engine.kinds.base import (
 from engine.skills.registry import SkillRegistry
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.hints import did_you_mean
-from engine.state import RunState
 from engine.templating import render_value
 from engine.tenancy import TenantSettings
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class Call(StepKind):

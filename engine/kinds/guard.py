@@ -17,10 +17,7 @@ consistent within a run (:mod:`engine.guardrails.redact`).
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Any
-
-from langgraph.config import get_config
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from engine.context import TenantContext
 from engine.errors import AuthError
@@ -31,11 +28,23 @@ from engine.ids import thread_owner
 from engine.ir import GUARD_INPUT, IRNode
 from engine.kinds.base import Build, NodeFn, NodeKind, RunContext, run_context
 from engine.spec.llm import LlmSpec
-from engine.state import RunState
 from engine.telemetry.metrics import guard_metrics
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 #: Placeholders of the runs in flight, shared by the input and output guard of each run.
 RUN_PLACEHOLDERS = RunPlaceholders()
+
+
+def _configurable() -> Mapping[str, Any]:
+    """The run's ``configurable`` (thread id, checkpoint namespace); LangGraph is imported by runs, not by loads."""
+    from langgraph.config import get_config
+
+    configurable: Mapping[str, Any] = get_config().get("configurable", {})
+    return configurable
 
 
 def _run_key(ctx: TenantContext, configurable: Mapping[str, Any]) -> Hashable:
@@ -70,7 +79,7 @@ def _build_input() -> NodeFn:
     async def run(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         run_ctx = run_context(runtime)
         ctx = run_ctx.tenant
-        configurable = get_config().get("configurable", {})
+        configurable = _configurable()
         thread = configurable.get("thread_id")
         if thread is not None and thread_owner(str(thread)) != ctx.tenant_id:
             raise AuthError(f"thread '{thread}' does not belong to tenant '{ctx.tenant_id}'")
@@ -102,7 +111,7 @@ def _build_output(b: Build) -> NodeFn:
         if state.get("blocked"):
             return {"output": {}}
         chain = run_ctx.services.guard_chain(ctx.tenant_id)
-        placeholders = RUN_PLACEHOLDERS.get(_run_key(ctx, get_config().get("configurable", {})))
+        placeholders = RUN_PLACEHOLDERS.get(_run_key(ctx, _configurable()))
         output = state.get("output", {})
         result = await chain.acheck_value(output, "output", tenant=ctx.tenant_id, placeholders=placeholders)
         records: list[GuardRecord] = [*result.records, *chain.check_format(output, workflow_output)]

@@ -6,9 +6,7 @@ import json
 import re
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import AuthError, ModelError, Problem, TemplateError
 from engine.ir import IRNode, WorkflowIR
@@ -37,9 +35,13 @@ from engine.spec.hints import did_you_mean
 from engine.spec.llm import PROMPT_SUFFIXES, LlmSpec
 from engine.spec.source import DocPath
 from engine.spec.workflow import Step
-from engine.state import RunState
 from engine.templating import Template, compile_file
 from engine.tenancy import TenantSettings
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.S)
 

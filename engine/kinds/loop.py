@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langgraph.runtime import Runtime
 from pydantic import Field, create_model
 
 from engine.errors import Problem
@@ -28,7 +27,11 @@ from engine.kinds.base import (
 from engine.spec.common import Strict
 from engine.spec.source import DocPath
 from engine.spec.workflow import Step
-from engine.state import RunState
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class LoopNext(NodeKind):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING
 
 from engine.errors import MemoryAccessDenied, Problem
 from engine.ir import IRNode, WorkflowIR
 from engine.kinds.base import Locate, RunContext, problem, run_context
 from engine.memory.scoped import ScopedStore
 from engine.spec.workflow import MemoryLevel
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
 
 
 async def scoped(ir: WorkflowIR, runtime: Runtime[RunContext]) -> ScopedStore:

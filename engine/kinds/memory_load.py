@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from engine.ir import IRNode
 from engine.kinds.base import Build, NodeFn, NodeKind, RunContext
 from engine.kinds.memory import scoped
-from engine.state import RunState
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class MemoryLoad(NodeKind):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langgraph.runtime import Runtime
 from pydantic import Field, create_model
 
 from engine.ir import IRNode
@@ -13,7 +12,11 @@ from engine.kinds.base import Build, Goto, Lowerer, NodeFn, NodeKind, RunContext
 from engine.spec.common import Ident, Strict
 from engine.spec.source import DocPath
 from engine.spec.workflow import Step
-from engine.state import RunState
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class Join(NodeKind):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langgraph.runtime import Runtime
 from pydantic import Field
 
 from engine.errors import MemoryAccessDenied, Problem, TemplateError
@@ -29,8 +28,12 @@ from engine.memory.scoped import MemoryItem
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.common import Strict
 from engine.spec.workflow import MemoryLevel, Step
-from engine.state import RunState
 from engine.templating import render_value
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class RecallSpec(Strict):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import MemoryAccessDenied, Problem, TemplateError
 from engine.ir import IRNode, WorkflowIR
@@ -27,8 +25,12 @@ from engine.kinds.memory import check_level, scoped
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.common import Strict
 from engine.spec.workflow import MemoryLevel, Step
-from engine.state import RunState
 from engine.templating import render_value
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class RememberSpec(Strict):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from engine.ir import GUARD_OUTPUT, IRNode
 from engine.kinds.base import (
@@ -21,8 +19,12 @@ from engine.kinds.base import (
     variables,
 )
 from engine.spec.workflow import Step
-from engine.state import RunState
 from engine.templating import render_value
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class Return(StepKind):

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from engine.ir import IRNode
 from engine.kinds.base import Build, NodeFn, RunContext, StepKind, TemplateRef, context_of, variables
 from engine.spec.workflow import Step
-from engine.state import RunState
 from engine.templating import render_value
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class Set(StepKind):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langgraph.runtime import Runtime
 from pydantic import model_validator
 
 from engine.ir import IRNode
@@ -23,7 +22,11 @@ from engine.kinds.base import (
 )
 from engine.spec.common import Strict
 from engine.spec.workflow import Step
-from engine.state import RunState
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
+
+    from engine.state import RunState
 
 
 class SwitchCase(Strict):
