@@ -1,20 +1,24 @@
-"""The field validator (engine/spec/fields.py, jsonschema) against the hand-written checkers it replaced.
+"""The field validator (engine/spec/fields.py) against the hand-written checkers it replaced.
 
 The hand-written ``check_input``, ``check_arguments`` and ``FormatCheck`` are
 read from a git revision that still has them (``--before``) and imported
-beside the current ones, so both run in one process, interleaved in rounds
-with the order rotated each round. Each round times ``--number`` calls of a
-variant with ``timeit``; the table gives the median and the best round in
-microseconds per call. Before timing, the script checks that both variants
-give the same verdict on every case it times.
+beside the current ones, so all run in one process, interleaved in rounds
+with the order rotated each round. The current ones run twice: as they are
+(jsonschema-rs passes a value that fits, jsonschema explains one that does
+not) and with jsonschema alone (the fast path off, with validators compiled
+apart). Each round times ``--number`` calls of a variant with ``timeit``; the
+table gives the median and the best round in microseconds per call. Before
+timing, the script checks that every variant gives the same verdict on every
+case it times.
 
 Cases: the demo's support-triage input (``check_input``, valid, then missing
 ``customer_id`` with a number for ``ticket``), its output against the
 declared output (``FormatCheck``), and the arguments of support-triage's
 ``lookup`` step against ``billing.get_invoices``'s JSON Schema
 (``check_arguments``). The first-call cost of the new validator (import
-of jsonschema, compiling a schema) is timed once, apart, and so is a whole
-support-triage run, for scale.
+of jsonschema and jsonschema-rs, compiling a schema) is timed once, apart, and
+so is a whole support-triage run, for scale. The first line says the machine,
+the time and how long ``sum(range(10**6))`` takes on it.
 
     python benchmarks/bench_fields.py
     python benchmarks/bench_fields.py --rounds 30 --number 5000 --before 1ce39c8
@@ -25,6 +29,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +38,7 @@ import tempfile
 import time
 import timeit
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -43,6 +50,7 @@ TICKET = {"ticket": "Our site has been down since 9am, is there an outage?", "cu
 BAD_TICKET = {"ticket": 42}
 OUTPUT = {"reply": "We are looking into the outage and will write back within the hour.", "category": "technical"}
 ARGUMENTS = {"customer_id": "cus_1001", "limit": 3}
+CASES = ("check_input, valid", "check_input, 2 problems", "FormatCheck, valid output", "check_arguments, valid")
 
 
 def old_module(revision: str, path: str, folder: Path) -> ModuleType:
@@ -78,6 +86,12 @@ def run_time(project: Any, runs: int) -> float:
     return statistics.median(asyncio.run(timed()))
 
 
+def calibration_ms() -> float:
+    t0 = time.perf_counter()
+    sum(range(10**6))
+    return (time.perf_counter() - t0) * 1000
+
+
 def verdict(call: Callable[[], Any]) -> Any:
     try:
         return ("ok", call())
@@ -93,11 +107,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100, help="whole runs timed for scale")
     args = parser.parse_args()
 
+    import engine.inputs
+    import engine.tools.arguments
     from engine.guardrails.schema import FormatCheck
-    from engine.inputs import check_input
     from engine.project import load_project
+    from engine.spec import fields
     from engine.spec.fields import Validator, object_schema
-    from engine.tools.arguments import check_arguments
 
     project = load_project(ROOT)
     spec = project.workflows["support-triage"].spec
@@ -105,7 +120,7 @@ def main() -> None:
     assert tool is not None
     schema = project.tools.input_schema(tool)
 
-    assert "jsonschema" not in sys.modules, "loading a project must not import jsonschema"
+    assert not {"jsonschema", "jsonschema_rs"} & sys.modules.keys(), "loading a project must not import them"
     t0 = time.perf_counter()
     Validator(object_schema(spec.input))
     first_ms = (time.perf_counter() - t0) * 1000
@@ -120,35 +135,53 @@ def main() -> None:
         before_arguments = old_module(args.before, "engine/tools/arguments.py", folder)
         before_schema = old_module(args.before, "engine/guardrails/schema.py", folder)
 
-    old_format, new_format = before_schema.FormatCheck(spec.output), FormatCheck(spec.output)
-    cases: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
-        "check_input, valid": (lambda: before_inputs.check_input("support-triage", spec.input, TICKET),
-                               lambda: check_input("support-triage", spec.input, TICKET)),
-        "check_input, 2 problems": (lambda: verdict(lambda: before_inputs.check_input("st", spec.input, BAD_TICKET)),
-                                    lambda: verdict(lambda: check_input("st", spec.input, BAD_TICKET))),
-        "FormatCheck, valid output": (lambda: old_format(OUTPUT), lambda: new_format(OUTPUT)),
-        "check_arguments, valid": (lambda: before_arguments.check_arguments("billing.get_invoices", schema, ARGUMENTS),
-                                   lambda: check_arguments("billing.get_invoices", schema, ARGUMENTS)),
-    }
-    for name, (before, after) in cases.items():
-        assert verdict(before) == verdict(after), name
+    # jsonschema alone: the same entry points with the fast path off, on validators compiled apart.
+    states = {"after": (fields._compiled, fields._seen, fields._fast_check), "jsonschema": ({}, {}, lambda _: None)}
 
-    times: dict[tuple[str, str], list[float]] = {(name, side): [] for name in cases for side in ("before", "after")}
+    def use(side: str) -> Callable[[], None]:
+        def setup() -> None:
+            fields._compiled, fields._seen, fields._fast_check = states.get(side, states["after"])
+        return setup
+
+    sides = ("before", "jsonschema", "after")
+    cases: dict[str, dict[str, Callable[[], Any]]] = {name: {} for name in CASES}
+    for side in sides:
+        use(side)()
+        if side == "before":
+            inputs, arguments, format_check = before_inputs, before_arguments, before_schema.FormatCheck
+        else:
+            inputs, arguments, format_check = engine.inputs, engine.tools.arguments, FormatCheck
+        cases["check_input, valid"][side] = partial(inputs.check_input, "support-triage", spec.input, TICKET)
+        cases["check_input, 2 problems"][side] = partial(verdict, partial(inputs.check_input, "st", spec.input,
+                                                                          BAD_TICKET))
+        cases["FormatCheck, valid output"][side] = partial(format_check(spec.output), OUTPUT)
+        cases["check_arguments, valid"][side] = partial(arguments.check_arguments, "billing.get_invoices", schema,
+                                                        ARGUMENTS)
+    for name, calls in cases.items():
+        for side in sides:
+            use(side)()
+            assert verdict(calls[side]) == verdict(calls["before"]), (name, side)
+
+    times: dict[tuple[str, str], list[float]] = {(name, side): [] for name in cases for side in sides}
     for round_ in range(args.rounds):
-        for name, (before, after) in cases.items():
-            sides = [("before", before), ("after", after)]
-            for side, call in sides[round_ % 2:] + sides[:round_ % 2]:
-                seconds = timeit.timeit(call, number=args.number)
+        for name, calls in cases.items():
+            for side in sides[round_ % 3:] + sides[:round_ % 3]:
+                seconds = timeit.timeit(calls[side], setup=use(side), number=args.number)
                 times[(name, side)].append(seconds / args.number * 1e6)
+    use("after")()
 
-    print(f"Python {sys.version.split()[0]}, {args.rounds} rounds x {args.number} calls, before = {args.before}")
-    print(f"first Validator (imports jsonschema): {first_ms:.1f} ms; the next one: {next_ms:.2f} ms; "
+    print(f"{os.cpu_count()} cpu ({platform.machine()}), Python {sys.version.split()[0]}, "
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}, sum(range(10**6)) in {calibration_ms():.1f} ms, "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{args.rounds} rounds x {args.number} calls, before = {args.before}")
+    print(f"first Validator (imports jsonschema, jsonschema-rs): {first_ms:.1f} ms; the next one: {next_ms:.2f} ms; "
           f"one support-triage run (acme, scripted model), median of {args.runs}: {run_ms:.2f} ms")
-    print(f"{'case':28} {'before µs':>10} {'after µs':>10} {'ratio':>6}   (median; best round)")
+    print(f"{'case':28} {'before µs':>10} {'jsonschema':>11} {'after µs':>10} {'ratio':>6}   (median; best round)")
     for name in cases:
-        before_t, after_t = times[(name, "before")], times[(name, "after")]
-        b, a = statistics.median(before_t), statistics.median(after_t)
-        print(f"{name:28} {b:10.2f} {a:10.2f} {a / b:6.1f}   ({min(before_t):.2f}; {min(after_t):.2f})")
+        t = {side: times[(name, side)] for side in sides}
+        b, j, a = (statistics.median(t[side]) for side in sides)
+        best = "; ".join(f"{min(t[side]):.2f}" for side in sides)
+        print(f"{name:28} {b:10.2f} {j:11.2f} {a:10.2f} {a / b:6.1f}   ({best})")
 
 
 if __name__ == "__main__":

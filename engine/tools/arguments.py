@@ -16,10 +16,8 @@ def check_arguments(tool: str, schema: dict[str, Any], arguments: dict[str, Any]
     the tool does not declare is refused rather than passed on to the API or MCP server.
     A schema that is not JSON Schema fails the call with a SkillError naming the tool.
     """
-    if "properties" in schema and not {"additionalProperties", "unevaluatedProperties"} & schema.keys():
-        schema = {**schema, "additionalProperties": False}
     try:
-        problems = for_schema(schema).messages(arguments)
+        problems = for_schema(schema, closed=True).messages(arguments)
     except InvalidSchema as exc:
         raise SkillError(tool, f"tool '{tool}' has an input schema that is not valid JSON Schema: {exc}") from None
     if problems:

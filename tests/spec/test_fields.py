@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import random
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType
 from typing import Any
 
+import jsonschema
+import jsonschema_rs
 import pytest
 
 from engine.errors import SkillError
 from engine.guardrails.schema import FormatCheck
 from engine.inputs import InputError, check_input
 from engine.skills.registry import SkillDef, SkillInputError
+from engine.spec import fields as fields_module
 from engine.spec.common import FieldSpec
-from engine.spec.fields import InvalidSchema, for_fields, for_schema, object_schema
+from engine.spec.fields import InvalidSchema, Validator, for_fields, for_schema, object_schema
 from engine.spec.skill import SkillSpec
 from engine.tools.arguments import check_arguments
 
@@ -184,16 +193,51 @@ def test_a_tool_schema_that_is_not_json_schema_fails_the_call_with_the_tool_name
         "tool 'crm.find' has an input schema that is not valid JSON Schema: properties.n.type: 'int' is not valid")
 
 
+@contextmanager
+def schema_server() -> Iterator[tuple[str, list[str]]]:
+    """A JSON Schema at an http:// URL on 127.0.0.1; the list holds every path requested."""
+    requested: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            requested.append(self.path)
+            body = json.dumps({"type": "object"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/schema+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/body.json", requested
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_ref_out_of_the_schema_is_an_error_and_never_a_download(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_network(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a schema's $ref was fetched")
 
-    monkeypatch.setattr("urllib.request.urlopen", no_network)
-    remote = {"type": "object", "properties": {"body": {"$ref": "https://schemas.example.test/body.json"}}}
-    with pytest.raises(SkillError) as unresolved:
-        check_arguments("crm.create", remote, {"body": {}})
-    assert str(unresolved.value) == ("tool 'crm.create' has an input schema that is not valid JSON Schema: "
-                                     "$ref 'https://schemas.example.test/body.json' does not resolve inside the schema")
+    monkeypatch.setattr("urllib.request.urlopen", no_network)  # jsonschema's way out
+    for proxy in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):  # so a fetch would reach the server
+        monkeypatch.delenv(proxy, raising=False)
+    with schema_server() as (url, requested):
+        remote = {"type": "object", "properties": {"body": {"$ref": url}}}
+        jsonschema_rs.validator_for(remote)  # jsonschema-rs's own default: it fetches, and the server sees it
+        assert requested == ["/body.json"]
+        requested.clear()
+        with pytest.raises(SkillError) as unresolved:
+            check_arguments("crm.create", remote, {"body": {}})
+        assert str(unresolved.value) == ("tool 'crm.create' has an input schema that is not valid JSON Schema: "
+                                         f"$ref '{url}' does not resolve inside the schema")
+        assert requested == []
     left_behind = {"type": "object", "properties": {"body": {"$ref": "#/components/schemas/Body"}}}
     with pytest.raises(SkillError, match=r"\$ref '#/components/schemas/Body' does not resolve"):
         check_arguments("crm.create", left_behind, {"body": {}})
@@ -271,6 +315,117 @@ def test_a_field_spec_is_frozen_so_its_cached_validator_stays_true() -> None:
         spec.max_length = 10  # type: ignore[misc]
     assert spec.fingerprint == '[{"maxLength": 3, "type": "string"}, true]'
     assert spec.model_copy(update={"max_length": 9}).fingerprint == '[{"maxLength": 9, "type": "string"}, true]'
+
+
+def test_a_tool_schema_is_found_by_identity_until_it_is_changed_in_place() -> None:
+    schema: dict[str, Any] = {"type": "object", "properties": {"q": {"type": "string", "maxLength": 3}}}
+    closed = for_schema(schema, closed=True)
+    assert for_schema(schema, closed=True) is closed
+    assert for_schema(schema) is not closed  # open: another schema
+    assert closed.messages({"q": "abcd", "n": 1}) == {
+        "q": "longer than maxLength 3", "n": "unknown field (expected: q)"}
+    schema["properties"]["q"]["maxLength"] = 5
+    assert for_schema(schema, closed=True) is not closed
+    assert check_arguments("kb.search", schema, {"q": "abcd"}) == {"q": "abcd"}
+
+
+def test_fields_are_found_by_identity_until_the_mapping_changes() -> None:
+    declared = fields(ticket="string")
+    first = for_fields(declared)
+    assert for_fields(declared) is first
+    declared["n"] = FieldSpec(type="integer")
+    assert for_fields(declared) is not first
+    assert check_input("w", declared, {"ticket": "t", "n": 1}) == {"ticket": "t", "n": 1}
+    assert input_problems(declared, {"ticket": "t"}) == {"n": "required field is missing"}
+
+
+def test_the_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fields_module, "_CACHE_SIZE", 3)
+    monkeypatch.setattr(fields_module, "_compiled", {})
+    monkeypatch.setattr(fields_module, "_seen", {})
+    schemas = [{"type": "object", "properties": {"q": {"type": "string", "maxLength": n}}} for n in range(5)]
+    validators = [for_schema(schema) for schema in schemas]
+    assert len(fields_module._compiled) == len(fields_module._seen) == 3
+    assert for_schema(schemas[-1]) is validators[-1]
+    assert for_schema(dict(schemas[0])) is not validators[0]  # the oldest was dropped
+
+
+# -- the fast path -------------------------------------------------------------------------------
+
+def test_a_value_that_fits_is_passed_without_jsonschema_which_explains_one_that_does_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    check = for_fields(fields(ticket={"type": "string", "maxLength": 8}))
+    explained: list[Any] = []
+    iter_errors = type(check._schema).iter_errors
+
+    def spy(validator: Any, value: Any) -> Any:
+        explained.append(value)
+        return iter_errors(validator, value)
+
+    monkeypatch.setattr(type(check._schema), "iter_errors", spy)
+    assert check.messages({"ticket": "refund"}) == {}
+    assert explained == []
+    assert check.messages({"ticket": "a refund please"}) == {"ticket": "longer than maxLength 8"}
+    # a mapping that is no dict: jsonschema-rs takes no such value, jsonschema does
+    assert check.messages(MappingProxyType({"ticket": "refund"})) == {}
+    assert explained == [{"ticket": "a refund please"}, MappingProxyType({"ticket": "refund"})]
+
+
+def test_a_pattern_is_read_as_pythons_re_does() -> None:
+    # jsonschema-rs reads patterns as ECMA 262, where \W takes 'é' and $ no final newline: jsonschema decides.
+    check = for_schema({"type": "object", "properties": {"sep": {"type": "string", "pattern": "^\\W$"},
+                                                         "line": {"type": "string", "pattern": "^a$"}}})
+    assert check.messages({"sep": "é", "line": "a"}) == {"sep": "does not match pattern '^\\\\W$'"}
+    assert check.messages({"sep": "-", "line": "a\n"}) == {}
+
+
+def test_an_infinite_float_is_no_number_to_the_fast_path_so_a_bound_needs_a_type() -> None:
+    assert for_schema({"maximum": 1}).messages(float("inf")) == {}
+    assert for_schema({"type": "number", "maximum": 1}).messages(float("inf")) == {"(input)": "greater than maximum 1"}
+
+
+def _random_schema(rng: random.Random, depth: int = 0) -> dict[str, Any]:
+    schema: dict[str, Any] = {}
+    kind = rng.choice(["string", "integer", "number", "boolean", "object", "array", None, ["string", "null"]])
+    if kind is not None:
+        schema["type"] = kind
+    for keyword, bounds in [("enum", [[1, "a"], [True, 0], [1.0, None, [1]], ["billing", "other"]]),
+                            ("const", [1, True, "a", 0, None]), ("maxLength", [0, 2]), ("minLength", [1, 3]),
+                            ("maxItems", [0, 2]), ("minItems", [1, 2]), ("minimum", [0, 2.5]), ("maximum", [1, 5.5]),
+                            ("exclusiveMinimum", [0]), ("exclusiveMaximum", [5]), ("multipleOf", [2, 0.5]),
+                            ("uniqueItems", [True]), ("minProperties", [1]), ("maxProperties", [1])]:
+        if rng.random() < 0.12:
+            schema[keyword] = rng.choice(bounds)
+    if depth < 2 and rng.random() < 0.4:
+        schema["properties"] = {name: _random_schema(rng, depth + 1) for name in rng.sample("abcn", rng.randint(1, 3))}
+        schema["required"] = rng.sample(sorted(schema["properties"]), rng.randint(0, len(schema["properties"])))
+        schema["additionalProperties"] = rng.random() < 0.5
+    if depth < 2 and rng.random() < 0.3:
+        schema["items"] = _random_schema(rng, depth + 1)
+    return schema
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    scalars = ["", "a", "abc", "billing", "zz", "é", 0, 1, -1, 2, 10**20, 0.5, 2.5, 3.0, -0.5, True, False, None]
+    if depth >= 2 or rng.random() < 0.6:
+        return rng.choice(scalars)
+    if rng.random() < 0.5:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    return {rng.choice("abcnz"): _random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))}
+
+
+def test_the_verdict_is_jsonschemas_on_random_schemas_and_json_values() -> None:
+    # jsonschema-rs alone passes a value: it must never pass one that jsonschema refuses.
+    rng = random.Random(20261207)
+    verdicts = []
+    for _ in range(300):
+        schema = _random_schema(rng)
+        check, reference = Validator(schema), jsonschema.Draft202012Validator(schema)
+        assert check._fits is not None, schema  # jsonschema-rs takes every one of these schemas
+        for value in (_random_value(rng) for _ in range(20)):
+            verdicts.append((schema, value, check.violations(value) == [], reference.is_valid(value)))
+    assert [v for v in verdicts if v[2] != v[3]] == []
+    assert 0.1 < sum(v[3] for v in verdicts) / len(verdicts) < 0.9  # each verdict is given a good share
 
 
 def test_an_invalid_schema_is_refused_when_compiled() -> None:
