@@ -104,21 +104,20 @@ class Validator:
     """One JSON Schema, compiled once: get it from :func:`for_fields` or :func:`for_schema` (cached)."""
 
     def __init__(self, schema: Mapping[str, Any]):
-        # Imported here: loading a project (validate, diff) never checks a value and need not pay for it.
-        from jsonschema.exceptions import SchemaError
-        from referencing import Registry
-
-        cls = _validator_class(schema)
-        try:
-            cls.check_schema(schema)
-        except SchemaError as exc:
-            raise InvalidSchema(f"{_path(exc.absolute_path) or '(schema)'}: {exc.message}") from None
-        # An empty registry: a $ref that leaves the schema is an error, never a download (a tool's
-        # schema comes from an MCP server or an OpenAPI document, and must not make us fetch a URL).
-        self._schema: JsonSchemaValidator = cls(schema, registry=Registry())
         self._fits = _fast_check(schema)
+        # jsonschema is built when a value fails the fast check (rare), or now where there is no fast check
+        # (a pattern; a schema jsonschema-rs refuses, which jsonschema then reports as InvalidSchema): a
+        # process that only ever sees valid values never imports it (37 ms on the first graph it builds).
+        self._source = schema
+        self._full: JsonSchemaValidator | None = None if self._fits is not None else _full_check(schema)
         properties = schema.get("properties")
         self._order = {name: i for i, name in enumerate(properties)} if isinstance(properties, Mapping) else {}
+
+    @property
+    def _schema(self) -> JsonSchemaValidator:
+        if self._full is None:
+            self._full = _full_check(self._source)
+        return self._full
 
     def violations(self, value: Any) -> list[Violation]:
         """Every way ``value`` breaks the schema, in the order its fields are declared (unknown ones last).
@@ -252,6 +251,22 @@ def _remember(cache: dict[Any, Any], key: Hashable, value: Any) -> None:
         except (StopIteration, RuntimeError, KeyError):
             pass
     cache[key] = value
+
+
+def _full_check(schema: Mapping[str, Any]) -> JsonSchemaValidator:
+    """jsonschema's validator for ``schema``, whose errors say where each problem is; InvalidSchema if it is none."""
+    # Imported here: loading a project (validate, diff) never checks a value and need not pay for it.
+    from jsonschema.exceptions import SchemaError
+    from referencing import Registry
+
+    cls = _validator_class(schema)
+    try:
+        cls.check_schema(schema)
+    except SchemaError as exc:
+        raise InvalidSchema(f"{_path(exc.absolute_path) or '(schema)'}: {exc.message}") from None
+    # An empty registry: a $ref that leaves the schema is an error, never a download (a tool's
+    # schema comes from an MCP server or an OpenAPI document, and must not make us fetch a URL).
+    return cls(schema, registry=Registry())
 
 
 def _fast_check(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
