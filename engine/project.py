@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -79,6 +79,9 @@ class Project:
     policies: PolicyBundle | None = None
     #: Prompt and other template files, read once per load.
     files: TemplateFiles = field(default_factory=TemplateFiles, compare=False, repr=False)
+    #: What the compile passes derive from this load's files and share between tenants (a workflow as
+    #: every tenant without overrides of it runs it), computed once per load.
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def spec(self) -> ProjectSpec:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -146,9 +146,14 @@ def resolve_workflow(project: Project, workflow: str, tenant_id: str, kinds: Ste
     """
     kinds = kinds or step_kinds()
     wf = project.workflows[workflow]
-    tree = track(wf.doc.data, wf.doc, (), "workflow")
     tenant = project.tenants[tenant_id]
     override = tenant.spec.overrides.get(workflow)
+    # Every tenant without overrides of the workflow runs the same effective workflow: validated once per load.
+    shared_key = ("effective", workflow, kinds)
+    shared: EffectiveWorkflow | None = project.derived.get(shared_key) if override is None else None
+    if shared is not None:
+        return replace(shared, tenant_id=tenant_id)
+    tree = track(wf.doc.data, wf.doc, (), "workflow")
     if override is not None:
         base: DocPath = ("overrides", workflow)
         tree = _apply_overrides(tree, tenant.doc, base, kinds)
@@ -158,7 +163,10 @@ def resolve_workflow(project: Project, workflow: str, tenant_id: str, kinds: Ste
     spec = _validate_effective(data, prov, key_provenance(tree), kinds)
     templates = _read_templates(project, spec, kinds)
     digest = structure_digest(data, templates)
-    return EffectiveWorkflow(workflow, tenant_id, spec, data, prov, digest, templates)
+    effective = EffectiveWorkflow(workflow, tenant_id, spec, data, prov, digest, templates)
+    if override is None:
+        project.derived[shared_key] = effective
+    return effective
 
 
 def structure_digest(data: dict[str, Any], templates: dict[str, str]) -> str:

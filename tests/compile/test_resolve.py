@@ -96,3 +96,17 @@ def test_a_prompt_file_is_read_once_per_load_and_every_tenant_sees_that_text(mak
     with pytest.raises(dataclasses.FrozenInstanceError):
         project.policies = None  # type: ignore[misc]
 
+
+
+def test_tenants_without_overrides_share_one_validated_workflow_per_load(make_project) -> None:
+    project = load_project(make_project({"tenants/acme/prompts/answer.j2": "Answer: {{ steps.first.text }}\n"},
+                                        tenants={"acme": ACME, "alpha": tenant_yaml("alpha"),
+                                                 "beta": tenant_yaml("beta", "premium")}))
+    alpha, beta = resolve_workflow(project, "hello", "alpha"), resolve_workflow(project, "hello", "beta")
+    # Validated once: the same spec and provenance, each under its own tenant.
+    assert alpha.spec is beta.spec and alpha.provenance is beta.provenance
+    assert (alpha.tenant_id, beta.tenant_id) == ("alpha", "beta") and alpha.digest == beta.digest
+    # A tenant with overrides has its own, and changes nobody else's.
+    acme = resolve_workflow(project, "hello", "acme")
+    assert acme.spec is not alpha.spec and acme.digest != alpha.digest
+    assert [s.id for s in resolve_workflow(project, "hello", "alpha").spec.steps] == ["first", "answer", None]
