@@ -38,6 +38,7 @@ from engine.run.dispatch import Dispatch
 from engine.run.graphs import DEFAULT_GRAPH_CACHE, CompiledWorkflow, GraphCache, UnknownWorkflow
 from engine.run.runner import Runner, RunResult, StepEvent
 from engine.run.services import RunServices
+from engine.run.sessions import SessionDirectory, Sessions
 from engine.run.tenants import TenantDirectory
 from engine.tenancy import TenantSettings
 from engine.usage import LocalMeter, Meter
@@ -81,6 +82,7 @@ class Engine:
                                  store=store, size=graph_cache_size)
         self.runner = Runner(self.graphs, self.quotas)
         self.services = self.runner.services = RunServices(self.tenants, self.dispatch, self.runner)
+        self._sessions = SessionDirectory(self.tenants, self.checkpointer)
 
     @property
     def root(self) -> Path:
@@ -125,6 +127,14 @@ class Engine:
             raise AuthError("this project trusts no token issuer: add an identity: section to tenantflow.yaml")
         return authenticate(self.verifier, token, tenants=self.project.tenants,
                             tier_of=lambda t: self.settings(t).tier, session_id=session_id, request_id=request_id)
+
+    def sessions(self, tenant_id: str) -> Sessions:
+        """One tenant's sessions, to list, read or delete; AuthError for no tenant or an unknown one.
+
+        >>> for info in await engine.sessions("acme").list(user_id="u1"):   # doctest: +SKIP
+        ...     print(info.session_id, info.updated)
+        """
+        return self._sessions.of(tenant_id)
 
     # -- compiling and running ---------------------------------------------------------------
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
 from langgraph.types import Overwrite
 
 
@@ -18,7 +20,8 @@ def fresh_run(payload: dict[str, Any]) -> dict[str, Any]:
 
     A thread is a session; its checkpoint keeps the previous run's state.
     ``Overwrite`` bypasses the reducers so no step output, usage, guard or
-    error record of an earlier run leaks into this one (or its bill).
+    error record of an earlier run leaks into this one (or its bill). Only
+    ``messages``, the session's conversation, is carried from run to run.
     """
     return {
         "input": payload,
@@ -30,6 +33,7 @@ def fresh_run(payload: dict[str, Any]) -> dict[str, Any]:
         "errors": Overwrite([]),
         "route": Overwrite({}),
         "loops": Overwrite({}),
+        "turns": Overwrite([]),
         "blocked": "",
     }
 
@@ -55,3 +59,7 @@ class RunState(TypedDict, total=False):
     loops: Annotated[dict[str, int], merge_dicts]
     #: Set when the input guard blocked the run: the safe message to return.
     blocked: str
+    #: This run's turns of ``llm`` steps with ``history`` (role, text), waiting for the output guard.
+    turns: Annotated[list[dict[str, str]], operator.add]
+    #: The session's conversation, kept across runs on the thread: only turns both guards passed.
+    messages: Annotated[list[AnyMessage], add_messages]

@@ -100,6 +100,7 @@ def _build_input() -> NodeFn:
 
 def _build_output(b: Build) -> NodeFn:
     workflow_output = FormatCheck(b.ir.spec.output)
+    keep_messages = b.ir.spec.conversation.keep_messages
     # Steps whose kind declares their output (an llm step's ``output:``): their answers are checked against it too.
     step_outputs = {n.id: FormatCheck(n.step.body.output) for n in b.ir.nodes.values()
                     if n.step is not None and n.kind == n.step.kind and isinstance(n.step.body, LlmSpec)
@@ -121,8 +122,9 @@ def _build_output(b: Build) -> NodeFn:
             if isinstance(answer, dict) and "error" not in answer:  # a failed step was handled by on_error
                 records += chain.check_format(answer, fields, f"steps.{step_id}")
         update: dict[str, Any] = {}
+        turns = list(state.get("turns") or [])
         if chain.leakage is not None:
-            gathered = {"steps": steps, "memory": state.get("memory", {})}
+            gathered: dict[str, Any] = {"steps": steps, "memory": state.get("memory", {}), "turns": turns}
             # The output's strings are often step results themselves: if the output was clean of
             # other tenants' marks, those same objects need no second look.
             clean = frozenset() if any(r["category"] == "leakage" for r in result.records) else _string_ids(output)
@@ -130,14 +132,43 @@ def _build_output(b: Build) -> NodeFn:
             if leak.records:
                 records += leak.records
                 update = {"steps": leak.value["steps"], "memory": leak.value["memory"]}
+                turns = leak.value["turns"]
+        if turns:
+            # Every answer that would join the conversation passes the output rules, as the output does.
+            answers = [i for i, t in enumerate(turns) if t["role"] == "assistant"]
+            checked = await chain.acheck_value([turns[i]["text"] for i in answers], "output", "conversation",
+                                               tenant=ctx.tenant_id, placeholders=placeholders)
+            records += checked.records
+            turns = [dict(t) for t in turns]
+            for i, text in zip(answers, checked.value, strict=True):
+                turns[i]["text"] = text
         blocked, message = verdict("output", records)
         guard_metrics().record(tenant=ctx.tenant_id, tier=ctx.tier, stage="output", records=records, blocked=blocked)
         rows = [dict(r) for r in records]
         if blocked:
             return {**update, "output": {}, "guard": rows, "blocked": message}
+        if turns:
+            update["messages"] = _commit(state.get("messages") or [], turns, keep_messages)
         return {**update, "output": result.value, "guard": rows}
 
     return run
+
+
+def _commit(kept: list[Any], turns: list[dict[str, str]], keep: int) -> list[Any]:
+    """The messages update that adds this run's guarded turns and trims the session to ``keep`` messages.
+
+    Trimming drops the oldest messages (``conversation.when_full: trim``), then
+    any answer left at the front, so the kept conversation opens with a user turn.
+    """
+    from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
+
+    new: list[Any] = [HumanMessage(t["text"]) if t["role"] == "user" else AIMessage(t["text"]) for t in turns]
+    everything = [*kept, *new]
+    drop = max(0, len(everything) - keep)
+    while drop < len(everything) and getattr(everything[drop], "type", "") != "human":
+        drop += 1
+    removed = [RemoveMessage(id=m.id) for m in kept[:drop] if m.id]
+    return [*removed, *new[max(0, drop - len(kept)):]]
 
 
 def _string_ids(value: object) -> frozenset[int]:

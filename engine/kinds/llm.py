@@ -28,11 +28,12 @@ from engine.kinds.base import (
 )
 from engine.kinds.models import check_model
 from engine.models.base import ChatRequest, ChatResponse
+from engine.models.token_count import count_tokens
 from engine.skills.bridge import SkillCall
 from engine.skills.registry import SkillRegistry
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.hints import did_you_mean
-from engine.spec.llm import PROMPT_SUFFIXES, LlmSpec
+from engine.spec.llm import PROMPT_SUFFIXES, HistoryWindow, LlmSpec
 from engine.spec.source import DocPath
 from engine.spec.workflow import Step
 from engine.templating import Template, compile_file
@@ -101,6 +102,9 @@ class Llm(StepKind):
         }
         if spec.tools:
             out["tools"] = list(spec.tools)
+        if spec.history:
+            out["history"] = spec.history.model_dump(exclude_none=True) if isinstance(spec.history, HistoryWindow) \
+                else True
         return out
 
     def label(self, described: dict[str, Any]) -> str:
@@ -141,7 +145,8 @@ def _build(node: IRNode, b: Build) -> NodeFn:
             user_text = str(prompt.render(scope) if isinstance(prompt, Template) else prompt)
             system_text = str(system.render(scope) if isinstance(system, Template) else system) if system else None
             tools = services.tool_specs(settings, spec.tools, ctx, node.id) if spec.tools else []
-            messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": user_text}]}]
+            earlier = conversation(state, spec.history) if spec.history else []
+            messages: list[dict[str, Any]] = [*earlier, {"role": "user", "content": [{"text": user_text}]}]
             for _turn in range(spec.max_tool_turns + 1):
                 request = ChatRequest(model_id=entry.model_id, messages=messages, system=system_text,
                                       max_tokens=spec.max_tokens or entry.max_tokens, temperature=spec.temperature,
@@ -166,9 +171,42 @@ def _build(node: IRNode, b: Build) -> NodeFn:
         except Exception as exc:
             update = handle_failure(node, failure_record(node, exc, max(attempts.count, 1), started))
             return {**update, "usage": usage} if usage else update
+        if spec.history:
+            # The turn joins the session's conversation only once the output guard has passed it.
+            turn = [{"role": "user", "text": user_text}, {"role": "assistant", "text": response.text}]
+            return succeeded(node, output, usage=usage, turns=turn)
         return succeeded(node, output, usage=usage)
 
     return run
+
+
+def conversation(state: RunState, window: bool | HistoryWindow) -> list[dict[str, Any]]:
+    """The session's earlier turns (and this run's, from earlier steps) an ``llm`` step sends, oldest first.
+
+    A window keeps the newest messages within its bound, then drops from the
+    front until the first one is a user message (models expect a conversation
+    to open with the user). Tokens are counted as the scripted double counts
+    them (:mod:`engine.models.token_count`).
+    """
+    turns = [(_role(m), str(getattr(m, "content", ""))) for m in state.get("messages") or []]
+    turns += [(t["role"], t["text"]) for t in state.get("turns") or []]
+    if isinstance(window, HistoryWindow):
+        if window.messages is not None:
+            turns = turns[-window.messages:] if len(turns) > window.messages else turns
+        else:
+            budget, kept = window.tokens or 0, 0
+            for i in range(len(turns) - 1, -1, -1):
+                kept += count_tokens(turns[i][1])
+                if kept > budget:
+                    turns = turns[i + 1:]
+                    break
+    while turns and turns[0][0] != "user":
+        turns = turns[1:]
+    return [{"role": role, "content": [{"text": text}]} for role, text in turns]
+
+
+def _role(message: Any) -> str:
+    return "user" if getattr(message, "type", "") == "human" else "assistant"
 
 
 async def _run_tool(services: Services, call: Any, step: str, workflow: str, ctx: Any) -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""Session commands: list a tenant's sessions, show one conversation, delete a session."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.cli.common import fail, project_option, user_errors
+from engine.cli.group import main
+from engine.project import find_root
+
+
+@main.command()
+@click.option("--tenant", "-t", required=True, help="Tenant id: sessions are listed and deleted one tenant at a time.")
+@click.option("--user", "-u", default=None, help="Only this user's sessions (required with --show or --delete).")
+@click.option("--show", "show", default=None, metavar="SESSION", help="Print the conversation SESSION keeps.")
+@click.option("--delete", "delete", default=None, metavar="SESSION", help="Delete SESSION (its checkpoints and "
+              "conversation).")
+@project_option
+def sessions(tenant: str, user: str | None, show: str | None, delete: str | None, project_dir: Path) -> None:
+    """List a tenant's sessions (newest first), show one's conversation, or delete one."""
+    with user_errors():
+        if show is not None and delete is not None:
+            fail("error: give --show or --delete, not both")
+        if (show is not None or delete is not None) and user is None:
+            fail("error: --show and --delete need --user: a session belongs to one user of the tenant")
+        click.echo(json.dumps(asyncio.run(_sessions(project_dir, tenant, user, show, delete)), indent=2))
+
+
+async def _sessions(project_dir: Path, tenant: str, user: str | None, show: str | None, delete: str | None) -> Any:
+    from engine.engine import Engine
+    from engine.telemetry import logs
+
+    async with Engine.open(find_root(project_dir)) as engine:
+        logs.configure(engine.project.spec.telemetry.log_level)
+        handle = engine.sessions(tenant)
+        if show is not None:
+            assert user is not None
+            return {"tenant": tenant, "user": user, "session": show, "messages": await handle.messages(user, show)}
+        if delete is not None:
+            assert user is not None
+            return {"tenant": tenant, "user": user, "session": delete, "deleted": await handle.delete(user, delete)}
+        return [info.to_json() for info in await handle.list(user)]
