@@ -151,6 +151,16 @@ class Engine:
         """
         return await self.runner.run(workflow, ctx, payload, credential)
 
+    async def resume(self, workflow: str, ctx: TenantContext, *,
+                     credential: UserCredential | None = None) -> RunResult:
+        """Go on with the unfinished run of ``workflow`` on ``ctx``'s session from its last checkpoint.
+
+        A run leaves something to resume when its process died mid-way or a step
+        failed, and its durability (``sync`` or ``async``) checkpointed the steps
+        before. Completed steps do not run again. NothingToResume if there is nothing.
+        """
+        return await self.runner.resume(workflow, ctx, credential)
+
     def stream(self, workflow: str, ctx: TenantContext, payload: Any, *,
                credential: UserCredential | None = None) -> AsyncIterator[StepEvent | RunResult]:
         """Run ``workflow`` as :meth:`run` does, yielding a :class:`StepEvent` as each step

@@ -15,8 +15,14 @@ def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> di
     return {**(left or {}), **(right or {})}
 
 
-def fresh_run(payload: dict[str, Any]) -> dict[str, Any]:
+def fresh_run(payload: dict[str, Any] | None = None) -> dict[str, Any]:
     """The input of a new run on a thread: per-run fields start empty.
+
+    The engine passes no ``payload``: the raw input travels in the run context
+    (:class:`engine.kinds.base.RunContext`) and enters state only through the
+    input guard, so no checkpoint, whatever the durability, holds what the
+    guard blocked or redacted. A payload given here starts in state (graphs
+    run by hand, without a checkpointer).
 
     A thread is a session; its checkpoint keeps the previous run's state.
     ``Overwrite`` bypasses the reducers so no step output, usage, guard or
@@ -24,7 +30,7 @@ def fresh_run(payload: dict[str, Any]) -> dict[str, Any]:
     ``messages``, the session's conversation, is carried from run to run.
     """
     return {
-        "input": payload,
+        "input": payload if payload is not None else {},
         "steps": Overwrite({}),
         "memory": {},
         "output": {},

@@ -85,11 +85,12 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
 @click.option("--session", "-s", default="dev-session", show_default=True, help="Session id.")
 @click.option("--token", "token_text", help="Run as the caller of this JWT (or @file): tenant and user come "
               "from the verified token, and tools get tokens exchanged from it.")
-@click.option("--input", "-i", "input_text", required=True, help="Input as JSON, or @file.json.")
+@click.option("--input", "-i", "input_text", help="Input as JSON, or @file.json.")
+@click.option("--resume", is_flag=True, help="Go on with the session's unfinished run (no --input).")
 @click.option("--full", is_flag=True, help="Print usage, guardrail records and errors too.")
 @project_option
-def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str,
-        full: bool, project_dir: Path) -> None:
+def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str | None,
+        resume: bool, full: bool, project_dir: Path) -> None:
     """Run WORKFLOW for a tenant offline and print the output JSON.
 
     Without --token the run uses a development context for --tenant and --user.
@@ -97,9 +98,11 @@ def run(workflow: str, tenant: str | None, user: str, session: str, token_text: 
     with user_errors():
         if (tenant is None) == (token_text is None):
             fail("error: give either --tenant (development context) or --token (a verified caller)")
+        if (input_text is None) != resume:
+            fail("error: give --input (a new run) or --resume (the session's unfinished run)")
         token = _read_token(token_text) if token_text is not None else None
-        payload = _read_input(input_text)
-        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload))
+        payload = _read_input(input_text) if input_text is not None else None
+        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload, resume))
         data = result.to_json()
         click.echo(json.dumps(data if full else {"output": data["output"], "blocked": data["blocked"],
                                                   "usage": {k: data["usage"][k] for k in
@@ -138,7 +141,7 @@ class InputFileError(TenantflowError):
 
 
 async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, session: str, token: str | None,
-               payload: Any) -> Any:
+               payload: Any, resume: bool = False) -> Any:
     from engine.engine import Engine
     from engine.telemetry import logs
 
@@ -147,9 +150,13 @@ async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, 
         logs.configure(engine.project.spec.telemetry.log_level)
         if token is not None:
             caller = engine.authenticate(token, session_id=session)
-            return await engine.run(workflow, caller.context, payload, credential=caller.credential)
-        assert tenant is not None
-        return await engine.run(workflow, engine.dev_context(tenant, user, session), payload)
+            ctx, credential = caller.context, caller.credential
+        else:
+            assert tenant is not None
+            ctx, credential = engine.dev_context(tenant, user, session), None
+        if resume:
+            return await engine.resume(workflow, ctx, credential=credential)
+        return await engine.run(workflow, ctx, payload, credential=credential)
 
 
 @main.command()

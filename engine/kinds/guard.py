@@ -85,8 +85,8 @@ def _build_input() -> NodeFn:
             raise AuthError(f"thread '{thread}' does not belong to tenant '{ctx.tenant_id}'")
         placeholders = RUN_PLACEHOLDERS.start(_run_key(ctx, configurable))
         chain = run_ctx.services.guard_chain(ctx.tenant_id)
-        result = await chain.acheck_value(state.get("input", {}), "input", tenant=ctx.tenant_id,
-                                          placeholders=placeholders)
+        raw = run_ctx.payload if run_ctx.payload is not None else state.get("input", {})
+        result = await chain.acheck_value(raw, "input", tenant=ctx.tenant_id, placeholders=placeholders)
         records = [dict(r) for r in result.records]
         guard_metrics().record(tenant=ctx.tenant_id, tier=ctx.tier, stage="input", records=records,
                                blocked=result.blocked)

@@ -10,13 +10,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.context import TenantContext
-from engine.errors import AuthError, RunError, RunFailure
+from engine.errors import AuthError, RunError, RunFailure, TenantflowError
 from engine.identity.credentials import UserCredential, credential_scope
 from engine.inputs import check_input
+from engine.ir import GUARD_INPUT
 from engine.kinds.base import RunContext, Services
 from engine.run.graphs import CompiledWorkflow, GraphCache
 from engine.state import fresh_run
 from engine.usage import Meter
+
+
+class NothingToResume(TenantflowError):
+    """A resume asked of a session with no unfinished run, or one that stopped before its input guard."""
+
+    code = "nothing-to-resume"
 
 
 @dataclass
@@ -84,9 +91,9 @@ class Runner:
         self.graphs, self.quotas = graphs, quotas
         self.services: Services | None = None
 
-    def _context(self, ctx: TenantContext) -> RunContext:
+    def _context(self, ctx: TenantContext, payload: dict[str, Any] | None = None) -> RunContext:
         assert self.services is not None, "the engine sets the runner's services"
-        return RunContext(ctx, self.services)
+        return RunContext(ctx, self.services, payload)
 
     async def run(self, workflow: str, ctx: TenantContext, payload: Any, credential: UserCredential | None,
                   ) -> RunResult:
@@ -94,7 +101,30 @@ class Runner:
         compiled, data, config, options = self._prepare(workflow, ctx, payload, credential)
         self.quotas.record_request(ctx.tenant_id)
         with credential_scope(credential):
-            state = await compiled.graph.ainvoke(fresh_run(data), config=config,  # type: ignore[call-overload]
+            state = await compiled.graph.ainvoke(fresh_run(), config=config,  # type: ignore[call-overload]
+                                                 context=self._context(ctx, data), **options)
+        self._record_tokens(ctx, state)
+        return RunResult.of(workflow, ctx, state, started)
+
+    async def resume(self, workflow: str, ctx: TenantContext, credential: UserCredential | None) -> RunResult:
+        """Go on with the session's unfinished run from its last checkpoint (after a crash or a failed step).
+
+        Steps whose results were checkpointed do not run again; the step that
+        was in flight runs again, under its retry policy. A run that stopped
+        before its input guard finished cannot be resumed (its input was never
+        kept): send the request again.
+        """
+        started = time.perf_counter()
+        compiled, _, config, options = self._prepare(workflow, ctx, {}, credential, check=False)
+        saved = await compiled.graph.aget_state(config)  # type: ignore[arg-type]
+        if not saved.next:
+            raise NothingToResume(f"session '{ctx.session_id}' has no unfinished run of '{workflow}' to resume")
+        if GUARD_INPUT not in (saved.values.get("route") or {}):
+            raise NothingToResume(f"the run on session '{ctx.session_id}' stopped before its input guard "
+                                  "finished, so its input was never kept: send the request again")
+        self.quotas.record_request(ctx.tenant_id)
+        with credential_scope(credential):
+            state = await compiled.graph.ainvoke(None, config=config,  # type: ignore[call-overload]
                                                  context=self._context(ctx), **options)
         self._record_tokens(ctx, state)
         return RunResult.of(workflow, ctx, state, started)
@@ -109,13 +139,13 @@ class Runner:
         """A ``call`` step's sub-run: same tenant, same run, the callee's own guards."""
         compiled = self.graphs.get(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload)
-        state = await compiled.subgraph.ainvoke(fresh_run(data), context=self._context(ctx))  # type: ignore[call-overload]
+        state = await compiled.subgraph.ainvoke(fresh_run(), context=self._context(ctx, data))  # type: ignore[call-overload]
         if state.get("blocked"):
             raise RunError(RunFailure(workflow, "blocked", state["blocked"]))
         return dict(state)
 
     def _prepare(self, workflow: str, ctx: TenantContext, payload: Any, credential: UserCredential | None,
-                 ) -> tuple[CompiledWorkflow, dict[str, Any], dict[str, Any], dict[str, Any]]:
+                 check: bool = True) -> tuple[CompiledWorkflow, dict[str, Any], dict[str, Any], dict[str, Any]]:
         """What :meth:`run` and :meth:`stream` check and build before a run, in this order."""
         if credential is not None and (credential.tenant_id, credential.user_id, credential.issuer) != (
                 ctx.tenant_id, ctx.user_id, ctx.issuer):
@@ -123,12 +153,19 @@ class Runner:
         if credential is not None and credential.expires_at <= time.time():
             raise AuthError("the user's token has expired")
         compiled = self.graphs.get(workflow, ctx.tenant_id)
-        data = check_input(workflow, compiled.ir.spec.input, payload)
+        data = check_input(workflow, compiled.ir.spec.input, payload) if check else {}
         config = {"configurable": {"thread_id": ctx.thread_id}}
-        # Checkpoint at the end of the run only: the raw input a guard blocks or
-        # redacts is never written, and a run costs a third of per-step writes.
-        options = {"durability": "exit"} if self.graphs.checkpointer is not None else {}
+        options = {"durability": self.durability(compiled, ctx.tenant_id)} \
+            if self.graphs.checkpointer is not None else {}
         return compiled, data, config, options
+
+    def durability(self, compiled: CompiledWorkflow, tenant_id: str) -> str:
+        """When the run writes checkpoints: the workflow's choice, else its tenant's tier's, else ``exit``."""
+        chosen = compiled.ir.spec.durability
+        if chosen is None:
+            tier = self.graphs.project.spec.tiers.get(self.graphs.tenants.settings(tenant_id).tier)
+            chosen = tier.durability if tier is not None else None
+        return chosen or "exit"
 
     def _record_tokens(self, ctx: TenantContext, state: dict[str, Any]) -> None:
         self.quotas.record_tokens(ctx.tenant_id, sum(u["input_tokens"] + u["output_tokens"]
@@ -140,12 +177,12 @@ class Runner:
         # The graph runs in its own task: the user's credential is set in that
         # task's context only, never in the consumer's between two events.
         queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
-        context = self._context(ctx)
+        context = self._context(ctx, data)
 
         async def drive() -> None:
             with credential_scope(credential):
                 async for item in compiled.graph.astream(  # type: ignore[call-overload]
-                        fresh_run(data), config=config, context=context, stream_mode=["updates", "values"],
+                        fresh_run(), config=config, context=context, stream_mode=["updates", "values"],
                         **options):
                     queue.put_nowait(item)
 

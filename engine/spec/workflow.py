@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from engine.spec.common import FieldSpec, Ident, RetrySpec, Strict
 
 MemoryLevel = Literal["global", "strategy", "tenant", "user", "session"]
+Durability = Literal["sync", "async", "exit"]
 
 
 class Step(Strict):
@@ -99,4 +100,8 @@ class WorkflowSpec(Strict):
     output: dict[str, FieldSpec] = Field(default_factory=dict)
     memory: MemoryPlan = Field(default_factory=MemoryPlan)
     conversation: ConversationSpec = Field(default_factory=ConversationSpec)
+    #: When runs of this workflow write checkpoints (LangGraph's durability): ``sync`` after every
+    #: step, before the next starts; ``async`` after every step, in the background; ``exit`` once,
+    #: at the end. Unset: the tier's, else ``exit``.
+    durability: Durability | None = None
     steps: list[Step] = Field(min_length=1)
