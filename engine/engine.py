@@ -36,14 +36,14 @@ from engine.project import Project, load_project
 from engine.run.access import build_authorizer, build_delegation
 from engine.run.dispatch import Dispatch
 from engine.run.graphs import DEFAULT_GRAPH_CACHE, CompiledWorkflow, GraphCache, UnknownWorkflow
-from engine.run.runner import Runner, RunResult, StepEvent
+from engine.run.runner import NothingToResume, Runner, RunResult, StepEvent
 from engine.run.services import RunServices
 from engine.run.sessions import SessionDirectory, Sessions
 from engine.run.tenants import TenantDirectory
 from engine.tenancy import TenantSettings
 from engine.usage import LocalMeter, Meter
 
-__all__ = ["CompiledWorkflow", "Engine", "RunResult", "StepEvent", "UnknownWorkflow"]
+__all__ = ["CompiledWorkflow", "Engine", "NothingToResume", "RunResult", "StepEvent", "UnknownWorkflow"]
 
 
 class Engine:
@@ -81,6 +81,7 @@ class Engine:
         self.graphs = GraphCache(project, self.tenants, kinds or step_kinds(), checkpointer=self.checkpointer,
                                  store=store, size=graph_cache_size)
         self.runner = Runner(self.graphs, self.quotas)
+        self.runner.authorizer = self.authorizer
         self.services = self.runner.services = RunServices(self.tenants, self.dispatch, self.runner)
         self._sessions = SessionDirectory(self.tenants, self.checkpointer)
 
@@ -160,6 +161,20 @@ class Engine:
         before. Completed steps do not run again. NothingToResume if there is nothing.
         """
         return await self.runner.resume(workflow, ctx, credential)
+
+    async def answer(self, workflow: str, ctx: TenantContext, requester: str, answer: Any, *,
+                     credential: UserCredential | None = None) -> RunResult:
+        """Answer the question (an ``ask`` step) that ``requester``'s run waits on in ``ctx``'s session.
+
+        ``ctx`` is the answering user's (the same tenant by construction); Cedar decides whether they
+        may answer (AccessDenied if not); the answer is checked against the step's ``answer:`` fields
+        (InputError). Past the step's ``expires_s`` its ``on_expiry`` outcome is taken instead.
+
+        >>> paused = await engine.run("refund", engine.dev_context("acme", "u1", "s1"), payload)   # doctest: +SKIP
+        >>> paused.pending["question"]                                                            # doctest: +SKIP
+        >>> await engine.answer("refund", boss_ctx, "u1", {"approved": True})                      # doctest: +SKIP
+        """
+        return await self.runner.answer(workflow, ctx, requester, answer, credential)
 
     def stream(self, workflow: str, ctx: TenantContext, payload: Any, *,
                credential: UserCredential | None = None) -> AsyncIterator[StepEvent | RunResult]:

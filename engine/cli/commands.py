@@ -87,10 +87,12 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
               "from the verified token, and tools get tokens exchanged from it.")
 @click.option("--input", "-i", "input_text", help="Input as JSON, or @file.json.")
 @click.option("--resume", is_flag=True, help="Go on with the session's unfinished run (no --input).")
+@click.option("--answer", "answer_text", help="Answer (JSON or @file) the question the session's run waits on.")
+@click.option("--requester", help="With --answer: the user whose run waits (default: the caller).")
 @click.option("--full", is_flag=True, help="Print usage, guardrail records and errors too.")
 @project_option
 def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str | None,
-        resume: bool, full: bool, project_dir: Path) -> None:
+        resume: bool, answer_text: str | None, requester: str | None, full: bool, project_dir: Path) -> None:
     """Run WORKFLOW for a tenant offline and print the output JSON.
 
     Without --token the run uses a development context for --tenant and --user.
@@ -98,16 +100,21 @@ def run(workflow: str, tenant: str | None, user: str, session: str, token_text: 
     with user_errors():
         if (tenant is None) == (token_text is None):
             fail("error: give either --tenant (development context) or --token (a verified caller)")
-        if (input_text is None) != resume:
-            fail("error: give --input (a new run) or --resume (the session's unfinished run)")
+        if sum((input_text is not None, resume, answer_text is not None)) != 1:
+            fail("error: give --input (a new run), --resume (the session's unfinished run) or --answer (the "
+                 "question it waits on)")
+        if requester is not None and answer_text is None:
+            fail("error: --requester goes with --answer")
         token = _read_token(token_text) if token_text is not None else None
-        payload = _read_input(input_text) if input_text is not None else None
-        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload, resume))
+        payload = _read_input(input_text if input_text is not None else answer_text or "null")
+        mode = "answer" if answer_text is not None else "resume" if resume else "run"
+        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload, mode, requester))
         data = result.to_json()
         click.echo(json.dumps(data if full else {"output": data["output"], "blocked": data["blocked"],
                                                   "usage": {k: data["usage"][k] for k in
                                                             ("input_tokens", "output_tokens", "cost_usd", "models")},
-                                                  "guardrails": data["guardrails"], "errors": data["errors"]},
+                                                  "guardrails": data["guardrails"], "errors": data["errors"]}
+                              | {k: data[k] for k in ("status", "pending") if k in data},
                               indent=2, sort_keys=True))
         if result.blocked:
             sys.exit(3)
@@ -141,7 +148,7 @@ class InputFileError(TenantflowError):
 
 
 async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, session: str, token: str | None,
-               payload: Any, resume: bool = False) -> Any:
+               payload: Any, mode: str = "run", requester: str | None = None) -> Any:
     from engine.engine import Engine
     from engine.telemetry import logs
 
@@ -154,7 +161,9 @@ async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, 
         else:
             assert tenant is not None
             ctx, credential = engine.dev_context(tenant, user, session), None
-        if resume:
+        if mode == "answer":
+            return await engine.answer(workflow, ctx, requester or ctx.user_id, payload, credential=credential)
+        if mode == "resume":
             return await engine.resume(workflow, ctx, credential=credential)
         return await engine.run(workflow, ctx, payload, credential=credential)
 

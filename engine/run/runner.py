@@ -6,15 +6,17 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.context import TenantContext
 from engine.errors import AuthError, RunError, RunFailure, TenantflowError
 from engine.identity.credentials import UserCredential, credential_scope
+from engine.ids import require_id
 from engine.inputs import check_input
 from engine.ir import GUARD_INPUT
 from engine.kinds.base import RunContext, Services
+from engine.policy.authorizer import Authorizer
 from engine.run.graphs import CompiledWorkflow, GraphCache
 from engine.state import fresh_run
 from engine.usage import Meter
@@ -40,6 +42,8 @@ class RunResult:
     steps: dict[str, Any]
     blocked: str | None = None
     duration_ms: float = 0.0
+    #: Set when the run paused at an ``ask`` step: the question, the answer's schema, who asked, until when.
+    pending: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, workflow: str, ctx: TenantContext, state: dict[str, Any], started: float) -> RunResult:
@@ -48,7 +52,7 @@ class RunResult:
             output=dict(state.get("output") or {}), usage=list(state.get("usage") or []),
             guard=list(state.get("guard") or []), errors=list(state.get("errors") or []),
             steps=dict(state.get("steps") or {}), blocked=state.get("blocked") or None,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=(time.perf_counter() - started) * 1000, pending=_pending(state),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -70,7 +74,13 @@ class RunResult:
             "guardrails": self.guard,
             "errors": self.errors,
             "duration_ms": round(self.duration_ms, 3),
-        }
+        } | ({"status": "waiting", "pending": self.pending} if self.pending is not None else {})
+
+
+def _pending(state: dict[str, Any]) -> dict[str, Any] | None:
+    """The question a paused run waits on (LangGraph's ``__interrupt__``), or None."""
+    interrupts = state.get("__interrupt__") or ()
+    return dict(interrupts[0].value) if interrupts else None
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class Runner:
     def __init__(self, graphs: GraphCache, quotas: Meter):
         self.graphs, self.quotas = graphs, quotas
         self.services: Services | None = None
+        self.authorizer: Authorizer | None = None
 
     def _context(self, ctx: TenantContext, payload: dict[str, Any] | None = None) -> RunContext:
         assert self.services is not None, "the engine sets the runner's services"
@@ -134,6 +145,46 @@ class Runner:
         started = time.perf_counter()
         compiled, data, config, options = self._prepare(workflow, ctx, payload, credential)
         return self._stream(compiled, workflow, ctx, data, config, options, credential, started)
+
+    async def answer(self, workflow: str, ctx: TenantContext, requester: str, answer: Any,
+                     credential: UserCredential | None) -> RunResult:
+        """Answer the question ``requester``'s run of ``workflow`` waits on, in ``ctx``'s session, as ``ctx``'s user.
+
+        The thread is ``<ctx tenant>:<requester>:<ctx session>``: the tenant always comes from the
+        answering caller, so no answer reaches another tenant's run. Cedar decides whether the caller
+        may answer (action ``answer``; the step's scope, else the requester only, is ``context.entitled``);
+        the answer must match the step's ``answer:`` fields. Past ``expires_s`` the step takes its
+        ``on_expiry`` outcome instead of the answer given. The run goes on as the requester's, with no
+        scopes: the answering user's rights do not flow into it.
+        """
+        started = time.perf_counter()
+        compiled, _, _, options = self._prepare(workflow, ctx, {}, credential, check=False)
+        try:
+            owner = replace(ctx, user_id=require_id("user id", requester), scopes=frozenset(), attributes=())
+        except ValueError as exc:
+            raise AuthError(str(exc)) from None
+        config = {"configurable": {"thread_id": owner.thread_id}}
+        saved = await compiled.graph.aget_state(config)  # type: ignore[arg-type]
+        waiting = [i.value for task in saved.tasks for i in task.interrupts]
+        if not waiting:
+            raise NothingToResume(f"no run of '{workflow}' by user '{requester}' on session '{ctx.session_id}' "
+                                  "is waiting for an answer")
+        pending = waiting[0]
+        spec = compiled.ir.nodes[pending["step"]].step.body  # type: ignore[union-attr]
+        expired = pending.get("expires_at") is not None and time.time() >= pending["expires_at"]
+        entitled = spec.scope in ctx.scopes if spec.scope else ctx.user_id == requester
+        assert self.authorizer is not None, "the engine sets the runner's authorizer"
+        self.authorizer.check_answer(ctx, self.graphs.tenants.facts(ctx.tenant_id), workflow=workflow,
+                                     step=pending["step"], requester=requester, entitled=entitled, expired=expired)
+        reply: dict[str, Any] = {"expired": True} if expired else {
+            "answer": check_input(workflow, spec.answer, answer), "by": ctx.user_id}
+        self.quotas.record_request(ctx.tenant_id)
+        from langgraph.types import Command
+
+        state = await compiled.graph.ainvoke(Command(resume=reply), config=config,  # type: ignore[call-overload]
+                                             context=self._context(owner), **options)
+        self._record_tokens(ctx, state)
+        return RunResult.of(workflow, owner, state, started)
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]:
         """A ``call`` step's sub-run: same tenant, same run, the callee's own guards."""
@@ -191,12 +242,15 @@ class Runner:
         task.add_done_callback(lambda _: queue.put_nowait(None))
         kinds = {node.id: node.kind for node in compiled.ir.nodes.values()}
         state: dict[str, Any] = {}
+        paused: Any = None
         try:
             while (item := await queue.get()) is not None:
                 mode, chunk = item
                 if mode == "values":
                     state = chunk  # the last one is the final state, as ainvoke returns it
                     continue
+                if "__interrupt__" in (chunk or {}):
+                    paused = chunk["__interrupt__"]  # an ask step: the run waits for an answer
                 for node in chunk or {}:
                     if not node.startswith("__"):
                         yield StepEvent(node, kinds.get(node, "engine"))
@@ -207,4 +261,4 @@ class Runner:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._record_tokens(ctx, state)
-        yield RunResult.of(workflow, ctx, state, started)
+        yield RunResult.of(workflow, ctx, {**state, "__interrupt__": paused} if paused else state, started)

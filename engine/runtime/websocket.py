@@ -67,6 +67,7 @@ from engine.runtime.invocations import (
     log_request,
     parse_request,
     refusal,
+    run_events,
 )
 from engine.runtime.service import Service
 from engine.runtime.streaming import Outcome, StreamFailed, close_iterator, run_messages
@@ -166,8 +167,8 @@ class _Connection:
             lease = await admit(self.service, engine, ctx)
             if len(raw) > self.service.config.max_body_bytes:
                 raise payload_too_large(self.service.config.max_body_bytes)
-            workflow, payload = parse_request(self.service, engine, ctx, raw, log)
-            events = engine.stream(workflow, ctx, payload, credential=caller.credential)  # refusals raise here
+            workflow, payload, resume = parse_request(self.service, engine, ctx, raw, log)
+            events = run_events(engine, workflow, ctx, payload, resume, caller.credential)
             held, lease = lease, None
             status = await self._run(events, ctx, held, log)
         except WebSocketDisconnect:

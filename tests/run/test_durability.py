@@ -235,4 +235,4 @@ def test_the_cli_resumes_a_sessions_unfinished_run(make_project, effects) -> Non
     again = CliRunner().invoke(main, [*base, "--resume"])
     assert again.exit_code == 1 and "no unfinished run of 'effects'" in again.output
     both = CliRunner().invoke(main, [*base, "--resume", "--input", "{}"])
-    assert both.exit_code == 1 and "give --input (a new run) or --resume" in both.output
+    assert both.exit_code == 1 and "give --input (a new run), --resume" in both.output
