@@ -36,14 +36,15 @@ from engine.project import Project, load_project
 from engine.run.access import build_authorizer, build_delegation
 from engine.run.dispatch import Dispatch
 from engine.run.graphs import DEFAULT_GRAPH_CACHE, CompiledWorkflow, GraphCache, UnknownWorkflow
-from engine.run.runner import NothingToResume, Runner, RunResult, StepEvent
+from engine.run.runner import NothingToResume, RunEvent, Runner, RunResult, StepEvent, TokenEvent
 from engine.run.services import RunServices
 from engine.run.sessions import SessionDirectory, Sessions
 from engine.run.tenants import TenantDirectory
 from engine.tenancy import TenantSettings
 from engine.usage import LocalMeter, Meter
 
-__all__ = ["CompiledWorkflow", "Engine", "NothingToResume", "RunResult", "StepEvent", "UnknownWorkflow"]
+__all__ = ["CompiledWorkflow", "Engine", "NothingToResume", "RunEvent", "RunResult", "StepEvent", "TokenEvent",
+           "UnknownWorkflow"]
 
 
 class Engine:
@@ -177,7 +178,7 @@ class Engine:
         return await self.runner.answer(workflow, ctx, requester, answer, credential)
 
     def stream(self, workflow: str, ctx: TenantContext, payload: Any, *,
-               credential: UserCredential | None = None) -> AsyncIterator[StepEvent | RunResult]:
+               credential: UserCredential | None = None) -> AsyncIterator[RunEvent]:
         """Run ``workflow`` as :meth:`run` does, yielding a :class:`StepEvent` as each step
         finishes and the :class:`RunResult` last.
 

@@ -89,10 +89,13 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
 @click.option("--resume", is_flag=True, help="Go on with the session's unfinished run (no --input).")
 @click.option("--answer", "answer_text", help="Answer (JSON or @file) the question the session's run waits on.")
 @click.option("--requester", help="With --answer: the user whose run waits (default: the caller).")
+@click.option("--stream", "stream_tokens", is_flag=True, help="Print the text of llm steps with stream: true as "
+              "it is written (checked sentence by sentence), then the output JSON.")
 @click.option("--full", is_flag=True, help="Print usage, guardrail records and errors too.")
 @project_option
 def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str | None,
-        resume: bool, answer_text: str | None, requester: str | None, full: bool, project_dir: Path) -> None:
+        resume: bool, answer_text: str | None, requester: str | None, stream_tokens: bool, full: bool,
+        project_dir: Path) -> None:
     """Run WORKFLOW for a tenant offline and print the output JSON.
 
     Without --token the run uses a development context for --tenant and --user.
@@ -107,7 +110,9 @@ def run(workflow: str, tenant: str | None, user: str, session: str, token_text: 
             fail("error: --requester goes with --answer")
         token = _read_token(token_text) if token_text is not None else None
         payload = _read_input(input_text if input_text is not None else answer_text or "null")
-        mode = "answer" if answer_text is not None else "resume" if resume else "run"
+        mode = "answer" if answer_text is not None else "resume" if resume else "stream" if stream_tokens else "run"
+        if stream_tokens and mode != "stream":
+            fail("error: --stream goes with --input")
         result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload, mode, requester))
         data = result.to_json()
         click.echo(json.dumps(data if full else {"output": data["output"], "blocked": data["blocked"],
@@ -165,6 +170,17 @@ async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, 
             return await engine.answer(workflow, ctx, requester or ctx.user_id, payload, credential=credential)
         if mode == "resume":
             return await engine.resume(workflow, ctx, credential=credential)
+        if mode == "stream":
+            from engine.engine import RunResult, TokenEvent
+
+            result = None
+            async for event in engine.stream(workflow, ctx, payload, credential=credential):
+                if isinstance(event, TokenEvent):
+                    click.echo(event.text, nl=False)
+                elif isinstance(event, RunResult):
+                    result = event  # the stream's last event
+            click.echo()
+            return result
         return await engine.run(workflow, ctx, payload, credential=credential)
 
 

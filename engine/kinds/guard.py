@@ -47,6 +47,11 @@ def _configurable() -> Mapping[str, Any]:
     return configurable
 
 
+def run_key(ctx: TenantContext) -> Hashable:
+    """The key of the run's redaction placeholders, from inside one of its nodes."""
+    return _run_key(ctx, _configurable())
+
+
 def _run_key(ctx: TenantContext, configurable: Mapping[str, Any]) -> Hashable:
     # A called sub-workflow runs its own guards inside the caller's run: the
     # checkpoint namespace above the guard node tells the two apart.

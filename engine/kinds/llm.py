@@ -153,6 +153,8 @@ def _build(node: IRNode, b: Build) -> NodeFn:
                                       tools=tools, workflow=workflow, step=node.id, tenant_id=ctx.tenant_id)
 
                 async def once(req: ChatRequest = request) -> ChatResponse:
+                    if spec.stream and hasattr(provider, "converse_stream"):
+                        return await _streamed(provider, req, node.id, run_ctx, attempts.count)
                     return await provider.converse(req)
 
                 t0 = time.perf_counter()
@@ -178,6 +180,62 @@ def _build(node: IRNode, b: Build) -> NodeFn:
         return succeeded(node, output, usage=usage)
 
     return run
+
+
+#: The end of a sentence: punctuation and the whitespace after it (so ``ada.lovelace@example.com`` or
+#: ``3.14`` is never cut at its dot), or a line break. Text held longer than _MAX_HELD characters goes
+#: up to its last whitespace.
+_SENTENCE_END = re.compile(r"[.!?;:]\s+|\n")
+_MAX_HELD = 400
+
+
+async def _streamed(provider: Any, request: ChatRequest, step: str, run_ctx: RunContext,
+                    attempt: int) -> ChatResponse:
+    """One model turn through ``converse_stream``, its text sent on sentence by sentence.
+
+    Each sentence passes the tenant's output rules (PII, secrets, other tenants' marks, denied
+    terms) before it is sent, redacted as the output guard would redact it; once a sentence is
+    blocked, nothing more of the step's text is sent. The output guard still decides the
+    final answer. ``attempt`` tells a client that a retried turn starts again.
+    """
+    from langgraph.config import get_stream_writer
+
+    from engine.kinds.guard import RUN_PLACEHOLDERS, run_key
+
+    write = get_stream_writer()
+    ctx = run_ctx.tenant
+    chain = run_ctx.services.guard_chain(ctx.tenant_id)
+    placeholders = RUN_PLACEHOLDERS.get(run_key(ctx))
+    held, muted = "", False
+
+    async def release(text: str) -> bool:
+        checked = await chain.acheck_value(text, "output", f"steps.{step}", tenant=ctx.tenant_id,
+                                           placeholders=placeholders)
+        if any(r["action"] == "block" for r in checked.records):
+            return True
+        write({"type": "token", "step": step, "text": checked.value, "attempt": attempt})
+        return False
+
+    async for item in provider.converse_stream(request):
+        if isinstance(item, ChatResponse):
+            if held and not muted:
+                await release(held)
+            return item
+        held += item
+        cut = _cut(held)
+        if cut and not muted:
+            muted, held = await release(held[:cut]), held[cut:]
+        elif cut:
+            held = held[cut:]
+    raise ModelError(f"model stream of step '{step}' ended without a response", retryable=True)
+
+
+def _cut(held: str) -> int:
+    """Where the text held can be sent up to (0: not yet): after its last sentence end."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(held)]
+    if ends:
+        return ends[-1]
+    return held.rstrip().rfind(" ") + 1 if len(held) > _MAX_HELD else 0
 
 
 def conversation(state: RunState, window: bool | HistoryWindow) -> list[dict[str, Any]]:

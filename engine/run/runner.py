@@ -94,6 +94,22 @@ class StepEvent:
         return {"type": "step", "step": self.step, "kind": self.kind}
 
 
+@dataclass(frozen=True)
+class TokenEvent:
+    """Text of an ``llm`` step with ``stream: true``, one checked sentence at a time (``attempt`` counts retries)."""
+
+    step: str
+    text: str
+    attempt: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "token", "step": self.step, "text": self.text, "attempt": self.attempt}
+
+
+#: What a streamed run yields: steps as they finish, checked text as it is written, the result last.
+RunEvent = StepEvent | TokenEvent | RunResult
+
+
 class Runner:
     """Starts runs on the graph cache's graphs, with the run context every node reads its services from."""
 
@@ -141,7 +157,7 @@ class Runner:
         return RunResult.of(workflow, ctx, state, started)
 
     def stream(self, workflow: str, ctx: TenantContext, payload: Any, credential: UserCredential | None,
-               ) -> AsyncIterator[StepEvent | RunResult]:
+               ) -> AsyncIterator[RunEvent]:
         started = time.perf_counter()
         compiled, data, config, options = self._prepare(workflow, ctx, payload, credential)
         return self._stream(compiled, workflow, ctx, data, config, options, credential, started)
@@ -224,7 +240,7 @@ class Runner:
 
     async def _stream(self, compiled: CompiledWorkflow, workflow: str, ctx: TenantContext, data: dict[str, Any],
                       config: dict[str, Any], options: dict[str, Any], credential: UserCredential | None,
-                      started: float) -> AsyncIterator[StepEvent | RunResult]:
+                      started: float) -> AsyncIterator[RunEvent]:
         # The graph runs in its own task: the user's credential is set in that
         # task's context only, never in the consumer's between two events.
         queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
@@ -233,7 +249,7 @@ class Runner:
         async def drive() -> None:
             with credential_scope(credential):
                 async for item in compiled.graph.astream(  # type: ignore[call-overload]
-                        fresh_run(), config=config, context=context, stream_mode=["updates", "values"],
+                        fresh_run(), config=config, context=context, stream_mode=["updates", "values", "custom"],
                         **options):
                     queue.put_nowait(item)
 
@@ -248,6 +264,10 @@ class Runner:
                 mode, chunk = item
                 if mode == "values":
                     state = chunk  # the last one is the final state, as ainvoke returns it
+                    continue
+                if mode == "custom":
+                    if isinstance(chunk, dict) and chunk.get("type") == "token":
+                        yield TokenEvent(chunk["step"], chunk["text"], chunk.get("attempt", 0))
                     continue
                 if "__interrupt__" in (chunk or {}):
                     paused = chunk["__interrupt__"]  # an ask step: the run waits for an answer

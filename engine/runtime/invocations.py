@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engine.context import TenantContext
-from engine.engine import Engine, RunResult, StepEvent
+from engine.engine import Engine, RunEvent, RunResult
 from engine.errors import AuthError
 from engine.identity.authenticate import Caller
 from engine.runtime import logs
@@ -177,12 +177,12 @@ def parse_request(service: Service, engine: Engine, ctx: TenantContext, raw: byt
 
 
 def run_events(engine: Engine, workflow: str, ctx: TenantContext, payload: Any, resume: Resume | None,
-               credential: Any) -> AsyncIterator[StepEvent | RunResult]:
+               credential: Any) -> AsyncIterator[RunEvent]:
     """The events of the request's run: a new run's steps, or a resumed or answered run's result alone."""
     if resume is None:
         return engine.stream(workflow, ctx, payload, credential=credential)  # refusals raise here
 
-    async def resumed() -> AsyncIterator[StepEvent | RunResult]:
+    async def resumed() -> AsyncIterator[RunEvent]:
         yield await go_on(engine, workflow, ctx, resume, credential)
 
     return resumed()
@@ -209,7 +209,7 @@ def refusal(exc: Exception, log: dict[str, Any]) -> HttpError:
     return mapped
 
 
-def _stream(service: Service, events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext, meta: RequestMeta,
+def _stream(service: Service, events: AsyncIterator[RunEvent], ctx: TenantContext, meta: RequestMeta,
             lease: Lease, log: dict[str, Any], started: float) -> EventStream:
     outcome = Outcome()
     fair = service.run_started(ctx.tenant_id)

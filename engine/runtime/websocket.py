@@ -46,7 +46,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine.context import TenantContext
-from engine.engine import RunResult, StepEvent
+from engine.engine import RunEvent
 from engine.runtime import logs
 from engine.runtime.contract import (
     INTERNAL_ERROR,
@@ -186,7 +186,7 @@ class _Connection:
             log_request(self.service, status, log, started)
         return True
 
-    async def _run(self, events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext, lease: Lease,
+    async def _run(self, events: AsyncIterator[RunEvent], ctx: TenantContext, lease: Lease,
                    log: dict[str, Any]) -> int:
         """Send the run's messages as they come; the status its answer stands for. If the client leaves, the
         run stops at its next step, as a server-sent events stream does."""

@@ -40,3 +40,6 @@ class LlmSpec(Strict):
     #: (``conversation.keep_messages``), a window the newest turns within a bound.
     #: The step's own turn joins the conversation once the output guard passes it.
     history: bool | HistoryWindow | None = None
+    #: Send the answer's text to a streaming client as the model writes it, one sentence at a time,
+    #: each sentence checked by the tenant's output rules first (docs/decisions.md, "Streaming").
+    stream: bool = False

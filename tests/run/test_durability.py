@@ -15,6 +15,9 @@ from engine.engine import Engine
 from engine.errors import RunError
 from engine.run.runner import NothingToResume
 from tests.conftest import REPO, tenant_yaml
+from tests.memory.postgres_support import pg_schemas
+
+__all__ = ["pg_schemas"]
 
 EFFECTS_PY = '''\
 import os
@@ -236,3 +239,21 @@ def test_the_cli_resumes_a_sessions_unfinished_run(make_project, effects) -> Non
     assert again.exit_code == 1 and "no unfinished run of 'effects'" in again.output
     both = CliRunner().invoke(main, [*base, "--resume", "--input", "{}"])
     assert both.exit_code == 1 and "give --input (a new run), --resume" in both.output
+
+
+async def test_on_postgres_another_worker_resumes_the_run_and_no_table_holds_the_raw_input(
+        make_project, effects, pg_schemas) -> None:
+    root = _project(make_project)
+    config = root / "tenantflow.yaml"
+    config.write_text(config.read_text().replace("stores: {checkpointer: sqlite, store: sqlite}\n",
+                                                 pg_schemas.stores_yaml()))
+    (effects / "beta.crash").write_text("raise")
+    async with Engine.open(root) as first:
+        with pytest.raises(RunError, match="worker lost"):
+            await first.run("effects", first.dev_context("beta", "u1", "s1"), {"text": "ssn 078-05-1120"})
+    async with Engine.open(root) as second:  # another worker, sharing only the database
+        resumed = await second.resume("effects", second.dev_context("beta", "u1", "s1"))
+        assert _log(effects, "beta") == ["count", "flaky"] and not resumed.blocked
+        assert len(await _notes(second, "beta", "u1")) == 1
+    dump = pg_schemas.dump()
+    assert b"beta:u1:s1" in dump and b"078-05-1120" not in dump
