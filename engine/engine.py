@@ -84,7 +84,7 @@ class Engine:
         self.runner = Runner(self.graphs, self.quotas)
         self.runner.authorizer = self.authorizer
         self.services = self.runner.services = RunServices(self.tenants, self.dispatch, self.runner)
-        self._sessions = SessionDirectory(self.tenants, self.checkpointer)
+        self._sessions = SessionDirectory(self.tenants, self.checkpointer, self._unfinished)
 
     @property
     def root(self) -> Path:
@@ -137,6 +137,13 @@ class Engine:
         ...     print(info.session_id, info.updated)
         """
         return self._sessions.of(tenant_id)
+
+    async def _unfinished(self, workflow: str, tenant_id: str, config: Any) -> bool:
+        try:
+            graph = self.graphs.get(workflow, tenant_id).graph
+        except SpecError:  # a workflow since removed or no longer enabled: its run cannot go on
+            return False
+        return bool((await graph.aget_state(config)).next)
 
     # -- compiling and running ---------------------------------------------------------------
 

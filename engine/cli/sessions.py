@@ -1,4 +1,4 @@
-"""Session commands: list a tenant's sessions, show one conversation, delete a session."""
+"""Session commands: list a tenant's sessions and their runs, show one conversation, delete a session."""
 
 from __future__ import annotations
 
@@ -45,3 +45,21 @@ async def _sessions(project_dir: Path, tenant: str, user: str | None, show: str 
             assert user is not None
             return {"tenant": tenant, "user": user, "session": delete, "deleted": await handle.delete(user, delete)}
         return [info.to_json() for info in await handle.list(user)]
+
+
+@main.command()
+@click.option("--tenant", "-t", required=True, help="Tenant id: runs are listed one tenant at a time.")
+@click.option("--user", "-u", default=None, help="Only this user's sessions.")
+@click.option("--pending", is_flag=True, help="Only the runs waiting for an answer (an ask step).")
+@project_option
+def runs(tenant: str, user: str | None, pending: bool, project_dir: Path) -> None:
+    """The latest run of each of a tenant's sessions: waiting (for an answer), unfinished (resume it) or done."""
+    with user_errors():
+        click.echo(json.dumps(asyncio.run(_runs(project_dir, tenant, user, pending)), indent=2))
+
+
+async def _runs(project_dir: Path, tenant: str, user: str | None, pending: bool) -> Any:
+    from engine.engine import Engine
+
+    async with Engine.open(find_root(project_dir)) as engine:
+        return [run.to_json() for run in await engine.sessions(tenant).runs(user, pending=pending)]

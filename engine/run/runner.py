@@ -179,7 +179,7 @@ class Runner:
             owner = replace(ctx, user_id=require_id("user id", requester), scopes=frozenset(), attributes=())
         except ValueError as exc:
             raise AuthError(str(exc)) from None
-        config = {"configurable": {"thread_id": owner.thread_id}}
+        config = {"configurable": {"thread_id": owner.thread_id}, "metadata": {"workflow": workflow}}
         saved = await compiled.graph.aget_state(config)  # type: ignore[arg-type]
         waiting = [i.value for task in saved.tasks for i in task.interrupts]
         if not waiting:
@@ -221,7 +221,8 @@ class Runner:
             raise AuthError("the user's token has expired")
         compiled = self.graphs.get(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload) if check else {}
-        config = {"configurable": {"thread_id": ctx.thread_id}}
+        # The workflow's name in the checkpoints' metadata: listing a tenant's runs reads it.
+        config = {"configurable": {"thread_id": ctx.thread_id}, "metadata": {"workflow": workflow}}
         options = {"durability": self.durability(compiled, ctx.tenant_id)} \
             if self.graphs.checkpointer is not None else {}
         return compiled, data, config, options

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -22,6 +23,29 @@ from engine.ids import require_id, thread_id
 from engine.memory.checkpoints import TenantCheckpointer
 from engine.run.tenants import TenantDirectory
 from engine.telemetry.logs import event
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The latest run of a session: ``waiting`` (for an answer), ``unfinished`` (resumable) or ``done``."""
+
+    tenant_id: str
+    user_id: str
+    session_id: str
+    workflow: str
+    status: str
+    updated: str
+    #: What a waiting run asks: the step, question, answer schema, who asked, until when.
+    pending: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"tenant": self.tenant_id, "user": self.user_id, "session": self.session_id,
+               "workflow": self.workflow, "status": self.status, "updated": self.updated}
+        return out | ({"pending": self.pending} if self.pending is not None else {})
+
+
+#: Reads a thread's state with its workflow's graph: (workflow, tenant, config) -> whether it has steps to run.
+Unfinished = Callable[[str, str, RunnableConfig], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -40,8 +64,9 @@ class SessionInfo:
 class SessionDirectory:
     """Hands out :class:`Sessions` handles, one tenant each."""
 
-    def __init__(self, tenants: TenantDirectory, checkpointer: TenantCheckpointer | None):
-        self.tenants, self.checkpointer = tenants, checkpointer
+    def __init__(self, tenants: TenantDirectory, checkpointer: TenantCheckpointer | None,
+                 unfinished: Unfinished):
+        self.tenants, self.checkpointer, self.unfinished = tenants, checkpointer, unfinished
 
     def of(self, tenant_id: str | None) -> Sessions:
         """The sessions of ``tenant_id``; AuthError (and an audit event) for no tenant or an unknown one."""
@@ -55,14 +80,37 @@ class SessionDirectory:
             _refused(tenant_id, str(exc))
         if self.checkpointer is None:
             raise AuthError("this engine keeps no sessions: it was built without a checkpointer")
-        return Sessions(tenant_id, self.checkpointer)
+        return Sessions(tenant_id, self.checkpointer, self.unfinished)
 
 
 class Sessions:
-    """One tenant's sessions: list them, read a conversation, delete one."""
+    """One tenant's sessions: list them and their runs, read a conversation, delete one."""
 
-    def __init__(self, tenant_id: str, checkpointer: TenantCheckpointer):
-        self.tenant_id, self._checkpointer = tenant_id, checkpointer
+    def __init__(self, tenant_id: str, checkpointer: TenantCheckpointer, unfinished: Unfinished):
+        self.tenant_id, self._checkpointer, self._unfinished = tenant_id, checkpointer, unfinished
+
+    async def runs(self, user_id: str | None = None, *, pending: bool = False) -> builtins.list[RunInfo]:
+        """The latest run of each session of the tenant (one user's if given), newest first; with
+        ``pending``, only the runs waiting for an answer."""
+        found = []
+        for info in await self.list(user_id):
+            config = self._config(info.user_id, info.session_id)
+            saved = await self._checkpointer.aget_tuple(config)
+            if saved is None:
+                continue
+            workflow = str(saved.metadata.get("workflow", ""))
+            asked = [i.value for _, channel, value in saved.pending_writes or () if channel == "__interrupt__"
+                     for i in value]
+            if asked:
+                status = "waiting"
+            elif pending:
+                continue
+            else:
+                status = "unfinished" if workflow and await self._unfinished(workflow, self.tenant_id, config) \
+                    else "done"
+            found.append(RunInfo(self.tenant_id, info.user_id, info.session_id, workflow, status, info.updated,
+                                 dict(asked[0]) if asked else None))
+        return found
 
     async def list(self, user_id: str | None = None) -> builtins.list[SessionInfo]:
         """The tenant's sessions (one user's if given), newest first."""

@@ -44,7 +44,7 @@ steps:
   - id: decided
     set: {status: "{{ 'expired' if steps.approve.expired else ('refunded' if steps.approve.approved else 'denied') }}"}
   - id: finish
-    return: {status: "{{ steps.decided.status if steps.decided else steps.small.status }}"}
+    return: {status: "{{ steps['decided'].status if 'decided' in steps else steps.small.status }}"}
 """
 
 APPROVER = frozenset({"refunds:approve"})
@@ -168,3 +168,36 @@ def test_the_cli_pauses_and_answers(make_project) -> None:
     done = CliRunner().invoke(main, [*base, "--user", "u1", "--answer", '{"approved": true}'])
     assert done.exit_code == 0, done.output
     assert json.loads(done.output)["output"] == {"status": "refunded"}
+
+
+def test_runs_lists_waiting_unfinished_and_done_runs_of_one_tenant(make_project, tmp_path, monkeypatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    root = _project(make_project, "sync")
+    config = root / "tenantflow.yaml"
+    config.write_text(config.read_text().replace("checkpointer: memory, store: memory", "checkpointer: sqlite, "
+                                                 "store: sqlite"))
+    base = ["run", "refund", "--tenant", "alpha", "--project", str(root)]
+    for user, amount in (("u1", 250), ("u2", 50)):
+        assert CliRunner().invoke(main, [*base, "--user", user, "--input", json.dumps({**BIG, "amount": amount})]
+                                  ).exit_code == 0
+    CliRunner().invoke(main, ["run", "refund", "--tenant", "beta", "--user", "u9", "--project", str(root),
+                              "--input", json.dumps(BIG)])
+
+    def runs(*args: str) -> Any:
+        result = CliRunner().invoke(main, ["runs", *args, "--project", str(root)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    listed = {(r["user"], r["status"]) for r in runs("--tenant", "alpha")}
+    assert listed == {("u1", "waiting"), ("u2", "done")}
+    [waiting] = runs("--tenant", "alpha", "--pending")
+    assert waiting["workflow"] == "refund" and waiting["pending"]["question"] == "Refund 250 to cus_1?"
+    assert [r["user"] for r in runs("--tenant", "beta", "--pending")] == ["u9"]
+    assert runs("--tenant", "alpha", "--user", "u2", "--pending") == []
+    assert CliRunner().invoke(main, ["runs", "--pending", "--project", str(root)]).exit_code != 0
+

@@ -132,7 +132,10 @@ async def test_a_run_that_failed_mid_way_resumes_without_repeating_its_side_effe
         with pytest.raises(RunError, match="worker lost"):
             await engine.run("effects", ctx, {"text": "hello"})
         assert _log(effects, tenant) == ["count"]
+        [listed] = await engine.sessions(tenant).runs("u1")
+        assert (listed.workflow, listed.status) == ("effects", "unfinished")
         resumed = await engine.resume("effects", ctx)
+        assert [r.status for r in await engine.sessions(tenant).runs("u1")] == ["done"]
         # The count and the remember write ran once; the step in flight ran again; the answer is the same.
         assert _log(effects, tenant) == ["count", "flaky"]
         assert await _notes(engine, tenant, "u1") == [{"value": "hello"}]
