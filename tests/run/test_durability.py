@@ -204,7 +204,22 @@ async def test_a_worker_killed_with_sigkill_mid_run_is_resumed_by_another_proces
 
 async def test_per_step_checkpoints_never_hold_the_raw_input_the_guard_redacted_or_blocked(make_project,
                                                                                           effects) -> None:
+    from tests.runtime.support import captured_logs
+
     root = _project(make_project)
+    with captured_logs() as logged:
+        await _guarded_runs(root, effects)
+    with sqlite3.connect(root / ".tenantflow" / "checkpoints.sqlite") as db:
+        (saved,) = db.execute("SELECT count(*) FROM checkpoints WHERE thread_id = 'alpha:u1:s2'").fetchone()
+    assert saved >= 4  # alpha's tier checkpoints after every step: these checkpoints are per step
+    stored = b"".join(p.read_bytes() for p in (root / ".tenantflow").rglob("*") if p.is_file())
+    logs = "\n".join(logged.lines).encode()
+    assert logs  # the runs logged (the failed step, the calls)
+    for raw in (b"078-05-1120", b"078051120", b"ada.lovelace"):
+        assert raw not in stored and raw not in logs
+
+
+async def _guarded_runs(root: Path, effects: Path) -> None:
     async with Engine.open(root) as engine:
         redacted = await engine.run("effects", engine.dev_context("alpha", "u1", "s1"),
                                     {"text": "my ssn is 078-05-1120"})
@@ -215,12 +230,6 @@ async def test_per_step_checkpoints_never_hold_the_raw_input_the_guard_redacted_
         blocked = await engine.run("effects", engine.dev_context("alpha", "u1", "s3"),
                                    {"text": "write to ada.lovelace@example.com"})
         assert blocked.blocked
-    with sqlite3.connect(root / ".tenantflow" / "checkpoints.sqlite") as db:
-        (saved,) = db.execute("SELECT count(*) FROM checkpoints WHERE thread_id = 'alpha:u1:s2'").fetchone()
-    assert saved >= 4  # alpha's tier checkpoints after every step: these checkpoints are per step
-    stored = b"".join(p.read_bytes() for p in (root / ".tenantflow").rglob("*") if p.is_file())
-    for raw in (b"078-05-1120", b"078051120", b"ada.lovelace"):
-        assert raw not in stored
 
 
 def test_the_cli_resumes_a_sessions_unfinished_run(make_project, effects) -> None:

@@ -126,3 +126,24 @@ def test_the_cli_prints_the_streamed_text_then_the_output(tmp_path: Path) -> Non
                                        '{"text": "leak canary"}', "--project", str(root)])
     assert result.exit_code == 3, result.output  # blocked by the output guard
     assert result.output.startswith("All is well. \n{") and "CANARY-beta" not in result.output
+
+
+def test_ws_carries_the_checked_tokens_then_the_answer(tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    root = _project(tmp_path / "proj")
+    tokens = Tokens(root)
+    with dev_secret(), running(RuntimeConfig(root=root, watch_interval_s=0)) as url:
+        headers = {"Authorization": f"Bearer {tokens('alpha', 'u1')}", SESSION: "ws-token-session"}
+        with connect(url.replace("http://", "ws://") + "/ws", additional_headers=headers, proxy=None,
+                     open_timeout=10) as ws:
+            messages = []
+            for text in ("long please", "leak canary"):
+                ws.send(json.dumps({"workflow": "talk", "input": {"text": text}}))
+                while (message := json.loads(ws.recv(timeout=10)))["type"] != "result":
+                    messages.append(message)
+                messages.append(message)
+    long_tokens = [m["text"] for m in messages[:messages.index(next(m for m in messages if m["type"] == "result"))]
+                   if m["type"] == "token"]
+    assert len(long_tokens) == 19
+    assert "CANARY-beta" not in json.dumps(messages) and messages[-1]["blocked"]
