@@ -191,8 +191,9 @@ class Engine:
 
         The checks that refuse a run (credential, unknown workflow, input) raise
         here, before anything runs; an error of the run itself is raised by the
-        iteration. Events carry step ids only: no step output leaves the run
-        before the output guard has seen it.
+        iteration. Step events carry ids only; the text of an ``llm`` step with
+        ``stream: true`` comes as :class:`TokenEvent` events, each a sentence the
+        tenant's output rules have checked (docs/decisions.md, "Streaming").
 
         >>> async for event in engine.stream("support-triage", ctx, payload):   # doctest: +SKIP
         ...     print(event)
