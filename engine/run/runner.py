@@ -144,8 +144,11 @@ class Runner:
         started = time.perf_counter()
         compiled, _, config, options = self._prepare(workflow, ctx, {}, credential, check=False)
         saved = await compiled.graph.aget_state(config)  # type: ignore[arg-type]
-        if not saved.next:
+        if not saved.next or (saved.metadata or {}).get("workflow", workflow) != workflow:
             raise NothingToResume(f"session '{ctx.session_id}' has no unfinished run of '{workflow}' to resume")
+        if saved.interrupts:
+            raise NothingToResume(f"the run of '{workflow}' on session '{ctx.session_id}' waits for an answer: "
+                                  "answer it (Engine.answer, a resume body with an answer)")
         if GUARD_INPUT not in (saved.values.get("route") or {}):
             raise NothingToResume(f"the run on session '{ctx.session_id}' stopped before its input guard "
                                   "finished, so its input was never kept: send the request again")
@@ -182,7 +185,7 @@ class Runner:
         config = {"configurable": {"thread_id": owner.thread_id}, "metadata": {"workflow": workflow}}
         saved = await compiled.graph.aget_state(config)  # type: ignore[arg-type]
         waiting = [i.value for task in saved.tasks for i in task.interrupts]
-        if not waiting:
+        if not waiting or (saved.metadata or {}).get("workflow", workflow) != workflow:
             raise NothingToResume(f"no run of '{workflow}' by user '{requester}' on session '{ctx.session_id}' "
                                   "is waiting for an answer")
         pending = waiting[0]

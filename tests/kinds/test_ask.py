@@ -71,6 +71,9 @@ async def test_a_run_pauses_and_an_authorized_user_of_its_tenant_resumes_it(make
         assert paused.pending["requested_by"] == "u1" and paused.pending["scope"] == "refunds:approve"
         assert paused.pending["answer_schema"]["required"] == ["approved"]
         assert paused.to_json()["status"] == "waiting"
+        # A plain resume does not answer it.
+        with pytest.raises(NothingToResume, match="waits for an answer"):
+            await engine.resume("refund", _ctx("alpha", "u1"))
         # The requester has no approving scope; nor has another user: Cedar refuses both.
         for user in ("u1", "u3"):
             with pytest.raises(AccessDenied, match="policy denied question 'refund/approve' for tenant 'alpha'"):

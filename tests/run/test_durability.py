@@ -134,6 +134,8 @@ async def test_a_run_that_failed_mid_way_resumes_without_repeating_its_side_effe
         assert _log(effects, tenant) == ["count"]
         [listed] = await engine.sessions(tenant).runs("u1")
         assert (listed.workflow, listed.status) == ("effects", "unfinished")
+        with pytest.raises(NothingToResume):  # the session's unfinished run is of another workflow
+            await engine.resume("hello", ctx)
         resumed = await engine.resume("effects", ctx)
         assert [r.status for r in await engine.sessions(tenant).runs("u1")] == ["done"]
         # The count and the remember write ran once; the step in flight ran again; the answer is the same.
