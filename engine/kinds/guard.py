@@ -150,6 +150,11 @@ def _build_output(b: Build) -> NodeFn:
         blocked, message = verdict("output", records)
         guard_metrics().record(tenant=ctx.tenant_id, tier=ctx.tier, stage="output", records=records, blocked=blocked)
         rows = [dict(r) for r in records]
+        if turns:
+            from langgraph.types import Overwrite
+
+            # The turns were this run's scratch: emptied, so no checkpoint keeps an unchecked or blocked answer.
+            update["turns"] = Overwrite([])
         if blocked:
             return {**update, "output": {}, "guard": rows, "blocked": message}
         if turns:

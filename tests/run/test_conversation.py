@@ -115,6 +115,12 @@ async def test_the_guards_decide_what_the_conversation_keeps(make_project) -> No
         # An answer carrying another tenant's canary is blocked by the output guard: the turn is not kept.
         leaked = await _say(engine, "alpha", "u1", "s1", "echo here is CANARY-beta-9f8e7d")
         assert leaked.blocked and leaked.output == {}
+        saved = await engine.compile("chat", "alpha").graph.aget_state(
+            {"configurable": {"thread_id": "alpha:u1:s1"}})
+        # The run's checkpoint keeps neither the answer's turn nor the mark (masked in the step's output too);
+        # only the user's own input holds what the user typed.
+        assert saved.values["turns"] == [] and "CANARY-beta" not in str(saved.values["steps"])
+        assert "CANARY-beta" not in str(saved.values["messages"])
         assert len(await engine.sessions("alpha").messages("u1", "s1")) == 2
         # Nor is an answer carrying a secret, even though the reply field is all that is returned.
         secret = await _say(engine, "alpha", "u1", "s1", "echo AKIAIOSFODNN7EXAMPLE")
