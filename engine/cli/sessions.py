@@ -20,18 +20,21 @@ from engine.project import find_root
 @click.option("--show", "show", default=None, metavar="SESSION", help="Print the conversation SESSION keeps.")
 @click.option("--delete", "delete", default=None, metavar="SESSION", help="Delete SESSION (its checkpoints and "
               "conversation).")
+@click.option("--purge", is_flag=True, help="Delete every session of --user (a user who leaves).")
 @project_option
-def sessions(tenant: str, user: str | None, show: str | None, delete: str | None, project_dir: Path) -> None:
-    """List a tenant's sessions (newest first), show one's conversation, or delete one."""
+def sessions(tenant: str, user: str | None, show: str | None, delete: str | None, purge: bool,
+             project_dir: Path) -> None:
+    """List a tenant's sessions (newest first), show one's conversation, delete one, or purge a user's."""
     with user_errors():
-        if show is not None and delete is not None:
-            fail("error: give --show or --delete, not both")
-        if (show is not None or delete is not None) and user is None:
-            fail("error: --show and --delete need --user: a session belongs to one user of the tenant")
-        click.echo(json.dumps(asyncio.run(_sessions(project_dir, tenant, user, show, delete)), indent=2))
+        if sum((show is not None, delete is not None, purge)) > 1:
+            fail("error: give one of --show, --delete and --purge")
+        if (show is not None or delete is not None or purge) and user is None:
+            fail("error: --show, --delete and --purge need --user: a session belongs to one user of the tenant")
+        click.echo(json.dumps(asyncio.run(_sessions(project_dir, tenant, user, show, delete, purge)), indent=2))
 
 
-async def _sessions(project_dir: Path, tenant: str, user: str | None, show: str | None, delete: str | None) -> Any:
+async def _sessions(project_dir: Path, tenant: str, user: str | None, show: str | None, delete: str | None,
+                    purge: bool = False) -> Any:
     from engine.engine import Engine
     from engine.telemetry import logs
 
@@ -41,6 +44,9 @@ async def _sessions(project_dir: Path, tenant: str, user: str | None, show: str 
         if show is not None:
             assert user is not None
             return {"tenant": tenant, "user": user, "session": show, "messages": await handle.messages(user, show)}
+        if purge:
+            assert user is not None
+            return {"tenant": tenant, "user": user, "deleted": await handle.purge(user)}
         if delete is not None:
             assert user is not None
             return {"tenant": tenant, "user": user, "session": delete, "deleted": await handle.delete(user, delete)}

@@ -136,6 +136,13 @@ class Sessions:
         await self._checkpointer.adelete_thread(config["configurable"]["thread_id"])
         return existed
 
+    async def purge(self, user_id: str) -> builtins.list[str]:
+        """Delete every session of one user of this tenant (a user who leaves); the session ids deleted."""
+        sessions = await self.list(user_id)
+        for info in sessions:
+            await self.delete(info.user_id, info.session_id)
+        return sorted(info.session_id for info in sessions)
+
     def _config(self, user_id: str, session_id: str) -> RunnableConfig:
         try:
             thread = thread_id(self.tenant_id, user_id, session_id)

@@ -208,3 +208,10 @@ def test_the_cli_continues_lists_shows_and_deletes_sessions(make_project) -> Non
     assert CliRunner().invoke(main, ["sessions", "--project", root]).exit_code != 0
     refused = CliRunner().invoke(main, ["sessions", "--tenant", "beta", "--delete", "s1", "--project", root])
     assert refused.exit_code != 0 and "need --user" in refused.output
+    # A user who leaves: every session of theirs in one tenant goes, the same user id elsewhere stays.
+    for tenant, session in (("alpha", "s2"), ("alpha", "s3"), ("beta", "s2")):
+        cli("run", "chat", "--tenant", tenant, "--user", "u1", "--session", session, "--input", '{"message": "x"}')
+    cli("run", "chat", "--tenant", "alpha", "--user", "u2", "--session", "s2", "--input", '{"message": "x"}')
+    assert cli("sessions", "--tenant", "alpha", "--user", "u1", "--purge")["deleted"] == ["s2", "s3"]
+    assert [s["user"] for s in cli("sessions", "--tenant", "alpha")] == ["u2"]
+    assert {s["session"] for s in cli("sessions", "--tenant", "beta", "--user", "u1")} == {"s1", "s2"}
