@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.context import TenantContext
-    from engine.engine import CompiledWorkflow, Engine, RunResult
+    from engine.engine import CompiledWorkflow, Engine, NothingToResume, RunResult, StepEvent, TokenEvent
     from engine.errors import (
         AuthError,
         CompileError,
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from engine.models.registry import register_provider
     from engine.policy.authorizer import AccessDenied
     from engine.project import Project, load_project
+    from engine.run.sessions import RunInfo, SessionInfo, Sessions
     from engine.skills.bridge import SkillCall, SkillContext
     from engine.skills.decorators import skill, tool
 
@@ -54,6 +55,12 @@ _EXPORTS = {
     "CompiledWorkflow": "engine.engine",
     "TenantContext": "engine.context",
     "RunContext": "engine.kinds.base",
+    # Streaming, sessions, resuming (Engine.stream, Engine.sessions, Engine.resume and Engine.answer)
+    "StepEvent": "engine.engine",
+    "TokenEvent": "engine.engine",
+    "Sessions": "engine.run.sessions",
+    "SessionInfo": "engine.run.sessions",
+    "RunInfo": "engine.run.sessions",
     # Extending: a project's own step kinds and model providers (docs/extending.md)
     "StepKind": "engine.kinds.base",
     "register_step_kind": "engine.kinds.registry",
@@ -86,6 +93,7 @@ _EXPORTS = {
     "ModelError": "engine.errors",
     "SkillError": "engine.errors",
     "RunError": "engine.errors",
+    "NothingToResume": "engine.engine",
 }
 
 __all__ = list(_EXPORTS)

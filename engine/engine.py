@@ -36,13 +36,15 @@ from engine.project import Project, load_project
 from engine.run.access import build_authorizer, build_delegation
 from engine.run.dispatch import Dispatch
 from engine.run.graphs import DEFAULT_GRAPH_CACHE, CompiledWorkflow, GraphCache, UnknownWorkflow
-from engine.run.runner import Runner, RunResult, StepEvent
+from engine.run.runner import NothingToResume, RunEvent, Runner, RunResult, StepEvent, TokenEvent
 from engine.run.services import RunServices
+from engine.run.sessions import SessionDirectory, Sessions
 from engine.run.tenants import TenantDirectory
 from engine.tenancy import TenantSettings
 from engine.usage import LocalMeter, Meter
 
-__all__ = ["CompiledWorkflow", "Engine", "RunResult", "StepEvent", "UnknownWorkflow"]
+__all__ = ["CompiledWorkflow", "Engine", "NothingToResume", "RunEvent", "RunResult", "StepEvent", "TokenEvent",
+           "UnknownWorkflow"]
 
 
 class Engine:
@@ -80,7 +82,9 @@ class Engine:
         self.graphs = GraphCache(project, self.tenants, kinds or step_kinds(), checkpointer=self.checkpointer,
                                  store=store, size=graph_cache_size)
         self.runner = Runner(self.graphs, self.quotas)
+        self.runner.authorizer = self.authorizer
         self.services = self.runner.services = RunServices(self.tenants, self.dispatch, self.runner)
+        self._sessions = SessionDirectory(self.tenants, self.checkpointer, self._unfinished)
 
     @property
     def root(self) -> Path:
@@ -126,6 +130,21 @@ class Engine:
         return authenticate(self.verifier, token, tenants=self.project.tenants,
                             tier_of=lambda t: self.settings(t).tier, session_id=session_id, request_id=request_id)
 
+    def sessions(self, tenant_id: str) -> Sessions:
+        """One tenant's sessions, to list, read or delete; AuthError for no tenant or an unknown one.
+
+        >>> for info in await engine.sessions("acme").list(user_id="u1"):   # doctest: +SKIP
+        ...     print(info.session_id, info.updated)
+        """
+        return self._sessions.of(tenant_id)
+
+    async def _unfinished(self, workflow: str, tenant_id: str, config: Any) -> bool:
+        try:
+            graph = self.graphs.get(workflow, tenant_id).graph
+        except SpecError:  # a workflow since removed or no longer enabled: its run cannot go on
+            return False
+        return bool((await graph.aget_state(config)).next)
+
     # -- compiling and running ---------------------------------------------------------------
 
     def compile(self, workflow: str, tenant_id: str) -> CompiledWorkflow:
@@ -141,15 +160,40 @@ class Engine:
         """
         return await self.runner.run(workflow, ctx, payload, credential)
 
+    async def resume(self, workflow: str, ctx: TenantContext, *,
+                     credential: UserCredential | None = None) -> RunResult:
+        """Go on with the unfinished run of ``workflow`` on ``ctx``'s session from its last checkpoint.
+
+        A run leaves something to resume when its process died mid-way or a step
+        failed, and its durability (``sync`` or ``async``) checkpointed the steps
+        before. Completed steps do not run again. NothingToResume if there is nothing.
+        """
+        return await self.runner.resume(workflow, ctx, credential)
+
+    async def answer(self, workflow: str, ctx: TenantContext, requester: str, answer: Any, *,
+                     credential: UserCredential | None = None) -> RunResult:
+        """Answer the question (an ``ask`` step) that ``requester``'s run waits on in ``ctx``'s session.
+
+        ``ctx`` is the answering user's (the same tenant by construction); Cedar decides whether they
+        may answer (AccessDenied if not); the answer is checked against the step's ``answer:`` fields
+        (InputError). Past the step's ``expires_s`` its ``on_expiry`` outcome is taken instead.
+
+        >>> paused = await engine.run("refund", engine.dev_context("acme", "u1", "s1"), payload)   # doctest: +SKIP
+        >>> paused.pending["question"]                                                            # doctest: +SKIP
+        >>> await engine.answer("refund", boss_ctx, "u1", {"approved": True})                      # doctest: +SKIP
+        """
+        return await self.runner.answer(workflow, ctx, requester, answer, credential)
+
     def stream(self, workflow: str, ctx: TenantContext, payload: Any, *,
-               credential: UserCredential | None = None) -> AsyncIterator[StepEvent | RunResult]:
+               credential: UserCredential | None = None) -> AsyncIterator[RunEvent]:
         """Run ``workflow`` as :meth:`run` does, yielding a :class:`StepEvent` as each step
         finishes and the :class:`RunResult` last.
 
         The checks that refuse a run (credential, unknown workflow, input) raise
         here, before anything runs; an error of the run itself is raised by the
-        iteration. Events carry step ids only: no step output leaves the run
-        before the output guard has seen it.
+        iteration. Step events carry ids only; the text of an ``llm`` step with
+        ``stream: true`` comes as :class:`TokenEvent` events, each a sentence the
+        tenant's output rules have checked (docs/decisions.md, "Streaming").
 
         >>> async for event in engine.stream("support-triage", ctx, payload):   # doctest: +SKIP
         ...     print(event)

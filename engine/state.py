@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
 from langgraph.types import Overwrite
 
 
@@ -13,15 +15,22 @@ def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> di
     return {**(left or {}), **(right or {})}
 
 
-def fresh_run(payload: dict[str, Any]) -> dict[str, Any]:
+def fresh_run(payload: dict[str, Any] | None = None) -> dict[str, Any]:
     """The input of a new run on a thread: per-run fields start empty.
+
+    The engine passes no ``payload``: the raw input travels in the run context
+    (:class:`engine.kinds.base.RunContext`) and enters state only through the
+    input guard, so no checkpoint, whatever the durability, holds what the
+    guard blocked or redacted. A payload given here starts in state (graphs
+    run by hand, without a checkpointer).
 
     A thread is a session; its checkpoint keeps the previous run's state.
     ``Overwrite`` bypasses the reducers so no step output, usage, guard or
-    error record of an earlier run leaks into this one (or its bill).
+    error record of an earlier run leaks into this one (or its bill). Only
+    ``messages``, the session's conversation, is carried from run to run.
     """
     return {
-        "input": payload,
+        "input": payload if payload is not None else {},
         "steps": Overwrite({}),
         "memory": {},
         "output": {},
@@ -30,6 +39,7 @@ def fresh_run(payload: dict[str, Any]) -> dict[str, Any]:
         "errors": Overwrite([]),
         "route": Overwrite({}),
         "loops": Overwrite({}),
+        "turns": Overwrite([]),
         "blocked": "",
     }
 
@@ -55,3 +65,7 @@ class RunState(TypedDict, total=False):
     loops: Annotated[dict[str, int], merge_dicts]
     #: Set when the input guard blocked the run: the safe message to return.
     blocked: str
+    #: This run's turns of ``llm`` steps with ``history`` (role, text), waiting for the output guard.
+    turns: Annotated[list[dict[str, str]], operator.add]
+    #: The session's conversation, kept across runs on the thread: only turns both guards passed.
+    messages: Annotated[list[AnyMessage], add_messages]

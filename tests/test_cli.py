@@ -142,7 +142,7 @@ def test_unknown_workflow_suggests_the_close_name(demo: Path) -> None:
 def test_a_workflow_the_tenant_does_not_run_is_unknown_to_it(demo: Path) -> None:
     message = _fails_cleanly(_run(demo, "security-alert", "globex", json.dumps(BILLING)))
     assert message.splitlines()[0] == ("unknown workflow 'security-alert' for tenant 'globex' "
-                                       "(known: summarize, support-triage)")
+                                       "(known: refund, summarize, support-triage)")
 
 
 def test_a_sandbox_refusal_at_run_time_is_one_clear_line(make_project) -> None:
@@ -244,7 +244,7 @@ def test_the_committed_editor_schema_validates_every_demo_file(demo: Path) -> No
 def test_validate_the_demo(demo: Path) -> None:
     result = _cli("validate", str(demo))
     assert result.exit_code == 0, result.output
-    assert result.stdout == "ok: 7 workflow x tenant pairs compiled, no problems\n"
+    assert result.stdout == "ok: 9 workflow x tenant pairs compiled, no problems\n"
 
 
 def test_validate_reports_a_problem_with_its_place(demo: Path) -> None:

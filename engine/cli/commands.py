@@ -85,11 +85,17 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
 @click.option("--session", "-s", default="dev-session", show_default=True, help="Session id.")
 @click.option("--token", "token_text", help="Run as the caller of this JWT (or @file): tenant and user come "
               "from the verified token, and tools get tokens exchanged from it.")
-@click.option("--input", "-i", "input_text", required=True, help="Input as JSON, or @file.json.")
+@click.option("--input", "-i", "input_text", help="Input as JSON, or @file.json.")
+@click.option("--resume", is_flag=True, help="Go on with the session's unfinished run (no --input).")
+@click.option("--answer", "answer_text", help="Answer (JSON or @file) the question the session's run waits on.")
+@click.option("--requester", help="With --answer: the user whose run waits (default: the caller).")
+@click.option("--stream", "stream_tokens", is_flag=True, help="Print the text of llm steps with stream: true as "
+              "it is written (checked sentence by sentence), then the output JSON.")
 @click.option("--full", is_flag=True, help="Print usage, guardrail records and errors too.")
 @project_option
-def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str,
-        full: bool, project_dir: Path) -> None:
+def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str | None,
+        resume: bool, answer_text: str | None, requester: str | None, stream_tokens: bool, full: bool,
+        project_dir: Path) -> None:
     """Run WORKFLOW for a tenant offline and print the output JSON.
 
     Without --token the run uses a development context for --tenant and --user.
@@ -97,14 +103,23 @@ def run(workflow: str, tenant: str | None, user: str, session: str, token_text: 
     with user_errors():
         if (tenant is None) == (token_text is None):
             fail("error: give either --tenant (development context) or --token (a verified caller)")
+        if sum((input_text is not None, resume, answer_text is not None)) != 1:
+            fail("error: give --input (a new run), --resume (the session's unfinished run) or --answer (the "
+                 "question it waits on)")
+        if requester is not None and answer_text is None:
+            fail("error: --requester goes with --answer")
         token = _read_token(token_text) if token_text is not None else None
-        payload = _read_input(input_text)
-        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload))
+        payload = _read_input(input_text if input_text is not None else answer_text or "null")
+        mode = "answer" if answer_text is not None else "resume" if resume else "stream" if stream_tokens else "run"
+        if stream_tokens and mode != "stream":
+            fail("error: --stream goes with --input")
+        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload, mode, requester))
         data = result.to_json()
         click.echo(json.dumps(data if full else {"output": data["output"], "blocked": data["blocked"],
                                                   "usage": {k: data["usage"][k] for k in
                                                             ("input_tokens", "output_tokens", "cost_usd", "models")},
-                                                  "guardrails": data["guardrails"], "errors": data["errors"]},
+                                                  "guardrails": data["guardrails"], "errors": data["errors"]}
+                              | {k: data[k] for k in ("status", "pending") if k in data},
                               indent=2, sort_keys=True))
         if result.blocked:
             sys.exit(3)
@@ -138,7 +153,7 @@ class InputFileError(TenantflowError):
 
 
 async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, session: str, token: str | None,
-               payload: Any) -> Any:
+               payload: Any, mode: str = "run", requester: str | None = None) -> Any:
     from engine.engine import Engine
     from engine.telemetry import logs
 
@@ -147,9 +162,26 @@ async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, 
         logs.configure(engine.project.spec.telemetry.log_level)
         if token is not None:
             caller = engine.authenticate(token, session_id=session)
-            return await engine.run(workflow, caller.context, payload, credential=caller.credential)
-        assert tenant is not None
-        return await engine.run(workflow, engine.dev_context(tenant, user, session), payload)
+            ctx, credential = caller.context, caller.credential
+        else:
+            assert tenant is not None
+            ctx, credential = engine.dev_context(tenant, user, session), None
+        if mode == "answer":
+            return await engine.answer(workflow, ctx, requester or ctx.user_id, payload, credential=credential)
+        if mode == "resume":
+            return await engine.resume(workflow, ctx, credential=credential)
+        if mode == "stream":
+            from engine.engine import RunResult, TokenEvent
+
+            result = None
+            async for event in engine.stream(workflow, ctx, payload, credential=credential):
+                if isinstance(event, TokenEvent):
+                    click.echo(event.text, nl=False)
+                elif isinstance(event, RunResult):
+                    result = event  # the stream's last event
+            click.echo()
+            return result
+        return await engine.run(workflow, ctx, payload, credential=credential)
 
 
 @main.command()

@@ -81,6 +81,9 @@ class RunContext:
 
     tenant: TenantContext
     services: Services = field(repr=False, compare=False)
+    #: The run's raw input, for the input guard only: it reaches state (and so checkpoints) only as
+    #: the guard passes it, redacted where the tenant redacts. None when a run is resumed.
+    payload: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 def run_context(runtime: Runtime[RunContext]) -> RunContext:

@@ -47,6 +47,11 @@ def _configurable() -> Mapping[str, Any]:
     return configurable
 
 
+def run_key(ctx: TenantContext) -> Hashable:
+    """The key of the run's redaction placeholders, from inside one of its nodes."""
+    return _run_key(ctx, _configurable())
+
+
 def _run_key(ctx: TenantContext, configurable: Mapping[str, Any]) -> Hashable:
     # A called sub-workflow runs its own guards inside the caller's run: the
     # checkpoint namespace above the guard node tells the two apart.
@@ -85,8 +90,8 @@ def _build_input() -> NodeFn:
             raise AuthError(f"thread '{thread}' does not belong to tenant '{ctx.tenant_id}'")
         placeholders = RUN_PLACEHOLDERS.start(_run_key(ctx, configurable))
         chain = run_ctx.services.guard_chain(ctx.tenant_id)
-        result = await chain.acheck_value(state.get("input", {}), "input", tenant=ctx.tenant_id,
-                                          placeholders=placeholders)
+        raw = run_ctx.payload if run_ctx.payload is not None else state.get("input", {})
+        result = await chain.acheck_value(raw, "input", tenant=ctx.tenant_id, placeholders=placeholders)
         records = [dict(r) for r in result.records]
         guard_metrics().record(tenant=ctx.tenant_id, tier=ctx.tier, stage="input", records=records,
                                blocked=result.blocked)
@@ -100,6 +105,7 @@ def _build_input() -> NodeFn:
 
 def _build_output(b: Build) -> NodeFn:
     workflow_output = FormatCheck(b.ir.spec.output)
+    keep_messages = b.ir.spec.conversation.keep_messages
     # Steps whose kind declares their output (an llm step's ``output:``): their answers are checked against it too.
     step_outputs = {n.id: FormatCheck(n.step.body.output) for n in b.ir.nodes.values()
                     if n.step is not None and n.kind == n.step.kind and isinstance(n.step.body, LlmSpec)
@@ -121,8 +127,9 @@ def _build_output(b: Build) -> NodeFn:
             if isinstance(answer, dict) and "error" not in answer:  # a failed step was handled by on_error
                 records += chain.check_format(answer, fields, f"steps.{step_id}")
         update: dict[str, Any] = {}
+        turns = list(state.get("turns") or [])
         if chain.leakage is not None:
-            gathered = {"steps": steps, "memory": state.get("memory", {})}
+            gathered: dict[str, Any] = {"steps": steps, "memory": state.get("memory", {}), "turns": turns}
             # The output's strings are often step results themselves: if the output was clean of
             # other tenants' marks, those same objects need no second look.
             clean = frozenset() if any(r["category"] == "leakage" for r in result.records) else _string_ids(output)
@@ -130,14 +137,48 @@ def _build_output(b: Build) -> NodeFn:
             if leak.records:
                 records += leak.records
                 update = {"steps": leak.value["steps"], "memory": leak.value["memory"]}
+                turns = leak.value["turns"]
+        if turns:
+            # Every answer that would join the conversation passes the output rules, as the output does.
+            answers = [i for i, t in enumerate(turns) if t["role"] == "assistant"]
+            checked = await chain.acheck_value([turns[i]["text"] for i in answers], "output", "conversation",
+                                               tenant=ctx.tenant_id, placeholders=placeholders)
+            records += checked.records
+            turns = [dict(t) for t in turns]
+            for i, text in zip(answers, checked.value, strict=True):
+                turns[i]["text"] = text
         blocked, message = verdict("output", records)
         guard_metrics().record(tenant=ctx.tenant_id, tier=ctx.tier, stage="output", records=records, blocked=blocked)
         rows = [dict(r) for r in records]
+        if turns:
+            from langgraph.types import Overwrite
+
+            # The turns were this run's scratch: emptied, so no checkpoint keeps an unchecked or blocked answer.
+            update["turns"] = Overwrite([])
         if blocked:
             return {**update, "output": {}, "guard": rows, "blocked": message}
+        if turns:
+            update["messages"] = _commit(state.get("messages") or [], turns, keep_messages)
         return {**update, "output": result.value, "guard": rows}
 
     return run
+
+
+def _commit(kept: list[Any], turns: list[dict[str, str]], keep: int) -> list[Any]:
+    """The messages update that adds this run's guarded turns and trims the session to ``keep`` messages.
+
+    Trimming drops the oldest messages (``conversation.when_full: trim``), then
+    any answer left at the front, so the kept conversation opens with a user turn.
+    """
+    from langchain_core.messages import AIMessage, HumanMessage, RemoveMessage
+
+    new: list[Any] = [HumanMessage(t["text"]) if t["role"] == "user" else AIMessage(t["text"]) for t in turns]
+    everything = [*kept, *new]
+    drop = max(0, len(everything) - keep)
+    while drop < len(everything) and getattr(everything[drop], "type", "") != "human":
+        drop += 1
+    removed = [RemoveMessage(id=m.id) for m in kept[:drop] if m.id]
+    return [*removed, *new[max(0, drop - len(kept)):]]
 
 
 def _string_ids(value: object) -> frozenset[int]:

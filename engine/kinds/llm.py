@@ -28,11 +28,12 @@ from engine.kinds.base import (
 )
 from engine.kinds.models import check_model
 from engine.models.base import ChatRequest, ChatResponse
+from engine.models.token_count import count_tokens
 from engine.skills.bridge import SkillCall
 from engine.skills.registry import SkillRegistry
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.hints import did_you_mean
-from engine.spec.llm import PROMPT_SUFFIXES, LlmSpec
+from engine.spec.llm import PROMPT_SUFFIXES, HistoryWindow, LlmSpec
 from engine.spec.source import DocPath
 from engine.spec.workflow import Step
 from engine.templating import Template, compile_file
@@ -101,6 +102,9 @@ class Llm(StepKind):
         }
         if spec.tools:
             out["tools"] = list(spec.tools)
+        if spec.history:
+            out["history"] = spec.history.model_dump(exclude_none=True) if isinstance(spec.history, HistoryWindow) \
+                else True
         return out
 
     def label(self, described: dict[str, Any]) -> str:
@@ -141,13 +145,16 @@ def _build(node: IRNode, b: Build) -> NodeFn:
             user_text = str(prompt.render(scope) if isinstance(prompt, Template) else prompt)
             system_text = str(system.render(scope) if isinstance(system, Template) else system) if system else None
             tools = services.tool_specs(settings, spec.tools, ctx, node.id) if spec.tools else []
-            messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": user_text}]}]
+            earlier = conversation(state, spec.history) if spec.history else []
+            messages: list[dict[str, Any]] = [*earlier, {"role": "user", "content": [{"text": user_text}]}]
             for _turn in range(spec.max_tool_turns + 1):
                 request = ChatRequest(model_id=entry.model_id, messages=messages, system=system_text,
                                       max_tokens=spec.max_tokens or entry.max_tokens, temperature=spec.temperature,
                                       tools=tools, workflow=workflow, step=node.id, tenant_id=ctx.tenant_id)
 
                 async def once(req: ChatRequest = request) -> ChatResponse:
+                    if spec.stream and hasattr(provider, "converse_stream"):
+                        return await _streamed(provider, req, node.id, run_ctx, attempts.count)
                     return await provider.converse(req)
 
                 t0 = time.perf_counter()
@@ -166,9 +173,98 @@ def _build(node: IRNode, b: Build) -> NodeFn:
         except Exception as exc:
             update = handle_failure(node, failure_record(node, exc, max(attempts.count, 1), started))
             return {**update, "usage": usage} if usage else update
+        if spec.history:
+            # The turn joins the session's conversation only once the output guard has passed it.
+            turn = [{"role": "user", "text": user_text}, {"role": "assistant", "text": response.text}]
+            return succeeded(node, output, usage=usage, turns=turn)
         return succeeded(node, output, usage=usage)
 
     return run
+
+
+#: The end of a sentence: punctuation and the whitespace after it (so ``ada.lovelace@example.com`` or
+#: ``3.14`` is never cut at its dot), or a line break. Text held longer than _MAX_HELD characters goes
+#: up to its last whitespace.
+_SENTENCE_END = re.compile(r"[.!?;:]\s+|\n")
+_MAX_HELD = 400
+
+
+async def _streamed(provider: Any, request: ChatRequest, step: str, run_ctx: RunContext,
+                    attempt: int) -> ChatResponse:
+    """One model turn through ``converse_stream``, its text sent on sentence by sentence.
+
+    Each sentence passes the tenant's output rules (PII, secrets, other tenants' marks, denied
+    terms) before it is sent, redacted as the output guard would redact it; once a sentence is
+    blocked, nothing more of the step's text is sent. The output guard still decides the
+    final answer. ``attempt`` tells a client that a retried turn starts again.
+    """
+    from langgraph.config import get_stream_writer
+
+    from engine.kinds.guard import RUN_PLACEHOLDERS, run_key
+
+    write = get_stream_writer()
+    ctx = run_ctx.tenant
+    chain = run_ctx.services.guard_chain(ctx.tenant_id)
+    placeholders = RUN_PLACEHOLDERS.get(run_key(ctx))
+    held, muted = "", False
+
+    async def release(text: str) -> bool:
+        checked = await chain.acheck_value(text, "output", f"steps.{step}", tenant=ctx.tenant_id,
+                                           placeholders=placeholders)
+        if any(r["action"] == "block" for r in checked.records):
+            return True
+        write({"type": "token", "step": step, "text": checked.value, "attempt": attempt})
+        return False
+
+    async for item in provider.converse_stream(request):
+        if isinstance(item, ChatResponse):
+            if held and not muted:
+                await release(held)
+            return item
+        held += item
+        cut = _cut(held)
+        if cut and not muted:
+            muted, held = await release(held[:cut]), held[cut:]
+        elif cut:
+            held = held[cut:]
+    raise ModelError(f"model stream of step '{step}' ended without a response", retryable=True)
+
+
+def _cut(held: str) -> int:
+    """Where the text held can be sent up to (0: not yet): after its last sentence end."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(held)]
+    if ends:
+        return ends[-1]
+    return held.rstrip().rfind(" ") + 1 if len(held) > _MAX_HELD else 0
+
+
+def conversation(state: RunState, window: bool | HistoryWindow) -> list[dict[str, Any]]:
+    """The session's earlier turns (and this run's, from earlier steps) an ``llm`` step sends, oldest first.
+
+    A window keeps the newest messages within its bound, then drops from the
+    front until the first one is a user message (models expect a conversation
+    to open with the user). Tokens are counted as the scripted double counts
+    them (:mod:`engine.models.token_count`).
+    """
+    turns = [(_role(m), str(getattr(m, "content", ""))) for m in state.get("messages") or []]
+    turns += [(t["role"], t["text"]) for t in state.get("turns") or []]
+    if isinstance(window, HistoryWindow):
+        if window.messages is not None:
+            turns = turns[-window.messages:] if len(turns) > window.messages else turns
+        else:
+            budget, kept = window.tokens or 0, 0
+            for i in range(len(turns) - 1, -1, -1):
+                kept += count_tokens(turns[i][1])
+                if kept > budget:
+                    turns = turns[i + 1:]
+                    break
+    while turns and turns[0][0] != "user":
+        turns = turns[1:]
+    return [{"role": role, "content": [{"text": text}]} for role, text in turns]
+
+
+def _role(message: Any) -> str:
+    return "user" if getattr(message, "type", "") == "human" else "assistant"
 
 
 async def _run_tool(services: Services, call: Any, step: str, workflow: str, ctx: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from langgraph.checkpoint.base import (
 
 from engine.context import TenantContext
 from engine.errors import AuthError, TenantflowError
-from engine.ids import thread_owner
+from engine.ids import require_id, thread_owner
 
 if TYPE_CHECKING:
     from engine.memory.backends import TenantStores
@@ -137,6 +137,28 @@ class TenantCheckpointer(BaseCheckpointSaver[Any]):
                           task_path: str = "") -> None:
         _check(config)
         await (await self._for(_thread(config))).aput_writes(config, writes, task_id, task_path)
+
+    # -- one tenant's threads, outside a run -------------------------------------------------
+    async def athreads(self, tenant_id: str, user_id: str | None = None) -> dict[str, str]:
+        """The threads of ``tenant_id`` (of one user if given), each with the time of its newest checkpoint.
+
+        Scoped by construction: the tenant (and user) are ids, checked, and only
+        threads whose first segments are theirs are returned, from the checkpointer
+        that holds the tenant's threads. LangGraph's checkpointers have no list of
+        threads, so this reads every checkpoint's config there (linear in checkpoints).
+        """
+        prefix = f"{require_id('tenant id', tenant_id)}:"
+        if user_id is not None:
+            prefix += f"{require_id('user id', user_id)}:"
+        saver = self.inner
+        if self._silo is not None and self._stores is not None and self._silo(tenant_id):
+            saver = (await self._stores.silo(tenant_id)).checkpointer
+        found: dict[str, str] = {}
+        async for item in saver.alist(None):
+            thread = str(item.config["configurable"].get("thread_id", ""))
+            if thread.startswith(prefix) and thread.count(":") == 2:
+                found[thread] = max(found.get(thread, ""), str(item.checkpoint.get("ts", "")))
+        return found
 
     def delete_thread(self, thread_id: str) -> None:
         self._for_sync(thread_id).delete_thread(thread_id)

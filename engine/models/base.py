@@ -7,6 +7,7 @@ carries tool use and tool results; other providers translate from it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -74,6 +75,20 @@ class ChatResponse:
     model_id: str
     provider: str
     message: dict[str, Any]
+
+
+#: What a streaming turn yields: text deltas as the model writes them, then the whole response.
+StreamItem = str | ChatResponse
+
+
+class StreamingProvider(Protocol):
+    """A provider that can also stream a turn (``converse_stream``); one without it is called whole."""
+
+    name: str
+
+    def converse_stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+        """Text deltas as they arrive, then the :class:`ChatResponse` (the same as ``converse`` returns)."""
+        ...
 
 
 class ModelProvider(Protocol):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from engine.errors import ModelError
-from engine.models.base import ChatRequest, ChatResponse, ToolCall
+from engine.models.base import ChatRequest, ChatResponse, StreamItem, ToolCall
 from engine.models.error_codes import is_retryable
 from engine.models.tool_names import ToolNameCollision, ToolNames
 
@@ -63,6 +64,48 @@ class BedrockProvider:
             raise _model_error(request.model_id, type(exc).__name__, retryable=False) from exc
         return _parse_response(raw, request.model_id, names)
 
+    async def converse_stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+        """ConverseStream: text deltas as they arrive, then the same ChatResponse ``converse`` gives.
+
+        The blocking event stream is read in a worker thread. An error before the stream or inside
+        it (``throttlingException``, ``modelStreamErrorException``...) raises ModelError with
+        ``retryable`` set, after the deltas already yielded: a caller that retries starts again.
+        """
+        try:
+            names = ToolNames(_tool_names_of(request))
+        except ToolNameCollision as exc:
+            raise _model_error(request.model_id, "ToolNameCollision", detail=str(exc)) from exc
+        params = _converse_params(request, names)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        def read() -> None:
+            try:
+                for event in self._get_client().converse_stream(**params)["stream"]:
+                    loop.call_soon_threadsafe(queue.put_nowait, ("event", event))
+                loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+            except Exception as exc:  # handed to the event loop, mapped there
+                loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+
+        reader = loop.run_in_executor(None, read)
+        stream = _StreamedTurn()
+        try:
+            while True:
+                kind, item = await queue.get()
+                if kind == "end":
+                    break
+                if kind == "error":
+                    raise _stream_error(request.model_id, item) from item
+                failure = next((k for k in item if k.endswith("Exception")), None)
+                if failure is not None:
+                    raise _model_error(request.model_id, failure[0].upper() + failure[1:])
+                delta = stream.add(item)
+                if delta:
+                    yield delta
+        finally:
+            await reader
+        yield _parse_response(stream.raw(request.model_id), request.model_id, names)
+
     def _call(self, params: dict[str, Any]) -> dict[str, Any]:
         response: dict[str, Any] = self._get_client().converse(**params)
         return response
@@ -79,6 +122,64 @@ class BedrockProvider:
                 self._client = session.client("bedrock-runtime", region_name=self._region_name,
                                               config=Config(retries=_RETRIES))
             return self._client
+
+
+class _StreamedTurn:
+    """A ConverseStream turn put back together as the Converse response it stands for."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[int, dict[str, Any]] = {}
+        self.stop_reason = "end_turn"
+        self.usage: dict[str, Any] = {"inputTokens": 0, "outputTokens": 0}
+        self.metrics: dict[str, Any] = {"latencyMs": 0}
+
+    def add(self, event: dict[str, Any]) -> str:
+        """Take one event; the text it adds, if any."""
+        if "contentBlockStart" in event:
+            start = event["contentBlockStart"]
+            use = start.get("start", {}).get("toolUse")
+            if use is not None:
+                self.blocks[start["contentBlockIndex"]] = {"toolUse": {**use, "input": ""}}
+        elif "contentBlockDelta" in event:
+            delta = event["contentBlockDelta"]
+            block = self.blocks.setdefault(delta["contentBlockIndex"], {"text": ""})
+            if "text" in delta["delta"]:
+                block["text"] = block.get("text", "") + delta["delta"]["text"]
+                return str(delta["delta"]["text"])
+            if "toolUse" in delta["delta"]:
+                block["toolUse"]["input"] += delta["delta"]["toolUse"]["input"]
+        elif "messageStop" in event:
+            self.stop_reason = event["messageStop"]["stopReason"]
+        elif "metadata" in event:
+            self.usage = event["metadata"].get("usage", self.usage)
+            self.metrics = event["metadata"].get("metrics", self.metrics)
+        return ""
+
+    def raw(self, model_id: str) -> dict[str, Any]:
+        content = []
+        for _, block in sorted(self.blocks.items()):
+            if "toolUse" in block:
+                try:
+                    arguments = json.loads(block["toolUse"]["input"] or "{}")
+                except json.JSONDecodeError as exc:
+                    raise _model_error(model_id, "MalformedToolUse", retryable=True) from exc
+                block = {"toolUse": {**block["toolUse"], "input": arguments}}
+            content.append(block)
+        return {"output": {"message": {"role": "assistant", "content": content}}, "stopReason": self.stop_reason,
+                "usage": self.usage, "metrics": self.metrics}
+
+
+def _stream_error(model_id: str, exc: BaseException) -> ModelError:
+    from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    if isinstance(exc, ClientError):  # EventStreamError too: an error event inside the stream
+        return _model_error(model_id, str(exc.response.get("Error", {}).get("Code", "Unknown")))
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+        return _model_error(model_id, type(exc).__name__, retryable=True)
+    if isinstance(exc, BotoCoreError):
+        return _model_error(model_id, type(exc).__name__, retryable=False)
+    return _model_error(model_id, type(exc).__name__, retryable=False)
 
 
 def _model_error(model_id: str, code: str, *, retryable: bool | None = None, detail: str = "") -> ModelError:

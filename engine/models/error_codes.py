@@ -14,6 +14,8 @@ RETRYABLE_ERROR_CODES: frozenset[str] = frozenset(
         "ModelNotReadyException",
         "InternalServerException",
         "ModelTimeoutException",
+        # A stream that broke halfway (ConverseStream): the turn is asked again from its start.
+        "ModelStreamErrorException",
     }
 )
 

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ModelError
-from engine.models.base import ChatRequest, ChatResponse, ToolCall
+from engine.models.base import ChatRequest, ChatResponse, StreamItem, ToolCall
 from engine.models.error_codes import is_retryable
 from engine.models.scripted_fixture import ScriptedFixture, load_fixture, parse_fixture
 from engine.models.token_count import request_tokens, response_tokens
 from engine.spec.scripted import ScriptedResponse
 
 PROVIDER = "scripted"
+#: A streamed token: a word with the spaces before it, or one other character (token_count's split).
+_DELTA = re.compile(r"\s*(?:\w+|[^\w\s])|\s+$")
 MODEL_PLACEHOLDER = "{model}"
 
 
@@ -69,6 +73,25 @@ class ScriptedProvider:
 
     async def converse(self, request: ChatRequest) -> ChatResponse:
         """Answer ``request`` from the fixture, or raise the scripted ModelError."""
+        return (await self._answer(request))[0]
+
+    async def converse_stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+        """The same answer as :meth:`converse`, streamed: one delta per token (a word with the spaces before
+        it, or a punctuation mark), ``token_delay_ms`` before each; then the response. With
+        ``break_after: N`` the stream breaks after N tokens (ModelError ``ModelStreamErrorException``)."""
+        response, entry = await self._answer(request)
+        delay = (entry.token_delay_ms if entry is not None else 0) / 1000
+        for count, match in enumerate(_DELTA.finditer(response.text)):
+            if entry is not None and entry.break_after is not None and count >= entry.break_after:
+                raise ModelError(f"scripted converse_stream broke for model {request.model_id}: "
+                                 "ModelStreamErrorException", retryable=True, provider=PROVIDER,
+                                 error_code="ModelStreamErrorException")
+            if delay:
+                await asyncio.sleep(delay)
+            yield match.group(0)
+        yield response
+
+    async def _answer(self, request: ChatRequest) -> tuple[ChatResponse, ScriptedResponse | None]:
         started = time.perf_counter()
         user_text = _latest_user_text(request.messages)
         after_tool = _ends_with_tool_result(request.messages)
@@ -86,9 +109,10 @@ class ScriptedProvider:
                     provider=PROVIDER,
                     error_code=entry.error,
                 )
-            return _respond(request, _answer_text(entry, request.model_id), _tool_calls(entry, request), started)
+            return _respond(request, _answer_text(entry, request.model_id), _tool_calls(entry, request),
+                            started), entry
         if self._fixture.default is not None:
-            return _respond(request, _with_model(self._fixture.default, request.model_id), [], started)
+            return _respond(request, _with_model(self._fixture.default, request.model_id), [], started), None
         raise ModelError(
             f"no scripted response for workflow {request.workflow} step {request.step} (model {request.model_id})",
             retryable=False,

@@ -15,6 +15,10 @@ A fixture file::
       - step: draft
         error: ThrottlingException  # raise ModelError as Bedrock would
         times: 2                    # only the first 2 matching calls fail
+      - step: reply
+        text: "A long answer. In sentences."
+        token_delay_ms: 5           # streamed (converse_stream): 5 ms before each token
+        break_after: 3              # streamed: the stream breaks after 3 tokens
     default: "I can help with that."
 
 Each entry of ``responses`` is a :class:`engine.spec.scripted.ScriptedResponse`

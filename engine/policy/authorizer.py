@@ -189,6 +189,33 @@ class Authorizer:
                 raise AccessDenied(item.kind, item.name, ctx.tenant_id, decision.reasons, decision.errors)
         return decision
 
+    def check_answer(self, ctx: TenantContext, facts: TenantFacts, *, workflow: str, step: str, requester: str,
+                     entitled: bool, expired: bool) -> Decision:
+        """May ``ctx``'s user answer the question of ``step`` that ``requester`` is waiting on (same tenant)?
+
+        Action ``answer`` on ``Question::"<tenant>/<workflow>/<step>"``; ``context.entitled`` is the
+        step's own rule, ``context.input.requester`` the user who started the run. AccessDenied if not.
+        """
+        quota = self.usage.snapshot(ctx.tenant_id, facts.quotas)
+        question = f"{ctx.tenant_id}/{workflow}/{step}"
+        entities = self._entities_for(ctx).with_added_json_str(json.dumps([{
+            "uid": _uid("Question", question), "parents": [],
+            "attrs": {"scope": ctx.tenant_id, "workflow": workflow, "step": step}}]))
+        context = {"tenant": ctx.tenant_id, "tier": facts.tier, "features": sorted(facts.features),
+                   "entitled": entitled, "scopes": sorted(ctx.scopes), "quota": quota, "workflow": workflow,
+                   "step": step, "stage": "answer", "input": {"requester": requester, "expired": expired}}
+        request = {"principal": _uid("User", f"{ctx.tenant_id}:{ctx.user_id}"), "action": _uid("Action", "answer"),
+                   "resource": _uid("Question", question), "context": context}
+        [result] = cedarpy.is_authorized_batch([request], self.bundle.policy_set(ctx.tenant_id), entities)
+        errors = tuple(str(e) for e in result.diagnostics.errors)
+        decision = Decision(result.allowed and not errors, tuple(result.diagnostics.reasons), errors)
+        if not decision.allowed:
+            item = AccessItem("skill", f"answer {workflow}/{step}", ctx.tenant_id, "")
+            self._denied(ctx, item, decision, workflow, step)
+            if self.mode == "enforce":
+                raise AccessDenied("question", f"{workflow}/{step}", ctx.tenant_id, decision.reasons, decision.errors)
+        return decision
+
     def _denied(self, ctx: TenantContext, item: AccessItem, decision: Decision, workflow: str, step: str) -> None:
         event = "policy.denied" if self.mode == "enforce" else "policy.would_deny"
         # On the call's span too (the logging bridge's), so a trace shows what was or would be refused.

@@ -16,6 +16,8 @@ attributes its JSON Schema requires are required.
       entity Group;                                  // tools by prefix: billing, kb, ...
       entity Skill = { "name": String, "scope": String, "version": String };
       entity Tool in [Group] = { "name": String, "scope": String, "version": String, "source": String };
+      entity Question = { "scope": String, "workflow": String, "step": String };   // an ask step's question
+      action "answer" appliesTo { principal: [User], resource: [Question], ... };
       action "tool:billing.get_invoices" in ["tools"] appliesTo { ... context: { ..., "input": {...} } };
     }
 """
@@ -35,6 +37,7 @@ ENTITY_TYPES = """\
   entity Group;
   entity Skill = { "name": String, "scope": String, "version": String };
   entity Tool in [Group] = { "name": String, "scope": String, "version": String, "source": String };
+  entity Question = { "scope": String, "workflow": String, "step": String };
   type Quota = {
     "requests_last_minute": Long, "tool_calls_last_minute": Long, "tokens_today": Long,
     "requests_per_minute"?: Long, "tokens_per_day"?: Long, "concurrency"?: Long
@@ -151,7 +154,11 @@ def render(cedar: CedarType) -> str:
 
 
 def schema_text(actions: list[ActionDef]) -> str:
-    lines = [f"namespace {NAMESPACE} {{", ENTITY_TYPES, '  action "skills";', '  action "tools";']
+    lines = [f"namespace {NAMESPACE} {{", ENTITY_TYPES, '  action "skills";', '  action "tools";',
+             # Answering an ``ask`` step's question: resource Question::"<tenant>/<workflow>/<step>",
+             # context.entitled says whether the step's own rule (its scope, or the requester) allows it.
+             f'  action "answer" appliesTo {{ principal: [User], resource: [Question], context: {{ {COMMON_CONTEXT}, '
+             '"input": { "requester": String, "expired": Bool } } };']
     for action in sorted(actions, key=lambda a: a.action_id):
         inputs = ", ".join(f"{json.dumps(n)}?: {render(t)}" for n, t in action.inputs)
         resource = "Skill" if action.kind == "skill" else "Tool"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.context import TenantContext
-from engine.engine import RunResult, UnknownWorkflow
+from engine.engine import NothingToResume, RunResult, UnknownWorkflow
 from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied, TenantflowError
 from engine.identity.verify import TokenRejected
 from engine.ids import is_valid_id
@@ -154,13 +154,14 @@ def parse_json(raw: bytes) -> Any:
 
 def invocation(body: Any, served: str | None) -> tuple[str, Any]:
     """The workflow and its input: ``{"workflow": NAME, "input": {...}}``, or the input alone if one is served."""
-    envelope = isinstance(body, dict) and "workflow" in body and set(body) <= {"workflow", "input"}
+    envelope = isinstance(body, dict) and "workflow" in body and set(body) <= {"workflow", "input", "resume"}
     if served is not None and not envelope:
         return served, body
     if not isinstance(body, dict):
         raise HttpError(400, "Invalid request", code="input",
                         fields={"fields": {"(body)": 'expected a JSON object {"workflow": NAME, "input": {...}}'}})
-    problems = {k: "unknown field (expected: input, workflow)" for k in body if k not in ("workflow", "input")}
+    problems = {k: "unknown field (expected: input, resume, workflow)" for k in body
+                if k not in ("workflow", "input", "resume")}
     name = body.get("workflow")
     if not isinstance(name, str) or not name:
         problems["workflow"] = "required field is missing" if name is None else "expected a workflow name"
@@ -171,6 +172,40 @@ def invocation(body: Any, served: str | None) -> tuple[str, Any]:
         raise HttpError(404, "Unknown workflow", code="unknown-workflow",
                         fields={"details": f"this runtime serves workflow '{served}' only"})
     return name, body.get("input", {})
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A request that goes on with a run of the session instead of starting one.
+
+    ``{"workflow": W, "resume": {}}`` resumes the session's unfinished run (after a crash);
+    ``{"workflow": W, "resume": {"answer": {...}, "user": U}}`` answers the question (an ``ask``
+    step) that user U's run (default: the caller's) waits on in this session.
+    """
+
+    answer: Any = None
+    user: str | None = None
+    answers: bool = False
+
+
+def resume_of(body: Any) -> Resume | None:
+    """The body's ``resume``, checked; None for a request that starts a run."""
+    if not isinstance(body, dict) or "resume" not in body:
+        return None
+    value = body["resume"]
+    problems: dict[str, str] = {}
+    if "input" in body:
+        problems["input"] = "a resume goes on with a run: it takes no input"
+    if not isinstance(value, dict):
+        problems["resume"] = 'expected an object: {} or {"answer": {...}, "user": "<requesting user>"}'
+    else:
+        problems |= {f"resume.{k}": "unknown field (expected: answer, user)" for k in value
+                     if k not in ("answer", "user")}
+        if "user" in value and not isinstance(value["user"], str):
+            problems["resume.user"] = "expected a user id"
+    if problems:
+        raise HttpError(400, "Invalid request", code="input", fields={"fields": problems})
+    return Resume(value.get("answer"), value.get("user"), "answer" in value)
 
 
 def run_error(exc: BaseException) -> HttpError | None:
@@ -185,6 +220,8 @@ def run_error(exc: BaseException) -> HttpError | None:
     if isinstance(exc, InputError):
         return HttpError(400, "Input does not match the workflow's input schema", code="input",
                          fields={"workflow": exc.workflow, "fields": exc.fields})
+    if isinstance(exc, NothingToResume):
+        return HttpError(409, "Nothing to resume", code=exc.code, fields={"details": str(exc)})
     if isinstance(exc, UnknownWorkflow):
         return HttpError(404, "Unknown workflow", code="unknown-workflow", fields={"workflow": exc.name})
     if isinstance(exc, (AuthError, PolicyDenied, MemoryAccessDenied)):
@@ -212,7 +249,7 @@ def result_body(result: RunResult, ctx: TenantContext) -> dict[str, Any]:
         "guardrails": result.guard,
         "errors": [{"step": e.get("step"), "kind": e.get("kind")} for e in result.errors],
         "duration_ms": data["duration_ms"],
-    }
+    } | ({"status": "waiting", "pending": result.pending} if result.pending is not None else {})
 
 
 def payload_too_large(limit: int) -> HttpError:

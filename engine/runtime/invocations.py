@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engine.context import TenantContext
-from engine.engine import Engine, RunResult, StepEvent
+from engine.engine import Engine, RunEvent, RunResult
 from engine.errors import AuthError
 from engine.identity.authenticate import Caller
 from engine.runtime import logs
@@ -37,6 +37,7 @@ from engine.runtime.contract import (
     SESSION_HEADER,
     HttpError,
     RequestMeta,
+    Resume,
     authentication_error,
     check_identity_headers,
     check_session_id,
@@ -46,6 +47,7 @@ from engine.runtime.contract import (
     payload_too_large,
     read_meta,
     result_body,
+    resume_of,
     run_error,
     unauthorized,
 )
@@ -95,16 +97,17 @@ async def invocations(request: Request) -> Response | EventStream:
         ctx = caller.context
         lease = await admit(service, engine, ctx)
         body = await read_body(request, service.config.max_body_bytes)
-        workflow, payload = parse_request(service, engine, ctx, body, log)
+        workflow, payload, resume = parse_request(service, engine, ctx, body, log)
         if meta.wants_stream:
-            events = engine.stream(workflow, ctx, payload, credential=caller.credential)  # refusals raise here
+            events = run_events(engine, workflow, ctx, payload, resume, caller.credential)
             response = _stream(service, events, ctx, meta, lease, log, started)
             streaming = True
             return response
         fair = service.run_started(ctx.tenant_id)
         try:
             with step_gate(fair.gate):
-                result = await engine.run(workflow, ctx, payload, credential=caller.credential)
+                result = await engine.run(workflow, ctx, payload, credential=caller.credential) if resume is None \
+                    else await go_on(engine, workflow, ctx, resume, caller.credential)
         finally:
             service.run_ended(fair)
         await service.meter.leave(lease)
@@ -162,12 +165,33 @@ async def admit(service: Service, engine: Engine, ctx: TenantContext) -> Lease:
 
 
 def parse_request(service: Service, engine: Engine, ctx: TenantContext, raw: bytes,
-                  log: dict[str, Any]) -> tuple[str, Any]:
-    """The workflow and input of a request body, refused if the tenant may not run that workflow here."""
-    workflow, payload = invocation(parse_json(raw), service.config.workflow)
+                  log: dict[str, Any]) -> tuple[str, Any, Resume | None]:
+    """The workflow, input and resume of a request body, refused if the tenant may not run that workflow here."""
+    body = parse_json(raw)
+    workflow, payload = invocation(body, service.config.workflow)
+    resume = resume_of(body) if service.config.workflow is None or isinstance(body, dict) and "workflow" in body \
+        else None
     log["workflow"] = workflow
     service.check_workflow(engine, workflow, ctx.tenant_id)
-    return workflow, payload
+    return workflow, payload, resume
+
+
+def run_events(engine: Engine, workflow: str, ctx: TenantContext, payload: Any, resume: Resume | None,
+               credential: Any) -> AsyncIterator[RunEvent]:
+    """The events of the request's run: a new run's steps, or a resumed or answered run's result alone."""
+    if resume is None:
+        return engine.stream(workflow, ctx, payload, credential=credential)  # refusals raise here
+
+    async def resumed() -> AsyncIterator[RunEvent]:
+        yield await go_on(engine, workflow, ctx, resume, credential)
+
+    return resumed()
+
+
+async def go_on(engine: Engine, workflow: str, ctx: TenantContext, resume: Resume, credential: Any) -> RunResult:
+    if resume.answers:
+        return await engine.answer(workflow, ctx, resume.user or ctx.user_id, resume.answer, credential=credential)
+    return await engine.resume(workflow, ctx, credential=credential)
 
 
 def refusal(exc: Exception, log: dict[str, Any]) -> HttpError:
@@ -185,7 +209,7 @@ def refusal(exc: Exception, log: dict[str, Any]) -> HttpError:
     return mapped
 
 
-def _stream(service: Service, events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext, meta: RequestMeta,
+def _stream(service: Service, events: AsyncIterator[RunEvent], ctx: TenantContext, meta: RequestMeta,
             lease: Lease, log: dict[str, Any], started: float) -> EventStream:
     outcome = Outcome()
     fair = service.run_started(ctx.tenant_id)

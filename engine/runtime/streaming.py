@@ -21,7 +21,7 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from engine.context import TenantContext
-from engine.engine import RunResult, StepEvent
+from engine.engine import RunEvent, RunResult
 from engine.runtime import logs
 from engine.runtime.contract import INTERNAL_ERROR, HttpError, dumps, result_body, run_error
 from engine.steps import Gate, step_gate
@@ -51,7 +51,7 @@ class StreamFailed(Exception):
         super().__init__(error.message if error is not None else INTERNAL_ERROR)
 
 
-async def run_messages(events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext,
+async def run_messages(events: AsyncIterator[RunEvent], ctx: TenantContext,
                        outcome: Outcome) -> AsyncIterator[dict[str, Any]]:
     """A run's events as JSON messages: ``{"type": "step", ...}`` per finished step, then ``{"type": "result",
     ...}``; an error of the run raises :class:`StreamFailed`. Closing this closes ``events`` (the run stops)."""
@@ -74,7 +74,7 @@ async def run_messages(events: AsyncIterator[StepEvent | RunResult], ctx: Tenant
         await close_iterator(events)
 
 
-async def frames(events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext,
+async def frames(events: AsyncIterator[RunEvent], ctx: TenantContext,
                  outcome: Outcome) -> AsyncIterator[bytes]:
     """The SSE frames of a run's events; an error becomes the last frame, never a broken stream."""
     messages = run_messages(events, ctx, outcome)

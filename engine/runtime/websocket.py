@@ -46,7 +46,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine.context import TenantContext
-from engine.engine import RunResult, StepEvent
+from engine.engine import RunEvent
 from engine.runtime import logs
 from engine.runtime.contract import (
     INTERNAL_ERROR,
@@ -67,6 +67,7 @@ from engine.runtime.invocations import (
     log_request,
     parse_request,
     refusal,
+    run_events,
 )
 from engine.runtime.service import Service
 from engine.runtime.streaming import Outcome, StreamFailed, close_iterator, run_messages
@@ -166,8 +167,8 @@ class _Connection:
             lease = await admit(self.service, engine, ctx)
             if len(raw) > self.service.config.max_body_bytes:
                 raise payload_too_large(self.service.config.max_body_bytes)
-            workflow, payload = parse_request(self.service, engine, ctx, raw, log)
-            events = engine.stream(workflow, ctx, payload, credential=caller.credential)  # refusals raise here
+            workflow, payload, resume = parse_request(self.service, engine, ctx, raw, log)
+            events = run_events(engine, workflow, ctx, payload, resume, caller.credential)
             held, lease = lease, None
             status = await self._run(events, ctx, held, log)
         except WebSocketDisconnect:
@@ -185,7 +186,7 @@ class _Connection:
             log_request(self.service, status, log, started)
         return True
 
-    async def _run(self, events: AsyncIterator[StepEvent | RunResult], ctx: TenantContext, lease: Lease,
+    async def _run(self, events: AsyncIterator[RunEvent], ctx: TenantContext, lease: Lease,
                    log: dict[str, Any]) -> int:
         """Send the run's messages as they come; the status its answer stands for. If the client leaves, the
         run stops at its next step, as a server-sent events stream does."""

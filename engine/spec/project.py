@@ -55,6 +55,8 @@ class TierSpec(Strict):
     quotas: Quotas = Field(default_factory=Quotas)
     #: Feature flags every tenant of this tier has (Cedar policies read them as ``context.features``).
     features: list[str] = Field(default_factory=list)
+    #: When its tenants' runs write checkpoints, for workflows that do not say (see WorkflowSpec.durability).
+    durability: Literal["sync", "async", "exit"] | None = None
 
 
 class PoolSpec(Strict):

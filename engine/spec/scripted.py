@@ -39,6 +39,10 @@ class ScriptedResponse(BaseModel):
     tool_calls: list[ScriptedToolCall] = Field(default_factory=list)
     error: str | None = Field(default=None, min_length=1)
     times: int | None = Field(default=None, ge=1)
+    #: When streamed: milliseconds before each token (a slow model, to measure time to first token).
+    token_delay_ms: float = Field(default=0, ge=0, le=10_000)
+    #: When streamed: the stream breaks after this many tokens with this error code (``error_after``).
+    break_after: int | None = Field(default=None, ge=0)
 
     @field_validator("match")
     @classmethod

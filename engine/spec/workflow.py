@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from engine.spec.common import FieldSpec, Ident, RetrySpec, Strict
 
 MemoryLevel = Literal["global", "strategy", "tenant", "user", "session"]
+Durability = Literal["sync", "async", "exit"]
 
 
 class Step(Strict):
@@ -74,6 +75,16 @@ class MemoryPlan(Strict):
     write: list[MemoryLevel] = Field(default_factory=list)
 
 
+class ConversationSpec(Strict):
+    """What a session keeps of its conversation, for the workflow's ``llm`` steps with ``history``."""
+
+    #: Messages kept in the session's checkpoint; older ones are dropped as new turns arrive.
+    keep_messages: int = Field(default=100, ge=2, le=10_000)
+    #: What happens when the kept messages or a step's window are full: ``trim`` drops the oldest
+    #: turns (whole turns: a window starts on a user message). Summarizing is not built.
+    when_full: Literal["trim"] = "trim"
+
+
 class WorkflowMeta(Strict):
     name: Ident
     version: int | str = 1
@@ -88,4 +99,9 @@ class WorkflowSpec(Strict):
     input: dict[str, FieldSpec] = Field(default_factory=dict)
     output: dict[str, FieldSpec] = Field(default_factory=dict)
     memory: MemoryPlan = Field(default_factory=MemoryPlan)
+    conversation: ConversationSpec = Field(default_factory=ConversationSpec)
+    #: When runs of this workflow write checkpoints (LangGraph's durability): ``sync`` after every
+    #: step, before the next starts; ``async`` after every step, in the background; ``exit`` once,
+    #: at the end. Unset: the tier's, else ``exit``.
+    durability: Durability | None = None
     steps: list[Step] = Field(min_length=1)

@@ -41,7 +41,8 @@ def test_bad_shape_names_file_line_entry_and_hint(tmp_path: Path) -> None:
 
     assert str(caught.value).splitlines() == [
         f"{path}:4:5: responses[1].stpe: unknown key 'stpe' (did you mean 'step'? known: "
-        "after_tool, error, json, match, model, step, tenant, text, times, tool_calls, workflow)",
+        "after_tool, break_after, error, json, match, model, step, tenant, text, times, token_delay_ms, tool_calls, "
+        "workflow)",
         f"{path}:6:12: responses[2].match: invalid regular expression: missing ), unterminated subpattern at position 0",
         f"{path}:8:5: responses[3]: 'error' cannot be combined with 'text'",
         f"{path}:10:5: responses[4]: 'times' only applies to an 'error' response",

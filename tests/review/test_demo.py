@@ -44,7 +44,7 @@ def test_the_demo_workflow_tests_pass(tmp_path: Path) -> None:
 def test_the_demo_snapshots_are_up_to_date() -> None:
     result = CliRunner().invoke(main, ["snapshot", "--check", "-p", str(REPO)])
     assert result.exit_code == 0, result.output + "\nrun `tenantflow snapshot` and commit snapshots/"
-    assert result.stdout == "snapshots/ matches: 7 workflow x tenant pairs\n"
+    assert result.stdout == "snapshots/ matches: 9 workflow x tenant pairs\n"
 
 
 def test_the_committed_schema_validates_the_demo_test_files() -> None:
@@ -52,7 +52,7 @@ def test_the_committed_schema_validates_the_demo_test_files() -> None:
     Draft202012Validator.check_schema(schema)
     assert "WorkflowTest" in schema["properties"]["kind"]["enum"]
     validator = Draft202012Validator(schema)
-    assert len(TEST_FILES) == 3
+    assert len(TEST_FILES) == 4
     for path in TEST_FILES:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert [e.message for e in validator.iter_errors(data)] == [], path

@@ -171,7 +171,7 @@ def test_input_not_matching_the_schema_is_400_with_field_paths(client: httpx.Cli
 def test_a_body_without_the_workflow_is_400(client: httpx.Client, tokens: Tokens) -> None:
     response = invoke(client, tokens("alpha"), {"input": {"text": "hi"}, "extra": 1})
     assert response.status_code == 400
-    assert response.json()["fields"] == {"extra": "unknown field (expected: input, workflow)",
+    assert response.json()["fields"] == {"extra": "unknown field (expected: input, resume, workflow)",
                                          "workflow": "required field is missing"}
     assert invoke(client, tokens("alpha"), ["not", "an", "object"]).status_code == 400
 
