@@ -195,6 +195,23 @@ def test_graph_is_byte_identical_across_hash_seeds(demo: Path) -> None:
         assert result.stdout_bytes == expected
 
 
+def test_mermaid_edges_of_a_switch_show_their_conditions(demo: Path) -> None:
+    wf = demo / "workflows" / "support-triage.yaml"
+    wf.write_text(wf.read_text(encoding="utf-8").replace(
+        """when: "steps.classify.category == 'billing'\"""", """when: 'steps.classify.category == "billing"'"""),
+        encoding="utf-8")
+    mermaid = _cli("graph", "support-triage", "--tenant", "globex", "-p", str(demo)).stdout
+    as_json = json.loads(_cli("graph", "support-triage", "--tenant", "globex", "--format", "json",
+                              "-p", str(demo)).stdout)
+    route = mermaid.split('{"route<br/>switch"}')[0].rsplit("\n", 1)[1].strip()
+    assert f'  {route} -- "steps.classify.category == #quot;billing#quot;" --> ' in mermaid
+    assert f'  {route} -- "default" --> ' in mermaid
+    assert "case0" not in mermaid
+    # The JSON keeps the edge's label (what the router returns) and adds what it means.
+    assert {"source": "route", "target": "lookup", "label": "case0",
+            "condition": 'steps.classify.category == "billing"'} in as_json["edges"]
+
+
 def test_graph_shows_each_tenants_own_structure(demo: Path) -> None:
     acme = _cli("graph", "support-triage", "--tenant", "acme", "--format", "mermaid", "-p", str(demo))
     globex = _cli("graph", "support-triage", "--tenant", "globex", "--format", "mermaid", "-p", str(demo))
@@ -229,6 +246,11 @@ def test_schema_rejects_a_misspelt_step_key() -> None:
             "steps": [{"id": "a", "skil": "echo"}]}
     assert [e.message for e in validator.iter_errors(typo)] == [
         "Additional properties are not allowed ('skil' was unexpected)"]
+
+
+def test_the_committed_editor_schema_is_what_tenantflow_schema_prints() -> None:
+    committed = (REPO / "schema" / "tenantflow.schema.json").read_text(encoding="utf-8")
+    assert committed == _cli("schema").stdout, "schema/ is stale: run `tenantflow schema -o schema/tenantflow.schema.json`"
 
 
 def test_the_committed_editor_schema_validates_every_demo_file(demo: Path) -> None:
@@ -276,6 +298,28 @@ def test_init_scaffolds_a_project_that_validates_and_runs(tmp_path: Path, monkey
         assert data["output"]["answer"].startswith(f"[{models[tenant]}] ")
     # The two scaffolded tenants sit on different tiers, so on different models.
     assert models["alpha"] != models["beta"]
+    # Its test cases pass and its snapshots match, before anything is changed.
+    tested = _cli("test")
+    assert tested.exit_code == 0, tested.output
+    assert tested.stdout.count("PASS hello: ") == 2 and "\n2 passed in " in tested.stdout
+    snapshots = _cli("snapshot", "--check")
+    assert snapshots.exit_code == 0, snapshots.output
+    assert snapshots.stdout == "snapshots/ matches: 2 workflow x tenant pairs\n"
+
+
+def test_init_ignores_the_local_data_folder_in_git(tmp_path: Path) -> None:
+    target = tmp_path / "newproj"
+    assert _cli("init", str(target)).exit_code == 0
+    assert (target / ".gitignore").read_text(encoding="utf-8").splitlines()[1:] == [
+        ".tenantflow/", "__pycache__/", "*.pyc", ".venv/"]
+    assert not (target / "gitignore").exists()
+    (target / ".tenantflow").mkdir()
+    (target / ".tenantflow" / "checkpoints.sqlite").write_bytes(b"")
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    ignored = subprocess.run(["git", "-C", str(target), "status", "--porcelain", "--ignored"],
+                             check=True, capture_output=True, text=True).stdout.splitlines()
+    assert "!! .tenantflow/" in ignored
+    assert "?? .gitignore" in ignored and "?? snapshots/" in ignored
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:

@@ -171,7 +171,8 @@ def schema(output: Path | None) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Create a working project in DIRECTORY: one workflow, two tenants, shared skills and bridges."""
+    """Create a working project in DIRECTORY: one workflow with its test case and snapshots, two tenants,
+    shared skills and bridges, and a .gitignore for the local data folder."""
     scaffold = Path(__file__).resolve().parent.parent / "scaffold"
     if directory.exists() and any(directory.iterdir()):
         fail(f"error: {directory} exists and is not empty")
@@ -184,6 +185,13 @@ def init(directory: Path) -> None:
     schema_file.parent.mkdir(parents=True, exist_ok=True)
     schema = json_schema(step_kinds().workflow_model)
     schema_file.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    # Dot files are not package data: the scaffold holds it as `gitignore`.
+    (directory / "gitignore").rename(directory / ".gitignore")
+    with user_errors():
+        from engine.review.snapshot import SNAPSHOT_DIR, project_snapshots, write_snapshots
+
+        expected, _ = project_snapshots(open_project(directory))
+        write_snapshots(expected, directory / SNAPSHOT_DIR)
     click.echo(f"created a tenantflow project in {directory}\n"
                f"next: cd {directory} && tenantflow validate && "
                "tenantflow run hello --tenant alpha --input '{\"question\": \"hi\"}'")
