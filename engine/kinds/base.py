@@ -243,6 +243,10 @@ class NodeKind:
         """The second line of the node's Mermaid label."""
         return self.name.replace("_", " ")
 
+    def edge_text(self, node: IRNode, label: str) -> str:
+        """What an edge leaving the node with ``label`` means to a reader (a switch case's condition)."""
+        return label
+
 
 class StepKind(NodeKind):
     """A step kind: the YAML key, its shape, and everything the compiler and runtime do with it.

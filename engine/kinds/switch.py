@@ -71,6 +71,13 @@ class Switch(StepKind):
         if not has_default:
             lw.ir.connect(node.id, follow, "default")
 
+    def edge_text(self, node: IRNode, label: str) -> str:
+        if label.startswith("case"):
+            when = _cases(node)[int(label[4:])].when
+            if when is not None:
+                return when
+        return label
+
     def build(self, node: IRNode, b: Build) -> NodeFn:
         cases = [(f"case{i}", b.expression(node, ("switch", i, "when"), c.when), c.goto)
                  for i, c in enumerate(_cases(node)) if c.when is not None]
