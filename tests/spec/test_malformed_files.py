@@ -368,6 +368,88 @@ def test_yaml_merge_key_is_reported_as_unsupported(make_project):
     ]
 
 
+# -- YAML bounds: aliases, depth, size -------------------------------------------------------
+
+
+def _laughs(levels: int = 9) -> str:
+    """The "billion laughs" shape: each level an anchor holding nine aliases of the one before."""
+    lines = ['x-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        prev, name = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"x-{name}: &{name} [{', '.join(['*' + prev] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_billion_laughs_is_refused_at_the_anchor_in_under_a_second(make_project):
+    import time
+
+    root = make_project({"workflows/hello.yaml": HEAD.replace("steps:\n", "") + _laughs()})
+    started = time.perf_counter()
+    problems = load_problems(root)
+    assert time.perf_counter() - started < 1.0
+    # Anchor &f (line 13) is the first whose aliases expand past the bound: 597,871 values.
+    assert rendered(problems) == [
+        "workflows/hello.yaml:13:6: x-f: YAML aliases expand the value of anchor '&f' to 597,871 values "
+        "(a file may hold at most 100,000) (write the values out instead of nesting aliases of aliases)",
+    ]
+    assert problems[0].code == "yaml-limit"
+
+
+def test_yaml_aliases_within_the_bound_are_read(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: &defaults {text: "{{ input.text }}"}
+        - id: second
+          skill: echo
+          with: *defaults
+        - return: {reply: "{{ steps.second.text }}"}
+    """))
+    project = load_project(root)
+    steps = project.workflows["hello"].spec.steps
+    assert steps[0].with_ == steps[1].with_ == {"text": "{{ input.text }}"}
+
+
+def test_yaml_alias_inside_its_own_anchor_is_refused(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: &loop {text: hi, again: *loop}
+        - return: {reply: done}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:11:11: a YAML alias stands inside the value its anchor names (an endless value) "
+        "(an alias may name only a value written before it, outside it)",
+    ]
+
+
+def test_yaml_nested_past_the_depth_bound(make_project):
+    deep = "".join("  " * i + f"k{i}:\n" for i in range(66)) + "  " * 66 + "end: 1\n"
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha") + "labels:\n" + textwrap.indent(deep, "  ")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:70:131: labels.k0.k1.k2.k3.k4.k5.k6.k7.k8.k9.k10.k11.k12.k13.k14.k15.k16.k17.k18."
+        "k19.k20.k21.k22.k23.k24.k25.k26.k27.k28.k29.k30.k31.k32.k33.k34.k35.k36.k37.k38.k39.k40.k41.k42.k43.k44."
+        "k45.k46.k47.k48.k49.k50.k51.k52.k53.k54.k55.k56.k57.k58.k59.k60.k61.k62.k63: "
+        "the YAML is nested more than 64 levels deep (a tenantflow file is a few levels deep: check the indentation)",
+    ]
+
+
+def test_yaml_nested_too_deeply_to_parse(make_project):
+    root = make_project({"workflows/hello.yaml": "steps: " + "[" * 5000 + "]" * 5000 + "\n"})
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:1:1: the YAML is nested too deeply to read "
+        "(a tenantflow file is a few levels deep: check the brackets and the indentation)",
+    ]
+
+
+def test_yaml_file_past_the_size_bound(make_project):
+    root = make_project({"workflows/hello.yaml": HEAD + "  # " + "x" * (2 * 1024 * 1024) + "\n"})
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:1:1: the file is 2,097,291 characters long (at most 2,097,152) "
+        "(split it, or keep large data out of workflow and tenant files)",
+    ]
+
+
 # -- project, tenant and skill files -------------------------------------------------------
 
 
