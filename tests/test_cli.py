@@ -142,7 +142,8 @@ def test_unknown_workflow_suggests_the_close_name(demo: Path) -> None:
 def test_a_workflow_the_tenant_does_not_run_is_unknown_to_it(demo: Path) -> None:
     message = _fails_cleanly(_run(demo, "security-alert", "globex", json.dumps(BILLING)))
     assert message.splitlines()[0] == ("unknown workflow 'security-alert' for tenant 'globex' "
-                                       "(known: summarize, support-triage)")
+                                       "(it runs: summarize, support-triage; to run 'security-alert', add it to "
+                                       "`workflows:` in tenants/globex/tenant.yaml)")
 
 
 def test_a_sandbox_refusal_at_run_time_is_one_clear_line(make_project) -> None:
