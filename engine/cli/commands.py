@@ -13,52 +13,43 @@ import click
 
 from engine.cli.common import fail, open_project, project_option, user_errors
 from engine.cli.group import main
-from engine.errors import CompileError, Problem, TenantflowError, render_problems
-from engine.project import find_root, load_project_partial
+from engine.errors import TenantflowError, render_problems
+from engine.project import find_root
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: {ok, pairs, problems, warnings}, each problem with file, line, col, location, "
+              "message, hint and code (for editors and CI).")
+@project_option
+def validate(paths: tuple[Path, ...], fmt: str, project_dir: Path) -> None:
     """Check every file of the project and compile every workflow for every tenant.
 
-    With PATHs inside the project, only problems in those files are shown.
+    A workflow no tenant runs is compiled against each tier's defaults, with a
+    warning. With PATHs inside the project, only problems in those files are shown.
     """
+    from engine.review.validate import validate_project
+
     with user_errors():
-        start = paths[0] if paths else Path(".")
+        start = paths[0] if paths else project_dir
         root = find_root(start if start.is_dir() else start.parent)
+        result = validate_project(root)
         files = {p.resolve() for p in paths if p.is_file()}
-        problems, pairs = _validate(root)
         if files:
-            problems = [p for p in problems if (root / p.file).resolve() in files]
-        if problems:
-            fail(f"{render_problems(problems)}\n{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
-        click.echo(f"ok: {pairs} workflow x tenant pairs compiled, no problems")
-
-
-def _validate(root: Path) -> tuple[list[Problem], int]:
-    from engine.engine import Engine
-
-    project, problems = load_project_partial(root)
-    if project is None:
-        return problems, 0
-    engine = Engine(project)
-    pairs = 0
-    for tenant in sorted(project.tenants):
-        try:
-            settings = engine.settings(tenant)
-        except CompileError as exc:
-            problems += exc.problems
-            continue
-        for workflow in sorted(project.workflows):
-            if not settings.runs(workflow):
-                continue
-            try:
-                engine.compile(workflow, tenant)
-                pairs += 1
-            except CompileError as exc:
-                problems += exc.problems
-    return sorted(set(problems)), pairs
+            result.problems = [p for p in result.problems if (root / p.file).resolve() in files]
+            result.warnings = [p for p in result.warnings if (root / p.file).resolve() in files]
+        if fmt == "json":
+            click.echo(json.dumps(result.to_json(), indent=2))
+            if result.problems:
+                sys.exit(1)
+            return
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if result.problems:
+            count = len(result.problems)
+            fail(f"{render_problems(result.problems)}\n{count} problem{'s' if count != 1 else ''} found")
+        click.echo(f"ok: {result.pairs} workflow x tenant pairs compiled, no problems")
 
 
 @main.command()

@@ -77,7 +77,9 @@ def compile_workflow(project: Project, workflow: str, settings: TenantSettings, 
     ir, problems = entry
     problems = list(problems)
     try:
-        check_bindings(ir, settings, project.registry, project.workflows, eff.source, kinds)
+        # A call of a workflow whose file did not load is that file's problem, reported there.
+        check_bindings(ir, settings, project.registry, [*project.workflows, *project.broken_workflows], eff.source,
+                       kinds)
     except CompileError as exc:
         problems += exc.problems
     if problems:
