@@ -267,7 +267,8 @@ async def test_sandbox_escape_in_a_set_step_fails_the_run_naming_file_and_line(m
 
 async def test_template_bomb_in_a_prompt_file_fails_the_run_at_its_line(make_project) -> None:
     bomb = EVIL.replace("evil", "bomb").replace("    set:\n      x: \"{{ ''.__class__.__mro__ }}\"",
-                                                "    llm:\n      prompt: prompts/bomb.j2")
+                                                "    llm:\n      prompt: prompts/bomb.j2").replace(
+        "steps.bad.x", "steps.bad.text")
     engine = Engine(load_project(make_project({
         "workflows/bomb.yaml": bomb,
         "workflows/prompts/bomb.j2": "Answer {{ input.text }}.\n\nPadding: {{ '%0500000000d' % 1 }}\n",

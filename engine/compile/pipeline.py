@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from engine.compile.check import check, check_bindings
 from engine.compile.lower import lower
+from engine.compile.references import check_references
 from engine.compile.resolve import EffectiveWorkflow, resolve_workflow
 from engine.errors import CompileError, Problem
 from engine.ir import WorkflowIR
@@ -83,9 +84,11 @@ def compile_workflow(project: Project, workflow: str, settings: TenantSettings, 
         ir = lower(eff, kinds)
         try:
             check(ir, eff.source, kinds)
-            entry = (ir, [])
+            found: list[Problem] = []
         except CompileError as exc:
-            entry = (ir, exc.problems)
+            found = exc.problems
+        found += check_references(ir, eff.source, kinds, lambda file: project.files.text(project.root, file))
+        entry = (ir, found)
         cache.entries[eff.digest] = entry
     ir, problems = entry
     problems = list(problems)

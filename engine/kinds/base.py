@@ -293,6 +293,11 @@ class StepKind(NodeKind):
         """Every template and expression the step contains, at its path under the step."""
         return iter(())
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        """The keys of the step's output (``steps.<id>.<key>``), where the kind knows them; None: any key
+        (a skill's or tool's answer). Templates naming another key are reported at validate time."""
+        return None
+
     def lower(self, lw: Lowerer, node: IRNode, follow: str, nxt: str | Goto, scope: Scope) -> None:
         """Wire the node: by default to what follows, or to on_error's step when it fails."""
         step = node.step

@@ -65,6 +65,11 @@ class Llm(StepKind):
         if spec.system is not None:
             yield TemplateRef(("llm", "system"), spec.system)
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        spec: LlmSpec = step.body
+        # Without `output:` the answer is {"text": ...}; with it, the declared fields (parse_output).
+        return frozenset(spec.output) if spec.output else frozenset({"text"})
+
     def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
         spec: LlmSpec = _spec(node)
         if not spec.prompt.endswith(PROMPT_SUFFIXES):

@@ -59,6 +59,9 @@ class Switch(StepKind):
             if case.when is not None:
                 yield TemplateRef(("switch", i, "when"), case.when, expression=True)
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        return frozenset({"goto"})
+
     def lower(self, lw: Lowerer, node: IRNode, follow: str, nxt: str | Goto, scope: Scope) -> None:
         has_default = False
         for i, case in enumerate(_cases(node)):
