@@ -110,11 +110,15 @@ class _Checker:
             return []
         local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
         problems = []
+        seen: dict[tuple[int, str, tuple[str | int, ...]], int] = {}
         for ref in _references(tree):
             found = self._problem(node, ref, local)
             if found is not None:
                 message, hint, bad = found
-                problems.append(self._at(path, template, ref, bad, message, hint))
+                # The same mistake twice on one line: the second problem points at the second one.
+                key = (ref.line, ref.root, ref.segments[:bad + 1])
+                nth = seen[key] = seen.get(key, -1) + 1
+                problems.append(self._at(path, template, ref, bad, message, hint, nth))
         return problems
 
     def _problem(self, node: IRNode, ref: Reference, local: set[str]) -> tuple[str, str, int] | None:
@@ -162,9 +166,7 @@ class _Checker:
             keys = keys | {"error"}
         key = ref.segments[1]
         if key not in keys:
-            return (f"step '{step_id}' has no output '{key}'",
-                    did_you_mean(key, keys) + (f" (its outputs: {', '.join(sorted(keys))})"
-                                               if not did_you_mean(key, keys).startswith("known") else ""), 1)
+            return f"step '{step_id}' has no output '{key}'", did_you_mean(key, keys), 1
         return None
 
     def _available(self, node: IRNode) -> set[str]:
@@ -186,10 +188,11 @@ class _Checker:
             found = self._before[node.id] = seen
         return found
 
-    def _at(self, path: DocPath, template: Template, ref: Reference, bad: int, message: str, hint: str) -> Problem:
+    def _at(self, path: DocPath, template: Template, ref: Reference, bad: int, message: str, hint: str,
+            nth: int) -> Problem:
         lines = template.source.split("\n")
         text = lines[ref.line - 1] if 0 < ref.line <= len(lines) else ""
-        col = _column(text, ref, bad)
+        col = _column(text, ref, bad, nth)
         written = f"{ref.root}{''.join(f'.{s}' for s in ref.segments[:max(bad, 0) + 1])}"
         message = f"{message} (in '{written}')" if bad >= 0 else message
         src = self.locate(path)
@@ -200,13 +203,14 @@ class _Checker:
         return Problem(src.file, line, col, format_path(src.path or path), message, hint, code="template-reference")
 
 
-def _column(text: str, ref: Reference, bad: int) -> int:
-    """1-based column of the reference's root in ``text`` (its line of the template)."""
+def _column(text: str, ref: Reference, bad: int, nth: int = 0) -> int:
+    """1-based column of the ``nth`` occurrence of the reference in ``text`` (its line of the template)."""
     pattern = re.escape(ref.root)
     for seg in ref.segments[:max(bad, 0) + 1]:
         pattern += (rf"\s*(?:\.\s*{re.escape(str(seg))}|\[\s*['\"]?{re.escape(str(seg))}['\"]?\s*\])")
-    found = re.search(rf"(?<![\w.]){pattern}", text) or re.search(rf"(?<![\w.]){re.escape(ref.root)}\b", text)
-    return found.start() + 1 if found else 1
+    found = list(re.finditer(rf"(?<![\w.]){pattern}", text)) or list(
+        re.finditer(rf"(?<![\w.]){re.escape(ref.root)}\b", text))
+    return found[min(nth, len(found) - 1)].start() + 1 if found else 1
 
 
 def _in_yaml(text: str | None, src: Source, line: int, col: int, template: Template) -> tuple[int, int]:

@@ -941,3 +941,164 @@ def test_unknown_key_in_a_tenant_override_points_at_the_key(make_project):
     assert rendered(compile_problems(root)) == [
         "tenants/alpha/tenant.yaml:9:9: overrides.hello.steps.first.wiht: unknown key 'wiht' (did you mean 'with'?)",
     ]
+
+
+# -- template and expression references ---------------------------------------------------
+
+
+def test_reference_to_an_undeclared_input_in_a_prompt_file_points_inside_the_file(make_project):
+    root = make_project({**workflow("""
+        - id: answer
+          llm: {prompt: prompts/answer.j2}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """), "workflows/prompts/answer.j2": "You help {{ tenant.name }}.\n\nQuestion:\n  {{ input.txet | trim }}\n"})
+    assert rendered(compile_problems(root)) == [
+        "workflows/prompts/answer.j2:4:6: steps[0].llm.prompt: input has no field 'txet' (in 'input.txet') "
+        "(did you mean 'text'?)",
+    ]
+
+
+def test_reference_inside_an_inline_block_prompt_points_at_its_own_line(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: |
+              Answer the customer.
+              Their question: {{ input.text }} ({{ user.name }})
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:13:46: steps[0].llm.prompt: user has no field 'name' (in 'user.name') (known: id)",
+    ]
+
+
+def test_reference_in_a_quoted_value_points_at_its_column(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "Hi {{ input.text }}, {{ tenant.nmae }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:43: steps[0].with.text: tenant has no field 'nmae' (in 'tenant.nmae') "
+        "(did you mean 'name'?)",
+    ]
+
+
+def test_reference_to_a_misspelt_step_in_a_condition(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+        - id: route
+          switch:
+            - when: "steps.frist.text == 'x'"
+              goto: done
+            - default: done
+        - id: done
+          return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:14:16: steps[1].switch[0].when: no step 'frist' in this workflow (in 'steps.frist') "
+        "(did you mean 'first'?)",
+    ]
+
+
+def test_reference_to_a_step_that_runs_later(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ steps.answer.text }}"}
+        - id: answer
+          llm: {prompt: "Say {{ input.text }}"}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:22: steps[0].with.text: step 'answer' has not run when step 'first' runs, on any "
+        "path (in 'steps.answer') (a step's output exists only after it ran: move the reference, or test it with "
+        "'is defined')",
+    ]
+
+
+def test_reference_to_an_output_the_llm_step_does_not_declare(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: "Classify {{ input.text }}"
+            output: {category: string, confidence: number}
+        - return: {reply: "{{ steps.answer.categroy }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:13:25: steps[1].return.reply: step 'answer' has no output 'categroy' "
+        "(in 'steps.answer.categroy') (did you mean 'category'?)",
+    ]
+
+
+def test_reference_to_the_text_of_an_llm_step_that_declares_its_output(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm: {prompt: "Classify {{ input.text }}", output: {category: string}}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:25: steps[1].return.reply: step 'answer' has no output 'text' "
+        "(in 'steps.answer.text') (known: category)",
+    ]
+
+
+def test_reference_to_a_key_a_set_step_does_not_set(make_project):
+    root = make_project(workflow("""
+        - id: shape
+          set: {greeting: "Hello {{ input.text }}"}
+        - return: {reply: "{{ steps.shape.greting }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:25: steps[1].return.reply: step 'shape' has no output 'greting' "
+        "(in 'steps.shape.greting') (did you mean 'greeting'?)",
+    ]
+
+
+def test_reference_to_a_memory_level_the_workflow_does_not_read(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm: {prompt: "Earlier: {{ memory.usr }} Now: {{ input.text }}"}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """, head=HEAD.replace("steps:\n", "memory: {read: [user]}\nsteps:\n")))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:32: steps[0].llm.prompt: memory level 'usr' is not read by this workflow "
+        "(in 'memory.usr') (did you mean 'user'?)",
+    ]
+
+
+def test_reference_to_an_unknown_name(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ inptu.text }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:22: steps[0].with.text: unknown name 'inptu' (did you mean 'input'?)",
+    ]
+
+
+def test_references_guarded_by_is_defined_and_default_and_template_variables_pass(make_project):
+    root = make_project({**workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+          on_error: continue
+        - id: answer
+          llm: {prompt: prompts/answer.j2}
+        - return: {reply: "{{ steps.answer.text }}", note: "{{ steps.first.error | default('') }}"}
+    """), "workflows/prompts/answer.j2": (
+        "{% set words = input.text.split() %}{% for w in words %}{{ loop.index }}:{{ w }} {% endfor %}\n"
+        "{% if steps.later is defined %}{{ steps.later.text }}{% endif %}{{ steps.first.text }}\n")})
+    problems = compile_problems(root)
+    # steps.later does not exist at all: a name under `is defined` is still checked.
+    assert rendered(problems) == [
+        "workflows/prompts/answer.j2:2:7: steps[1].llm.prompt: no step 'later' in this workflow "
+        "(in 'steps.later') (known: answer, first, return_2)",
+        "workflows/prompts/answer.j2:2:35: steps[1].llm.prompt: no step 'later' in this workflow "
+        "(in 'steps.later') (known: answer, first, return_2)",
+    ]
