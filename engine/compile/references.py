@@ -35,6 +35,7 @@ from jinja2 import nodes
 
 from engine.errors import Problem
 from engine.ir import IRNode, WorkflowIR
+from engine.kinds.base import Binding
 from engine.kinds.registry import StepKinds
 from engine.spec.hints import did_you_mean
 from engine.spec.source import DocPath, Source, format_path
@@ -58,6 +59,37 @@ class Reference:
     guarded: bool
     #: Inside a ``{% for %}`` body, where ``loop`` is Jinja2's loop variable.
     in_for: bool
+
+
+@dataclass(frozen=True)
+class PendingReference:
+    """``steps.<step>.<key>`` where the step's keys depend on the tenant; ``where`` is its place."""
+
+    step: str
+    key: str
+    where: Problem
+
+
+def check_bound_references(ir: WorkflowIR, b: Binding, kinds: StepKinds) -> list[Problem]:
+    """The pending references of ``ir`` against the output keys of the implementations ``b``'s tenant gets."""
+    problems: list[Problem] = []
+    keys_of: dict[str, frozenset[str] | None] = {}
+    for pending in ir.pending_references:
+        if pending.step not in keys_of:
+            step = ir.nodes[pending.step].step
+            assert step is not None
+            found = kinds.of(step).bound_outputs(step, b)
+            if found is not None and step.on_error not in (None, "fail"):
+                found = found | {"error"}
+            keys_of[pending.step] = found
+        keys = keys_of[pending.step]
+        if keys is not None and pending.key not in keys:
+            w = pending.where
+            problems.append(Problem(w.file, w.line, w.col, w.location,
+                                    f"step '{pending.step}' has no output '{pending.key}' "
+                                    f"(in 'steps.{pending.step}.{pending.key}')", did_you_mean(pending.key, keys),
+                                    code="template-reference"))
+    return problems
 
 
 def check_references(ir: WorkflowIR, locate: Locate, kinds: StepKinds, read: ReadFile) -> list[Problem]:
@@ -102,6 +134,7 @@ class _Checker:
         self.memory = set(ir.spec.memory.read or ())
         self.loops = {i for i, n in steps.items() if n.kind == "loop"}
         self._before: dict[str, set[str]] = {}
+        self.pending: list[tuple[str, Reference]] = []
 
     def check(self, node: IRNode, path: DocPath, template: Template) -> list[Problem]:
         try:
@@ -112,7 +145,11 @@ class _Checker:
         problems = []
         seen: dict[tuple[int, str, tuple[str | int, ...]], int] = {}
         for ref in _references(tree):
+            self.pending.clear()
             found = self._problem(node, ref, local)
+            for step_id, pending in self.pending:
+                where = self._at(path, template, pending, 1, "", "", 0)
+                self.ir.pending_references.append(PendingReference(step_id, str(pending.segments[1]), where))
             if found is not None:
                 message, hint, bad = found
                 # The same mistake twice on one line: the second problem points at the second one.
@@ -161,6 +198,8 @@ class _Checker:
         assert target.step is not None
         keys = self.kinds.of(target.step).outputs(target.step)
         if keys is None:
+            # The keys depend on the tenant's implementation: checked per tenant (check_bound_references).
+            self.pending.append((step_id, ref))
             return None
         if target.step.on_error not in (None, "fail"):
             keys = keys | {"error"}

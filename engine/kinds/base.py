@@ -298,6 +298,10 @@ class StepKind(NodeKind):
         (a skill's or tool's answer). Templates naming another key are reported at validate time."""
         return None
 
+    def bound_outputs(self, step: Step, b: Binding) -> frozenset[str] | None:
+        """The output keys for one tenant, where they depend on it (the implementation of a skill it gets)."""
+        return self.outputs(step)
+
     def lower(self, lw: Lowerer, node: IRNode, follow: str, nxt: str | Goto, scope: Scope) -> None:
         """Wire the node: by default to what follows, or to on_error's step when it fails."""
         step = node.step

@@ -1102,3 +1102,34 @@ def test_references_guarded_by_is_defined_and_default_and_template_variables_pas
         "workflows/prompts/answer.j2:2:35: steps[1].llm.prompt: no step 'later' in this workflow "
         "(in 'steps.later') (known: answer, first, return_2)",
     ]
+
+
+TYPED_SKILL = '''\
+from pydantic import BaseModel
+
+from engine.skills.bridge import SkillContext
+from engine.skills.decorators import skill
+
+
+class Verdict(BaseModel):
+    category: str
+    score: float
+
+
+@skill("judge")
+def judge(*, text: str, ctx: SkillContext) -> Verdict:
+    return Verdict(category="x", score=1.0)
+'''
+
+
+def test_reference_to_a_key_the_skills_return_type_lacks(make_project):
+    root = make_project({"skills/typed.py": TYPED_SKILL, **workflow("""
+        - id: verdict
+          skill: judge
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.verdict.categry }}"}
+    """)})
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:12:25: steps[1].return.reply: step 'verdict' has no output 'categry' "
+        "(in 'steps.verdict.categry') (did you mean 'category'?)",
+    ]
