@@ -350,6 +350,42 @@ def _defined(value: Any) -> Any:
     return value
 
 
+_SINGLE_EQUALS = re.compile(r"(?<![=!<>])=(?!=)")
+
+#: What an author most likely meant, by Jinja2's message and what the expression holds (Python, SQL and
+#: JavaScript habits first).
+_HINTS: list[tuple[Callable[[str, str], bool], str]] = [
+    (lambda s, m: "===" in s or "!==" in s, "write '==' or '!=': there is no '==='"),
+    (lambda s, m: "<>" in s, "write '!=' for 'not equal'"),
+    (lambda s, m: "&&" in s, "write 'and' instead of '&&'"),
+    (lambda s, m: "||" in s, "write 'or' instead of '||'"),
+    (lambda s, m: m.startswith("unexpected char '!'"), "write 'not x' to negate, '!=' to compare"),
+    (lambda s, m: s.lstrip().startswith("if "), "a condition is the expression alone: drop 'if'"),
+    (lambda s, m: m == "chunk after expression" and bool(_SINGLE_EQUALS.search(s)),
+     "to compare, write '==': a single '=' assigns"),
+    (lambda s, m: " is " in s and "got 'string'" in m,
+     "to compare with a value write '=='; 'is' takes a test: 'is defined', 'is none', 'is number'"),
+    (lambda s, m: m.startswith("unexpected char") and ("'\"'" in m or "\"'\"" in m), "a quote is never closed"),
+    (lambda s, m: "end of template" in m and "end of print statement" in m, "close the '{{' with '}}'"),
+    (lambda s, m: "end of template" in m and "end of statement block" in m, "close the '{%' with '%}'"),
+    (lambda s, m: "end of template" in m,
+     "the expression stops too early: something is missing after its last operator"),
+    (lambda s, m: m == "unexpected ')'", "a parenthesis is closed that was never opened"),
+    (lambda s, m: m == "chunk after expression",
+     "one expression ends and more follows: a missing operator ('and', 'or', '==') or quote?"),
+]
+
+
+def _plain(message: str | None) -> str:
+    """Jinja2's message without its " at 25": an offset into the text Jinja2 was given, not the author's."""
+    return re.sub(r" at \d+$", "", message or "")
+
+
+def syntax_hint(source: str, message: str) -> str:
+    """A hint for an author, for Jinja2's syntax error ``message`` about ``source``."""
+    return next((hint for matches, hint in _HINTS if matches(source, message)), "")
+
+
 def compile_template(source: str, *, file: str = "<inline>", line: int = 0) -> Template:
     """Compile a template string; syntax errors name ``file`` and its line."""
     return _compile_cached(source, file, line)
@@ -367,7 +403,8 @@ def _compile_cached(source: str, file: str, line: int) -> Template:
         return Template(source, file, line, ENV.from_string(source), None)
     except jinja2.TemplateSyntaxError as exc:
         at = line + exc.lineno - 1 if line and exc.lineno else (exc.lineno or line)
-        raise TemplateError(file, at, f"template syntax error: {exc.message}") from None
+        raise TemplateError(file, at, f"template syntax error: {_plain(exc.message)}",
+                            hint=syntax_hint(whole.group("expr") if whole else source, exc.message or "")) from None
 
 
 def compile_expression(source: str, *, file: str = "<inline>", line: int = 0) -> Template:
@@ -382,7 +419,8 @@ def compile_file(text: str, display: str) -> Template:
     try:
         return Template(text, display, 1, ENV.from_string(text), None)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(display, exc.lineno or 0, f"template syntax error: {exc.message}") from None
+        raise TemplateError(display, exc.lineno or 0, f"template syntax error: {_plain(exc.message)}",
+                            hint=syntax_hint(text, exc.message or "")) from None
 
 
 def render_value(value: Any, variables: Mapping[str, Any]) -> Any:
@@ -416,7 +454,7 @@ def compile_tree(value: Any, locate: Callable[[DocPath], Source], path: DocPath,
         return compile_template(value, file=src.file, line=src.line)
     except TemplateError as exc:
         located = TemplateError(exc.file, exc.line, exc.message, col=src.col if exc.line == src.line else 1,
-                                location=format_path(src.path or path))
+                                location=format_path(src.path or path), hint=exc.hint)
         if errors is None:
             raise located from None
         errors.append(located)

@@ -220,7 +220,7 @@ def test_syntax_error_reports_file_and_line() -> None:
     with pytest.raises(TemplateError) as caught:
         compile_template("{{ input.text ", file="workflows/x.yaml", line=12)
     assert str(caught.value) == ("workflows/x.yaml:12: template syntax error: unexpected end of template, "
-                                 "expected 'end of print statement'.")
+                                 "expected 'end of print statement'. (close the '{{' with '}}')")
     assert (caught.value.file, caught.value.line) == ("workflows/x.yaml", 12)
 
 

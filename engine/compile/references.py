@@ -48,6 +48,11 @@ ROOTS = ("input", "steps", "memory", "loop", "tenant", "user")
 #: What Jinja2 offers every template besides the data (the sandbox refuses what is unsafe in them).
 _JINJA_NAMES = frozenset(ENV.globals) | {"true", "false", "none", "True", "False", "None"}
 _FIELDS = {"tenant": ("id", "tier", "name"), "user": ("id",)}
+#: Python and JavaScript names authors reach for, and what Jinja2 says instead.
+_INSTEAD = {"len": "use a filter: 'x | length'", "null": "write 'none'", "undefined": "test it: 'x is defined'",
+            "str": "use a filter: 'x | string'", "int": "use a filter: 'x | int'", "float": "use a filter: 'x | float'",
+            "this": "a template sees input, steps, memory, loop, tenant and user",
+            "self": "a template sees input, steps, memory, loop, tenant and user"}
 
 
 @dataclass(frozen=True)
@@ -164,8 +169,8 @@ class _Checker:
         if root in local or root in _JINJA_NAMES or (root == "loop" and ref.in_for):
             return None
         if root not in ROOTS:
-            return (f"unknown name '{root}'", did_you_mean(root, [*ROOTS, *local]) or
-                    f"a template sees {', '.join(ROOTS)}", -1)
+            hint = _INSTEAD.get(root) or did_you_mean(root, [*ROOTS, *local])
+            return f"unknown name '{root}'", hint or f"a template sees {', '.join(ROOTS)}", -1
         if not segs or not isinstance(segs[0], str):
             return None
         first = segs[0]

@@ -1133,3 +1133,33 @@ def test_reference_to_a_key_the_skills_return_type_lacks(make_project):
         "workflows/hello.yaml:12:25: steps[1].return.reply: step 'verdict' has no output 'categry' "
         "(in 'steps.verdict.categry') (did you mean 'category'?)",
     ]
+
+
+@pytest.mark.parametrize(("condition", "col", "message", "hint"), [
+    ("steps.first.text = 'x'", 15, "template syntax error: chunk after expression",
+     "to compare, write '==': a single '=' assigns"),
+    ("steps.first.text == 'x' &&  input.text", 15, "template syntax error: unexpected char '&'",
+     "write 'and' instead of '&&'"),
+    ("if steps.first.text", 15, "template syntax error: chunk after expression",
+     "a condition is the expression alone: drop 'if'"),
+    ("steps.first.text is 'x'", 15, "template syntax error: expected token 'name', got 'string'",
+     "to compare with a value write '=='; 'is' takes a test: 'is defined', 'is none', 'is number'"),
+    ("steps.first.text == 'x", 15, "template syntax error: unexpected char \"'\"", "a quote is never closed"),
+    ("len(steps.first.text) > 3", 16, "unknown name 'len'", "use a filter: 'x | length'"),
+])
+def test_expression_mistakes_get_a_hint_written_for_authors(make_project, condition, col, message, hint):
+    root = make_project(workflow(f"""
+        - id: first
+          skill: echo
+          with: {{text: "{{{{ input.text }}}}"}}
+        - id: route
+          switch:
+            - when: "{condition}"
+              goto: done
+            - default: done
+        - id: done
+          return: {{reply: "{{{{ steps.first.text }}}}"}}
+    """))
+    [problem] = compile_problems(root)
+    assert (problem.file, problem.line, problem.col, problem.location, problem.message, problem.hint) == (
+        "workflows/hello.yaml", 14, col, "steps[1].switch[0].when", message, hint)
