@@ -330,3 +330,11 @@ def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     message = _fails_cleanly(_cli("init", str(target)))
     assert message == f"error: {target} exists and is not empty\n"
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
+
+
+def test_usage_records_the_model_alias_each_call_resolved_to(demo: Path) -> None:
+    ran = _run(demo, "support-triage", "acme", json.dumps({**BILLING, "customer_id": "mem_20417"}), "--full")
+    assert ran.exit_code == 0, ran.output
+    [call] = json.loads(ran.stdout)["usage"]["calls"]
+    assert (call["step"], call["model_requested"], call["model_alias"], call["model"]) == (
+        "draft", "tier", "acme-finetuned", ACME_MODEL)

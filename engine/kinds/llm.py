@@ -157,7 +157,8 @@ def _build(node: IRNode, b: Build) -> NodeFn:
 
                 t0 = time.perf_counter()
                 response = await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
-                usage.append(usage_record(node.id, spec.model, entry, response, ctx.tenant_id, t0))
+                usage.append(usage_record(node.id, settings.resolve_alias(spec.model), entry, response,
+                                          ctx.tenant_id, t0, requested=spec.model))
                 if not response.tool_calls:
                     break
                 messages.append(response.message)
@@ -191,7 +192,9 @@ async def _run_tool(services: Services, call: Any, step: str, workflow: str, ctx
 
 
 def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, tenant_id: str,
-                 t0: float) -> dict[str, Any]:
+                 t0: float, *, requested: str = "") -> dict[str, Any]:
+    """One model call's usage; ``alias`` is the catalog alias the call resolved to (never ``tier``),
+    ``requested`` what the step asked for."""
     price = entry.price_per_1k
     cost = response.input_tokens / 1000 * price.input + response.output_tokens / 1000 * price.output
     return {
@@ -199,6 +202,7 @@ def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, tena
         "tenant": tenant_id,
         "model": response.model_id,
         "model_alias": alias,
+        "model_requested": requested or alias,
         "provider": response.provider,
         "input_tokens": response.input_tokens,
         "output_tokens": response.output_tokens,
