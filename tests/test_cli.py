@@ -338,3 +338,32 @@ def test_usage_records_the_model_alias_each_call_resolved_to(demo: Path) -> None
     [call] = json.loads(ran.stdout)["usage"]["calls"]
     assert (call["step"], call["model_requested"], call["model_alias"], call["model"]) == (
         "draft", "tier", "acme-finetuned", ACME_MODEL)
+
+
+def test_run_trace_shows_each_step_its_route_model_and_redacted_output(demo: Path) -> None:
+    ticket = {"ticket": "I was charged twice on my invoice", "customer_id": "mem_20417"}
+    ran = _run(demo, "support-triage", "acme", json.dumps(ticket), "--trace")
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["output"]["reply"]  # stdout is the usual JSON
+    lines = ran.stderr.splitlines()
+    assert lines[0].startswith("trace: support-triage for tenant acme, ")
+    steps = [line.split()[1] for line in lines[1:]]
+    assert steps == ["guard.input", "memory.load", "classify", "compliance_note", "route", "lookup", "draft",
+                     "note_category", "return_7", "guard.output"]
+    route = next(line for line in lines if " route " in line)
+    assert "route: lookup" in route
+    draft = next(line for line in lines if " draft " in line)
+    assert f"model: acme-finetuned ({ACME_MODEL})" in draft
+    # Outputs pass the tenant's output rules: the invoice number's shape is kept, a phone would be redacted.
+    classify = next(line for line in lines if " classify " in line)
+    assert classify.endswith('-> {"category": "billing", "confidence": 0.85, "matched": ["charged", "invoice"]}')
+
+
+def test_run_trace_redacts_step_outputs_by_the_tenants_rules(make_project) -> None:
+    from engine.guardrails.chain import GuardChain
+    from engine.guardrails.config import GuardrailsConfig
+    from engine.review.trace import _shown
+
+    chain = GuardChain(GuardrailsConfig.model_validate({"pii": {"phone": "redact", "email": "block"}}))
+    assert _shown(chain, {"note": "call 415-555-0100"}) == '{"note": "call [PHONE]"}'
+    assert _shown(chain, {"note": "mail jane@example.com"}) == "[withheld: the output guard would block it]"

@@ -78,9 +78,11 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
               "from the verified token, and tools get tokens exchanged from it.")
 @click.option("--input", "-i", "input_text", required=True, help="Input as JSON, or @file.json.")
 @click.option("--full", is_flag=True, help="Print usage, guardrail records and errors too.")
+@click.option("--trace", is_flag=True, help="Also print, on stderr, each step that ran: its time, route, "
+              "handled failures, the model it resolved to and its output (redacted by the tenant's rules).")
 @project_option
 def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str,
-        full: bool, project_dir: Path) -> None:
+        full: bool, trace: bool, project_dir: Path) -> None:
     """Run WORKFLOW for a tenant offline and print the output JSON.
 
     Without --token the run uses a development context for --tenant and --user.
@@ -90,7 +92,7 @@ def run(workflow: str, tenant: str | None, user: str, session: str, token_text: 
             fail("error: give either --tenant (development context) or --token (a verified caller)")
         token = _read_token(token_text) if token_text is not None else None
         payload = _read_input(input_text)
-        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload))
+        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload, trace))
         data = result.to_json()
         click.echo(json.dumps(data if full else {"output": data["output"], "blocked": data["blocked"],
                                                   "usage": {k: data["usage"][k] for k in
@@ -129,18 +131,26 @@ class InputFileError(TenantflowError):
 
 
 async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, session: str, token: str | None,
-               payload: Any) -> Any:
+               payload: Any, trace: bool = False) -> Any:
     from engine.engine import Engine
+    from engine.review.trace import render_trace, traced_run
     from engine.telemetry import logs
 
     root = find_root(project_dir)
     async with Engine.open(root) as engine:
         logs.configure(engine.project.spec.telemetry.log_level)
+        credential = None
         if token is not None:
             caller = engine.authenticate(token, session_id=session)
-            return await engine.run(workflow, caller.context, payload, credential=caller.credential)
-        assert tenant is not None
-        return await engine.run(workflow, engine.dev_context(tenant, user, session), payload)
+            ctx, credential = caller.context, caller.credential
+        else:
+            assert tenant is not None
+            ctx = engine.dev_context(tenant, user, session)
+        if not trace:
+            return await engine.run(workflow, ctx, payload, credential=credential)
+        steps, result = await traced_run(engine, workflow, ctx, payload, credential)
+        click.echo(render_trace(engine, steps, result), err=True)
+        return result
 
 
 @main.command()
