@@ -29,6 +29,12 @@ class SkillInputError(TenantflowError, ValueError):
     code = "skill-input"
 
 
+class SkillOutputError(TenantflowError, ValueError):
+    """A skill returned a value its return type does not allow (a bug in the skill: never retried)."""
+
+    code = "skill-output"
+
+
 @dataclass(frozen=True)
 class SkillDef:
     """One registered implementation of a skill or tool."""
@@ -80,7 +86,13 @@ class SkillDef:
         """The output as JSON-like data for graph state."""
         if self.output_adapter is None:
             return value
-        return self.output_adapter.dump_python(self.output_adapter.validate_python(value), mode="json")
+        try:
+            return self.output_adapter.dump_python(self.output_adapter.validate_python(value), mode="json")
+        except ValidationError as exc:
+            details = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(output)'}: {e['msg']}"
+                                for e in exc.errors(include_url=False))
+            raise SkillOutputError(f"{self.kind} '{self.name}' ({self.source}) returned a value that does not "
+                                   f"match its return type: {details}") from None
 
 
 def python_skill(fn: Callable[..., Any], *, kind: Kind, name: str, version: str, scope: str, source: str,
