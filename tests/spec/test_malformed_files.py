@@ -98,6 +98,22 @@ def test_value_of_the_wrong_type(make_project):
     ]
 
 
+def test_a_number_written_as_a_string_is_not_read_as_a_number(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+          retry: {attempts: "3", backoff_s: 0.5}
+          timeout_s: "10"
+        - return: {reply: "{{ steps.first.text }}"}
+    """), tenants={"alpha": tenant_yaml("alpha", extra="quotas: {requests_per_minute: '30'}\n")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:5:31: quotas.requests_per_minute: expected an integer, got a string",
+        "workflows/hello.yaml:12:23: steps[0].retry.attempts: expected an integer, got a string",
+        "workflows/hello.yaml:13:16: steps[0].timeout_s: expected a number, got a string",
+    ]
+
+
 def test_mapping_where_a_list_is_expected(make_project):
     root = make_project(workflow("""
         - id: answer
