@@ -304,6 +304,9 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
         hint = "indent with spaces: YAML does not allow tabs"
     elif problem == "mapping values are not allowed here":
         hint = "put quotes around a value that contains ': '"
+        under = _indented_under_a_value(mark)
+        if under is not None:
+            return _under_a_value(display, *under)
     elif opened is not None and context == "while scanning a simple key":
         # The missing ':' belongs after the key that starts the context, not where PyYAML gave up.
         mark, hint = opened, "a key needs ':' after it, on the same line"
@@ -311,10 +314,41 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
         mark, hint = opened, f"the {opened_what} that starts here is never closed"
     elif "<block end>" in problem and "<scalar>" not in problem:
         hint = "check the indentation: the keys of one mapping and the items of one list must line up"
+        under = _indented_under_a_value(mark) if "block mapping start" in problem else None
+        if under is not None:
+            return _under_a_value(display, *under)
     elif opened is not None and opened_what:
         hint = f"in the {opened_what} that starts at line {opened.line + 1}, column {opened.column + 1}"
     line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
     return Problem(display, line, col, "", f"YAML syntax error: {problem}", hint, code="yaml-syntax")
+
+
+def _under_a_value(display: str, line: int, col: int, key: str) -> Problem:
+    return Problem(display, line, col, "", f"YAML syntax error: '{key}:' has a value, yet the next line is indented "
+                   "under it", "check the indentation of these two lines: a key sits level with its siblings",
+                   code="yaml-syntax")
+
+
+def _indented_under_a_value(mark: Any) -> tuple[int, int, str] | None:
+    """(line, column, key) of the ``key: value`` line that the line of ``mark`` is indented under, if any: a
+    key moved out of its mapping (``prompt:`` one level too far left) leaves the next key indented under it."""
+    buffer = getattr(mark, "buffer", None)
+    if not isinstance(buffer, str) or mark is None:
+        return None
+    rows = buffer.rstrip("\0").split("\n")
+    here = rows[mark.line] if mark.line < len(rows) else ""
+    indent = len(here) - len(here.lstrip(" "))
+    if not re.fullmatch(r"(?:(?:- )?[A-Za-z0-9_.-]+)?", here[indent:mark.column]):
+        return None  # the ':' is not the line's first key's: a value with ': ' in it
+    for number in range(mark.line - 1, -1, -1):
+        row = rows[number]
+        if not row.strip() or row.lstrip().startswith("#"):
+            continue
+        found = re.match(r"^( *)(?:- )?([A-Za-z0-9_.-]+):[ ]+([^#\s].*)$", row)
+        if found is None or len(found.group(1)) >= indent or found.group(3).startswith(("|", ">", "&")):
+            return None
+        return number + 1, row.index(found.group(2)) + 1, found.group(2)
+    return None
 
 
 def _construct(node: yaml.Node, path: DocPath, doc: Document, loader: _Loader, problems: list[Problem]) -> Any:

@@ -1179,3 +1179,31 @@ def test_expression_mistakes_get_a_hint_written_for_authors(make_project, condit
     [problem] = compile_problems(root)
     assert (problem.file, problem.line, problem.col, problem.location, problem.message, problem.hint) == (
         "workflows/hello.yaml", 14, col, "steps[1].switch[0].when", message, hint)
+
+
+def test_a_key_moved_out_of_its_mapping_is_reported_at_that_key(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            model: tier
+          prompt: "Answer {{ input.text }}"
+            max_tokens: 200
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:12:5: YAML syntax error: 'prompt:' has a value, yet the next line is indented under it "
+        "(check the indentation of these two lines: a key sits level with its siblings)",
+    ]
+
+
+def test_a_value_with_a_colon_still_gets_the_quoting_hint(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: Note: answer {{ input.text }}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:11:19: YAML syntax error: mapping values are not allowed here "
+        "(put quotes around a value that contains ': ')",
+    ]
