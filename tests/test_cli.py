@@ -367,3 +367,25 @@ def test_run_trace_redacts_step_outputs_by_the_tenants_rules(make_project) -> No
     chain = GuardChain(GuardrailsConfig.model_validate({"pii": {"phone": "redact", "email": "block"}}))
     assert _shown(chain, {"note": "call 415-555-0100"}) == '{"note": "call [PHONE]"}'
     assert _shown(chain, {"note": "mail jane@example.com"}) == "[withheld: the output guard would block it]"
+
+
+def test_new_tenant_and_new_workflow_write_files_that_validate_and_run(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "newproj"
+    assert _cli("init", str(target)).exit_code == 0
+    monkeypatch.chdir(target)
+    wrong = _cli("new", "tenant", "gamma", "--tier", "premum")
+    assert (wrong.exit_code, wrong.stderr) == (1, "error: unknown tier 'premum' (did you mean 'premium'?)\n")
+    assert _cli("new", "tenant", "gamma", "--tier", "premium", "--name", "Gamma Labs").exit_code == 0
+    made = _cli("new", "workflow", "greet")
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith("wrote workflows/greet.yaml\n")
+    checked = _cli("validate")
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout == "ok: 6 workflow x tenant pairs compiled, no problems\n"
+    ran = _cli("run", "greet", "--tenant", "gamma", "--input", '{"text": "hello"}')
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["usage"]["models"] == ["amazon.nova-pro-v1:0"]
+    again = _cli("new", "workflow", "greet")
+    assert (again.exit_code, again.stderr) == (1, "error: workflow 'greet' already exists (workflows/greet.yaml)\n")
+    assert _cli("new", "tenant", "bad.id", "--tier", "basic").stderr.startswith("error: tenant id 'bad.id' must match")
