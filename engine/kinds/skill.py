@@ -81,21 +81,7 @@ def call_outputs(kind: Kind, written: str, b: Binding) -> frozenset[str] | None:
     (a pydantic model or TypedDict, a prompt skill's ``output:``); None when any key may come back."""
     name, _, version = written.partition("@")
     impl = b.skills.resolve(kind, name, b.tenant.tenant_id, version or None)
-    if impl is None:
-        return None
-    if impl.prompt is not None:
-        spec = impl.prompt.llm
-        return frozenset(spec.output) if spec.output else frozenset({"text"})
-    if impl.output_adapter is None:
-        return None
-    try:
-        schema = impl.output_adapter.json_schema()
-    except Exception:  # noqa: BLE001 (a type without a JSON Schema: its keys are unknown)
-        return None
-    properties = schema.get("properties")
-    if schema.get("type") != "object" or not isinstance(properties, dict) or schema.get("additionalProperties"):
-        return None
-    return frozenset(properties)
+    return impl.output_keys if impl is not None else None
 
 
 def describe_call(kind: Kind, name: str, tenant: TenantSettings, skills: SkillRegistry) -> dict[str, Any]:
