@@ -73,14 +73,16 @@ class TemplateError(TenantflowError):
 
     code = "template"
 
-    def __init__(self, file: str, line: int, message: str, *, col: int = 0, location: str = ""):
+    def __init__(self, file: str, line: int, message: str, *, col: int = 0, location: str = "", hint: str = ""):
         self.file, self.line, self.message, self.col, self.location = file, line, message, col, location
+        self.hint = hint
         where = f"{file}:{line}:{col}" if line and col else (f"{file}:{line}" if line else file)
-        super().__init__(f"{where}: {location}: {message}" if location else f"{where}: {message}")
+        text = f"{where}: {location}: {message}" if location else f"{where}: {message}"
+        super().__init__(f"{text} ({hint})" if hint else text)
 
     def problem(self) -> Problem:
         return Problem(self.file, self.line, (self.col or 1) if self.line else 0, self.location, self.message,
-                       code="template-syntax")
+                       self.hint, code="template-syntax")
 
 
 class AuthError(TenantflowError):

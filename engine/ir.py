@@ -55,6 +55,9 @@ class WorkflowIR:
     files: dict[str, str] = field(default_factory=dict)
     #: Templates and expressions compiled at check time, by document path: build reads them, never recompiles.
     compiled: dict[DocPath, Any] = field(default_factory=dict, repr=False)
+    #: References to the output keys of steps whose keys depend on the tenant (a skill's or tool's
+    #: implementation): checked per tenant, once the implementation is known (engine.compile.references).
+    pending_references: list[Any] = field(default_factory=list, repr=False)
 
     def add(self, node: IRNode) -> IRNode:
         self.nodes[node.id] = node

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from engine.skills.loader import load_bridges, load_skill_folder
 from engine.skills.registry import SHARED, SkillRegistry
 from engine.spec.hints import did_you_mean
 from engine.spec.project import GatewaySpec, ProjectSpec
-from engine.spec.source import Document, load_document
+from engine.spec.source import Document, load_document, load_plain
 from engine.spec.tenant import TenantSpec
 from engine.spec.validation import validate
 from engine.spec.workflow import Step, WorkflowSpec
@@ -82,10 +83,24 @@ class Project:
     #: What the compile passes derive from this load's files and share between tenants (a workflow as
     #: every tenant without overrides of it runs it), computed once per load.
     derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: Names of workflows whose files did not load (``validate`` only: a project with problems does not
+    #: run). What names them elsewhere is not reported again: the file's own problem is the root cause.
+    broken_workflows: frozenset[str] = frozenset()
 
     @property
     def spec(self) -> ProjectSpec:
         return self.project.spec
+
+    def not_run_hint(self, tenant_id: str, workflow: str) -> str:
+        """How a tenant comes to run a workflow it does not: the file and key to change."""
+        runs = [w for w in sorted(self.workflows) if self._runs(tenant_id, w)]
+        tenant = self.tenants.get(tenant_id)
+        where = tenant.doc.file if tenant is not None else f"the tenant file of '{tenant_id}'"
+        return (f"it runs: {', '.join(runs) or 'none'}; to run '{workflow}', add it to `workflows:` in {where}")
+
+    def _runs(self, tenant_id: str, workflow: str) -> bool:
+        tenant = self.tenants.get(tenant_id)
+        return tenant is not None and (not tenant.spec.workflows or workflow in tenant.spec.workflows)
 
     def display(self, path: Path) -> str:
         try:
@@ -129,9 +144,11 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     paths = project.spec.paths
 
     workflows: dict[str, Loaded[WorkflowSpec]] = {}
+    broken: set[str] = set()
     for path in sorted((root / paths.workflows).glob("*.yaml")):
         loaded = _load(path, root, step_kinds().workflow_model, "workflow", problems)
         if loaded is None:
+            broken.add(_name_of_broken(path))
             continue
         name = loaded.spec.metadata.name
         if name in workflows:
@@ -165,10 +182,14 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
                                                       project.spec.gateway)
     problems += isolation_problems
 
-    loaded_project = Project(root, project, workflows, tenants, registry, bridges, tools=catalog)
+    loaded_project = Project(root, project, workflows, tenants, registry, bridges, tools=catalog,
+                             broken_workflows=frozenset(broken - set(workflows)))
     problems += _cross_check(loaded_project)
     bad_files = {p.file for p in problems}
-    if PROJECT_FILE in bad_files or any(p.file.startswith(f"{paths.skills}/") for p in problems):
+    # A skill file that does not import leaves its skills out (validate reports what names them only
+    # once it imports); without the project file or the bridge chain nothing can be compiled.
+    if PROJECT_FILE in bad_files or any(p.file.startswith(f"{paths.skills}/bridge/") or p.code.startswith("bridge")
+                                        for p in problems):
         return None, problems
     # Policies are validated against a schema built from every skill and tool, so they load last;
     # a project whose policies do not validate does not load: nothing would decide its calls.
@@ -179,6 +200,25 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     return replace(loaded_project, policies=policies,
                    workflows={n: w for n, w in workflows.items() if w.doc.file not in bad_files},
                    tenants={t: v for t, v in tenants.items() if v.doc.file not in bad_files}), problems
+
+
+def _name_of_broken(path: Path) -> str:
+    """The name a workflow file that did not load gives itself, as far as it can be read (else its file name)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return path.stem
+    try:
+        name = load_plain(text)["metadata"]["name"]
+        if isinstance(name, str):
+            return name
+    except Exception:  # noqa: BLE001, S110 (a file that does not parse: read its name as text below)
+        pass
+    found = _NAME_LINE.search(text)
+    return found.group(1) if found else path.stem
+
+
+_NAME_LINE = re.compile(r"\bname:\s*[\"']?([A-Za-z0-9][A-Za-z0-9_-]*)")
 
 
 def _load(path: Path, root: Path, model: type[S], layer: str, problems: list[Problem]) -> Loaded[S] | None:
@@ -243,10 +283,12 @@ def _cross_check(project: Project) -> list[Problem]:
             problems.append(tdoc.problem(("models", "default"), f"unknown model alias '{t.models.default}'",
                                          hint=did_you_mean(t.models.default, own | catalog), code="unknown-model"))
         for i, wf_name in enumerate(t.workflows):
-            if wf_name not in project.workflows:
+            if wf_name not in project.workflows and wf_name not in project.broken_workflows:
                 problems.append(tdoc.problem(("workflows", i), f"unknown workflow '{wf_name}'",
                                              hint=did_you_mean(wf_name, project.workflows), code="unknown-workflow"))
         for wf_name, override in t.overrides.items():
+            if wf_name in project.broken_workflows:
+                continue  # checked once the workflow's own file loads
             if wf_name not in project.workflows:
                 problems.append(tdoc.problem(("overrides", wf_name), f"override of unknown workflow '{wf_name}'",
                                              hint=did_you_mean(wf_name, project.workflows), key=True,

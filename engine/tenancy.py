@@ -31,5 +31,9 @@ class TenantSettings:
     workflows: frozenset[str]
     provenance: dict[DocPath, Source] = field(repr=False, compare=False)
 
+    def resolve_alias(self, requested: str) -> str:
+        """The catalog alias a step's ``model:`` means for this tenant (``tier``: its own or its tier's)."""
+        return self.default_model if requested == "tier" else requested
+
     def runs(self, workflow: str) -> bool:
         return not self.workflows or workflow in self.workflows

@@ -142,7 +142,8 @@ def test_unknown_workflow_suggests_the_close_name(demo: Path) -> None:
 def test_a_workflow_the_tenant_does_not_run_is_unknown_to_it(demo: Path) -> None:
     message = _fails_cleanly(_run(demo, "security-alert", "globex", json.dumps(BILLING)))
     assert message.splitlines()[0] == ("unknown workflow 'security-alert' for tenant 'globex' "
-                                       "(known: refund, summarize, support-triage)")
+                                       "(it runs: refund, summarize, support-triage; to run 'security-alert', add "
+                                       "it to `workflows:` in tenants/globex/tenant.yaml)")
 
 
 def test_a_sandbox_refusal_at_run_time_is_one_clear_line(make_project) -> None:
@@ -195,6 +196,23 @@ def test_graph_is_byte_identical_across_hash_seeds(demo: Path) -> None:
         assert result.stdout_bytes == expected
 
 
+def test_mermaid_edges_of_a_switch_show_their_conditions(demo: Path) -> None:
+    wf = demo / "workflows" / "support-triage.yaml"
+    wf.write_text(wf.read_text(encoding="utf-8").replace(
+        """when: "steps.classify.category == 'billing'\"""", """when: 'steps.classify.category == "billing"'"""),
+        encoding="utf-8")
+    mermaid = _cli("graph", "support-triage", "--tenant", "globex", "-p", str(demo)).stdout
+    as_json = json.loads(_cli("graph", "support-triage", "--tenant", "globex", "--format", "json",
+                              "-p", str(demo)).stdout)
+    route = mermaid.split('{"route<br/>switch"}')[0].rsplit("\n", 1)[1].strip()
+    assert f'  {route} -- "steps.classify.category == #quot;billing#quot;" --> ' in mermaid
+    assert f'  {route} -- "default" --> ' in mermaid
+    assert "case0" not in mermaid
+    # The JSON keeps the edge's label (what the router returns) and adds what it means.
+    assert {"source": "route", "target": "lookup", "label": "case0",
+            "condition": 'steps.classify.category == "billing"'} in as_json["edges"]
+
+
 def test_graph_shows_each_tenants_own_structure(demo: Path) -> None:
     acme = _cli("graph", "support-triage", "--tenant", "acme", "--format", "mermaid", "-p", str(demo))
     globex = _cli("graph", "support-triage", "--tenant", "globex", "--format", "mermaid", "-p", str(demo))
@@ -229,6 +247,11 @@ def test_schema_rejects_a_misspelt_step_key() -> None:
             "steps": [{"id": "a", "skil": "echo"}]}
     assert [e.message for e in validator.iter_errors(typo)] == [
         "Additional properties are not allowed ('skil' was unexpected)"]
+
+
+def test_the_committed_editor_schema_is_what_tenantflow_schema_prints() -> None:
+    committed = (REPO / "schema" / "tenantflow.schema.json").read_text(encoding="utf-8")
+    assert committed == _cli("schema").stdout, "schema/ is stale: run `tenantflow schema -o schema/tenantflow.schema.json`"
 
 
 def test_the_committed_editor_schema_validates_every_demo_file(demo: Path) -> None:
@@ -276,6 +299,28 @@ def test_init_scaffolds_a_project_that_validates_and_runs(tmp_path: Path, monkey
         assert data["output"]["answer"].startswith(f"[{models[tenant]}] ")
     # The two scaffolded tenants sit on different tiers, so on different models.
     assert models["alpha"] != models["beta"]
+    # Its test cases pass and its snapshots match, before anything is changed.
+    tested = _cli("test")
+    assert tested.exit_code == 0, tested.output
+    assert tested.stdout.count("PASS hello: ") == 2 and "\n2 passed in " in tested.stdout
+    snapshots = _cli("snapshot", "--check")
+    assert snapshots.exit_code == 0, snapshots.output
+    assert snapshots.stdout == "snapshots/ matches: 2 workflow x tenant pairs\n"
+
+
+def test_init_ignores_the_local_data_folder_in_git(tmp_path: Path) -> None:
+    target = tmp_path / "newproj"
+    assert _cli("init", str(target)).exit_code == 0
+    assert (target / ".gitignore").read_text(encoding="utf-8").splitlines()[1:] == [
+        ".tenantflow/", "__pycache__/", "*.pyc", ".venv/"]
+    assert not (target / "gitignore").exists()
+    (target / ".tenantflow").mkdir()
+    (target / ".tenantflow" / "checkpoints.sqlite").write_bytes(b"")
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    ignored = subprocess.run(["git", "-C", str(target), "status", "--porcelain", "--ignored"],
+                             check=True, capture_output=True, text=True).stdout.splitlines()
+    assert "!! .tenantflow/" in ignored
+    assert "?? .gitignore" in ignored and "?? snapshots/" in ignored
 
 
 def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
@@ -285,3 +330,62 @@ def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     message = _fails_cleanly(_cli("init", str(target)))
     assert message == f"error: {target} exists and is not empty\n"
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
+
+
+def test_usage_records_the_model_alias_each_call_resolved_to(demo: Path) -> None:
+    ran = _run(demo, "support-triage", "acme", json.dumps({**BILLING, "customer_id": "mem_20417"}), "--full")
+    assert ran.exit_code == 0, ran.output
+    [call] = json.loads(ran.stdout)["usage"]["calls"]
+    assert (call["step"], call["model_requested"], call["model_alias"], call["model"]) == (
+        "draft", "tier", "acme-finetuned", ACME_MODEL)
+
+
+def test_run_trace_shows_each_step_its_route_model_and_redacted_output(demo: Path) -> None:
+    ticket = {"ticket": "I was charged twice on my invoice", "customer_id": "mem_20417"}
+    ran = _run(demo, "support-triage", "acme", json.dumps(ticket), "--trace")
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["output"]["reply"]  # stdout is the usual JSON
+    lines = ran.stderr.splitlines()
+    assert lines[0].startswith("trace: support-triage for tenant acme, ")
+    steps = [line.split()[1] for line in lines[1:]]
+    assert steps == ["guard.input", "memory.load", "classify", "compliance_note", "route", "lookup", "draft",
+                     "note_category", "return_7", "guard.output"]
+    route = next(line for line in lines if " route " in line)
+    assert "route: lookup" in route
+    draft = next(line for line in lines if " draft " in line)
+    assert f"model: acme-finetuned ({ACME_MODEL})" in draft
+    # Outputs pass the tenant's output rules: the invoice number's shape is kept, a phone would be redacted.
+    classify = next(line for line in lines if " classify " in line)
+    assert classify.endswith('-> {"category": "billing", "confidence": 0.85, "matched": ["charged", "invoice"]}')
+
+
+def test_run_trace_redacts_step_outputs_by_the_tenants_rules(make_project) -> None:
+    from engine.guardrails.chain import GuardChain
+    from engine.guardrails.config import GuardrailsConfig
+    from engine.review.trace import _shown
+
+    chain = GuardChain(GuardrailsConfig.model_validate({"pii": {"phone": "redact", "email": "block"}}))
+    assert _shown(chain, {"note": "call 415-555-0100"}) == '{"note": "call [PHONE]"}'
+    assert _shown(chain, {"note": "mail jane@example.com"}) == "[withheld: the output guard would block it]"
+
+
+def test_new_tenant_and_new_workflow_write_files_that_validate_and_run(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "newproj"
+    assert _cli("init", str(target)).exit_code == 0
+    monkeypatch.chdir(target)
+    wrong = _cli("new", "tenant", "gamma", "--tier", "premum")
+    assert (wrong.exit_code, wrong.stderr) == (1, "error: unknown tier 'premum' (did you mean 'premium'?)\n")
+    assert _cli("new", "tenant", "gamma", "--tier", "premium", "--name", "Gamma Labs").exit_code == 0
+    made = _cli("new", "workflow", "greet")
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith("wrote workflows/greet.yaml\n")
+    checked = _cli("validate")
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout == "ok: 6 workflow x tenant pairs compiled, no problems\n"
+    ran = _cli("run", "greet", "--tenant", "gamma", "--input", '{"text": "hello"}')
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["usage"]["models"] == ["amazon.nova-pro-v1:0"]
+    again = _cli("new", "workflow", "greet")
+    assert (again.exit_code, again.stderr) == (1, "error: workflow 'greet' already exists (workflows/greet.yaml)\n")
+    assert _cli("new", "tenant", "bad.id", "--tier", "basic").stderr.startswith("error: tenant id 'bad.id' must match")

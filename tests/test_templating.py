@@ -97,6 +97,62 @@ def test_sandbox_bounds_range(source: str) -> None:
                                  "The sandbox blocks ranges larger than MAX_RANGE (100000).")
 
 
+@pytest.mark.parametrize(("source", "message"), [
+    ("{{ '%0500000000d' % 1 }}", "the format width or precision '%0500000000' is refused"),
+    ("{{ '%*d' % (500000000, 1) }}", "the format width or precision '%*' is refused"),
+    ("{{ '%0500000000d' | format(1) }}", "the format width or precision '%0500000000' is refused"),
+    ("{{ '{:0500000000}'.format(1) }}", "the format width '0500000000' is refused"),
+    ("{{ '{:{}}'.format(1, 500000000) }}", "a format width given by another field is refused"),
+    ("{{ 'x'.ljust(500000000) }}", "str.ljust would make a text of 500,000,000 characters (at most 1,000,000)"),
+    ("{{ 'x'.zfill(500000000) }}", "str.zfill would make a text of 500,000,000 characters (at most 1,000,000)"),
+    ("{{ ('x' * 100000) | replace('x', 'x' * 100000) }}",
+     "str.replace would make a text of 10,000,000,000 characters (at most 1,000,000)"),
+    ("{{ ('x' * 100000).replace('x', 'x' * 100000) }}",
+     "str.replace would make a text of 10,000,000,000 characters (at most 1,000,000)"),
+    ("{{ (['ab'] * 90000) | join('x' * 100000) }}",
+     "str.join would make a text of 9,000,080,000 characters (at most 1,000,000)"),
+    ("{{ 'a' | center(10 ** 9) }}", "center would make a text of 1,000,000,000 characters (at most 1,000,000)"),
+    ("{{ ('x\\n' * 50000) | indent(100000) }}",
+     "indent would make a text of 5,000,200,000 characters (at most 1,000,000)"),
+    ("{{ range(1) | batch(10 ** 9, 'x') | list }}", "batches of more than 100000 items are refused"),
+    ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+     "'~' would make a text of 1,048,576 characters (at most 1,000,000)"),
+    ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+     "'+' would make a text of 1,048,576 characters (at most 1,000,000)"),
+    ("{% for i in range(100000) %}{{ 'x' * 50 }}{% endfor %}",
+     "the template's output passed 1,000,000 characters"),
+])
+def test_sandbox_bounds_what_a_template_can_build(source: str, message: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        _render(source, {})
+    assert str(caught.value) == f"{FILE}:{LINE}: refused by the sandbox: {message}"
+
+
+@pytest.mark.parametrize("source", [
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    # No call in the inner loop: the loop itself checks the clock.
+    "{% set l = range(100000) | list %}{% for i in l %}{% for j in l %}{% endfor %}{% endfor %}",
+])
+def test_sandbox_bounds_rendering_time(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import engine.templating
+
+    monkeypatch.setattr(engine.templating, "MAX_RENDER_S", 0.2)
+    started = time.perf_counter()
+    with pytest.raises(TemplateError) as caught:
+        _render(source, {})
+    assert time.perf_counter() - started < 1.0
+    assert str(caught.value) == f"{FILE}:{LINE}: refused by the sandbox: rendering took longer than 0.2 s"
+
+
+def test_bounded_operations_still_work_within_their_bounds() -> None:
+    assert _render("{{ '%5d' % 3 }}|{{ '{:>4}'.format('a') }}|{{ 'a' | center(5) }}|{{ ['a', 'b'] | join(', ') }}"
+                   "|{{ 'ab' | replace('a', 'xy') }}|{{ 'a' ~ 1 ~ 'b' }}|{{ 'x' + 'y' }}|{{ 'a\\nb' | indent(2) }}"
+                   "|{{ '%s-%s' | format(1, 2) }}|{{ range(5) | batch(2, 0) | list }}", {}) == (
+        "    3|   a|  a  |a, b|xyb|a1b|xy|a\n  b|1-2|[[0, 1], [2, 3], [4, 0]]")
+
+
 def test_small_ranges_still_work() -> None:
     assert _render("{{ range(3) | list }}", {}) == [0, 1, 2]
     assert _render("{% for i in range(3) %}{{ i }}{% endfor %}", {}) == "012"
@@ -164,7 +220,7 @@ def test_syntax_error_reports_file_and_line() -> None:
     with pytest.raises(TemplateError) as caught:
         compile_template("{{ input.text ", file="workflows/x.yaml", line=12)
     assert str(caught.value) == ("workflows/x.yaml:12: template syntax error: unexpected end of template, "
-                                 "expected 'end of print statement'.")
+                                 "expected 'end of print statement'. (close the '{{' with '}}')")
     assert (caught.value.file, caught.value.line) == ("workflows/x.yaml", 12)
 
 
@@ -207,6 +263,20 @@ async def test_sandbox_escape_in_a_set_step_fails_the_run_naming_file_and_line(m
         assert "bad" not in state.values.get("steps", {})
         assert not state.values.get("output")
         assert "<class" not in repr(state.values)
+
+
+async def test_template_bomb_in_a_prompt_file_fails_the_run_at_its_line(make_project) -> None:
+    bomb = EVIL.replace("evil", "bomb").replace("    set:\n      x: \"{{ ''.__class__.__mro__ }}\"",
+                                                "    llm:\n      prompt: prompts/bomb.j2").replace(
+        "steps.bad.x", "steps.bad.text")
+    engine = Engine(load_project(make_project({
+        "workflows/bomb.yaml": bomb,
+        "workflows/prompts/bomb.j2": "Answer {{ input.text }}.\n\nPadding: {{ '%0500000000d' % 1 }}\n",
+    })), checkpointer=InMemorySaver())
+    with pytest.raises(TemplateError) as caught:
+        await engine.run("bomb", engine.dev_context("alpha", "u1", "s1"), {"text": "hi"})
+    assert str(caught.value) == ("workflows/prompts/bomb.j2:3: refused by the sandbox: the format width or "
+                                 "precision '%0500000000' is refused")
 
 
 async def test_sandbox_escape_in_a_tenant_override_names_the_tenant_file(make_project) -> None:

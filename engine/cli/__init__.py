@@ -8,6 +8,7 @@ with startup_phase():  # modules live as long as the process (see engine/startup
     import engine.cli.review  # noqa: F401  (registers its commands on main)
     import engine.cli.runtime  # noqa: F401  (serve, routes)
     import engine.cli.sessions  # noqa: F401  (sessions, runs)
+    import engine.cli.scaffolds  # noqa: F401  (new tenant, new workflow)
     from engine.cli import commands  # noqa: F401  (registers its commands on main)
     from engine.cli.group import main
 

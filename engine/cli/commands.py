@@ -13,52 +13,43 @@ import click
 
 from engine.cli.common import fail, open_project, project_option, user_errors
 from engine.cli.group import main
-from engine.errors import CompileError, Problem, TenantflowError, render_problems
-from engine.project import find_root, load_project_partial
+from engine.errors import TenantflowError, render_problems
+from engine.project import find_root
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-def validate(paths: tuple[Path, ...]) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: {ok, pairs, problems, warnings}, each problem with file, line, col, location, "
+              "message, hint and code (for editors and CI).")
+@project_option
+def validate(paths: tuple[Path, ...], fmt: str, project_dir: Path) -> None:
     """Check every file of the project and compile every workflow for every tenant.
 
-    With PATHs inside the project, only problems in those files are shown.
+    A workflow no tenant runs is compiled against each tier's defaults, with a
+    warning. With PATHs inside the project, only problems in those files are shown.
     """
+    from engine.review.validate import validate_project
+
     with user_errors():
-        start = paths[0] if paths else Path(".")
+        start = paths[0] if paths else project_dir
         root = find_root(start if start.is_dir() else start.parent)
+        result = validate_project(root)
         files = {p.resolve() for p in paths if p.is_file()}
-        problems, pairs = _validate(root)
         if files:
-            problems = [p for p in problems if (root / p.file).resolve() in files]
-        if problems:
-            fail(f"{render_problems(problems)}\n{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
-        click.echo(f"ok: {pairs} workflow x tenant pairs compiled, no problems")
-
-
-def _validate(root: Path) -> tuple[list[Problem], int]:
-    from engine.engine import Engine
-
-    project, problems = load_project_partial(root)
-    if project is None:
-        return problems, 0
-    engine = Engine(project)
-    pairs = 0
-    for tenant in sorted(project.tenants):
-        try:
-            settings = engine.settings(tenant)
-        except CompileError as exc:
-            problems += exc.problems
-            continue
-        for workflow in sorted(project.workflows):
-            if not settings.runs(workflow):
-                continue
-            try:
-                engine.compile(workflow, tenant)
-                pairs += 1
-            except CompileError as exc:
-                problems += exc.problems
-    return sorted(set(problems)), pairs
+            result.problems = [p for p in result.problems if (root / p.file).resolve() in files]
+            result.warnings = [p for p in result.warnings if (root / p.file).resolve() in files]
+        if fmt == "json":
+            click.echo(json.dumps(result.to_json(), indent=2))
+            if result.problems:
+                sys.exit(1)
+            return
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if result.problems:
+            count = len(result.problems)
+            fail(f"{render_problems(result.problems)}\n{count} problem{'s' if count != 1 else ''} found")
+        click.echo(f"ok: {result.pairs} workflow x tenant pairs compiled, no problems")
 
 
 @main.command()
@@ -92,9 +83,11 @@ def graph(workflow: str, tenant: str, fmt: str, project_dir: Path) -> None:
 @click.option("--stream", "stream_tokens", is_flag=True, help="Print the text of llm steps with stream: true as "
               "it is written (checked sentence by sentence), then the output JSON.")
 @click.option("--full", is_flag=True, help="Print usage, guardrail records and errors too.")
+@click.option("--trace", is_flag=True, help="Also print, on stderr, each step that ran: its time, route, "
+              "handled failures, the model it resolved to and its output (redacted by the tenant's rules).")
 @project_option
 def run(workflow: str, tenant: str | None, user: str, session: str, token_text: str | None, input_text: str | None,
-        resume: bool, answer_text: str | None, requester: str | None, stream_tokens: bool, full: bool,
+        resume: bool, answer_text: str | None, requester: str | None, stream_tokens: bool, full: bool, trace: bool,
         project_dir: Path) -> None:
     """Run WORKFLOW for a tenant offline and print the output JSON.
 
@@ -113,7 +106,10 @@ def run(workflow: str, tenant: str | None, user: str, session: str, token_text: 
         mode = "answer" if answer_text is not None else "resume" if resume else "stream" if stream_tokens else "run"
         if stream_tokens and mode != "stream":
             fail("error: --stream goes with --input")
-        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload, mode, requester))
+        if trace and mode != "run":
+            fail("error: --trace goes with --input (without --stream)")
+        result = asyncio.run(_run(project_dir, workflow, tenant, user, session, token, payload, mode, requester,
+                                  trace))
         data = result.to_json()
         click.echo(json.dumps(data if full else {"output": data["output"], "blocked": data["blocked"],
                                                   "usage": {k: data["usage"][k] for k in
@@ -153,13 +149,15 @@ class InputFileError(TenantflowError):
 
 
 async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, session: str, token: str | None,
-               payload: Any, mode: str = "run", requester: str | None = None) -> Any:
+               payload: Any, mode: str = "run", requester: str | None = None, trace: bool = False) -> Any:
     from engine.engine import Engine
+    from engine.review.trace import render_trace, traced_run
     from engine.telemetry import logs
 
     root = find_root(project_dir)
     async with Engine.open(root) as engine:
         logs.configure(engine.project.spec.telemetry.log_level)
+        credential = None
         if token is not None:
             caller = engine.authenticate(token, session_id=session)
             ctx, credential = caller.context, caller.credential
@@ -181,7 +179,11 @@ async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, 
                     result = event  # the stream's last event
             click.echo()
             return result
-        return await engine.run(workflow, ctx, payload, credential=credential)
+        if not trace:
+            return await engine.run(workflow, ctx, payload, credential=credential)
+        steps, traced = await traced_run(engine, workflow, ctx, payload, credential)
+        click.echo(render_trace(engine, steps, traced), err=True)
+        return traced
 
 
 @main.command()
@@ -203,7 +205,8 @@ def schema(output: Path | None) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
-    """Create a working project in DIRECTORY: one workflow, two tenants, shared skills and bridges."""
+    """Create a working project in DIRECTORY: one workflow with its test case and snapshots, two tenants,
+    shared skills and bridges, and a .gitignore for the local data folder."""
     scaffold = Path(__file__).resolve().parent.parent / "scaffold"
     if directory.exists() and any(directory.iterdir()):
         fail(f"error: {directory} exists and is not empty")
@@ -216,6 +219,13 @@ def init(directory: Path) -> None:
     schema_file.parent.mkdir(parents=True, exist_ok=True)
     schema = json_schema(step_kinds().workflow_model)
     schema_file.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    # Dot files are not package data: the scaffold holds it as `gitignore`.
+    (directory / "gitignore").rename(directory / ".gitignore")
+    with user_errors():
+        from engine.review.snapshot import SNAPSHOT_DIR, project_snapshots, write_snapshots
+
+        expected, _ = project_snapshots(open_project(directory))
+        write_snapshots(expected, directory / SNAPSHOT_DIR)
     click.echo(f"created a tenantflow project in {directory}\n"
                f"next: cd {directory} && tenantflow validate && "
                "tenantflow run hello --tenant alpha --input '{\"question\": \"hi\"}'")

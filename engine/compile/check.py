@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from engine.compile.references import check_bound_references
 from engine.errors import CompileError, Problem, TemplateError
 from engine.ir import END, GUARD_INPUT, GUARD_OUTPUT, START, WorkflowIR
 from engine.kinds.base import Binding, TemplateRef, problem
@@ -184,5 +185,6 @@ def check_bindings(ir: WorkflowIR, tenant: TenantSettings, skills: SkillRegistry
     for node in ir.nodes.values():
         if node.step is not None and node.kind == node.step.kind:
             problems += kinds.of(node.step).bind(node, binding)
+    problems += check_bound_references(ir, binding, kinds)
     if problems:
         raise CompileError(problems)

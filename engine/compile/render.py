@@ -21,7 +21,7 @@ def describe(ir: WorkflowIR, tenant: TenantSettings, registry: SkillRegistry, di
              kinds: StepKinds | None = None) -> dict[str, Any]:
     kinds = kinds or step_kinds()
     nodes = [_node(node, tenant, registry, kinds) for node in ir.nodes.values()]
-    edges = sorted(({"source": e.source, "target": e.target, "label": e.label} for e in ir.edges),
+    edges = sorted((_edge(ir, e.source, e.target, e.label, kinds) for e in ir.edges),
                    key=lambda e: (e["source"], e["label"], e["target"]))
     return {
         "workflow": ir.name,
@@ -31,6 +31,18 @@ def describe(ir: WorkflowIR, tenant: TenantSettings, registry: SkillRegistry, di
         "nodes": nodes,
         "edges": edges,
     }
+
+
+def _edge(ir: WorkflowIR, source: str, target: str, label: str, kinds: StepKinds) -> dict[str, Any]:
+    """An edge; one whose label stands for something else (a switch's ``case0``) says what, as ``condition``."""
+    out = {"source": source, "target": target, "label": label}
+    node = ir.nodes.get(source)
+    kind = kinds.nodes.get(node.kind) if node is not None else None
+    if node is not None and kind is not None and label:
+        text = kind.edge_text(node, label)
+        if text != label:
+            out["condition"] = text
+    return out
 
 
 def _node(node: IRNode, tenant: TenantSettings, registry: SkillRegistry, kinds: StepKinds) -> dict[str, Any]:
@@ -66,7 +78,8 @@ def to_mermaid(description: dict[str, Any], highlight: frozenset[str] = frozense
         detail = kind.label(node) if kind is not None else str(node["kind"]).replace("_", " ")
         lines.append(f'  {ids[node["id"]]}{left}"{node["id"]}<br/>{detail}"{right}')
     for edge in description["edges"]:
-        arrow = f' -- "{edge["label"]}" --> ' if edge["label"] else " --> "
+        text = str(edge.get("condition", edge["label"])).replace('"', "#quot;")
+        arrow = f' -- "{text}" --> ' if text else " --> "
         lines.append(f"  {ids[edge['source']]}{arrow}{ids[edge['target']]}")
     lines.append("  classDef guard fill:#fde68a,stroke:#b45309")
     guards = [ids[n["id"]] for n in description["nodes"] if n["kind"] in ("guard_input", "guard_output")]

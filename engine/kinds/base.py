@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from engine.context import TenantContext
@@ -110,9 +111,40 @@ def variables(state: RunState, ctx: TenantContext, settings: TenantSettings | No
     }
 
 
+_ENGINE_DIR = str(Path(__file__).resolve().parent.parent)
+
+
+def _raised_at(exc: BaseException) -> str:
+    """`` (at skills/tickets.py:42 in classify)``: the innermost frame of the author's own code (a skill, a
+    tool), from its project's ``tenants/`` or ``skills/`` folder on (else relative to the working folder), so
+    a bug in a skill names its file and line."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        file = tb.tb_frame.f_code.co_filename
+        if not (file.startswith(_ENGINE_DIR) or "site-packages" in file or file.startswith("<")
+                or "/lib/python" in file):
+            found = (file, tb.tb_lineno, tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    if found is None:
+        return ""
+    file, line, name = found
+    for folder in ("/tenants/", "/skills/"):
+        if folder in file:
+            file = file[file.rindex(folder) + 1:]
+            break
+    else:
+        try:
+            file = Path(file).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            pass
+    return f" (at {file}:{line} in {name})"
+
+
 def failure_record(node: IRNode, exc: BaseException, attempts: int, started: float) -> dict[str, Any]:
     """A clean error record for state: kind and safe message, never a traceback."""
-    message = str(exc) if isinstance(exc, (TenantflowError, TimeoutError)) else f"{exc.__class__.__name__}: {exc}"
+    message = str(exc) if isinstance(exc, (TenantflowError, TimeoutError)) else (
+        f"{exc.__class__.__name__}: {exc}{_raised_at(exc)}")
     return {
         "step": node.id,
         "kind": node.kind,
@@ -246,6 +278,10 @@ class NodeKind:
         """The second line of the node's Mermaid label."""
         return self.name.replace("_", " ")
 
+    def edge_text(self, node: IRNode, label: str) -> str:
+        """What an edge leaving the node with ``label`` means to a reader (a switch case's condition)."""
+        return label
+
 
 class StepKind(NodeKind):
     """A step kind: the YAML key, its shape, and everything the compiler and runtime do with it.
@@ -291,6 +327,15 @@ class StepKind(NodeKind):
     def templates(self, step: Step) -> Iterator[TemplateRef]:
         """Every template and expression the step contains, at its path under the step."""
         return iter(())
+
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        """The keys of the step's output (``steps.<id>.<key>``), where the kind knows them; None: any key
+        (a skill's or tool's answer). Templates naming another key are reported at validate time."""
+        return None
+
+    def bound_outputs(self, step: Step, b: Binding) -> frozenset[str] | None:
+        """The output keys for one tenant, where they depend on it (the implementation of a skill it gets)."""
+        return self.outputs(step)
 
     def lower(self, lw: Lowerer, node: IRNode, follow: str, nxt: str | Goto, scope: Scope) -> None:
         """Wire the node: by default to what follows, or to on_error's step when it fails."""

@@ -66,6 +66,11 @@ class Llm(StepKind):
         if spec.system is not None:
             yield TemplateRef(("llm", "system"), spec.system)
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        spec: LlmSpec = step.body
+        # Without `output:` the answer is {"text": ...}; with it, the declared fields (parse_output).
+        return frozenset(spec.output) if spec.output else frozenset({"text"})
+
     def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
         spec: LlmSpec = _spec(node)
         if not spec.prompt.endswith(PROMPT_SUFFIXES):
@@ -159,7 +164,8 @@ def _build(node: IRNode, b: Build) -> NodeFn:
 
                 t0 = time.perf_counter()
                 response = await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
-                usage.append(usage_record(node.id, spec.model, entry, response, ctx.tenant_id, t0))
+                usage.append(usage_record(node.id, settings.resolve_alias(spec.model), entry, response,
+                                          ctx.tenant_id, t0, requested=spec.model))
                 if not response.tool_calls:
                     break
                 messages.append(response.message)
@@ -167,7 +173,7 @@ def _build(node: IRNode, b: Build) -> NodeFn:
                                                              for call in response.tool_calls]})
             else:
                 raise ModelError(f"step '{node.id}' exceeded max_tool_turns={spec.max_tool_turns}")
-            output = parse_output(spec, response.text)
+            output = parse_output(spec, response.text, response, node.id)
         except (AuthError, TemplateError):
             raise  # closed by default, and an author's mistake: never routed around by on_error
         except Exception as exc:
@@ -281,8 +287,21 @@ async def _run_tool(services: Services, call: Any, step: str, workflow: str, ctx
     return {"toolResult": {"toolUseId": call.id, "content": [content], "status": status}}
 
 
+_EXAMPLE = {"string": '"..."', "number": "0.5", "integer": "1", "boolean": "true", "array": "[]", "object": "{}"}
+
+
+def _missing_fixture(spec: LlmSpec, step: str) -> str:
+    """The scripted double has no entry for the step: say so, with the entry to add."""
+    fields = ", ".join(f"{name}: {_EXAMPLE.get(str(f.type), '...')}" for name, f in (spec.output or {}).items())
+    return (f"the scripted model has no answer for step '{step}': it answered with its fixture's default, not "
+            f"the JSON object the step's output declares; add to the scripted fixture (or the test case's "
+            f"model.responses):\n  - step: {step}\n    json: {{{fields}}}")
+
+
 def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, tenant_id: str,
-                 t0: float) -> dict[str, Any]:
+                 t0: float, *, requested: str = "") -> dict[str, Any]:
+    """One model call's usage; ``alias`` is the catalog alias the call resolved to (never ``tier``),
+    ``requested`` what the step asked for."""
     price = entry.price_per_1k
     cost = response.input_tokens / 1000 * price.input + response.output_tokens / 1000 * price.output
     return {
@@ -290,6 +309,7 @@ def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, tena
         "tenant": tenant_id,
         "model": response.model_id,
         "model_alias": alias,
+        "model_requested": requested or alias,
         "provider": response.provider,
         "input_tokens": response.input_tokens,
         "output_tokens": response.output_tokens,
@@ -298,7 +318,7 @@ def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, tena
     }
 
 
-def parse_output(spec: LlmSpec, text: str) -> dict[str, Any]:
+def parse_output(spec: LlmSpec, text: str, response: ChatResponse | None = None, step: str = "") -> dict[str, Any]:
     if not spec.output:
         return {"text": text}
     match = _JSON_OBJECT.search(text)
@@ -306,6 +326,8 @@ def parse_output(spec: LlmSpec, text: str) -> dict[str, Any]:
         data = json.loads(match.group(0)) if match else None
     except json.JSONDecodeError:
         data = None
+    if not isinstance(data, dict) and response is not None and response.scripted_default:
+        raise ModelError(_missing_fixture(spec, step), retryable=False)
     if not isinstance(data, dict):
         raise ModelError("the model's answer is not the JSON object the step's output declares", retryable=True)
     missing = [k for k, f in spec.output.items() if f.required and k not in data]

@@ -91,6 +91,9 @@ class Loop(StepKind):
         lw.ir.connect(tail, body, "again", back=True)
         lw.exit(tail, nxt, "done", node.path, scope)
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        return frozenset({"iterations"})
+
     def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
         assert node.step is not None
         if node.step.body.max_iterations is None:

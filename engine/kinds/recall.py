@@ -53,6 +53,9 @@ class Recall(StepKind):
             if getattr(step.body, field) is not None:
                 yield TemplateRef(("recall", field), getattr(step.body, field))
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        return frozenset({"items"})
+
     def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
         assert node.step is not None
         return check_level(node, ir, locate, "read", node.step.body.level)

@@ -48,6 +48,9 @@ class Remember(StepKind):
         yield TemplateRef(("remember", "key"), step.body.key)
         yield TemplateRef(("remember", "value"), step.body.value)
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        return frozenset({"level", "key"})
+
     def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
         assert node.step is not None
         return check_level(node, ir, locate, "write", node.step.body.level)

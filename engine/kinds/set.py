@@ -23,6 +23,9 @@ class Set(StepKind):
     def templates(self, step: Step) -> Iterator[TemplateRef]:
         yield TemplateRef(("set",), step.body)
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        return frozenset(step.body)
+
     def build(self, node: IRNode, b: Build) -> NodeFn:
         assert node.step is not None
         values = b.template(node, ("set",), node.step.body)

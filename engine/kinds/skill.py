@@ -27,6 +27,7 @@ from engine.kinds.models import check_model
 from engine.skills.bridge import SkillCall
 from engine.skills.registry import Kind, SkillRegistry
 from engine.spec.hints import did_you_mean
+from engine.spec.workflow import Step
 from engine.templating import render_value
 from engine.tenancy import TenantSettings
 
@@ -62,6 +63,9 @@ class Skill(StepKind):
                                       hint="add it to entitlements.skills in the tenant file", code="not-entitled"))
         return problems
 
+    def bound_outputs(self, step: Step, b: Binding) -> frozenset[str] | None:
+        return call_outputs("skill", step.body, b)
+
     def describe(self, node: IRNode, body: Any, tenant: TenantSettings, skills: SkillRegistry) -> dict[str, Any]:
         return describe_call("skill", body, tenant, skills)
 
@@ -70,6 +74,14 @@ class Skill(StepKind):
 
     def build(self, node: IRNode, b: Build) -> NodeFn:
         return build_call(node, b, "skill")
+
+
+def call_outputs(kind: Kind, written: str, b: Binding) -> frozenset[str] | None:
+    """The keys the tenant's implementation of a skill or tool answers with, where its type says
+    (a pydantic model or TypedDict, a prompt skill's ``output:``); None when any key may come back."""
+    name, _, version = written.partition("@")
+    impl = b.skills.resolve(kind, name, b.tenant.tenant_id, version or None)
+    return impl.output_keys if impl is not None else None
 
 
 def describe_call(kind: Kind, name: str, tenant: TenantSettings, skills: SkillRegistry) -> dict[str, Any]:

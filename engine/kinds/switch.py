@@ -59,6 +59,9 @@ class Switch(StepKind):
             if case.when is not None:
                 yield TemplateRef(("switch", i, "when"), case.when, expression=True)
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        return frozenset({"goto"})
+
     def lower(self, lw: Lowerer, node: IRNode, follow: str, nxt: str | Goto, scope: Scope) -> None:
         has_default = False
         for i, case in enumerate(_cases(node)):
@@ -70,6 +73,13 @@ class Switch(StepKind):
                 lw.goto(node.id, case.goto, f"case{i}", (*node.path, "switch", i, "goto"), scope)
         if not has_default:
             lw.ir.connect(node.id, follow, "default")
+
+    def edge_text(self, node: IRNode, label: str) -> str:
+        if label.startswith("case"):
+            when = _cases(node)[int(label[4:])].when
+            if when is not None:
+                return when
+        return label
 
     def build(self, node: IRNode, b: Build) -> NodeFn:
         cases = [(f"case{i}", b.expression(node, ("switch", i, "when"), c.when), c.goto)

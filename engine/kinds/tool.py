@@ -8,9 +8,10 @@ from typing import Any
 from engine.errors import Problem
 from engine.ir import IRNode
 from engine.kinds.base import Binding, Build, NodeFn, StepKind
-from engine.kinds.skill import build_call, call_label, describe_call
+from engine.kinds.skill import build_call, call_label, call_outputs, describe_call
 from engine.skills.registry import SkillRegistry
 from engine.spec.hints import did_you_mean
+from engine.spec.workflow import Step
 from engine.tenancy import TenantSettings
 
 
@@ -31,6 +32,9 @@ class Tool(StepKind):
             return [b.problem(path, f"tenant '{tenant.tenant_id}' is not entitled to tool '{name}'",
                               hint="add it to entitlements.tools in the tenant file", code="not-entitled")]
         return []
+
+    def bound_outputs(self, step: Step, b: Binding) -> frozenset[str] | None:
+        return call_outputs("tool", step.body, b)
 
     def describe(self, node: IRNode, body: Any, tenant: TenantSettings, skills: SkillRegistry) -> dict[str, Any]:
         return describe_call("tool", body, tenant, skills)

@@ -75,6 +75,9 @@ class ChatResponse:
     model_id: str
     provider: str
     message: dict[str, Any]
+    #: Set by the scripted test double when no entry of its fixture matched and it answered with the
+    #: fixture's ``default``: a step expecting JSON can then say which entry to add.
+    scripted_default: bool = False
 
 
 #: What a streaming turn yields: text deltas as the model writes them, then the whole response.

@@ -8,6 +8,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +113,11 @@ class ScriptedProvider:
             return _respond(request, _answer_text(entry, request.model_id), _tool_calls(entry, request),
                             started), entry
         if self._fixture.default is not None:
-            return _respond(request, _with_model(self._fixture.default, request.model_id), [], started), None
+            answer = _respond(request, _with_model(self._fixture.default, request.model_id), [], started)
+            return replace(answer, scripted_default=True), None
         raise ModelError(
-            f"no scripted response for workflow {request.workflow} step {request.step} (model {request.model_id})",
+            f"no scripted response for workflow {request.workflow} step {request.step} (model {request.model_id}); "
+            f"add one to the scripted fixture:\n  - step: {request.step}\n    text: \"[{{model}}] ...\"",
             retryable=False,
             provider=PROVIDER,
         )

@@ -39,7 +39,7 @@ from pydantic_core import ErrorDetails
 
 from engine.errors import Problem, SpecError
 from engine.spec.scripted import ScriptedResponse, ScriptedToolCall
-from engine.spec.source import compose
+from engine.spec.source import compose, expansion_problem
 
 
 class ScriptedFixture(BaseModel):
@@ -69,6 +69,9 @@ def load_fixture(path: str | Path) -> ScriptedFixture:
         raise SpecError([Problem(file, 0, 0, "", f"cannot read scripted model fixture: {exc.strerror}")]) from exc
     try:
         root, loader = compose(text)
+        bound = expansion_problem(root, text, file) if root is not None else None
+        if bound is not None:
+            raise SpecError([bound])
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark

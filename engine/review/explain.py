@@ -65,10 +65,11 @@ def explain(project: Project, workflow: str, tenant: str) -> Explanation:
                                  code="unknown-tenant")])
     settings = resolve_tenant(project, tenant)
     if workflow not in project.workflows or not settings.runs(workflow):
-        known = [w for w in project.workflows if settings.runs(w)]
-        whose = f" for tenant '{tenant}'" if workflow in project.workflows else ""
-        raise SpecError([Problem("", 0, 0, "", f"unknown workflow '{workflow}'{whose}",
-                                 did_you_mean(workflow, known), code="unknown-workflow")])
+        listed = workflow in project.workflows
+        whose = f" for tenant '{tenant}'" if listed else ""
+        hint = project.not_run_hint(tenant, workflow) if listed else did_you_mean(workflow, project.workflows)
+        raise SpecError([Problem("", 0, 0, "", f"unknown workflow '{workflow}'{whose}", hint,
+                                 code="unknown-workflow")])
     eff = resolve_workflow(project, workflow, tenant)
     locator = Locator(project)
     return Explanation(workflow, tenant, settings.tier, _settings_entries(project, settings, locator),

@@ -143,6 +143,7 @@ class Dispatch:
             model_id=entry.model_id, messages=[{"role": "user", "content": [{"text": text}]}],
             system=spec.system, max_tokens=spec.max_tokens or entry.max_tokens, temperature=spec.temperature,
             workflow=call.workflow, step=call.step, tenant_id=settings.tenant_id))
-        record = usage_record(call.step, spec.model, entry, response, settings.tenant_id, t0)
+        record = usage_record(call.step, settings.resolve_alias(spec.model), entry, response, settings.tenant_id, t0,
+                              requested=spec.model)
         call.annotations.setdefault("usage", []).append(record)
         return parse_output(spec, response.text)

@@ -47,11 +47,14 @@ class CompiledWorkflow:
 
 
 class UnknownWorkflow(SpecError):
-    def __init__(self, name: str, known: Any, tenant: str | None = None):
+    """A workflow the project does not have, or (``tenant`` given) one the tenant does not run; ``hint``
+    says how to fix it (for a tenant: the tenant file's ``workflows:``)."""
+
+    def __init__(self, name: str, known: Any, tenant: str | None = None, hint: str = ""):
         self.name = name
         whose = f" for tenant '{tenant}'" if tenant else ""
-        super().__init__([Problem("", 0, 0, "", f"unknown workflow '{name}'{whose}", did_you_mean(name, known),
-                                  code="unknown-workflow")])
+        super().__init__([Problem("", 0, 0, "", f"unknown workflow '{name}'{whose}",
+                                  hint or did_you_mean(name, known), code="unknown-workflow")])
 
 
 class GraphCache:
@@ -81,7 +84,7 @@ class GraphCache:
             raise UnknownWorkflow(workflow, self.project.workflows)
         settings = self.tenants.settings(tenant_id)
         if not settings.runs(workflow):
-            raise UnknownWorkflow(workflow, [w for w in self.project.workflows if settings.runs(w)], tenant_id)
+            raise UnknownWorkflow(workflow, (), tenant_id, self.project.not_run_hint(tenant_id, workflow))
         compiled = compile_workflow(self.project, workflow, settings, checked=self._checked, kinds=self.kinds)
         self._pairs[(workflow, tenant_id)] = compiled.digest
         found = self._graphs.get(compiled.digest)

@@ -8,6 +8,7 @@ implementation if there is one, else the shared one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,12 @@ class SkillInputError(TenantflowError, ValueError):
     """Arguments given to a skill do not match its typed inputs (never retried)."""
 
     code = "skill-input"
+
+
+class SkillOutputError(TenantflowError, ValueError):
+    """A skill returned a value its return type does not allow (a bug in the skill: never retried)."""
+
+    code = "skill-output"
 
 
 @dataclass(frozen=True)
@@ -76,11 +83,35 @@ class SkillDef:
             )
             raise SkillInputError(f"{self.kind} '{self.name}' got bad inputs: {details}") from None
 
+    @functools.cached_property
+    def output_keys(self) -> frozenset[str] | None:
+        """The keys its answer has, where its type says (a pydantic model or TypedDict, a prompt skill's
+        ``output:``); None when any key may come back. Computed once per implementation."""
+        if self.prompt is not None:
+            spec = self.prompt.llm
+            return frozenset(spec.output) if spec.output else frozenset({"text"})
+        if self.output_adapter is None:
+            return None
+        try:
+            schema = self.output_adapter.json_schema()
+        except Exception:  # noqa: BLE001 (a type without a JSON Schema: its keys are unknown)
+            return None
+        properties = schema.get("properties")
+        if schema.get("type") != "object" or not isinstance(properties, dict) or schema.get("additionalProperties"):
+            return None
+        return frozenset(properties)
+
     def dump_output(self, value: Any) -> Any:
         """The output as JSON-like data for graph state."""
         if self.output_adapter is None:
             return value
-        return self.output_adapter.dump_python(self.output_adapter.validate_python(value), mode="json")
+        try:
+            return self.output_adapter.dump_python(self.output_adapter.validate_python(value), mode="json")
+        except ValidationError as exc:
+            details = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(output)'}: {e['msg']}"
+                                for e in exc.errors(include_url=False))
+            raise SkillOutputError(f"{self.kind} '{self.name}' ({self.source}) returned a value that does not "
+                                   f"match its return type: {details}") from None
 
 
 def python_skill(fn: Callable[..., Any], *, kind: Kind, name: str, version: str, scope: str, source: str,

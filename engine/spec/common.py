@@ -13,9 +13,10 @@ from engine.ids import require_id
 
 
 class Strict(BaseModel):
-    """Base of every spec model: unknown keys are errors, never ignored."""
+    """Base of every spec model: unknown keys are errors, never ignored, and values are not coerced
+    (``attempts: "3"`` is a string where a number belongs, not 3)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False, strict=True)
 
 
 def _check_id(value: str) -> str:

@@ -42,6 +42,9 @@ class ModelsSpec(Strict):
 
 class Quotas(Strict):
     requests_per_minute: int | None = Field(default=None, ge=1)
+    #: Requests that may come at once, after a quiet spell (the token bucket's size); default: two
+    #: seconds of the rate, and at least 5, so a person's few quick messages in a chat go through.
+    burst: int | None = Field(default=None, ge=1)
     tokens_per_day: int | None = Field(default=None, ge=1)
     concurrency: int | None = Field(default=None, ge=1)
 

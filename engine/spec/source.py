@@ -7,10 +7,11 @@ value and of its key, so later phases can point a user at the exact spot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -99,6 +100,22 @@ def format_path(path: DocPath) -> str:
     return out
 
 
+#: Bounds on one YAML file. A few lines of nested aliases (the "billion laughs" shape: nine
+#: levels of nine) expand to billions of values; a file past these bounds is refused before
+#: any value is built. The demo's largest file holds about 600 values, 9 levels deep.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
+
+
+class YAMLLimitError(yaml.YAMLError):
+    """A YAML file past one of the bounds above; ``problem`` says which, and where."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(f"{problem.line}:{problem.col}: {problem.message}")
+        self.problem = problem
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader: no Python object tags, ever."""
 
@@ -109,9 +126,22 @@ class _Loader(yaml.SafeLoader):
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
 
 
-def load_plain(text: str) -> Any:
-    """The data of a YAML text, without sources (libyaml's parser where PyYAML has it); raises yaml.YAMLError."""
-    return yaml.load(text, Loader=_FAST_LOADER or _Loader)  # noqa: S506 (both are SafeLoader variants)
+def load_plain(text: str, display: str = "<text>", *, max_bytes: int = MAX_FILE_BYTES,
+               max_values: int = MAX_VALUES) -> Any:
+    """The data of a YAML text, without sources (libyaml's parser where PyYAML has it); raises yaml.YAMLError
+    (:class:`YAMLLimitError` for a text past the bounds on size, depth and alias expansion)."""
+    if len(text) > max_bytes:
+        raise YAMLLimitError(_too_large(text, display, max_bytes))
+    try:
+        node, loader = compose(text)
+    except RecursionError:
+        raise YAMLLimitError(_too_deep_text(display)) from None
+    if node is None:
+        return None
+    bound = expansion_problem(node, text, display, max_values)
+    if bound is not None:
+        raise YAMLLimitError(bound)
+    return loader.construct_document(node)
 
 
 def compose(text: str) -> tuple[yaml.Node | None, Any]:
@@ -145,18 +175,117 @@ def load_document(path: Path, display: str, layer: str = "") -> tuple[Document |
 
 
 def parse_document(text: str, display: str, layer: str = "") -> tuple[Document | None, list[Problem]]:
+    if len(text) > MAX_FILE_BYTES:
+        return None, [_too_large(text, display)]
     try:
         node, loader = compose(text)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc, display)]
     except yaml.YAMLError as exc:
         return None, [Problem(display, 0, 0, "", f"YAML syntax error: {exc}", code="yaml-syntax")]
+    except RecursionError:
+        return None, [_too_deep_text(display)]
     problems: list[Problem] = []
     if node is None:
         return Document(display, {}, {}, {}), problems
+    bound = expansion_problem(node, text, display)
+    if bound is not None:
+        return None, [bound]
     doc = Document(display, None, root=node, layer=layer, loader=loader)
     doc.data = _build(node, (), doc, loader, problems)
     return doc, problems
+
+
+def expansion_problem(root: yaml.Node, text: str, display: str, max_values: int = MAX_VALUES) -> Problem | None:
+    """A problem if aliases make ``root`` expand past ``max_values`` values or :data:`MAX_DEPTH` levels,
+    or an alias stands inside the value it names; ``None`` for a text with no anchor (no alias can expand).
+
+    Sizes are counted on the node graph (an alias is the anchored node itself, shared), once per node,
+    so the count costs as much as the file is long, whatever it would expand to.
+    """
+    if "&" not in text:
+        return None
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _Bound(node, "a YAML alias stands inside the value its anchor names (an endless value)",
+                         "an alias may name only a value written before it, outside it")
+        if depth > MAX_DEPTH:
+            raise _Bound(node, f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                         "a tenantflow file is a few levels deep: check the aliases and the indentation")
+        total = 1
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            open_nodes.add(key)
+            for child in _children(node):
+                total += size(child, depth + 1)
+            open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        total = size(root, 0)
+    except _Bound as bound:
+        return _node_limit(display, bound.node, bound.message, bound.hint)
+    if total <= max_values:
+        return None
+    # Blame the innermost value that expands past the bound: the anchor whose aliases blow up.
+    node, path = root, cast(DocPath, ())
+    while True:
+        bigger = next(((part, c) for part, c in _entries(node) if sizes.get(id(c), 1) > max_values), None)
+        if bigger is None:
+            break
+        path, node = (*path, bigger[0]), bigger[1]
+    line = text.splitlines()[node.start_mark.line][node.start_mark.column:]
+    anchor = re.match(r"&([^\s,\[\]{}]+)", line)
+    what = f"the value of anchor '&{anchor.group(1)}'" if anchor else "this value"
+    return _node_limit(display, node, f"YAML aliases expand {what} to {sizes[id(node)]:,} values "
+                       f"(a file may hold at most {max_values:,})",
+                       "write the values out instead of nesting aliases of aliases", path)
+
+
+class _Bound(Exception):
+    def __init__(self, node: yaml.Node, message: str, hint: str):
+        self.node, self.message, self.hint = node, message, hint
+
+
+def _children(node: yaml.Node) -> Iterator[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield key
+            yield value
+    elif isinstance(node, yaml.SequenceNode):
+        yield from node.value
+
+
+def _entries(node: yaml.Node) -> Iterator[tuple[str | int, yaml.Node]]:
+    """A collection's values with the key or index each sits at (a key that is itself a collection: '?')."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield (str(key.value) if isinstance(key, yaml.ScalarNode) else "?"), value
+            yield "?", key
+    elif isinstance(node, yaml.SequenceNode):
+        yield from enumerate(node.value)
+
+
+def _node_limit(display: str, node: yaml.Node, message: str, hint: str, path: DocPath = ()) -> Problem:
+    return Problem(display, node.start_mark.line + 1, node.start_mark.column + 1, format_path(path), message, hint,
+                   code="yaml-limit")
+
+
+def _too_large(text: str, display: str, limit: int = MAX_FILE_BYTES) -> Problem:
+    return Problem(display, 1, 1, "", f"the file is {len(text):,} characters long (at most {limit:,})",
+                   "split it, or keep large data out of workflow and tenant files", code="yaml-limit")
+
+
+def _too_deep_text(display: str) -> Problem:
+    return Problem(display, 1, 1, "", "the YAML is nested too deeply to read",
+                   "a tenantflow file is a few levels deep: check the brackets and the indentation",
+                   code="yaml-limit")
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
@@ -175,6 +304,9 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
         hint = "indent with spaces: YAML does not allow tabs"
     elif problem == "mapping values are not allowed here":
         hint = "put quotes around a value that contains ': '"
+        under = _indented_under_a_value(mark)
+        if under is not None:
+            return _under_a_value(display, *under)
     elif opened is not None and context == "while scanning a simple key":
         # The missing ':' belongs after the key that starts the context, not where PyYAML gave up.
         mark, hint = opened, "a key needs ':' after it, on the same line"
@@ -182,10 +314,41 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
         mark, hint = opened, f"the {opened_what} that starts here is never closed"
     elif "<block end>" in problem and "<scalar>" not in problem:
         hint = "check the indentation: the keys of one mapping and the items of one list must line up"
+        under = _indented_under_a_value(mark) if "block mapping start" in problem else None
+        if under is not None:
+            return _under_a_value(display, *under)
     elif opened is not None and opened_what:
         hint = f"in the {opened_what} that starts at line {opened.line + 1}, column {opened.column + 1}"
     line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
     return Problem(display, line, col, "", f"YAML syntax error: {problem}", hint, code="yaml-syntax")
+
+
+def _under_a_value(display: str, line: int, col: int, key: str) -> Problem:
+    return Problem(display, line, col, "", f"YAML syntax error: '{key}:' has a value, yet the next line is indented "
+                   "under it", "check the indentation of these two lines: a key sits level with its siblings",
+                   code="yaml-syntax")
+
+
+def _indented_under_a_value(mark: Any) -> tuple[int, int, str] | None:
+    """(line, column, key) of the ``key: value`` line that the line of ``mark`` is indented under, if any: a
+    key moved out of its mapping (``prompt:`` one level too far left) leaves the next key indented under it."""
+    buffer = getattr(mark, "buffer", None)
+    if not isinstance(buffer, str) or mark is None:
+        return None
+    rows = buffer.rstrip("\0").split("\n")
+    here = rows[mark.line] if mark.line < len(rows) else ""
+    indent = len(here) - len(here.lstrip(" "))
+    if not re.fullmatch(r"(?:(?:- )?[A-Za-z0-9_.-]+)?", here[indent:mark.column]):
+        return None  # the ':' is not the line's first key's: a value with ': ' in it
+    for number in range(mark.line - 1, -1, -1):
+        row = rows[number]
+        if not row.strip() or row.lstrip().startswith("#"):
+            continue
+        found = re.match(r"^( *)(?:- )?([A-Za-z0-9_.-]+):[ ]+([^#\s].*)$", row)
+        if found is None or len(found.group(1)) >= indent or found.group(3).startswith(("|", ">", "&")):
+            return None
+        return number + 1, row.index(found.group(2)) + 1, found.group(2)
+    return None
 
 
 def _construct(node: yaml.Node, path: DocPath, doc: Document, loader: _Loader, problems: list[Problem]) -> Any:
@@ -245,6 +408,11 @@ def _build(node: yaml.Node, path: DocPath, doc: Document, loader: _Loader, probl
     """The plain data of ``node``; problems for what a spec file cannot hold (tags, odd or repeated keys)."""
     if node.tag == _STR_TAG:  # most values: no constructor needed
         return node.value
+    if len(path) > MAX_DEPTH:
+        problems.append(Problem(doc.file, node.start_mark.line + 1, node.start_mark.column + 1, format_path(path),
+                                f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                                "a tenantflow file is a few levels deep: check the indentation", code="yaml-limit"))
+        return None
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_COLLECTION_TAGS:
         # !!set, !!omap, !!python/...: none has a place in a spec file.
         problems.append(_unsupported_tag(doc, node, path))

@@ -21,7 +21,7 @@ import yaml
 from engine.errors import Problem, SkillError
 from engine.spec.hints import did_you_mean
 from engine.spec.project import OpenAPISource, ToolAccess
-from engine.spec.source import DocPath, Document, load_plain
+from engine.spec.source import DocPath, Document, YAMLLimitError, load_plain
 from engine.tools.catalog import ToolCatalog, ToolEntry
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -45,7 +45,12 @@ def openapi_tools(root: Path, source: OpenAPISource, doc: Document, where: DocPa
                   catalog: ToolCatalog) -> tuple[list[tuple[ToolEntry, ToolFn]], list[Problem]]:
     path = root / source.spec
     try:
-        document = load_plain(path.read_text(encoding="utf-8"))
+        # A vendor's API description may be large; still bounded, so an alias bomb cannot stall loading.
+        document = load_plain(path.read_text(encoding="utf-8"), source.spec, max_bytes=64 * 1024 * 1024,
+                              max_values=5_000_000)
+    except YAMLLimitError as exc:
+        return [], [doc.problem((*where, "spec"), f"cannot read OpenAPI document '{source.spec}': {exc}",
+                                code="openapi")]
     except (OSError, yaml.YAMLError) as exc:
         return [], [doc.problem((*where, "spec"), f"cannot read OpenAPI document '{source.spec}': "
                                 f"{exc.__class__.__name__}", code="openapi")]

@@ -37,6 +37,9 @@ DEFAULT_CONCURRENCY = 4
 #: A bucket holds this many seconds of a tenant's rate: the burst it may send at once. Small on purpose:
 #: a tenant that has been quiet may not then take ten seconds' worth of capacity from its neighbours at once.
 BURST_SECONDS = 2
+#: ...but never fewer than this many requests, unless the tenant's `quotas.burst` says so: two seconds of
+#: 30 requests a minute is one request, and a person in a chat sends a few in a row.
+MIN_DEFAULT_BURST = 5
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,13 @@ class Limits:
         """The tenant's effective quotas, with the defaults where neither the tenant nor its tier sets one.
 
         >>> Limits.from_quotas(Quotas(requests_per_minute=90))
-        Limits(rate_per_s=1.5, burst=3, concurrency=4, tokens_per_day=None)
+        Limits(rate_per_s=1.5, burst=5, concurrency=4, tokens_per_day=None)
+        >>> Limits.from_quotas(Quotas(requests_per_minute=30, burst=2)).burst
+        2
         """
         rpm = quotas.requests_per_minute or DEFAULT_REQUESTS_PER_MINUTE
-        return cls(rate_per_s=rpm / 60, burst=max(1, math.ceil(rpm * BURST_SECONDS / 60)),
+        burst = quotas.burst or max(MIN_DEFAULT_BURST, math.ceil(rpm * BURST_SECONDS / 60))
+        return cls(rate_per_s=rpm / 60, burst=burst,
                    concurrency=quotas.concurrency or DEFAULT_CONCURRENCY, tokens_per_day=quotas.tokens_per_day)
 
 

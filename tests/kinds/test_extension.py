@@ -132,7 +132,7 @@ def test_its_fields_are_validated_at_file_line_col(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output == (
         "workflows/route.yaml:12:12: steps[0].lookup.key: template syntax error: unexpected end of template, "
-        "expected 'end of print statement'.\n"
+        "expected 'end of print statement'. (close the '{{' with '}}')\n"
         "workflows/route.yaml:14:16: steps[0].lookup.default: default 'eu' is also a key of the table\n"
         "2 problems found\n")
 

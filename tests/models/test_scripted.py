@@ -77,7 +77,8 @@ async def test_no_match_and_no_default_is_a_non_retryable_error() -> None:
     with pytest.raises(ModelError) as caught:
         await provider.converse(request())
 
-    assert str(caught.value) == f"no scripted response for workflow support-triage step classify (model {MODEL})"
+    assert str(caught.value) == (f"no scripted response for workflow support-triage step classify (model {MODEL}); "
+                                 "add one to the scripted fixture:\n  - step: classify\n    text: \"[{model}] ...\"")
     assert (caught.value.retryable, caught.value.provider) == (False, "scripted")
 
 

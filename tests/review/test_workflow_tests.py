@@ -105,7 +105,9 @@ FAIL triage: expectations that are not met [alpha]
     models.draft: expected large (large-v1), got small-v1
     guard: expected 1 item, got 0: []
 FAIL triage: no scripted answer fails the run [alpha]
-    the run failed: step 'draft' failed: no scripted response for workflow triage step draft (model small-v1)
+    the run failed: step 'draft' failed: no scripted response for workflow triage step draft (model small-v1); add one to the scripted fixture:
+  - step: draft
+    text: "[{{model}}] ..."
 PASS triage: an expected failure passes [alpha]
 4 passed, 2 failed in T s
 wrote JUnit XML to {junit}

@@ -113,7 +113,7 @@ TENANTS = {
     "sigma": tenant_yaml("sigma", "premium", "isolation: {runtime: silo, memory: silo}\n"
                                              "quotas: {requests_per_minute: 6000}\n"),
     # Tight limits, one per kind.
-    "trickle": tenant_yaml("trickle", "basic", "quotas: {requests_per_minute: 6}\n"),
+    "trickle": tenant_yaml("trickle", "basic", "quotas: {requests_per_minute: 6, burst: 1}\n"),
     "thrifty": tenant_yaml("thrifty", "basic", "quotas: {requests_per_minute: 6000, tokens_per_day: 1}\n"),
     "single": tenant_yaml("single", "basic", "quotas: {requests_per_minute: 6000, concurrency: 1}\n"),
 }

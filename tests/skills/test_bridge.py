@@ -403,7 +403,8 @@ async def test_retry_gives_up_after_its_attempts(engine: Engine) -> None:
         await engine.run("gives_up", engine.dev_context("alpha", "u1", "s1"), {"text": "x"})
     failure = caught.value.failure
     assert (failure.step, failure.kind, failure.message, failure.details) == (
-        "f", "ConnectionError", "ConnectionError: upstream reset by peer", {"attempts": 2})
+        "f", "ConnectionError", "ConnectionError: upstream reset by peer (at skills/probes.py:27 in flaky)",
+        {"attempts": 2})
 
 
 async def test_mistakes_are_not_retried(engine: Engine) -> None:
@@ -435,7 +436,8 @@ async def test_a_failing_step_without_on_error_fails_the_run_naming_the_step(eng
         await engine.run("fails", engine.dev_context("alpha", "u1", "s1"), {"text": "x"})
     assert caught.value.failure.step == "b"
     assert caught.value.failure.kind == "ValueError"
-    assert str(caught.value) == "step 'b' failed: ValueError: cannot parse record 7"
+    # The skill's own file and line, from the project's skills/ folder on.
+    assert str(caught.value) == "step 'b' failed: ValueError: cannot parse record 7 (at skills/probes.py:39 in broken)"
     assert "Traceback" not in str(caught.value)
     assert calls == []
 
@@ -444,6 +446,6 @@ async def test_on_error_continue_goes_on_to_the_next_step(engine: Engine) -> Non
     calls = _globals(engine, "guarded", "alpha")["CALLS"]
     result = await engine.run("continues", engine.dev_context("beta", "u1", "s1"), {"text": "x"})
     assert result.output == {"ran": True}
-    assert result.steps["b"] == {"error": "ValueError: cannot parse record 7"}
+    assert result.steps["b"] == {"error": "ValueError: cannot parse record 7 (at skills/probes.py:39 in broken)"}
     assert [(e["step"], e["error"], e["attempts"]) for e in result.errors] == [("b", "ValueError", 1)]
     assert calls == [("beta", "after the failure")]

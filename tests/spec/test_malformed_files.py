@@ -98,6 +98,22 @@ def test_value_of_the_wrong_type(make_project):
     ]
 
 
+def test_a_number_written_as_a_string_is_not_read_as_a_number(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+          retry: {attempts: "3", backoff_s: 0.5}
+          timeout_s: "10"
+        - return: {reply: "{{ steps.first.text }}"}
+    """), tenants={"alpha": tenant_yaml("alpha", extra="quotas: {requests_per_minute: '30'}\n")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:5:31: quotas.requests_per_minute: expected an integer, got a string",
+        "workflows/hello.yaml:12:23: steps[0].retry.attempts: expected an integer, got a string",
+        "workflows/hello.yaml:13:16: steps[0].timeout_s: expected a number, got a string",
+    ]
+
+
 def test_mapping_where_a_list_is_expected(make_project):
     root = make_project(workflow("""
         - id: answer
@@ -365,6 +381,88 @@ def test_yaml_merge_key_is_reported_as_unsupported(make_project):
     assert rendered(load_problems(root)) == [
         "workflows/hello.yaml:15:7: steps[1].with: YAML merge keys ('<<') are not supported "
         "(write the keys out in full)",
+    ]
+
+
+# -- YAML bounds: aliases, depth, size -------------------------------------------------------
+
+
+def _laughs(levels: int = 9) -> str:
+    """The "billion laughs" shape: each level an anchor holding nine aliases of the one before."""
+    lines = ['x-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        prev, name = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"x-{name}: &{name} [{', '.join(['*' + prev] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_billion_laughs_is_refused_at_the_anchor_in_under_a_second(make_project):
+    import time
+
+    root = make_project({"workflows/hello.yaml": HEAD.replace("steps:\n", "") + _laughs()})
+    started = time.perf_counter()
+    problems = load_problems(root)
+    assert time.perf_counter() - started < 1.0
+    # Anchor &f (line 13) is the first whose aliases expand past the bound: 597,871 values.
+    assert rendered(problems) == [
+        "workflows/hello.yaml:13:6: x-f: YAML aliases expand the value of anchor '&f' to 597,871 values "
+        "(a file may hold at most 100,000) (write the values out instead of nesting aliases of aliases)",
+    ]
+    assert problems[0].code == "yaml-limit"
+
+
+def test_yaml_aliases_within_the_bound_are_read(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: &defaults {text: "{{ input.text }}"}
+        - id: second
+          skill: echo
+          with: *defaults
+        - return: {reply: "{{ steps.second.text }}"}
+    """))
+    project = load_project(root)
+    steps = project.workflows["hello"].spec.steps
+    assert steps[0].with_ == steps[1].with_ == {"text": "{{ input.text }}"}
+
+
+def test_yaml_alias_inside_its_own_anchor_is_refused(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: &loop {text: hi, again: *loop}
+        - return: {reply: done}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:11:11: a YAML alias stands inside the value its anchor names (an endless value) "
+        "(an alias may name only a value written before it, outside it)",
+    ]
+
+
+def test_yaml_nested_past_the_depth_bound(make_project):
+    deep = "".join("  " * i + f"k{i}:\n" for i in range(66)) + "  " * 66 + "end: 1\n"
+    root = make_project({"tenants/alpha/tenant.yaml": tenant_yaml("alpha") + "labels:\n" + textwrap.indent(deep, "  ")})
+    assert rendered(load_problems(root)) == [
+        "tenants/alpha/tenant.yaml:70:131: labels.k0.k1.k2.k3.k4.k5.k6.k7.k8.k9.k10.k11.k12.k13.k14.k15.k16.k17.k18."
+        "k19.k20.k21.k22.k23.k24.k25.k26.k27.k28.k29.k30.k31.k32.k33.k34.k35.k36.k37.k38.k39.k40.k41.k42.k43.k44."
+        "k45.k46.k47.k48.k49.k50.k51.k52.k53.k54.k55.k56.k57.k58.k59.k60.k61.k62.k63: "
+        "the YAML is nested more than 64 levels deep (a tenantflow file is a few levels deep: check the indentation)",
+    ]
+
+
+def test_yaml_nested_too_deeply_to_parse(make_project):
+    root = make_project({"workflows/hello.yaml": "steps: " + "[" * 5000 + "]" * 5000 + "\n"})
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:1:1: the YAML is nested too deeply to read "
+        "(a tenantflow file is a few levels deep: check the brackets and the indentation)",
+    ]
+
+
+def test_yaml_file_past_the_size_bound(make_project):
+    root = make_project({"workflows/hello.yaml": HEAD + "  # " + "x" * (2 * 1024 * 1024) + "\n"})
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:1:1: the file is 2,097,291 characters long (at most 2,097,152) "
+        "(split it, or keep large data out of workflow and tenant files)",
     ]
 
 
@@ -858,4 +956,254 @@ def test_unknown_key_in_a_tenant_override_points_at_the_key(make_project):
     """))})
     assert rendered(compile_problems(root)) == [
         "tenants/alpha/tenant.yaml:9:9: overrides.hello.steps.first.wiht: unknown key 'wiht' (did you mean 'with'?)",
+    ]
+
+
+# -- template and expression references ---------------------------------------------------
+
+
+def test_reference_to_an_undeclared_input_in_a_prompt_file_points_inside_the_file(make_project):
+    root = make_project({**workflow("""
+        - id: answer
+          llm: {prompt: prompts/answer.j2}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """), "workflows/prompts/answer.j2": "You help {{ tenant.name }}.\n\nQuestion:\n  {{ input.txet | trim }}\n"})
+    assert rendered(compile_problems(root)) == [
+        "workflows/prompts/answer.j2:4:6: steps[0].llm.prompt: input has no field 'txet' (in 'input.txet') "
+        "(did you mean 'text'?)",
+    ]
+
+
+def test_reference_inside_an_inline_block_prompt_points_at_its_own_line(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: |
+              Answer the customer.
+              Their question: {{ input.text }} ({{ user.name }})
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:13:46: steps[0].llm.prompt: user has no field 'name' (in 'user.name') (known: id)",
+    ]
+
+
+def test_reference_in_a_quoted_value_points_at_its_column(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "Hi {{ input.text }}, {{ tenant.nmae }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:43: steps[0].with.text: tenant has no field 'nmae' (in 'tenant.nmae') "
+        "(did you mean 'name'?)",
+    ]
+
+
+def test_reference_to_a_misspelt_step_in_a_condition(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+        - id: route
+          switch:
+            - when: "steps.frist.text == 'x'"
+              goto: done
+            - default: done
+        - id: done
+          return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:14:16: steps[1].switch[0].when: no step 'frist' in this workflow (in 'steps.frist') "
+        "(did you mean 'first'?)",
+    ]
+
+
+def test_reference_to_a_step_that_runs_later(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ steps.answer.text }}"}
+        - id: answer
+          llm: {prompt: "Say {{ input.text }}"}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:22: steps[0].with.text: step 'answer' has not run when step 'first' runs, on any "
+        "path (in 'steps.answer') (a step's output exists only after it ran: move the reference, or test it with "
+        "'is defined')",
+    ]
+
+
+def test_reference_to_an_output_the_llm_step_does_not_declare(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: "Classify {{ input.text }}"
+            output: {category: string, confidence: number}
+        - return: {reply: "{{ steps.answer.categroy }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:13:25: steps[1].return.reply: step 'answer' has no output 'categroy' "
+        "(in 'steps.answer.categroy') (did you mean 'category'?)",
+    ]
+
+
+def test_reference_to_the_text_of_an_llm_step_that_declares_its_output(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm: {prompt: "Classify {{ input.text }}", output: {category: string}}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:25: steps[1].return.reply: step 'answer' has no output 'text' "
+        "(in 'steps.answer.text') (known: category)",
+    ]
+
+
+def test_reference_to_a_key_a_set_step_does_not_set(make_project):
+    root = make_project(workflow("""
+        - id: shape
+          set: {greeting: "Hello {{ input.text }}"}
+        - return: {reply: "{{ steps.shape.greting }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:25: steps[1].return.reply: step 'shape' has no output 'greting' "
+        "(in 'steps.shape.greting') (did you mean 'greeting'?)",
+    ]
+
+
+def test_reference_to_a_memory_level_the_workflow_does_not_read(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm: {prompt: "Earlier: {{ memory.usr }} Now: {{ input.text }}"}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """, head=HEAD.replace("steps:\n", "memory: {read: [user]}\nsteps:\n")))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:32: steps[0].llm.prompt: memory level 'usr' is not read by this workflow "
+        "(in 'memory.usr') (did you mean 'user'?)",
+    ]
+
+
+def test_reference_to_an_unknown_name(make_project):
+    root = make_project(workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ inptu.text }}"}
+        - return: {reply: "{{ steps.first.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:11:22: steps[0].with.text: unknown name 'inptu' (did you mean 'input'?)",
+    ]
+
+
+def test_references_guarded_by_is_defined_and_default_and_template_variables_pass(make_project):
+    root = make_project({**workflow("""
+        - id: first
+          skill: echo
+          with: {text: "{{ input.text }}"}
+          on_error: continue
+        - id: answer
+          llm: {prompt: prompts/answer.j2}
+        - return: {reply: "{{ steps.answer.text }}", note: "{{ steps.first.error | default('') }}"}
+    """), "workflows/prompts/answer.j2": (
+        "{% set words = input.text.split() %}{% for w in words %}{{ loop.index }}:{{ w }} {% endfor %}\n"
+        "{% if steps.later is defined %}{{ steps.later.text }}{% endif %}{{ steps.first.text }}\n")})
+    problems = compile_problems(root)
+    # steps.later does not exist at all: a name under `is defined` is still checked.
+    assert rendered(problems) == [
+        "workflows/prompts/answer.j2:2:7: steps[1].llm.prompt: no step 'later' in this workflow "
+        "(in 'steps.later') (known: answer, first, return_2)",
+        "workflows/prompts/answer.j2:2:35: steps[1].llm.prompt: no step 'later' in this workflow "
+        "(in 'steps.later') (known: answer, first, return_2)",
+    ]
+
+
+TYPED_SKILL = '''\
+from pydantic import BaseModel
+
+from engine.skills.bridge import SkillContext
+from engine.skills.decorators import skill
+
+
+class Verdict(BaseModel):
+    category: str
+    score: float
+
+
+@skill("judge")
+def judge(*, text: str, ctx: SkillContext) -> Verdict:
+    return Verdict(category="x", score=1.0)
+'''
+
+
+def test_reference_to_a_key_the_skills_return_type_lacks(make_project):
+    root = make_project({"skills/typed.py": TYPED_SKILL, **workflow("""
+        - id: verdict
+          skill: judge
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.verdict.categry }}"}
+    """)})
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:12:25: steps[1].return.reply: step 'verdict' has no output 'categry' "
+        "(in 'steps.verdict.categry') (did you mean 'category'?)",
+    ]
+
+
+@pytest.mark.parametrize(("condition", "col", "message", "hint"), [
+    ("steps.first.text = 'x'", 15, "template syntax error: chunk after expression",
+     "to compare, write '==': a single '=' assigns"),
+    ("steps.first.text == 'x' &&  input.text", 15, "template syntax error: unexpected char '&'",
+     "write 'and' instead of '&&'"),
+    ("if steps.first.text", 15, "template syntax error: chunk after expression",
+     "a condition is the expression alone: drop 'if'"),
+    ("steps.first.text is 'x'", 15, "template syntax error: expected token 'name', got 'string'",
+     "to compare with a value write '=='; 'is' takes a test: 'is defined', 'is none', 'is number'"),
+    ("steps.first.text == 'x", 15, "template syntax error: unexpected char \"'\"", "a quote is never closed"),
+    ("len(steps.first.text) > 3", 16, "unknown name 'len'", "use a filter: 'x | length'"),
+])
+def test_expression_mistakes_get_a_hint_written_for_authors(make_project, condition, col, message, hint):
+    root = make_project(workflow(f"""
+        - id: first
+          skill: echo
+          with: {{text: "{{{{ input.text }}}}"}}
+        - id: route
+          switch:
+            - when: "{condition}"
+              goto: done
+            - default: done
+        - id: done
+          return: {{reply: "{{{{ steps.first.text }}}}"}}
+    """))
+    [problem] = compile_problems(root)
+    assert (problem.file, problem.line, problem.col, problem.location, problem.message, problem.hint) == (
+        "workflows/hello.yaml", 14, col, "steps[1].switch[0].when", message, hint)
+
+
+def test_a_key_moved_out_of_its_mapping_is_reported_at_that_key(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            model: tier
+          prompt: "Answer {{ input.text }}"
+            max_tokens: 200
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:12:5: YAML syntax error: 'prompt:' has a value, yet the next line is indented under it "
+        "(check the indentation of these two lines: a key sits level with its siblings)",
+    ]
+
+
+def test_a_value_with_a_colon_still_gets_the_quoting_hint(make_project):
+    root = make_project(workflow("""
+        - id: answer
+          llm:
+            prompt: Note: answer {{ input.text }}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """))
+    assert rendered(load_problems(root)) == [
+        "workflows/hello.yaml:11:19: YAML syntax error: mapping values are not allowed here "
+        "(put quotes around a value that contains ': ')",
     ]

@@ -92,3 +92,19 @@ def test_requests_and_tool_calls_count_over_the_last_minute() -> None:
     assert meter.usage("a") == {"requests_last_minute": 2, "tool_calls_last_minute": 1, "tokens_today": 0}
     clock.now += 30  # the first request and the tool call are a minute old
     assert meter.usage("a") == {"requests_last_minute": 1, "tool_calls_last_minute": 0, "tokens_today": 0}
+
+
+async def test_a_person_on_30_requests_a_minute_can_send_a_few_messages_in_a_row() -> None:
+    from engine.spec.project import Quotas
+
+    meter = LocalMeter(clock=Clock())
+    limits = Limits.from_quotas(Quotas(requests_per_minute=30))
+    for _ in range(5):
+        await meter.leave(await meter.enter("chat", limits))
+    with pytest.raises(OverLimit) as refused:
+        await meter.enter("chat", limits)
+    assert refused.value.retry_after_s == 2  # then one every two seconds
+    tight = Limits.from_quotas(Quotas(requests_per_minute=30, burst=1))
+    await meter.leave(await meter.enter("strict", tight))
+    with pytest.raises(OverLimit):
+        await meter.enter("strict", tight)
