@@ -7,8 +7,8 @@ with startup_phase():  # modules live as long as the process (see engine/startup
     import engine.cli.identity  # noqa: F401  (token, whoami, skills)
     import engine.cli.review  # noqa: F401  (registers its commands on main)
     import engine.cli.runtime  # noqa: F401  (serve, routes)
-    import engine.cli.sessions  # noqa: F401  (sessions, runs)
     import engine.cli.scaffolds  # noqa: F401  (new tenant, new workflow)
+    import engine.cli.sessions  # noqa: F401  (sessions, runs)
     from engine.cli import commands  # noqa: F401  (registers its commands on main)
     from engine.cli.group import main
 

@@ -12,7 +12,7 @@ every problem without importing LangGraph's builder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from engine.compile.check import check, check_bindings
@@ -34,9 +34,6 @@ class Checked:
     """Structures already lowered and checked, by digest: their IR (with compiled templates) and problems."""
 
     entries: dict[str, tuple[WorkflowIR, list[Problem]]] = field(default_factory=dict)
-    #: Each workflow as every tenant without overrides of it runs it (resolved once, not once per tenant:
-    #: 1,000 tenants of ten workflows are ten resolutions, not 10,000).
-    plain: dict[str, EffectiveWorkflow] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,16 +57,6 @@ class Compiled:
         return emit(self.ir, self.effective.source, self.kinds)
 
 
-def _effective(project: Project, workflow: str, tenant_id: str, kinds: StepKinds, cache: Checked,
-               ) -> EffectiveWorkflow:
-    if workflow in project.tenants[tenant_id].spec.overrides:
-        return resolve_workflow(project, workflow, tenant_id, kinds)
-    found = cache.plain.get(workflow)
-    if found is None:
-        found = cache.plain[workflow] = resolve_workflow(project, workflow, tenant_id, kinds)
-    return found if found.tenant_id == tenant_id else replace(found, tenant_id=tenant_id)
-
-
 def compile_workflow(project: Project, workflow: str, settings: TenantSettings, *,
                      checked: Checked | None = None, kinds: StepKinds | None = None) -> Compiled:
     """Compile ``workflow`` for the tenant of ``settings``; raise CompileError with every problem.
@@ -78,7 +65,8 @@ def compile_workflow(project: Project, workflow: str, settings: TenantSettings, 
     """
     kinds = kinds or step_kinds()
     cache = checked if checked is not None else Checked()
-    eff = _effective(project, workflow, settings.tenant_id, kinds, cache)
+    # Tenants without overrides of the workflow share one resolution per load (resolve_workflow keeps it).
+    eff = resolve_workflow(project, workflow, settings.tenant_id, kinds)
     entry = cache.entries.get(eff.digest)
     if entry is None:
         ir = lower(eff, kinds)

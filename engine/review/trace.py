@@ -39,13 +39,15 @@ class Trace:
 async def traced_run(engine: Engine, workflow: str, ctx: Any, payload: Any, credential: Any = None,
                      ) -> tuple[Trace, RunResult]:
     """Run through :meth:`Engine.stream`, timing each step event; return the trace and the result."""
-    from engine.engine import RunResult
+    from engine.engine import RunResult, StepEvent
 
     trace = Trace(workflow, ctx.tenant_id)
     last = time.perf_counter()
     async for event in engine.stream(workflow, ctx, payload, credential=credential):
         if isinstance(event, RunResult):
             return trace, event
+        if not isinstance(event, StepEvent):
+            continue  # a streamed step's text: the trace shows the step's whole output when it finishes
         now = time.perf_counter()
         trace.steps.append(TraceStep(event.step, event.kind, (now - last) * 1000))
         last = now
