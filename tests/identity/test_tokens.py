@@ -340,7 +340,11 @@ def test_a_verified_token_is_remembered_by_digest_until_it_expires(
 
     # A token that differs in one byte is another token: verified in full, and refused.
     head, body, signature = alpha.split(".")
-    forged = f"{head}.{body}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    # One bit of the signature's first byte flipped: still well-formed base64url (editing the last characters
+    # could set padding bits and make the token malformed, "invalid", instead of badly signed).
+    raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+    raw[0] ^= 1
+    forged = f"{head}.{body}.{base64.urlsafe_b64encode(bytes(raw)).rstrip(b'=').decode()}"
     with pytest.raises(TokenRejected) as caught:
         engine.authenticate(forged, session_id="s1")
     assert caught.value.reason == "signature" and not verifier.remembered(forged)
