@@ -333,6 +333,11 @@ class StepKind(NodeKind):
         (a skill's or tool's answer). Templates naming another key are reported at validate time."""
         return None
 
+    def output_types(self, step: Step) -> dict[str, str]:
+        """The declared type (``string``, ``number``...) of each output key, where the kind knows it: templates
+        comparing one with a literal of another type, or iterating a string, are warned about at validate time."""
+        return {}
+
     def bound_outputs(self, step: Step, b: Binding) -> frozenset[str] | None:
         """The output keys for one tenant, where they depend on it (the implementation of a skill it gets)."""
         return self.outputs(step)
