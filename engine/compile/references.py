@@ -11,8 +11,10 @@ syntax tree and checks each dotted reference before anything runs:
   may also name the steps inside it);
 - ``steps.<id>.<key>`` against the keys the step's kind says it outputs
   (:meth:`engine.kinds.base.StepKind.outputs`: an llm step's ``output:`` or
-  ``text``, a ``set`` step's keys, ...), plus ``error`` for a step with
-  ``on_error``;
+  ``text``, a ``set`` step's keys, a ``parallel`` step's branch names, ...;
+  per tenant, :meth:`~engine.kinds.base.StepKind.bound_outputs`: a skill's
+  output model, a ``call`` step's called workflow's ``output:``), plus
+  ``error`` for a step with ``on_error``;
 - ``memory.<level>`` against ``memory.read``, ``loop.<id>`` against the loop
   steps, ``tenant.<id|tier|name>``, ``user.<id>``, and any other name against
   the template's own variables (``{% set %}``, ``{% for %}``).

@@ -249,6 +249,8 @@ class Binding:
     locate: Locate
     #: Project-relative template files and their text.
     files: dict[str, str]
+    #: The output keys each workflow declares (its ``output:``), for the steps that call it.
+    workflow_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def problem(self, path: DocPath, message: str, hint: str = "", code: str = "") -> Problem:
         return problem(self.locate, path, message, hint, code)

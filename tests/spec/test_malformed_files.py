@@ -1289,3 +1289,63 @@ def test_literals_of_the_declared_type_and_untyped_references_are_not_warned_abo
             reply: "{{ 'big' if input.amount > 100 else input.text == 'x' }}{{ steps.echo.text == 3 }}"
     """, head=TYPED_HEAD))
     assert type_warnings(root) == []
+
+
+# -- the outputs of call and parallel steps -----------------------------------------------------
+
+CALLEE = """\
+apiVersion: tenantflow/v1
+kind: Workflow
+metadata: {name: digest}
+input:
+  text: {type: string}
+output:
+  summary: {type: string}
+steps:
+  - return: {summary: "{{ input.text }}"}
+"""
+
+
+def test_a_parallel_step_outputs_its_branch_names(make_project):
+    root = make_project(workflow("""
+        - id: fan_out
+          parallel:
+            branches:
+              left:
+                - id: one
+                  skill: echo
+                  with: {text: "{{ input.text }}"}
+              right:
+                - id: two
+                  skill: echo
+                  with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.fan_out.left.text }} {{ steps.fan_out.rigth.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:20:55: steps[1].return.reply: step 'fan_out' has no output 'rigth' "
+        "(in 'steps.fan_out.rigth') (did you mean 'right'?)",
+    ]
+
+
+def test_a_call_step_outputs_the_called_workflows_declared_output(make_project):
+    root = make_project({**workflow("""
+        - id: sub
+          call: digest
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.sub.summary }} {{ steps.sub.sumary }}"}
+    """), "workflows/digest.yaml": CALLEE})
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:12:49: steps[1].return.reply: step 'sub' has no output 'sumary' "
+        "(in 'steps.sub.sumary') (did you mean 'summary'?)",
+    ]
+
+
+def test_a_call_of_a_workflow_without_declared_output_may_read_any_key(make_project):
+    callee = CALLEE.replace("output:\n  summary: {type: string}\n", "")
+    root = make_project({**workflow("""
+        - id: sub
+          call: digest
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.sub.summary }}"}
+    """), "workflows/digest.yaml": callee})
+    Engine(load_project(root)).compile("hello", "alpha")
