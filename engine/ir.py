@@ -58,6 +58,9 @@ class WorkflowIR:
     #: References to the output keys of steps whose keys depend on the tenant (a skill's or tool's
     #: implementation): checked per tenant, once the implementation is known (engine.compile.references).
     pending_references: list[Any] = field(default_factory=list, repr=False)
+    #: Problems worth a look that never fail a compile (a number compared with a string): ``validate`` reports
+    #: them as warnings (engine.compile.references).
+    warnings: list[Any] = field(default_factory=list, repr=False)
 
     def add(self, node: IRNode) -> IRNode:
         self.nodes[node.id] = node

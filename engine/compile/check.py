@@ -177,10 +177,12 @@ def check_templates(ir: WorkflowIR, locate: Locate, kinds: StepKinds) -> list[Pr
 
 
 def check_bindings(ir: WorkflowIR, tenant: TenantSettings, skills: SkillRegistry, workflows: Iterable[str],
-                   locate: Locate, kinds: StepKinds | None = None) -> None:
-    """Raise CompileError unless everything ``ir`` names exists for ``tenant``."""
+                   locate: Locate, kinds: StepKinds | None = None,
+                   workflow_outputs: dict[str, frozenset[str]] | None = None) -> None:
+    """Raise CompileError unless everything ``ir`` names exists for ``tenant``; ``workflow_outputs``: the
+    output keys each workflow declares (for ``call`` steps)."""
     kinds = kinds or step_kinds()
-    binding = Binding(tenant, skills, frozenset(workflows), locate, ir.files)
+    binding = Binding(tenant, skills, frozenset(workflows), locate, ir.files, workflow_outputs or {})
     problems: list[Problem] = []
     for node in ir.nodes.values():
         if node.step is not None and node.kind == node.step.kind:

@@ -11,11 +11,19 @@ syntax tree and checks each dotted reference before anything runs:
   may also name the steps inside it);
 - ``steps.<id>.<key>`` against the keys the step's kind says it outputs
   (:meth:`engine.kinds.base.StepKind.outputs`: an llm step's ``output:`` or
-  ``text``, a ``set`` step's keys, ...), plus ``error`` for a step with
-  ``on_error``;
+  ``text``, a ``set`` step's keys, a ``parallel`` step's branch names, ...;
+  per tenant, :meth:`~engine.kinds.base.StepKind.bound_outputs`: a skill's
+  output model, a ``call`` step's called workflow's ``output:``), plus
+  ``error`` for a step with ``on_error``;
 - ``memory.<level>`` against ``memory.read``, ``loop.<id>`` against the loop
   steps, ``tenant.<id|tier|name>``, ``user.<id>``, and any other name against
   the template's own variables (``{% set %}``, ``{% for %}``).
+
+Where a reference's type is declared (an ``input:`` field, an llm step's
+``output:`` field), comparing it with a literal of another type (a number with
+``'3'``: never equal, and ``<`` fails when it runs) or iterating a string (one
+character at a time) is a warning, kept on ``ir.warnings`` (code
+``template-type``): it never fails a compile.
 
 A reference under ``is defined`` or ``| default(...)`` may be absent by design:
 only the names in it are checked, not whether the step has run.
@@ -98,7 +106,8 @@ def check_bound_references(ir: WorkflowIR, b: Binding, kinds: StepKinds) -> list
 
 
 def check_references(ir: WorkflowIR, locate: Locate, kinds: StepKinds, read: ReadFile) -> list[Problem]:
-    """Every reference problem of every template kept on ``ir`` (compiled by the check pass)."""
+    """Every reference problem of every template kept on ``ir`` (compiled by the check pass); type warnings
+    go to ``ir.warnings``."""
     steps = {n.id: n for n in ir.nodes.values() if n.step is not None and n.kind == n.step.kind}
     by_path = {n.path: n for n in steps.values()}
     checker = _Checker(ir, steps, kinds, locate, read)
@@ -161,7 +170,47 @@ class _Checker:
                 key = (ref.line, ref.root, ref.segments[:bad + 1])
                 nth = seen[key] = seen.get(key, -1) + 1
                 problems.append(self._at(path, template, ref, bad, message, hint, nth))
+        for ref, message, hint in self._mismatches(tree, local):
+            self.ir.warnings.append(self._at(path, template, ref, len(ref.segments) - 1, message, hint, 0,
+                                             code="template-type"))
         return problems
+
+    def _mismatches(self, tree: nodes.Node, local: set[str]) -> Iterator[tuple[Reference, str, str]]:
+        """Comparisons of a typed reference with a literal of another type, and loops over a string."""
+        for compare in tree.find_all(nodes.Compare):
+            left = compare.expr
+            for operand in compare.ops:
+                if operand.op in _ORDERING:
+                    for a, b in ((left, operand.expr), (operand.expr, left)):
+                        typed = self._typed(a, local)
+                        if typed is not None and isinstance(b, nodes.Const):
+                            found = _mismatch(typed[1], b.value)
+                            if found is not None:
+                                yield typed[0], *found
+                left = operand.expr
+        for loop in tree.find_all(nodes.For):
+            typed = self._typed(loop.iter, local)
+            if typed is not None and typed[1] == "string":
+                yield (typed[0], "iterates over a string, one character at a time",
+                       "declare the field as type: array to loop over its items")
+
+    def _typed(self, node: nodes.Node, local: set[str]) -> tuple[Reference, str] | None:
+        """``node`` as a reference, and its declared type, where one is declared."""
+        chain = _chain(node)
+        if chain is None or chain[2] or chain[0] in local:
+            return None
+        root, segs, _ = chain
+        declared: str | None = None
+        if root == "input" and len(segs) == 1:
+            spec = self.ir.spec.input.get(str(segs[0]))
+            declared = spec.type if spec is not None else None
+        elif root == "steps" and len(segs) == 2:
+            target = self.steps.get(str(segs[0]))
+            if target is not None and target.step is not None:
+                declared = self.kinds.of(target.step).output_types(target.step).get(str(segs[1]))
+        if declared is None:
+            return None
+        return Reference(root, segs, node.lineno, guarded=False, in_for=False), declared
 
     def _problem(self, node: IRNode, ref: Reference, local: set[str]) -> tuple[str, str, int] | None:
         """(message, hint, index of the bad segment: -1 for the root) of ``ref``, or None when it is sound."""
@@ -233,7 +282,7 @@ class _Checker:
         return found
 
     def _at(self, path: DocPath, template: Template, ref: Reference, bad: int, message: str, hint: str,
-            nth: int) -> Problem:
+            nth: int, code: str = "template-reference") -> Problem:
         lines = template.source.split("\n")
         text = lines[ref.line - 1] if 0 < ref.line <= len(lines) else ""
         col = _column(text, ref, bad, nth)
@@ -241,10 +290,30 @@ class _Checker:
         message = f"{message} (in '{written}')" if bad >= 0 else message
         src = self.locate(path)
         if template.file != src.file:  # a template file: its own lines
-            return Problem(template.file, ref.line, col, format_path(src.path or path), message, hint,
-                           code="template-reference")
+            return Problem(template.file, ref.line, col, format_path(src.path or path), message, hint, code=code)
         line, col = _in_yaml(self.read(src.file), src, ref.line, col, template)
-        return Problem(src.file, line, col, format_path(src.path or path), message, hint, code="template-reference")
+        return Problem(src.file, line, col, format_path(src.path or path), message, hint, code=code)
+
+
+#: Comparisons whose operands must be of one type (``in`` is not one: ``'a' in input.tags``).
+_ORDERING = frozenset({"eq", "ne", "lt", "gt", "lteq", "gteq"})
+
+
+def _mismatch(declared: str, value: object) -> tuple[str, str] | None:
+    """(message, hint) when a reference declared ``declared`` is compared with the literal ``value``."""
+    if declared in ("number", "integer") and isinstance(value, str):
+        try:
+            float(value)
+            fix = f"write the number without quotes: {value}"
+        except ValueError:
+            fix = "compare it with a number, or declare the field as type: string"
+        return (f"a {declared} compared with the string {value!r}",
+                f"a {declared} never equals a string, and < or > fails when it runs; {fix}")
+    if declared == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (f"a string compared with the number {value}",
+                f"a string never equals a number, and < or > fails when it runs; quote it: '{value}', "
+                f"or declare the field as type: number")
+    return None
 
 
 def _column(text: str, ref: Reference, bad: int, nth: int = 0) -> int:

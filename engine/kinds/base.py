@@ -249,6 +249,8 @@ class Binding:
     locate: Locate
     #: Project-relative template files and their text.
     files: dict[str, str]
+    #: The output keys each workflow declares (its ``output:``), for the steps that call it.
+    workflow_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def problem(self, path: DocPath, message: str, hint: str = "", code: str = "") -> Problem:
         return problem(self.locate, path, message, hint, code)
@@ -332,6 +334,11 @@ class StepKind(NodeKind):
         """The keys of the step's output (``steps.<id>.<key>``), where the kind knows them; None: any key
         (a skill's or tool's answer). Templates naming another key are reported at validate time."""
         return None
+
+    def output_types(self, step: Step) -> dict[str, str]:
+        """The declared type (``string``, ``number``...) of each output key, where the kind knows it: templates
+        comparing one with a literal of another type, or iterating a string, are warned about at validate time."""
+        return {}
 
     def bound_outputs(self, step: Step, b: Binding) -> frozenset[str] | None:
         """The output keys for one tenant, where they depend on it (the implementation of a skill it gets)."""

@@ -23,6 +23,7 @@ from engine.kinds.base import (
 from engine.skills.registry import SkillRegistry
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.hints import did_you_mean
+from engine.spec.workflow import Step
 from engine.templating import render_value
 from engine.tenancy import TenantSettings
 
@@ -49,6 +50,11 @@ class Call(StepKind):
             return [b.problem(path, f"tenant '{b.tenant.tenant_id}' does not run workflow '{callee}'",
                               code="workflow-not-enabled")]
         return []
+
+    def bound_outputs(self, step: Step, b: Binding) -> frozenset[str] | None:
+        # The called workflow's declared `output:`; without one (or when the callee is unknown, reported
+        # by bind) any key.
+        return b.workflow_outputs.get(step.body)
 
     def describe(self, node: IRNode, body: Any, tenant: TenantSettings, skills: SkillRegistry) -> dict[str, Any]:
         return {"call": body}

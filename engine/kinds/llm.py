@@ -71,6 +71,10 @@ class Llm(StepKind):
         # Without `output:` the answer is {"text": ...}; with it, the declared fields (parse_output).
         return frozenset(spec.output) if spec.output else frozenset({"text"})
 
+    def output_types(self, step: Step) -> dict[str, str]:
+        spec: LlmSpec = step.body
+        return {name: str(f.type) for name, f in (spec.output or {}).items()}
+
     def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
         spec: LlmSpec = _spec(node)
         if not spec.prompt.endswith(PROMPT_SUFFIXES):

@@ -58,6 +58,10 @@ class Parallel(StepKind):
             for name in branches:
                 yield "branches", name
 
+    def outputs(self, step: Step) -> frozenset[str] | None:
+        # The join's output: each branch's last output, by branch name.
+        return frozenset(step.body.branches)
+
     def lower(self, lw: Lowerer, node: IRNode, follow: str, nxt: str | Goto, scope: Scope) -> None:
         assert node.step is not None
         join = f"{node.id}.join"

@@ -3,9 +3,11 @@
 A workflow no tenant runs is still compiled, against the defaults of each
 tier (a stand-in tenant per tier, entitled to every tool), so a new workflow
 file is checked before the first tenant lists it; a warning names the tenant
-files that could. Problems that only follow from another are not reported
-twice: a tenant naming a workflow whose file did not load, or a step naming
-a skill while a skill file failed to import, waits for that file's fix.
+files that could. A template using a reference against its declared type
+(``template-type``) is a warning too. Problems that only follow from another
+are not reported twice: a tenant naming a workflow whose file did not load,
+or a step naming a skill while a skill file failed to import, waits for that
+file's fix.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def validate_project(root: Path) -> Validation:
         return result
     engine = Engine(project)
     compiled: list[Problem] = []
+    warnings: set[Problem] = set()
     for tenant in sorted(project.tenants):
         try:
             settings = engine.settings(tenant)
@@ -63,15 +66,16 @@ def validate_project(root: Path) -> Validation:
             if not settings.runs(workflow):
                 continue
             try:
-                engine.compile(workflow, tenant)
+                warnings.update(engine.compile(workflow, tenant).ir.warnings)
                 result.pairs += 1
             except CompileError as exc:
                 compiled += exc.problems
     unlisted = [w for w in sorted(project.workflows) if not any(
         not t.spec.workflows or w in t.spec.workflows for t in project.tenants.values())]
     if unlisted:
-        compiled += _compile_for_tiers(project, unlisted)
-        result.warnings = [_unlisted_warning(project, w) for w in unlisted]
+        compiled += _compile_for_tiers(project, unlisted, warnings)
+        warnings.update(_unlisted_warning(project, w) for w in unlisted)
+    result.warnings = sorted(warnings)
     if any(p.code == "skill-import" for p in problems):
         compiled = [p for p in compiled if p.code not in _FOLLOWS_FROM_SKILL_FILES]
     result.problems = sorted(set(problems + compiled))
@@ -96,7 +100,7 @@ def tier_stand_ins(project: Project) -> tuple[Project, dict[str, str]]:
     return replace(project, tenants=tenants), ids
 
 
-def _compile_for_tiers(project: Project, workflows: list[str]) -> list[Problem]:
+def _compile_for_tiers(project: Project, workflows: list[str], warnings: set[Problem]) -> list[Problem]:
     stand_in, ids = tier_stand_ins(project)
     checked = Checked()
     problems: list[Problem] = []
@@ -108,7 +112,7 @@ def _compile_for_tiers(project: Project, workflows: list[str]) -> list[Problem]:
             continue
         for workflow in workflows:
             try:
-                compile_workflow(stand_in, workflow, settings, checked=checked)
+                warnings.update(compile_workflow(stand_in, workflow, settings, checked=checked).ir.warnings)
             except CompileError as exc:
                 problems += exc.problems
     return problems

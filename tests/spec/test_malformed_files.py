@@ -15,6 +15,7 @@ import pytest
 from engine.engine import Engine
 from engine.errors import CompileError, Problem, SpecError
 from engine.project import load_project
+from engine.review.validate import validate_project
 from tests.conftest import PROJECT_YAML, tenant_yaml
 
 #: Lines 1-8 of every workflow below; its steps start at line 9.
@@ -1207,3 +1208,144 @@ def test_a_value_with_a_colon_still_gets_the_quoting_hint(make_project):
         "workflows/hello.yaml:11:19: YAML syntax error: mapping values are not allowed here "
         "(put quotes around a value that contains ': ')",
     ]
+
+
+# -- template and expression types: warnings ----------------------------------------------
+
+#: Lines 1-9 of the workflows below: a number and a string input; steps start at line 10.
+TYPED_HEAD = """\
+apiVersion: tenantflow/v1
+kind: Workflow
+metadata: {name: hello}
+input:
+  text: {type: string}
+  amount: {type: number}
+output:
+  reply: {type: string}
+steps:
+"""
+
+
+def type_warnings(root: Path) -> list[str]:
+    result = validate_project(root)
+    assert result.problems == []  # a warning never fails validate
+    return [str(w) for w in result.warnings if w.code == "template-type"]
+
+
+def test_a_number_compared_with_a_string_in_a_condition_is_a_warning(make_project):
+    root = make_project(workflow("""
+        - id: route
+          switch:
+            - when: "input.amount > '100'"
+              goto: big
+            - default: small
+        - id: big
+          return: {reply: big}
+        - id: small
+          return: {reply: small}
+    """, head=TYPED_HEAD))
+    assert type_warnings(root) == [
+        "workflows/hello.yaml:12:16: steps[0].switch[0].when: a number compared with the string '100' "
+        "(in 'input.amount') (a number never equals a string, and < or > fails when it runs; write the number "
+        "without quotes: 100)",
+    ]
+
+
+def test_a_string_output_compared_with_a_number_in_a_template_is_a_warning(make_project):
+    root = make_project(workflow("""
+        - id: classify
+          llm:
+            prompt: "Classify {{ input.text }}"
+            output: {label: string}
+        - return:
+            reply: "{% if steps.classify.label == 2 %}two{% endif %}"
+    """, head=TYPED_HEAD))
+    assert type_warnings(root) == [
+        "workflows/hello.yaml:15:21: steps[1].return.reply: a string compared with the number 2 "
+        "(in 'steps.classify.label') (a string never equals a number, and < or > fails when it runs; "
+        "quote it: '2', or declare the field as type: number)",
+    ]
+
+
+def test_iterating_a_string_in_a_prompt_file_is_a_warning(make_project):
+    root = make_project({**workflow("""
+        - id: answer
+          llm: {prompt: prompts/answer.j2}
+        - return: {reply: "{{ steps.answer.text }}"}
+    """, head=TYPED_HEAD), "workflows/prompts/answer.j2": "Lines:\n{% for line in input.text %}\n- {{ line }}\n"
+                                                         "{% endfor %}\n"})
+    assert type_warnings(root) == [
+        "workflows/prompts/answer.j2:2:16: steps[0].llm.prompt: iterates over a string, one character at a time "
+        "(in 'input.text') (declare the field as type: array to loop over its items)",
+    ]
+
+
+def test_literals_of_the_declared_type_and_untyped_references_are_not_warned_about(make_project):
+    root = make_project(workflow("""
+        - id: echo
+          skill: echo
+          with: {text: "{{ input.text }}"}
+        - return:
+            reply: "{{ 'big' if input.amount > 100 else input.text == 'x' }}{{ steps.echo.text == 3 }}"
+    """, head=TYPED_HEAD))
+    assert type_warnings(root) == []
+
+
+# -- the outputs of call and parallel steps -----------------------------------------------------
+
+CALLEE = """\
+apiVersion: tenantflow/v1
+kind: Workflow
+metadata: {name: digest}
+input:
+  text: {type: string}
+output:
+  summary: {type: string}
+steps:
+  - return: {summary: "{{ input.text }}"}
+"""
+
+
+def test_a_parallel_step_outputs_its_branch_names(make_project):
+    root = make_project(workflow("""
+        - id: fan_out
+          parallel:
+            branches:
+              left:
+                - id: one
+                  skill: echo
+                  with: {text: "{{ input.text }}"}
+              right:
+                - id: two
+                  skill: echo
+                  with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.fan_out.left.text }} {{ steps.fan_out.rigth.text }}"}
+    """))
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:20:55: steps[1].return.reply: step 'fan_out' has no output 'rigth' "
+        "(in 'steps.fan_out.rigth') (did you mean 'right'?)",
+    ]
+
+
+def test_a_call_step_outputs_the_called_workflows_declared_output(make_project):
+    root = make_project({**workflow("""
+        - id: sub
+          call: digest
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.sub.summary }} {{ steps.sub.sumary }}"}
+    """), "workflows/digest.yaml": CALLEE})
+    assert rendered(compile_problems(root)) == [
+        "workflows/hello.yaml:12:49: steps[1].return.reply: step 'sub' has no output 'sumary' "
+        "(in 'steps.sub.sumary') (did you mean 'summary'?)",
+    ]
+
+
+def test_a_call_of_a_workflow_without_declared_output_may_read_any_key(make_project):
+    callee = CALLEE.replace("output:\n  summary: {type: string}\n", "")
+    root = make_project({**workflow("""
+        - id: sub
+          call: digest
+          with: {text: "{{ input.text }}"}
+        - return: {reply: "{{ steps.sub.summary }}"}
+    """), "workflows/digest.yaml": callee})
+    Engine(load_project(root)).compile("hello", "alpha")

@@ -240,3 +240,26 @@ def test_validate_project_option(make_project, tmp_path, monkeypatch):
         result = CliRunner().invoke(main, ["validate", flag, str(root / "workflows")])
         assert result.exit_code == 0, result.output
         assert result.stdout == "ok: 2 workflow x tenant pairs compiled, no problems\n"
+
+
+TYPED = """\
+apiVersion: tenantflow/v1
+kind: Workflow
+metadata: {name: hello}
+input:
+  amount: {type: number}
+steps:
+  - return: {reply: "{{ 'big' if input.amount > '100' else 'small' }}"}
+"""
+
+
+def test_a_template_type_warning_is_printed_and_validate_still_passes(make_project):
+    root = make_project({"workflows/hello.yaml": TYPED})
+    result = CliRunner().invoke(main, ["validate", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ok: 2 workflow x tenant pairs compiled, no problems\n"
+    assert result.stderr == (
+        "warning: workflows/hello.yaml:7:34: steps[0].return.reply: a number compared with the string '100' "
+        "(in 'input.amount') (a number never equals a string, and < or > fails when it runs; write the number "
+        "without quotes: 100)\n"
+    )
