@@ -41,6 +41,7 @@ from engine.run.services import RunServices
 from engine.run.sessions import SessionDirectory, Sessions
 from engine.run.tenants import TenantDirectory
 from engine.tenancy import TenantSettings
+from engine.tools.gateway import ToolGateway
 from engine.usage import LocalMeter, Meter
 
 __all__ = ["CompiledWorkflow", "Engine", "NothingToResume", "RunEvent", "RunResult", "StepEvent", "TokenEvent",
@@ -91,7 +92,7 @@ class Engine:
         return self.project.root
 
     @property
-    def gateway(self) -> Any:
+    def gateway(self) -> ToolGateway:
         return self.dispatch.gateway
 
     @property

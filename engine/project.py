@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -90,6 +91,17 @@ class Project:
     @property
     def spec(self) -> ProjectSpec:
         return self.project.spec
+
+    @cached_property
+    def callable_workflows(self) -> frozenset[str]:
+        """What a ``call`` step may name: every workflow, those whose file did not load included (a call of
+        one is that file's problem, reported there)."""
+        return frozenset(self.workflows) | self.broken_workflows
+
+    @cached_property
+    def workflow_outputs(self) -> dict[str, frozenset[str]]:
+        """Each workflow's declared output keys (those that declare an ``output:``), for ``call`` steps."""
+        return {name: frozenset(wf.spec.output) for name, wf in self.workflows.items() if wf.spec.output}
 
     def not_run_hint(self, tenant_id: str, workflow: str) -> str:
         """How a tenant comes to run a workflow it does not: the file and key to change."""

@@ -81,10 +81,8 @@ def compile_workflow(project: Project, workflow: str, settings: TenantSettings, 
     ir, problems = entry
     problems = list(problems)
     try:
-        # A call of a workflow whose file did not load is that file's problem, reported there.
-        check_bindings(ir, settings, project.registry, [*project.workflows, *project.broken_workflows], eff.source,
-                       kinds, {name: frozenset(wf.spec.output) for name, wf in project.workflows.items()
-                               if wf.spec.output})
+        check_bindings(ir, settings, project.registry, project.callable_workflows, eff.source, kinds,
+                       project.workflow_outputs)
     except CompileError as exc:
         problems += exc.problems
     if problems:

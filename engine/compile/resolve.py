@@ -312,9 +312,7 @@ def _read_templates(project: Project, spec: WorkflowSpec, kinds: StepKinds) -> d
     (the check pass reports it, at the line that names it)."""
     templates: dict[str, str] = {}
     for _, step in kinds.iter_steps(spec.steps):
-        body = step.body
-        raw = body.model_dump(by_alias=True) if hasattr(body, "model_dump") else body
-        for _, name in kinds.of(step).files(raw):
+        for _, name in kinds.of(step).step_files(step):
             text = project.files.text(project.root, name)
             if text is not None:
                 templates[name] = text

@@ -274,7 +274,8 @@ class NodeKind:
     shape: ClassVar[tuple[str, str]] = ("[", "]")
 
     def build(self, node: IRNode, b: Build) -> NodeFn:
-        raise NotImplementedError(f"node kind '{self.name}' does not build a node")
+        """The node LangGraph runs. Every kind defines it: the registry refuses one that does not."""
+        raise TypeError(f"node kind '{self.name}' builds no node")
 
     def label(self, described: dict[str, Any]) -> str:
         """The second line of the node's Mermaid label."""
@@ -323,8 +324,16 @@ class StepKind(NodeKind):
         return iter(())
 
     def files(self, body: Any) -> Iterator[tuple[DocPath, str]]:
-        """Template files the step reads: (where under the kind key, path as written)."""
+        """Template files the step reads: (where under the kind key, path as written).
+
+        ``body`` is the kind key's raw YAML value: resolve reads it before validation (to rebase paths).
+        """
         return iter(())
+
+    def step_files(self, step: Step) -> Iterator[tuple[DocPath, str]]:
+        """:meth:`files` of a validated step."""
+        body = step.body
+        return self.files(body.model_dump(by_alias=True) if hasattr(body, "model_dump") else body)
 
     def templates(self, step: Step) -> Iterator[TemplateRef]:
         """Every template and expression the step contains, at its path under the step."""

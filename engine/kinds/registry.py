@@ -60,6 +60,8 @@ class StepKinds:
     def _add_node(self, node: NodeKind) -> None:
         if node.name in self.nodes:
             raise ValueError(f"node kind '{node.name}' is registered twice")
+        if type(node).build is NodeKind.build:
+            raise ValueError(f"node kind '{node.name}' builds no node: define its build(node, b)")
         self.nodes[node.name] = node
 
     @property

@@ -232,9 +232,7 @@ def _step_fields(node: IRNode, view: NodeView, step_cause: Any, templates: dict[
     data[key] = kind.view(step.body)
     for path, value in flatten(data).items():
         view.fields[format_path(path)] = Value(value, step_cause((*node.path, *path)))
-    body = step.body
-    raw = body.model_dump(by_alias=True) if hasattr(body, "model_dump") else body
-    for sub, name in kind.files(raw):
+    for sub, name in kind.step_files(step):
         if name in templates:
             field_name = format_path((key, *sub))
             view.fields[field_name + TEXT_SUFFIX] = Value(templates[name], view.fields[field_name].cause,

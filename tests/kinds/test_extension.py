@@ -253,3 +253,15 @@ def test_a_broken_plugin_is_reported_by_name(tmp_path: Path, monkeypatch: pytest
         load_project(_project(tmp_path / "proj"))
     assert str(caught.value) == ("entry point ghost = no_such_module:Ghost: cannot load step kind: "
                                  "ModuleNotFoundError: No module named 'no_such_module'")
+
+
+def test_a_kind_that_builds_no_node_is_refused_when_registered() -> None:
+    class Shapeless(StepKind):
+        name = "shapeless"
+        spec = str
+
+    register_step_kind(Shapeless)
+    with pytest.raises(SpecError) as caught:
+        step_kinds()
+    assert str(caught.value) == ("tenantflow.step_kinds: node kind 'shapeless' builds no node: "
+                                 "define its build(node, b)")
