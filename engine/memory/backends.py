@@ -12,6 +12,10 @@ A tenant whose memory is siloed (``isolation: {memory: silo}``) gets a
 checkpointer and a store of its own, of the same kinds: its sessions'
 checkpoints and its memory never share a file, schema or table with
 another tenant's (see :class:`TenantStores`).
+
+With ``stores.encryption`` on (the default), the persistent checkpointers and
+stores come back sealed: checkpoints and tenant memory values encrypted with
+the tenant's data key (:mod:`engine.memory.encryption`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from engine.ids import require_id
 from engine.spec.project import StoresSpec
 
 if TYPE_CHECKING:
+    from engine.memory.keyring import Keyring
     from engine.memory.postgres import PostgresBackends
 
 CHECKPOINTS_FILE = "checkpoints.sqlite"
@@ -51,6 +56,8 @@ class Silo:
 
     checkpointer: BaseCheckpointSaver[Any]
     store: BaseStore
+    #: The silo tenant's data keys, kept in its own store, when encryption is on.
+    keyring: Keyring | None = None
 
 
 class TenantStores:
@@ -66,8 +73,9 @@ class TenantStores:
     :class:`engine.memory.checkpoints.TenantCheckpointer`).
     """
 
-    def __init__(self, shared: BaseStore, open_silo: Callable[[str], Awaitable[Silo]]):
-        self.shared, self._open_silo = shared, open_silo
+    def __init__(self, shared: BaseStore, open_silo: Callable[[str], Awaitable[Silo]], *,
+                 keyring: Keyring | None = None):
+        self.shared, self._open_silo, self.shared_keyring = shared, open_silo, keyring
         self._silos: dict[str, Silo] = {}
         self._lock = asyncio.Lock()
 
@@ -91,6 +99,10 @@ class TenantStores:
         """The silo of ``tenant_id`` if it is open already."""
         return self._silos.get(tenant_id)
 
+    async def keyring(self, tenant_id: str, isolation: Literal["pool", "silo"]) -> Keyring | None:
+        """The keyring holding ``tenant_id``'s data keys: the shared one, or its silo's; None without encryption."""
+        return self.shared_keyring if isolation == "pool" else (await self.silo(tenant_id)).keyring
+
 
 @dataclass(frozen=True)
 class Backends:
@@ -99,6 +111,8 @@ class Backends:
     checkpointer: BaseCheckpointSaver[str]
     store: BaseStore
     stores: TenantStores
+    #: The tenants' data keys, when ``stores.encryption`` seals anything.
+    keyring: Keyring | None = None
 
 
 def data_path(config: StoresConfig, base_dir: Path) -> Path:
@@ -140,6 +154,8 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
             store = await _open_sqlite_store(stack, folder / MEMORY_FILE)
         else:
             store = InMemoryStore()
+        seal = _sealer(config, store, base_dir, folder)
+        checkpointer, store = seal.checkpointer(checkpointer), seal.store(store)
 
         async def open_silo(tenant_id: str) -> Silo:
             """The tenant's own checkpointer and store, of the configured kinds."""
@@ -160,9 +176,12 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
             elif config.store == "memory":
                 silo_store = InMemoryStore()
             assert silo_saver is not None and silo_store is not None  # every kind is covered above
-            return Silo(silo_saver, silo_store)
+            # A silo's data keys live in its own store, beside what they seal: nothing of it in the shared tables.
+            sealed = seal.apart(silo_store)
+            return Silo(sealed.checkpointer(silo_saver), sealed.store(silo_store), sealed.keyring)
 
-        yield Backends(checkpointer=checkpointer, store=store, stores=TenantStores(store, open_silo))
+        yield Backends(checkpointer=checkpointer, store=store,
+                       stores=TenantStores(store, open_silo, keyring=seal.keyring), keyring=seal.keyring)
 
 
 async def _open_sqlite_saver(stack: AsyncExitStack, path: Path) -> BaseCheckpointSaver[str]:
@@ -174,3 +193,35 @@ async def _open_sqlite_store(stack: AsyncExitStack, path: Path) -> BaseStore:
     store = await stack.enter_async_context(AsyncSqliteStore.from_conn_string(str(path)))
     await store.setup()
     return store
+
+
+class _Sealer:
+    """Seals checkpointers and stores with ``keyring``, or passes them through when it is None."""
+
+    def __init__(self, config: StoresConfig, keyring: Keyring | None):
+        self.config, self.keyring = config, keyring
+
+    def checkpointer(self, saver: Any) -> Any:
+        from engine.memory.encryption import seal_checkpointer
+
+        return saver if self.keyring is None else seal_checkpointer(saver, self.keyring, self.config)
+
+    def store(self, store: BaseStore) -> BaseStore:
+        from engine.memory.encryption import seal_store
+
+        return store if self.keyring is None else seal_store(store, self.keyring, self.config)
+
+    def apart(self, raw_store: BaseStore) -> _Sealer:
+        """The same sealing with a keyring of its own in ``raw_store`` (a silo's), wrapped by the same provider."""
+        from engine.memory.keyring import Keyring
+
+        if self.keyring is None:
+            return self
+        return _Sealer(self.config, Keyring(raw_store, self.keyring.provider, refresh_s=self.keyring.refresh_s))
+
+
+def _sealer(config: StoresConfig, raw_store: BaseStore, base_dir: Path, folder: Path) -> _Sealer:
+    """What ``stores.encryption`` asks for; the wrapped data keys live in the (unsealed) shared store."""
+    from engine.memory.encryption import encrypts, open_keyring
+
+    return _Sealer(config, open_keyring(config, raw_store, base_dir, folder) if encrypts(config) else None)

@@ -154,10 +154,17 @@ class TenantCheckpointer(BaseCheckpointSaver[Any]):
         if self._silo is not None and self._stores is not None and self._silo(tenant_id):
             saver = (await self._stores.silo(tenant_id)).checkpointer
         found: dict[str, str] = {}
+        sealed: set[str] = set()
         async for item in saver.alist(None):
             thread = str(item.config["configurable"].get("thread_id", ""))
             if thread.startswith(prefix) and thread.count(":") == 2:
-                found[thread] = max(found.get(thread, ""), str(item.checkpoint.get("ts", "")))
+                if item.checkpoint is None:  # encrypted: a listing across threads decrypts nothing
+                    sealed.add(thread)
+                else:
+                    found[thread] = max(found.get(thread, ""), str(item.checkpoint.get("ts", "")))
+        for thread in sealed:  # the newest checkpoint of each, read in its own thread's key scope
+            newest = await saver.aget_tuple({"configurable": {"thread_id": thread, "checkpoint_ns": ""}})
+            found[thread] = str(newest.checkpoint.get("ts", "")) if newest is not None else ""
         return found
 
     def delete_thread(self, thread_id: str) -> None:

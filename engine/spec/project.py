@@ -108,12 +108,49 @@ class PostgresSpec(Strict):
         return value
 
 
+class KmsSpec(Strict):
+    """The AWS KMS key that wraps every tenant's data keys (GenerateDataKey / Decrypt through boto3)."""
+
+    #: A key id, key ARN, alias name (``alias/tenantflow``) or alias ARN of a symmetric encryption key.
+    key_id: str = Field(min_length=1)
+    #: The key's region; None takes boto3's (AWS_REGION, the profile).
+    region: str | None = None
+
+
+class EncryptionSpec(Strict):
+    """Encryption at rest of checkpoints and memory values, AES-256-GCM with a data key per tenant.
+
+    ``local`` wraps the data keys with a key file made on first use (development only: the file sits
+    beside the data it protects); ``kms`` with an AWS KMS key; ``none`` stores plaintext.
+    """
+
+    provider: Literal["local", "kms", "none"] = "local"
+    #: The local provider's key file; relative paths are under the project folder. Default
+    #: ``<data_dir>/keys/master.key``.
+    key_file: str | None = None
+    #: Required with ``provider: kms``.
+    kms: KmsSpec | None = None
+    #: Seconds a process trusts its cached list of a tenant's keys before reading it again, so a rotation
+    #: made by another process (``tenantflow keys rotate``) reaches new writes within this time.
+    refresh_s: float = Field(default=60.0, gt=0)
+    #: Read checkpoints written before encryption was turned on (a migration window); never for memory values.
+    read_plaintext: bool = False
+
+    @model_validator(mode="after")
+    def _kms_needs_a_key(self) -> EncryptionSpec:
+        if self.provider == "kms" and self.kms is None:
+            raise ValueError("provider kms needs kms: {key_id: ...} (the KMS key that wraps the tenants' data keys)")
+        return self
+
+
 class StoresSpec(Strict):
     data_dir: str = ".tenantflow"
     checkpointer: Literal["sqlite", "memory", "postgres"] = "sqlite"
     store: Literal["sqlite", "memory", "postgres"] = "sqlite"
     #: Used by the postgres checkpointer and store.
     postgres: PostgresSpec = Field(default_factory=PostgresSpec)
+    #: Encryption at rest of checkpoints and memory values (on by default, with a local key file).
+    encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
 
 
 class TelemetrySpec(Strict):

@@ -13,9 +13,24 @@ from tests.memory.postgres_support import DSN, DSN_ENV, Schemas, pg_schemas
 __all__ = ["pg_schemas"]
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=["memory", "sqlite", "postgres", "sealed-memory", "sealed-sqlite"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BaseStore]:
-    """Every isolation test runs against LangGraph's in-memory, real SQLite and real PostgreSQL stores."""
+    """Every isolation test runs against LangGraph's in-memory, real SQLite and real PostgreSQL stores, and
+    against the same stores sealed (tenant values encrypted at rest, engine.memory.sealed_store)."""
+    if request.param.startswith("sealed-"):
+        from engine.memory.key_providers import LocalKeyFile
+        from engine.memory.keyring import Keyring
+        from engine.memory.sealed_store import SealedStore
+
+        inner_kind = request.param.removeprefix("sealed-")
+        if inner_kind == "memory":
+            inner: BaseStore = InMemoryStore()
+            yield SealedStore(inner, Keyring(inner, LocalKeyFile(tmp_path / "keys" / "master.key")))
+            return
+        async with AsyncSqliteStore.from_conn_string(str(tmp_path / "memory.sqlite")) as sqlite_store:
+            await sqlite_store.setup()
+            yield SealedStore(sqlite_store, Keyring(sqlite_store, LocalKeyFile(tmp_path / "keys" / "master.key")))
+        return
     if request.param == "memory":
         yield InMemoryStore()
         return

@@ -33,8 +33,8 @@ async def test_sqlite_backends_persist_across_reopen(tmp_path: Path) -> None:
     config = StoresConfig(data_dir="state/db")
     thread: RunnableConfig = {"configurable": {"thread_id": ACME.thread_id}}
     async with open_backends(config, tmp_path) as backends:
-        assert isinstance(backends.checkpointer, AsyncSqliteSaver)
-        assert isinstance(backends.store, AsyncSqliteStore)
+        assert isinstance(backends.checkpointer.inner, AsyncSqliteSaver)  # sealed: encryption is on by default
+        assert isinstance(backends.store.inner, AsyncSqliteStore)
         memory = ScopedStore(backends.store, ACME, read_levels=["user"], write_levels=["user"])
         await memory.put("user", "prefs", {"tone": "formal"})
         graph = counter_graph().compile(checkpointer=backends.checkpointer, store=backends.store)

@@ -144,17 +144,19 @@ async def test_postgres_backends_persist_across_reopen_in_their_own_schema(pg_sc
     config = config_for(pg_schemas)
     thread: RunnableConfig = {"configurable": {"thread_id": ACME.thread_id}}
     async with open_backends(config, tmp_path) as backends:
-        assert isinstance(backends.checkpointer, AsyncPostgresSaver)
-        assert isinstance(backends.store, AsyncPostgresStore)
+        assert isinstance(backends.checkpointer.inner, AsyncPostgresSaver)  # sealed: encryption is on by default
+        assert isinstance(backends.store.inner, AsyncPostgresStore)
         memory = ScopedStore(backends.store, ACME, read_levels=["user"], write_levels=["user"])
         await memory.put("user", "prefs", {"tone": "formal"})
         graph = counter_graph().compile(checkpointer=backends.checkpointer, store=backends.store)
         assert await graph.ainvoke({"count": 1}, thread) == {"count": 2}
-    assert list(tmp_path.iterdir()) == []  # no SQLite file on the side
+    # No SQLite file on the side: only the development key file that wraps the tenants' data keys.
+    files = [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()]
+    assert files == [".tenantflow/keys/master.key"]
     tables = set(pg_schemas.rows(pg_schemas.shared))
     assert {"checkpoints", "checkpoint_blobs", "checkpoint_writes", "checkpoint_migrations", "store",
             "store_migrations"} <= tables
-    assert pg_schemas.store_prefixes(pg_schemas.shared) == {"tenant.acme.user.u1"}
+    assert pg_schemas.store_prefixes(pg_schemas.shared) == {"tenant.acme.user.u1", "tenantflow_keys.acme"}
 
     async with open_backends(config, tmp_path) as backends:  # migrations again: nothing to do, nothing lost
         memory = ScopedStore(backends.store, ACME, read_levels=["user"])
@@ -186,7 +188,7 @@ async def test_only_the_postgres_side_uses_postgres_when_the_kinds_differ(pg_sch
                                                                          tmp_path: Path) -> None:
     config = config_for(pg_schemas).model_copy(update={"store": "sqlite"})
     async with open_backends(config, tmp_path) as backends:
-        assert isinstance(backends.checkpointer, AsyncPostgresSaver)
+        assert isinstance(backends.checkpointer.inner, AsyncPostgresSaver)
         await backends.store.aput(("global",), "k", {"v": 1})
     assert (tmp_path / ".tenantflow" / "memory.sqlite").is_file()
     assert "store" not in pg_schemas.rows(pg_schemas.shared)
@@ -226,11 +228,13 @@ async def test_the_demo_runs_for_three_tenants_and_sessions_continue(pg_schemas:
     # Pool tenants' checkpoints and memory in the shared tables; the silo tenants' in schemas of their own,
     # and only there.
     assert {row[0] for row in pg_schemas.rows(pg_schemas.shared)["checkpoints"]} == {"globex:u1:s1"}
-    assert pg_schemas.store_prefixes(pg_schemas.shared) == {"tenant.globex.user.u1"}
+    # Beside them, the pool tenant's wrapped data keys; a silo tenant's live in its own schema.
+    assert pg_schemas.store_prefixes(pg_schemas.shared) == {"tenant.globex.user.u1", "tenantflow_keys.globex"}
     assert pg_schemas.existing() == sorted([pg_schemas.shared, pg_schemas.silo("acme"), pg_schemas.silo("initech")])
     for tenant in ("acme", "initech"):
         assert {row[0] for row in pg_schemas.rows(pg_schemas.silo(tenant))["checkpoints"]} == {f"{tenant}:u1:s1"}
-        assert pg_schemas.store_prefixes(pg_schemas.silo(tenant)) == {f"tenant.{tenant}.user.u1"}
+        assert pg_schemas.store_prefixes(pg_schemas.silo(tenant)) == {f"tenant.{tenant}.user.u1",
+                                                                      f"tenantflow_keys.{tenant}"}
 
 
 # -- tenants cannot cross ---------------------------------------------------------------------------
@@ -323,13 +327,15 @@ async def test_a_silo_tenants_memory_and_checkpoints_are_physically_apart(keep_p
         assert await engine.store.asearch(("tenant", "vault-7")) == []
     shared, silo = pg_schemas.rows(pg_schemas.shared), pg_schemas.rows(pg_schemas.silo("vault-7"))
     assert "vault-7" not in repr(shared["store"])
-    assert {row[0] for row in silo["store"]} == {"tenant.vault-7.user.u1", "tenant.vault-7"}
+    assert {row[0] for row in silo["store"]} == {"tenant.vault-7.user.u1", "tenant.vault-7", "tenantflow_keys.vault-7"}
     assert "alpha" not in repr(silo["store"])
     # Its sessions' checkpoints too: the shared tables hold none of its threads, nor its input.
     assert {row[0] for row in shared["checkpoints"]} == {"alpha:u1:s1"}
     assert {row[0] for row in silo["checkpoints"]} == {"vault-7:u1:s1", "vault-7:u1:s2"}
     assert "vault-7" not in repr(shared["checkpoints"]) + repr(shared.get("checkpoint_blobs", []))
-    assert "vault-7's secret" in repr(silo["checkpoint_blobs"]) + repr(silo["checkpoints"])
+    # There, encrypted with its own key (stores.encryption is on by default): nothing readable of its input.
+    assert "vault-7's secret" not in repr(silo["checkpoint_blobs"]) + repr(silo["checkpoints"]) + repr(silo["store"])
+    assert "+aesgcm:vault-7:" in repr(silo["checkpoint_blobs"])
     with psycopg.connect(DSN, autocommit=True) as conn:
         [(owner_schema,)] = conn.execute(
             "SELECT table_schema FROM information_schema.tables WHERE table_name = 'store' AND "

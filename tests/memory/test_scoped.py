@@ -294,7 +294,7 @@ async def test_load_reads_declared_levels_newest_first_and_bounded(store: BaseSt
     await writer.put("tenant", "policy", {"v": 1})
     for key in ("old0", "old1", "old2"):
         await writer.put("user", key, {"v": key})
-    if isinstance(store, AsyncSqliteStore):
+    if isinstance(getattr(store, "inner", store), AsyncSqliteStore):
         await asyncio.sleep(1.05)  # SQLite's CURRENT_TIMESTAMP has whole seconds
     for key in ("new0", "new1"):
         await writer.put("user", key, {"v": key})

@@ -88,5 +88,7 @@ async def test_silo_tenant_checkpoints_live_in_its_own_sqlite_file(make_project)
 
     assert threads(root / "data" / "checkpoints.sqlite") == {"alpha:u1:s1"}
     assert threads(root / "data" / "tenants" / "acme" / "checkpoints.sqlite") == {"acme:u1:s1"}
-    assert b"from acme" in (root / "data" / "tenants" / "acme" / "checkpoints.sqlite").read_bytes()
-    assert b"from acme" not in (root / "data" / "checkpoints.sqlite").read_bytes()
+    # Encrypted there with acme's own key (kept in its own memory file), and nowhere in the shared files.
+    silo_bytes = (root / "data" / "tenants" / "acme" / "checkpoints.sqlite").read_bytes()
+    assert b"from acme" not in silo_bytes and b"+aesgcm:acme:" in silo_bytes
+    assert b"acme" not in (root / "data" / "checkpoints.sqlite").read_bytes() + (root / "data" / "memory.sqlite").read_bytes()
