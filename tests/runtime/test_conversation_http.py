@@ -90,10 +90,11 @@ def _conversations(root: Path) -> None:
 def test_a_three_turn_conversation_over_http_on_sqlite(tmp_path: Path) -> None:
     root = _write(tmp_path / "proj", "stores: {checkpointer: sqlite, store: sqlite}\n")
     _conversations(root)
-    # gamma's sessions are in its own file, never in the shared one.
+    # gamma's sessions are in its own file, never in the shared one; each sealed with its tenant's key.
     shared = (root / ".tenantflow" / "checkpoints.sqlite").read_bytes()
-    assert b"gamma u1" not in shared and b"alpha u1" in shared
-    assert b"gamma u1" in (root / ".tenantflow" / "tenants" / "gamma" / "checkpoints.sqlite").read_bytes()
+    silo = (root / ".tenantflow" / "tenants" / "gamma" / "checkpoints.sqlite").read_bytes()
+    assert b"gamma" not in shared and b"+aesgcm:alpha:" in shared and b"+aesgcm:gamma:" in silo
+    assert b"u1's first fact" not in shared + silo
 
 
 def test_a_three_turn_conversation_over_http_on_postgres(tmp_path: Path, pg_schemas) -> None:
@@ -101,4 +102,5 @@ def test_a_three_turn_conversation_over_http_on_postgres(tmp_path: Path, pg_sche
     _conversations(root)
     shared = b"".join(repr(r).encode() for rows in pg_schemas.rows(pg_schemas.shared).values() for r in rows)
     silo = b"".join(repr(r).encode() for rows in pg_schemas.rows(pg_schemas.silo("gamma")).values() for r in rows)
-    assert b"gamma u1" not in shared and b"alpha u1" in shared and b"gamma u1" in silo
+    assert b"gamma" not in shared and b"+aesgcm:alpha:" in shared and b"+aesgcm:gamma:" in silo
+    assert b"u1's first fact" not in shared + silo
