@@ -1,15 +1,21 @@
-"""Checkpoint cost per durability mode: the engine against LangGraph's checkpointer used directly.
+"""Checkpoint cost per durability mode: the engine against LangGraph's saver used directly, and encryption's cost.
 
 A workflow of 10 ``set`` steps (no model, no tool: what is measured is the
-checkpointing) runs N times per mode, each run on a new session, on:
+checkpointing; 13 nodes with the two guards and the return) runs N times per
+cell, each run on a new session, in one process, the cells interleaved (one run
+of each in turn, the order rotating) so that the other processes of the machine
+weigh on every cell alike:
 
-* the engine (``Engine.open`` on the project's stores: SQLite, or PostgreSQL with ``--postgres``),
-  and the same engine with no checkpointer;
-* a LangGraph graph of 12 trivial async nodes (the engine's 10 steps and 2 guard nodes) on the same
-  saver class (AsyncSqliteSaver / AsyncPostgresSaver), and with none.
+* ``engine``: the engine with ``stores.encryption: {provider: none}``, and with no checkpointer;
+* ``sealed``: the same engine with encryption on (``local``: AES-256-GCM per tenant);
+* ``direct``: a LangGraph graph of 13 trivial async nodes on the engine's ``RunState`` (its channels and
+  reducers, each node writing a step output as the engine's do), on LangGraph's saver class (AsyncSqliteSaver /
+  AsyncPostgresSaver) **on the engine's own connection** (the same aiosqlite connection, the same psycopg pool),
+  and with no checkpointer.
 
-The checkpoint cost of a mode is its median minus the no-checkpointer median of the same side; per
-step is that divided by 12 nodes. The engine's overhead on checkpointing is the ratio of the two costs.
+The checkpoint cost of a mode is its median minus the no-checkpointer median of the same side; per step is that
+divided by 13 nodes. The engine's overhead on checkpointing is engine cost / direct cost; encryption's cost per
+step is (sealed - engine) / 13.
 
     python benchmarks/bench_durability.py                     # SQLite, N=60
     python benchmarks/bench_durability.py --postgres postgresql://postgres@127.0.0.1:5432/test
@@ -25,8 +31,9 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 from benchmarks.bench_compile import machine
 from engine.engine import Engine
@@ -34,7 +41,7 @@ from engine.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = 10
-NODES = STEPS + 2
+NODES = STEPS + 3  # the input guard, the steps, the return node, the output guard
 MODES = ("exit", "async", "sync")
 
 PROJECT = """\
@@ -70,35 +77,27 @@ def write_project(root: Path, stores: str) -> Path:
     return root
 
 
-async def time_engine(engine: Engine, workflow_name: str, n: int) -> float:
-    samples = []
-    for i in range(n + 5):
-        ctx = engine.dev_context("alpha", "u1", f"s{uuid.uuid4().hex[:12]}")
-        t0 = time.perf_counter()
-        await engine.run(workflow_name, ctx, {"text": "x"})
-        if i >= 5:
-            samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples)
+Run = Callable[[], Awaitable[Any]]
 
 
-class S(TypedDict, total=False):
-    v: str
+def engine_run(engine: Engine, workflow_name: str) -> Run:
+    def run() -> Awaitable[Any]:
+        return engine.run(workflow_name, engine.dev_context("alpha", "u1", f"s{uuid.uuid4().hex[:12]}"),
+                          {"text": "x"})
+    return run
 
 
-def direct_graph(saver: Any, like_engine: bool) -> Any:
-    """12 trivial nodes; ``like_engine``: on the engine's state (RunState's channels and reducers), each node
-    writing a step output as the engine's do, so only the engine's own work differs."""
+def direct_graph(saver: Any) -> Any:
+    """13 trivial nodes on the engine's state, each writing a step output as the engine's do."""
     from langgraph.graph import END, START, StateGraph
 
     from engine.state import RunState
 
-    graph: Any = StateGraph(RunState if like_engine else S)
+    graph: Any = StateGraph(RunState)
     previous = START
     for i in range(NODES):
         async def node(state: Any, i: int = i) -> dict[str, Any]:
-            if like_engine:
-                return {"steps": {f"n{i}": {"v": f"x-{i}"}}}
-            return {"v": f"{state.get('v', '')[:8]}-{i}"}
+            return {"steps": {f"n{i}": {"v": f"x-{i}"}}}
         graph.add_node(f"n{i}", node)
         graph.add_edge(previous, f"n{i}")
         previous = f"n{i}"
@@ -106,47 +105,62 @@ def direct_graph(saver: Any, like_engine: bool) -> Any:
     return graph.compile(checkpointer=saver)
 
 
-async def time_direct(saver: Any, mode: str | None, n: int, like_engine: bool) -> float:
+def direct_run(saver: Any, mode: str | None) -> Run:
     from engine.state import fresh_run
 
-    graph = direct_graph(saver, like_engine)
-    samples = []
-    for i in range(n + 5):
-        config = {"configurable": {"thread_id": uuid.uuid4().hex}}
-        t0 = time.perf_counter()
-        start = fresh_run({"text": "x"}) if like_engine else {"v": "x"}
-        await graph.ainvoke(start, config, **({"durability": mode} if mode else {}))
-        if i >= 5:
-            samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples)
+    graph = direct_graph(saver)
+
+    def run() -> Awaitable[Any]:
+        config = {"configurable": {"thread_id": f"alpha:u1:{uuid.uuid4().hex}"}}
+        return graph.ainvoke(fresh_run({"text": "x"}), config, **({"durability": mode} if mode else {}))
+    return run
 
 
-async def measure(root: Path, n: int, direct_saver: Any) -> dict[str, dict[str, float]]:
-    bare = Engine(load_project(root))
-    out: dict[str, dict[str, float]] = {"engine": {"none": await time_engine(bare, "wexit", n)},
-                                        "direct": {"none": await time_direct(None, None, n, False)},
-                                        "state": {"none": await time_direct(None, None, n, True)}}
-    async with Engine.open(root) as engine:
+async def interleaved(cells: dict[str, Run], n: int, warmup: int = 5) -> dict[str, float]:
+    """The median ms of each cell, its runs interleaved with the other cells' (the order rotating each round)."""
+    names = list(cells)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(n + warmup):
+        order = names[i % len(names):] + names[:i % len(names)]
+        for name in order:
+            t0 = time.perf_counter()
+            await cells[name]()
+            if i >= warmup:
+                samples[name].append((time.perf_counter() - t0) * 1000)
+    return {name: statistics.median(found) for name, found in samples.items()}
+
+
+def raw_saver(engine: Engine) -> Any:
+    """The LangGraph saver under the engine's tenant checkpointer (unsealed: encryption is off in that project)."""
+    assert engine.checkpointer is not None
+    return engine.checkpointer.inner
+
+
+async def measure(plain_root: Path, sealed_root: Path, n: int) -> dict[str, float]:
+    bare = Engine(load_project(plain_root))
+    async with Engine.open(plain_root) as plain, Engine.open(sealed_root) as sealed:
+        saver = raw_saver(plain)
+        # LangGraph's own class on the engine's own connection (aiosqlite connection / psycopg pool).
+        direct_saver = type(saver)(saver.conn)
+        cells: dict[str, Run] = {"engine none": engine_run(bare, "wexit"), "direct none": direct_run(None, None)}
         for mode in MODES:
-            out["engine"][mode] = await time_engine(engine, f"w{mode}", n)
-    async with direct_saver() as saver:
-        for mode in MODES:
-            out["direct"][mode] = await time_direct(saver, mode, n, False)
-            out["state"][mode] = await time_direct(saver, mode, n, True)
-    return out
+            cells[f"engine {mode}"] = engine_run(plain, f"w{mode}")
+            cells[f"sealed {mode}"] = engine_run(sealed, f"w{mode}")
+            cells[f"direct {mode}"] = direct_run(direct_saver, mode)
+        return await interleaved(cells, n)
 
 
-def report(name: str, found: dict[str, dict[str, float]]) -> None:
-    print(f"\n{name}: median ms per run of {NODES} nodes ({STEPS} steps + 2 guards); cost = mode - no checkpointer;"
-          " direct = 1 channel, state = the engine's RunState")
-    print(f"{'mode':6} {'engine':>7} {'direct':>7} {'state':>7} {'cost: engine':>13} {'direct':>7} {'state':>7}"
-          f" {'per step (engine)':>18} {'engine/state':>13}")
+def report(name: str, found: dict[str, float]) -> None:
+    print(f"\n{name}: median ms per run of {NODES} nodes; cost = mode - no checkpointer (same side); "
+          "per step = cost / nodes")
+    print(f"{'mode':6} {'engine':>7} {'sealed':>7} {'direct':>7} {'cost: engine':>13} {'sealed':>7} {'direct':>7}"
+          f" {'engine/direct':>14} {'per step: engine':>17} {'encryption':>11}")
     for mode in MODES:
-        e, d, st = found["engine"][mode], found["direct"][mode], found["state"][mode]
-        ec, dc, sc = (e - found["engine"]["none"], d - found["direct"]["none"], st - found["state"]["none"])
-        print(f"{mode:6} {e:7.2f} {d:7.2f} {st:7.2f} {ec:13.2f} {dc:7.2f} {sc:7.2f} {ec / NODES:18.3f}"
-              f" {ec / sc if sc > 0 else float('nan'):13.2f}")
-    print(f"{'none':6} {found['engine']['none']:7.2f} {found['direct']['none']:7.2f} {found['state']['none']:7.2f}")
+        e, s, d = found[f"engine {mode}"], found[f"sealed {mode}"], found[f"direct {mode}"]
+        ec, sc, dc = e - found["engine none"], s - found["engine none"], d - found["direct none"]
+        print(f"{mode:6} {e:7.2f} {s:7.2f} {d:7.2f} {ec:13.2f} {sc:7.2f} {dc:7.2f}"
+              f" {ec / dc if dc > 0 else float('nan'):14.2f} {ec / NODES:17.3f} {(s - e) / NODES:11.3f}")
+    print(f"{'none':6} {found['engine none']:7.2f} {'':>7} {found['direct none']:7.2f}")
 
 
 async def main() -> None:
@@ -155,44 +169,26 @@ async def main() -> None:
     parser.add_argument("--postgres", default=None, help="a DSN: measure PostgreSQL too (schemas made and dropped)")
     args = parser.parse_args()
     print(machine())
+    plain, sealed = "encryption: {provider: none}", "encryption: {provider: local}"
     with tempfile.TemporaryDirectory() as tmp:
-        root = write_project(Path(tmp) / "proj", "stores: {checkpointer: sqlite, store: sqlite}\n")
-
-        from contextlib import asynccontextmanager
-
-        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
-        @asynccontextmanager
-        async def sqlite_saver() -> Any:
-            async with AsyncSqliteSaver.from_conn_string(str(Path(tmp) / "direct.sqlite")) as saver:
-                yield saver
-
-        report("SQLite", await measure(root, args.n, sqlite_saver))
+        sqlite = "stores: {{checkpointer: sqlite, store: sqlite, {}}}\n"
+        report("SQLite", await measure(write_project(Path(tmp) / "plain", sqlite.format(plain)),
+                                       write_project(Path(tmp) / "sealed", sqlite.format(sealed)), args.n))
         if args.postgres:
             import psycopg
-            from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
             schema = f"bench_{uuid.uuid4().hex[:8]}"
             os.environ["BENCH_DSN"] = args.postgres
-            pg_root = write_project(Path(tmp) / "pg", f"stores: {{checkpointer: postgres, store: postgres, postgres: "
-                                    f"{{dsn_env: BENCH_DSN, schema: {schema}}}}}\n")
-
-            @asynccontextmanager
-            async def pg_saver() -> Any:
-                with psycopg.connect(args.postgres, autocommit=True) as conn:
-                    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}_direct")
-                joiner = "&" if "?" in args.postgres else "?"
-                dsn = f"{args.postgres}{joiner}options=-csearch_path%3D{schema}_direct"
-                async with AsyncPostgresSaver.from_conn_string(dsn) as saver:
-                    await saver.setup()
-                    yield saver
-
+            pg = ("stores: {{checkpointer: postgres, store: postgres, {}, postgres: {{dsn_env: BENCH_DSN, "
+                  "schema: {}}}}}\n")
             try:
-                report("PostgreSQL", await measure(pg_root, args.n, pg_saver))
+                report("PostgreSQL", await measure(write_project(Path(tmp) / "pgplain", pg.format(plain, schema)),
+                                                   write_project(Path(tmp) / "pgsealed",
+                                                                 pg.format(sealed, f"{schema}_sealed")), args.n))
             finally:
                 with psycopg.connect(args.postgres, autocommit=True) as conn:
                     conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-                    conn.execute(f"DROP SCHEMA IF EXISTS {schema}_direct CASCADE")
+                    conn.execute(f"DROP SCHEMA IF EXISTS {schema}_sealed CASCADE")
 
 
 if __name__ == "__main__":

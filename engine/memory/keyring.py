@@ -115,6 +115,11 @@ class Keyring:
         """The keys of ``tenant_id`` already loaded in this process, however old."""
         return self._tenants.get(tenant_id)
 
+    def fresh(self, tenant_id: str) -> TenantKeys | None:
+        """The keys of ``tenant_id`` if loaded within ``refresh_s``: the hot path, no coroutine to await."""
+        found = self._tenants.get(tenant_id)
+        return found if found is not None and time.monotonic() - found.loaded_at < self.refresh_s else None
+
     async def keys(self, tenant_id: str, *, refresh: bool = False) -> TenantKeys:
         """The keys of ``tenant_id``: made on first use, read again from the store after ``refresh_s`` or when
         ``refresh`` (a payload named a key this process has not seen)."""

@@ -128,7 +128,9 @@ class SealedCheckpointer(BaseCheckpointSaver[Any]):
         thread = (config or {}).get("configurable", {}).get("thread_id")
         if thread is None:
             return _LISTING
-        return _Scope(str(thread), await self.keyring.keys(thread_owner(str(thread)), refresh=refresh))
+        owner = thread_owner(str(thread))
+        keys = None if refresh else self.keyring.fresh(owner)
+        return _Scope(str(thread), keys if keys is not None else await self.keyring.keys(owner, refresh=refresh))
 
     def _scope_sync(self, config: RunnableConfig | None) -> _Scope:
         thread = (config or {}).get("configurable", {}).get("thread_id")

@@ -21,8 +21,8 @@ from engine.engine import Engine
 from engine.memory.backends import StoresConfig, open_backends
 from engine.memory.key_providers import KMS_CONTEXT_KEY, KmsKeys, LocalKeyFile
 from engine.memory.keyring import EncryptionError, Keyring
-from engine.memory.sealed_store import SealedStore
 from engine.memory.scoped import ScopedStore
+from engine.memory.sealed_store import SealedStore
 from tests.conftest import tenant_yaml
 from tests.run.memo import memo_provider
 
