@@ -163,6 +163,38 @@ def report(name: str, found: dict[str, float]) -> None:
     print(f"{'none':6} {found['engine none']:7.2f} {'':>7} {found['direct none']:7.2f}")
 
 
+def serializer_cost(n: int = 20000) -> None:
+    """Encryption's own CPU per payload, without the noise of a whole run: LangGraph's serializer against the same
+    one sealing (TenantSerializer: AES-256-GCM, a random nonce, the thread as associated data)."""
+    import timeit
+
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+    from langgraph.store.memory import InMemoryStore
+
+    from engine.memory.key_providers import LocalKeyFile
+    from engine.memory.keyring import Keyring
+    from engine.memory.sealed_checkpoints import TenantSerializer, _Scope, _scope
+
+    with tempfile.TemporaryDirectory() as tmp:
+        keys = asyncio.run(Keyring(InMemoryStore(), LocalKeyFile(Path(tmp) / "master.key")).keys("alpha"))
+    # What a step's checkpoint holds: the steps channel after the 10 steps, and the run's input.
+    value = {f"s{i}": {"v": f"x-{i}"} for i in range(STEPS)}
+    plain, sealed = JsonPlusSerializer(), TenantSerializer(JsonPlusSerializer())
+    token = _scope.set(_Scope("alpha:u1:s1", keys))
+    try:
+        stored_plain, stored_sealed = plain.dumps_typed(value), sealed.dumps_typed(value)
+        rows = [("dumps", lambda: plain.dumps_typed(value), lambda: sealed.dumps_typed(value)),
+                ("loads", lambda: plain.loads_typed(stored_plain), lambda: sealed.loads_typed(stored_sealed))]
+        print(f"\nserializer, one payload ({len(stored_plain[1])} bytes plain, {len(stored_sealed[1])} sealed), "
+              f"best of 5 x {n}, µs:")
+        for name, a, b in rows:
+            ta = min(timeit.repeat(a, number=n, repeat=5)) / n * 1e6
+            tb = min(timeit.repeat(b, number=n, repeat=5)) / n * 1e6
+            print(f"  {name}: plain {ta:.2f}  sealed {tb:.2f}  (+{tb - ta:.2f})")
+    finally:
+        _scope.reset(token)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=60)
@@ -193,3 +225,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    serializer_cost()
