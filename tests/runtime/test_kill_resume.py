@@ -1,30 +1,40 @@
 """`tenantflow serve` killed with SIGKILL mid-run; a new server resumes the run: the completed tool call ran
-once (counted by the tool), the remember write exists once, the answer is an uninterrupted run's."""
+once (counted by the tool), the remember write exists once, the answer is an uninterrupted run's. On SQLite, and
+on PostgreSQL with the new server running two workers (sharing only the database, and Redis for the limits)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import tenant_yaml
+from tests.memory.postgres_support import Schemas, pg_schemas
 from tests.runtime.support import (
     DEV_SECRET,
     DEV_SECRET_ENV,
+    REDIS_URL,
     SESSION,
     Tokens,
+    delete_redis_keys,
     dev_secret,
+    redis_or_skip,
     wait_until_serving,
     write_project,
 )
 from tests.runtime.test_process import free_port
+
+__all__ = ["pg_schemas"]
 
 TOOLS_PY = '''\
 import os
@@ -80,20 +90,31 @@ steps:
 """
 
 
-def _serve(project: Path, port: int, effects: Path) -> subprocess.Popen[str]:
+def _serve(project: Path, port: int, effects: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, DEV_SECRET_ENV: DEV_SECRET, "PYTHONUNBUFFERED": "1", "TF_EFFECTS_DIR": str(effects)}
     return subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--watch-interval",
-                             "0", "--project", str(project)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                             "0", *extra, "--project", str(project)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-def test_a_server_killed_mid_run_is_resumed_by_a_new_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stores", ["sqlite", "postgres"])
+def test_a_server_killed_mid_run_is_resumed_by_a_new_one(tmp_path: Path, stores: str,
+                                                         request: pytest.FixtureRequest) -> None:
     effects = tmp_path / "effects"
     effects.mkdir()
     project = write_project(tmp_path / "proj", {"alpha": tenant_yaml(
         "alpha", "basic", "entitlements: {tools: [\"effects.*\"]}\nquotas: {requests_per_minute: 6000}\n")})
     (project / "skills" / "effects.py").write_text(TOOLS_PY, encoding="utf-8")
     (project / "workflows" / "effects.yaml").write_text(WORKFLOW, encoding="utf-8")
+    second: tuple[str, ...] = ()
+    prefix = f"tftest-{uuid.uuid4().hex[:8]}"
+    if stores == "postgres":
+        schemas: Schemas = request.getfixturevalue("pg_schemas")
+        asyncio.run(redis_or_skip())
+        config = project / "tenantflow.yaml"
+        config.write_text(config.read_text().replace("stores: {checkpointer: sqlite, store: sqlite}\n",
+                                                     schemas.stores_yaml()))
+        second = ("--workers", "2", "--redis", REDIS_URL, "--redis-prefix", prefix)
     with dev_secret():
         token = Tokens(project)("alpha")
     port = free_port()
@@ -120,9 +141,9 @@ def test_a_server_killed_mid_run_is_resumed_by_a_new_one(tmp_path: Path) -> None
             server.wait()
     assert (effects / "calls.log").read_text().splitlines() == ["count"]
 
-    server = _serve(project, port, effects)
+    server = _serve(project, port, effects, *second)
     try:
-        wait_until_serving(server, base)
+        wait_until_serving(server, base, timeout_s=30)
         resumed = post("s-killed", {"workflow": "effects", "resume": {}})
         assert resumed.status_code == 200, resumed.text
         # The count tool ran once before the kill and not again; the sleeping tool, in flight, ran again.
@@ -131,13 +152,19 @@ def test_a_server_killed_mid_run_is_resumed_by_a_new_one(tmp_path: Path) -> None
         assert resumed.json()["output"] == straight["output"] == {"reply": "HI"}
         assert post("s-killed", {"workflow": "effects", "resume": {}}).status_code == 409
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        if stores == "postgres":
+            asyncio.run(delete_redis_keys(prefix))
     # The remember write of the killed run exists once: one note for the user, from count call 1.
-    import sqlite3
+    if stores == "postgres":
+        rows = schemas.rows(schemas.shared)["store"]
+        keys = [str(row[1]) for row in rows if str(row[0]).startswith("tenant.alpha.user.")]
+    else:
+        import sqlite3
 
-    with sqlite3.connect(project / ".tenantflow" / "memory.sqlite") as db:
-        keys = [row[0] for row in db.execute("SELECT key FROM store WHERE prefix LIKE 'tenant.alpha.user.%'")]
+        with sqlite3.connect(project / ".tenantflow" / "memory.sqlite") as db:
+            keys = [row[0] for row in db.execute("SELECT key FROM store WHERE prefix LIKE 'tenant.alpha.user.%'")]
     assert sorted(keys) == ["note-1", "note-2"]
 
 
