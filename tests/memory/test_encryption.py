@@ -23,45 +23,19 @@ from engine.memory.key_providers import KMS_CONTEXT_KEY, KmsKeys, LocalKeyFile
 from engine.memory.keyring import EncryptionError, Keyring
 from engine.memory.scoped import ScopedStore
 from engine.memory.sealed_store import SealedStore
-from tests.conftest import tenant_yaml
 from tests.run.memo import memo_provider
+from tests.run.test_at_rest import PROJECT as AT_REST_PROJECT
+from tests.run.test_at_rest import chat_project_with
 
 __all__ = ["memo_provider"]
 
-PROJECT = """\
-apiVersion: tenantflow/v1
-kind: Project
-metadata: {name: sealed}
-models:
-  catalog:
-    small: {provider: memo, model_id: memo-v1}
-tiers:
-  basic: {model: small, durability: sync}
-stores: {checkpointer: sqlite, store: sqlite}
-"""
-
-CHAT = """\
-apiVersion: tenantflow/v1
-kind: Workflow
-metadata: {name: chat}
-input:
-  message: {type: string}
-output:
-  reply: {type: string}
-memory: {read: [user], write: [user]}
-steps:
-  - id: answer
-    llm: {prompt: "{{ input.message }}", history: true}
-  - id: keep
-    remember: {level: user, key: last, value: "{{ input.message }}"}
-  - return: {reply: "{{ steps.answer.text }}"}
-"""
+#: The at-rest test's project (a memo model, a chat that remembers its answer) on SQLite.
+PROJECT = AT_REST_PROJECT + "stores: {checkpointer: sqlite, store: sqlite}\n"
 
 
 @pytest.fixture
 def chat_project(make_project: Any) -> Path:
-    return make_project({"tenantflow.yaml": PROJECT, "workflows/chat.yaml": CHAT},
-                        tenants={"alpha": tenant_yaml("alpha"), "beta": tenant_yaml("beta")})
+    return chat_project_with(make_project, "stores: {checkpointer: sqlite, store: sqlite}\n")
 
 
 async def _say(engine: Engine, tenant: str, user: str, session: str, text: str) -> Any:
@@ -85,7 +59,7 @@ async def test_checkpoints_and_memory_are_sealed_per_tenant_and_sessions_go_on(c
         third = await _say(engine, "alpha", "u1", "s1", "what is my dog called?")
         assert "Bartholomew" in third.output["reply"]  # the session's history, read back through the key
         memory = ScopedStore(engine.store, engine.dev_context("alpha", "u1", "s1"), read_levels=["user"])  # type: ignore[arg-type]
-        assert (await memory.get("user", "last") or {}).get("value") == {"value": "what is my dog called?"}
+        assert (await memory.get("user", "last") or {}).get("value") == {"value": third.output["reply"]}
     stored = _files(chat_project)
     for text in (b"Bartholomew", b"Ophelia", b"what is my dog called"):
         assert text not in stored

@@ -49,7 +49,7 @@ SAID = ("my dog is called Bartholomew", "he was born in Reykjavik", "what is my 
 NEVER = (CARD, CARD.replace(" ", ""), SSN, SSN.replace("-", ""), TOKEN, CANARY, "Bartholomew", "Reykjavik")
 
 
-def _project(make_project: Any, stores: str) -> Path:
+def chat_project_with(make_project: Any, stores: str) -> Path:
     return make_project({"tenantflow.yaml": PROJECT + stores, "workflows/chat.yaml": CHAT}, tenants={
         "alpha": tenant_yaml("alpha", "basic"),
         "beta": tenant_yaml("beta", "basic", f"guardrails: {{leakage: {{canaries: [{CANARY}]}}}}\n")})
@@ -89,7 +89,7 @@ def _assert_unreadable(stored: bytes, logs: bytes) -> None:
 async def test_no_sqlite_file_or_log_holds_inputs_or_conversation(make_project: Any) -> None:
     from tests.runtime.support import captured_logs
 
-    root = _project(make_project, "stores: {checkpointer: sqlite, store: sqlite}\n")
+    root = chat_project_with(make_project, "stores: {checkpointer: sqlite, store: sqlite}\n")
     with captured_logs() as logged:
         await _runs(root)
     stored = b"".join(p.read_bytes() for p in (root / ".tenantflow").rglob("*") if p.is_file())
@@ -100,7 +100,7 @@ async def test_no_postgresql_table_or_log_holds_inputs_or_conversation(make_proj
                                                                        pg_schemas: Schemas) -> None:
     from tests.runtime.support import captured_logs
 
-    root = _project(make_project, pg_schemas.stores_yaml())
+    root = chat_project_with(make_project, pg_schemas.stores_yaml())
     with captured_logs() as logged:
         await _runs(root)
     stored = pg_schemas.dump() + b"".join(p.read_bytes() for p in (root / ".tenantflow").rglob("*") if p.is_file())
@@ -111,7 +111,7 @@ async def test_no_postgresql_table_or_log_holds_inputs_or_conversation(make_proj
 async def test_without_encryption_the_gap_is_real(make_project: Any) -> None:
     """The control: with ``encryption: {provider: none}`` the same runs leave the conversation (and the blocked
     answer) readable, so the tests above fail if sealing stops working, not only if the words change."""
-    root = _project(make_project, "stores: {checkpointer: sqlite, store: sqlite, encryption: {provider: none}}\n")
+    root = chat_project_with(make_project, "stores: {checkpointer: sqlite, store: sqlite, encryption: {provider: none}}\n")
     await _runs(root)
     stored = b"".join(p.read_bytes() for p in (root / ".tenantflow").rglob("*") if p.is_file())
     assert b"Bartholomew" in stored and b"Marmalade" in stored
