@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -222,7 +223,7 @@ class PostgresLedger(Ledger):
         self._pool: Any = None
 
     def _sql(self, text: str) -> str:
-        return text.replace("usage_runs", f'"{self.schema}".usage_runs')
+        return re.sub(r"\busage_runs\b", f'"{self.schema}".usage_runs', text)
 
     async def open(self) -> PostgresLedger:
         from psycopg_pool import AsyncConnectionPool
