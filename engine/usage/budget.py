@@ -39,6 +39,17 @@ def seconds_to_next_month(now: float) -> int:
     return int(calendar.timegm((year, month, 1, 0, 0, 0)) - now) + 1
 
 
+def usd(value: float) -> str:
+    """Dollars with cents, and with the digits a small amount needs.
+
+    >>> usd(5), usd(1234.5), usd(0.0001), usd(0.00012345678)
+    ('$5.00', '$1,234.50', '$0.0001', '$0.000123')
+    """
+    if value >= 1 or value == 0:
+        return f"${value:,.2f}"
+    return "$" + f"{value:.6f}".rstrip("0")
+
+
 class BudgetExceeded(OverLimit):
     """A tenant's month's model spend has reached its monthly budget."""
 
@@ -47,8 +58,8 @@ class BudgetExceeded(OverLimit):
     def __init__(self, tenant: str, spent_usd: float, budget_usd: float, retry_after_s: int):
         self.tenant, self.spent_usd, self.budget_usd = tenant, spent_usd, budget_usd
         super().__init__("cost_per_month", retry_after_s)
-        self.args = (f"tenant '{tenant}' has used its monthly model budget: ${spent_usd:.4f} spent of "
-                     f"${budget_usd:.2f} this month (UTC); no model call runs until the month ends or "
+        self.args = (f"tenant '{tenant}' has used its monthly model budget: {usd(spent_usd)} spent of "
+                     f"{usd(budget_usd)} this month (UTC); no model call runs until the month ends or "
                      "quotas.cost_per_month_usd is raised",)
 
     def __str__(self) -> str:
