@@ -39,20 +39,33 @@ def draw(rows: list[UsageRow], path: Path, title_suffix: str = "") -> None:
     if rest:
         lines[f"{len(rest)} other tenants"] = [sum(per_tenant[t][i] for t in rest) for i in range(len(days))]
     x = mdates.date2num([date.fromisoformat(d) for d in days])
-    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=110)
+    fig, (ax, bars) = plt.subplots(1, 2, figsize=(12, 5.5), dpi=110, gridspec_kw={"width_ratios": [3, 1]})
+    totals = {name: sum(values) for name, values in lines.items()}
     for name, values in lines.items():
-        ax.plot(x, values, marker="o", linewidth=2, markersize=4, label=f"{name}  (${sum(values):,.4f})")
+        ax.plot(x, values, marker="o", linewidth=2, markersize=4, label=f"{name}  (${totals[name]:,.4f})")
     total = sum(sum(v) for v in per_tenant.values())
-    ax.set_title(f"Model cost per tenant per day (USD){title_suffix}\n"
-                 f"{days[0]} to {days[-1]}, {len(per_tenant)} tenants, total ${total:,.4f}", fontsize=12)
+    fig.suptitle(f"Model cost per tenant (USD, catalog prices){title_suffix}: {days[0]} to {days[-1]}, "
+                 f"{len(per_tenant)} tenants, total ${total:,.4f}", fontsize=12)
+    ax.set_title("Cost per day", fontsize=11)
     ax.set_xlabel("Day (UTC)")
-    ax.set_ylabel("Cost per day (USD, catalog prices)")
+    ax.set_ylabel("USD per day")
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"${v:,.4f}" if v < 1 else f"${v:,.2f}"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=12))
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend(title="Tenant (total in period)", loc="upper left", fontsize=9)
+    # The period's totals side by side: a small tenant's line hugs zero next to a large one, its bar still reads.
+    names = list(reversed(lines))
+    colors = [line.get_color() for line in reversed(ax.get_lines())]
+    drawn = bars.barh(names, [totals[n] for n in names], color=colors)
+    bars.bar_label(drawn, labels=[f"${totals[n]:,.4f} ({totals[n] / total:.0%})" if total else "$0"
+                                  for n in names], padding=3, fontsize=9)
+    bars.set_title("Total in period", fontsize=11)
+    bars.set_xlim(0, max(totals.values()) * 1.6 or 1)
+    bars.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        bars.spines[side].set_visible(False)
     fig.autofmt_xdate()
     fig.tight_layout()
     try:
