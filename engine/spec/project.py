@@ -142,7 +142,7 @@ class LedgerSpec(Strict):
 
 class TelemetrySpec(Strict):
     service_name: str = "tenantflow"
-    #: Where spans go: "none" (nothing is recorded, no cost), "console" (stdout), "otlp" (OTLP over HTTP).
+    #: Where spans go: "none" (nothing is recorded, no cost), "console" (stderr), "otlp" (OTLP over HTTP).
     #: OTEL_TRACES_EXPORTER overrides it; OTEL_EXPORTER_OTLP_ENDPOINT alone means otlp (docs/observability.md).
     traces: Literal["none", "console", "otlp"] = "none"
     #: Where metrics go, as for traces (OTEL_METRICS_EXPORTER overrides it).

@@ -11,9 +11,10 @@ metrics separately:
   form) set means ``otlp``: pointing at a collector is asking to export;
 * else the project file's ``telemetry.traces`` / ``telemetry.metrics``.
 
-``otlp`` is OTLP over HTTP (protobuf), to the endpoint the OTEL variables
-name, else the project file's ``telemetry.endpoint``, else the exporter's
-default (``http://localhost:4318``). ``OTEL_SERVICE_NAME`` wins over
+``console`` writes to stderr (stdout stays the command's output). ``otlp``
+is OTLP over HTTP (protobuf), to the endpoint the OTEL variables name, else
+the project file's ``telemetry.endpoint``, else the exporter's default
+(``http://localhost:4318``). ``OTEL_SERVICE_NAME`` wins over
 ``telemetry.service_name``; ``OTEL_SDK_DISABLED=true`` turns everything off.
 ``OTEL_METRIC_EXPORT_INTERVAL`` (ms) wins over ``telemetry.metric_interval_s``.
 """
@@ -21,6 +22,7 @@ default (``http://localhost:4318``). ``OTEL_SERVICE_NAME`` wins over
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -127,7 +129,7 @@ def install(spec: TelemetrySpec, environ: Mapping[str, str] | None = None) -> In
 
             span_exporter = OTLPSpanExporter(endpoint=_endpoint(spec, env, "traces"))
         else:
-            span_exporter = ConsoleSpanExporter()
+            span_exporter = ConsoleSpanExporter(out=sys.stderr)  # stdout stays the command's own output
         sdk_tracer = TracerProvider(resource=resource)
         sdk_tracer.add_span_processor(BatchSpanProcessor(span_exporter))
         tracer_provider = sdk_tracer
@@ -146,7 +148,7 @@ def install(spec: TelemetrySpec, environ: Mapping[str, str] | None = None) -> In
 
             metric_exporter = OTLPMetricExporter(endpoint=_endpoint(spec, env, "metrics"))
         else:
-            metric_exporter = ConsoleMetricExporter()
+            metric_exporter = ConsoleMetricExporter(out=sys.stderr)
         reader = PeriodicExportingMetricReader(metric_exporter, export_interval_millis=choice.interval_ms)
         meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
     telemetry = Telemetry(tracer_provider, meter_provider,
