@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from engine.context import TenantContext
+from engine.telemetry import logs
 from engine.telemetry.instruments import Telemetry, active
 from engine.telemetry.ledger import Ledger, RunRecord
 from engine.telemetry.users import user_hash
@@ -89,9 +91,18 @@ class RunPart:
     async def _record(self, outcome: str, usage: list[dict[str, Any]]) -> None:
         if self.ledger is None:
             return
-        await self.ledger.write(RunRecord(
+        try:
+            await self.ledger.write(self._record_of(outcome, usage))
+        except Exception as exc:
+            # The run happened: failing its request now would have the client run it again. The ledger's
+            # outage is logged (an operator reconciles from the spans and the meter meanwhile).
+            logs.event("ledger.write_failed", logging.ERROR, **{"tenant.id": self.ctx.tenant_id},
+                       run_id=self.run_id, outcome=outcome, error_type=exc.__class__.__name__)
+
+    def _record_of(self, outcome: str, usage: list[dict[str, Any]]) -> RunRecord:
+        return RunRecord(
             run_id=self.run_id, tenant=self.ctx.tenant_id, tier=self.ctx.tier,
             user_hash=user_hash(self.ctx.tenant_id, self.ctx.user_id),
             workflow=self.workflow, version=self.version, session=self.ctx.session_id, started_at=self.started_wall,
             duration_ms=round((time.perf_counter() - self.started) * 1000, 3), outcome=outcome,
-            tool_calls=self.tally.tool_calls, models=RunRecord.models_of(usage)))
+            tool_calls=self.tally.tool_calls, models=RunRecord.models_of(usage))

@@ -15,6 +15,7 @@ import pytest
 
 from engine.engine import Engine
 from engine.errors import RunError
+from engine.project import load_project
 from engine.telemetry.ledger import PostgresLedger, RunRecord, SqliteLedger
 from tests.conftest import REPO, tenant_yaml
 from tests.memory.postgres_support import DSN, pg_schemas
@@ -193,3 +194,19 @@ def test_the_sqlite_ledger_reads_by_tenant_and_date(tmp_path: Path) -> None:
     asyncio.run(ledger.write(replace(base, run_id="r3", tenant="globex")))
     assert [r.run_id for r in ledger.rows(tenant="acme", since=50_000.0)] == ["r2"]
     assert [r.model for r in ledger.rows(tenant="globex")] == [""]
+
+
+async def test_a_ledger_that_cannot_write_does_not_fail_the_run(make_project, effects) -> None:  # noqa: F811
+    from tests.runtime.support import captured_logs
+
+    class Broken(SqliteLedger):
+        async def write(self, record: RunRecord) -> None:
+            raise OSError("disk full")
+
+    root = _project(make_project)
+    engine = Engine(load_project(root), ledger=Broken(root / "broken.sqlite"))
+    with captured_logs() as logs:
+        result = await engine.run("paid", engine.dev_context("alpha", "u1", "s1"), {"text": "hi"})
+    assert result.output["reply"]
+    [failed] = logs.records("ledger.write_failed")
+    assert (failed["tenant_id"], failed["outcome"], failed["error_type"]) == ("alpha", "completed", "OSError")
