@@ -9,6 +9,7 @@ Variants, run interleaved in one process (blocks of runs, order rotated each rou
   gets None; the run's part object still counts tool calls and tokens.
 * ``on``: telemetry on: spans (BatchSpanProcessor) and metrics (PeriodicExportingMetricReader,
   1 s) exported over OTLP/HTTP to a receiver in another process on 127.0.0.1.
+* ``traces`` / ``metrics``: one signal on, the other off: where ``on``'s cost goes.
 * ``ledger``: off, plus the usage ledger in SQLite (one upsert per run in a worker thread).
 
 The workflow: a skill, a tool, two ``llm`` steps on the scripted model and a ``return``, plus the
@@ -94,7 +95,7 @@ FILES = {
                                  "entitlements: {tools: ['notes.*']}\n",
 }
 
-VARIANTS = ("bare", "off", "on", "ledger")
+VARIANTS = ("bare", "off", "on", "traces", "metrics", "ledger")
 
 
 def write_project(root: Path) -> Path:
@@ -211,8 +212,11 @@ async def main() -> None:
             import os
 
             os.environ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000"
-            installed = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
-            assert installed is not None
+            both = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
+            traces = install(TelemetrySpec(traces="otlp", endpoint=endpoint))
+            metrics = install(TelemetrySpec(metrics="otlp", endpoint=endpoint))
+            assert both is not None and traces is not None and metrics is not None
+            installed = {"on": both.telemetry, "traces": traces.telemetry, "metrics": metrics.telemetry}
             activate(None)
             for _ in range(3):  # warm up every variant
                 for variant in VARIANTS:
@@ -225,7 +229,8 @@ async def main() -> None:
                     wall, used = await run_variant(engine, variant, installed, ledger, args.block, r * 1000)
                     times[variant].append(wall)
                     cpu[variant].append(used)
-            installed.shutdown()
+            for one in (both, traces, metrics):
+                one.shutdown()
         await ledger.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -250,7 +255,7 @@ async def run_variant(engine: Engine, variant: str, installed: Any, ledger: Any,
     from engine.telemetry.instruments import activate
 
     engine.runner.ledger = ledger if variant == "ledger" else None
-    activate(installed.telemetry if variant == "on" else None)
+    activate(installed.get(variant))
     try:
         if variant == "bare":
             with bare():
