@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,22 +111,25 @@ class Telemetry:
                                                         "tenantflow.outcome": outcome}))
 
     def run_failed(self, span: Span, ctx: TenantContext, workflow: str, outcome: str, exc: BaseException) -> None:
-        span.set_status(Status(StatusCode.ERROR, exc.__class__.__name__))
-        span.set_attributes({"error.type": exc.__class__.__name__, "tenantflow.outcome": outcome})
+        _failed(span, exc)
+        span.set_attribute("tenantflow.outcome", outcome)
         span.end()
         self.runs.add(1, self.metric_attributes(ctx, **{"gen_ai.workflow.name": workflow,
                                                         "tenantflow.outcome": outcome}))
 
-    @contextmanager
-    def step_span(self, ctx: TenantContext, step: str, kind: str) -> Iterator[Span]:
+    def step_span(self, ctx: TenantContext, step: str, kind: str) -> AbstractContextManager[Span]:
         attributes = {**self.tenant_attributes(ctx), "tenantflow.step": step, "tenantflow.step.kind": kind}
-        with self.tracer.start_as_current_span(f"step {step}", attributes=attributes, record_exception=False,
+        return self._current(f"step {step}", attributes)
+
+    @contextmanager
+    def _current(self, name: str, attributes: dict[str, Any]) -> Iterator[Span]:
+        """A span current while the block runs, marked failed (with the error's type only) if the block raises."""
+        with self.tracer.start_as_current_span(name, attributes=attributes, record_exception=False,
                                                set_status_on_exception=False) as span:
             try:
                 yield span
             except BaseException as exc:
-                span.set_status(Status(StatusCode.ERROR, exc.__class__.__name__))
-                span.set_attribute("error.type", exc.__class__.__name__)
+                _failed(span, exc)
                 raise
 
     # -- model calls --------------------------------------------------------------------------------
@@ -160,16 +163,14 @@ class Telemetry:
         self.cost.add(float(record["cost_usd"]), base)
 
     def chat_failed(self, call: ChatCall, ctx: TenantContext, exc: BaseException) -> None:
-        call.span.set_status(Status(StatusCode.ERROR, exc.__class__.__name__))
-        call.span.set_attribute("error.type", exc.__class__.__name__)
+        _failed(call.span, exc)
         call.span.end()
         self.duration.record(time.perf_counter() - call.started,
                              self.metric_attributes(ctx, **call.attributes, **{"error.type": exc.__class__.__name__}))
 
     # -- skill and tool calls -----------------------------------------------------------------------
-    @contextmanager
     def tool_span(self, ctx: TenantContext, kind: str, name: str, workflow: str, step: str,
-                  extra: Mapping[str, Any]) -> Iterator[Span]:
+                  extra: Mapping[str, Any]) -> AbstractContextManager[Span]:
         """``execute_tool {tool}`` (``skill {name}`` for a skill), counted per tenant for tools."""
         attributes = {**self.tenant_attributes(ctx), "gen_ai.workflow.name": workflow, "tenantflow.step": step,
                       "tenantflow.kind": kind, "tenantflow.skill": name, **extra}
@@ -177,15 +178,7 @@ class Telemetry:
             attributes |= {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name,
                            "gen_ai.tool.type": "function"}
             self.tool_calls.add(1, self.metric_attributes(ctx, **{"gen_ai.tool.name": name}))
-        label = "execute_tool" if kind == "tool" else "skill"
-        with self.tracer.start_as_current_span(f"{label} {name}", attributes=attributes, record_exception=False,
-                                               set_status_on_exception=False) as span:
-            try:
-                yield span
-            except BaseException as exc:
-                span.set_status(Status(StatusCode.ERROR, exc.__class__.__name__))
-                span.set_attribute("error.type", exc.__class__.__name__)
-                raise
+        return self._current(f"{'execute_tool' if kind == 'tool' else 'skill'} {name}", attributes)
 
     # -- refusals -----------------------------------------------------------------------------------
     def policy_denied(self, ctx: TenantContext, mode: str, kind: str) -> None:
@@ -198,6 +191,12 @@ class Telemetry:
         """The month's spend passed the budget's warning line: a counter, and an event on the current span."""
         self.budget_warnings.add(1, self.metric_attributes(ctx))
         trace.get_current_span().add_event("tenantflow.budget.warning", {"tenant.id": ctx.tenant_id})
+
+
+def _failed(span: Span, exc: BaseException) -> None:
+    """Mark ``span`` failed with the error's type: never its message, which may quote data."""
+    span.set_status(Status(StatusCode.ERROR, exc.__class__.__name__))
+    span.set_attribute("error.type", exc.__class__.__name__)
 
 
 _active: Telemetry | None = None

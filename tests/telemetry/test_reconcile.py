@@ -16,6 +16,16 @@ from tests.telemetry.support import Captured, captured
 __all__ = ["captured"]
 
 
+class Totals(dict[str, list[float]]):
+    """Tokens in, tokens out and cost, per tenant."""
+
+    def add(self, tenant: str, tokens_in: float, tokens_out: float, cost: float) -> None:
+        found = self.setdefault(tenant, [0, 0, 0.0])
+        found[0] += tokens_in
+        found[1] += tokens_out
+        found[2] += cost
+
+
 async def test_ledger_spans_and_metrics_agree_per_tenant(make_project, captured: Captured, tmp_path: Path) -> None:
     ledger = SqliteLedger(tmp_path / "usage.sqlite")
     engine = Engine(load_project(project.make(make_project)), ledger=ledger)
@@ -27,36 +37,22 @@ async def test_ledger_spans_and_metrics_agree_per_tenant(make_project, captured:
     await ledger.close()
     ledger = SqliteLedger(tmp_path / "usage.sqlite")
 
-    from_ledger: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    from_ledger, from_spans, run_spans, from_metrics = (Totals(), Totals(), Totals(), Totals())
     models: dict[str, set[str]] = defaultdict(set)
     for row in ledger.rows():
-        found = from_ledger[row.tenant]
-        found[0] += row.input_tokens
-        found[1] += row.output_tokens
-        found[2] += row.cost_usd
+        from_ledger.add(row.tenant, row.input_tokens, row.output_tokens, row.cost_usd)
         models[row.tenant].add(row.model)
     assert models == {"alpha": {"small-v1"}, "beta": {"large-v1", "medium-v1", "small-v1"}}
-
-    from_spans: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
-    for span in captured.spans("chat "):
-        attrs = dict(span.attributes or {})
-        found = from_spans[attrs["tenant.id"]]
-        found[0] += attrs["gen_ai.usage.input_tokens"]
-        found[1] += attrs["gen_ai.usage.output_tokens"]
-        found[2] += attrs["tenantflow.cost_usd"]
-    run_spans: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
-    for span in captured.spans("invoke_agent "):
-        attrs = dict(span.attributes or {})
-        found = run_spans[attrs["tenant.id"]]
-        found[0] += attrs["gen_ai.usage.input_tokens"]
-        found[1] += attrs["gen_ai.usage.output_tokens"]
-        found[2] += attrs["tenantflow.cost_usd"]
-
-    from_metrics: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    for prefix, totals in (("chat ", from_spans), ("invoke_agent ", run_spans)):
+        for span in captured.spans(prefix):
+            attrs = dict(span.attributes or {})
+            totals.add(attrs["tenant.id"], attrs["gen_ai.usage.input_tokens"], attrs["gen_ai.usage.output_tokens"],
+                       attrs["tenantflow.cost_usd"])
     for attrs, point in captured.points("gen_ai.client.token.usage"):
-        from_metrics[attrs["tenant.id"]][0 if attrs["gen_ai.token.type"] == "input" else 1] += point.sum
+        is_input = attrs["gen_ai.token.type"] == "input"
+        from_metrics.add(attrs["tenant.id"], point.sum if is_input else 0, 0 if is_input else point.sum, 0.0)
     for attrs, point in captured.points("tenantflow.cost"):
-        from_metrics[attrs["tenant.id"]][2] += point.value
+        from_metrics.add(attrs["tenant.id"], 0, 0, point.value)
 
     assert set(from_ledger) == {"alpha", "beta"}
     for tenant, (tokens_in, tokens_out, cost) in from_ledger.items():
