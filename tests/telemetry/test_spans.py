@@ -183,3 +183,18 @@ def test_telemetry_off_creates_nothing(tmp_path: Path) -> None:
     from engine.telemetry.instruments import active
 
     assert install(TelemetrySpec(), {}) is None and active() is None
+
+
+async def test_a_streamed_run_has_the_same_spans_under_its_callers_span(engine: Engine, captured: Captured) -> None:
+    from opentelemetry import trace
+
+    with captured.telemetry.tracer.start_as_current_span("client request") as client:
+        events = engine.stream("obs", engine.dev_context("beta", "bob", "s-b"), {"text": "hi"})
+    async for _ in events:  # iterated after the caller's span ended, as a server streams a response
+        pass
+    [run] = captured.spans("invoke_agent obs")
+    assert _attrs(run)["tenantflow.run.mode"] == "stream" and _attrs(run)["tenantflow.outcome"] == "completed"
+    assert run.parent is not None and run.parent.span_id == client.get_span_context().span_id
+    assert trace.get_current_span() is trace.INVALID_SPAN
+    steps = [s for s in captured.spans("step ") if s.parent is not None and s.parent.span_id == run.context.span_id]
+    assert {s.name for s in steps} >= {"step first", "step look", "step answer", "step check"}
