@@ -233,11 +233,11 @@ class Engine:
 @asynccontextmanager
 async def open_ledger(project: Project) -> AsyncIterator[Ledger | None]:
     """The project's usage ledger (``telemetry.ledger``), open while the block runs; None with ``store: none``."""
-    spec = project.spec.telemetry.ledger
+    spec, store = project.spec.telemetry.ledger, project.spec.ledger_store()
     ledger: Ledger | None = None
-    if spec.store == "sqlite":
+    if store == "sqlite":
         ledger = SqliteLedger(project.root / project.spec.stores.data_dir / spec.path)
-    elif spec.store == "postgres":
+    elif store == "postgres":
         from engine.memory.postgres import database_url
 
         postgres = project.spec.stores.postgres

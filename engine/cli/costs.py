@@ -26,10 +26,10 @@ def _since(value: str | None) -> float | None:
 
 def ledger_rows(project: Project, tenant: str | None, since: float | None) -> list[UsageRow]:
     """The project's ledger's rows (none yet: an empty list), read without writing anything."""
-    spec = project.spec.telemetry.ledger
-    if spec.store == "none":
+    spec, store = project.spec.telemetry.ledger, project.spec.ledger_store()
+    if store == "none":
         fail("error: this project keeps no usage ledger (telemetry.ledger.store: none in tenantflow.yaml)")
-    if spec.store == "postgres":
+    if store == "postgres":
         from engine.memory.postgres import database_url
         from engine.telemetry.ledger import PostgresLedger
 

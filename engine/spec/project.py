@@ -135,7 +135,8 @@ class LedgerSpec(Strict):
     """Where the usage ledger (one record per run, the source of cost per tenant) is kept."""
 
     #: sqlite: a file in the data folder; postgres: the stores' database (stores.postgres.dsn_env); none: no ledger.
-    store: Literal["sqlite", "postgres", "none"] = "sqlite"
+    #: Unset: postgres where the checkpointer is (every worker and replica shares it), else sqlite.
+    store: Literal["sqlite", "postgres", "none"] | None = None
     #: The SQLite file, relative to stores.data_dir.
     path: str = "usage.sqlite"
 
@@ -344,3 +345,10 @@ class ProjectSpec(Strict):
     identity: IdentitySpec | None = None
     policy: PolicySpec = Field(default_factory=PolicySpec)
     gateway: GatewaySpec = Field(default_factory=GatewaySpec)
+
+    def ledger_store(self) -> str:
+        """Where the usage ledger is kept: ``telemetry.ledger.store``, else beside the checkpoints."""
+        chosen = self.telemetry.ledger.store
+        if chosen is not None:
+            return chosen
+        return "postgres" if self.stores.checkpointer == "postgres" else "sqlite"

@@ -72,3 +72,20 @@ def test_test_honours_the_project_file(demo: Path) -> None:
     result = CliRunner().invoke(main, ["test", "-p", str(demo)])
     assert result.exit_code == 0, result.output
     assert '"name": "invoke_agent ' in result.stderr
+
+
+def test_the_ledger_lives_where_the_checkpoints_do_and_workers_refuse_sqlite(demo: Path) -> None:
+    from engine.project import load_project
+
+    yaml = demo / "tenantflow.yaml"
+    assert load_project(demo).spec.ledger_store() == "sqlite"
+    yaml.write_text(yaml.read_text().replace("  checkpointer: sqlite\n", "  checkpointer: postgres\n"))
+    assert load_project(demo).spec.ledger_store() == "postgres"
+    yaml.write_text(yaml.read_text().replace("  checkpointer: postgres\n  store: sqlite\n", "  checkpointer: memory\n"
+                                             "  store: memory\n").replace("  log_level: WARNING\n",
+                                                                          "  ledger: {store: sqlite}\n"
+                                                                          "  log_level: WARNING\n"))
+    refused = CliRunner().invoke(main, ["serve", "--workers", "2", "--redis", "redis://127.0.0.1:1/0", "-p",
+                                        str(demo)])
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: --workers > 1 with the SQLite usage ledger: several processes")
