@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import calendar
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -40,6 +43,8 @@ from engine.run.runner import NothingToResume, RunEvent, Runner, RunResult, Step
 from engine.run.services import RunServices
 from engine.run.sessions import SessionDirectory, Sessions
 from engine.run.tenants import TenantDirectory
+from engine.telemetry.ledger import Ledger, PostgresLedger, SqliteLedger
+from engine.telemetry.users import use_key
 from engine.tenancy import TenantSettings
 from engine.tools.gateway import ToolGateway
 from engine.usage import LocalMeter, Meter
@@ -59,7 +64,7 @@ class Engine:
     def __init__(self, project: Project, *, checkpointer: BaseCheckpointSaver[Any] | None = None,
                  store: BaseStore | None = None, stores: TenantStores | None = None,
                  providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE,
-                 quotas: Meter | None = None, kinds: StepKinds | None = None):
+                 quotas: Meter | None = None, kinds: StepKinds | None = None, ledger: Ledger | None = None):
         if project.policies is None:
             project = replace(project, policies=_load_policies(project))
         self.project = project
@@ -82,7 +87,11 @@ class Engine:
         self.dispatch = Dispatch(project, self.tenants, self.authorizer, self.quotas, self.delegation)
         self.graphs = GraphCache(project, self.tenants, kinds or step_kinds(), checkpointer=self.checkpointer,
                                  store=store, size=graph_cache_size)
-        self.runner = Runner(self.graphs, self.quotas)
+        #: Where each run's usage record goes (None: nowhere); Engine.open opens the project's.
+        self.ledger = ledger
+        self.runner = Runner(self.graphs, self.quotas, ledger)
+        telemetry = project.spec.telemetry
+        use_key(os.environ.get(telemetry.user_hash_key_env, "").encode() or project.spec.metadata.name.encode())
         self.runner.authorizer = self.authorizer
         self.services = self.runner.services = RunServices(self.tenants, self.dispatch, self.runner)
         self._sessions = SessionDirectory(self.tenants, self.checkpointer, self._unfinished)
@@ -213,9 +222,45 @@ class Engine:
             await discover(project.tools)  # the allow-listed MCP tools' input schemas, from their servers
             # Validated again, with those schemas typing context.input.
             project = replace(project, policies=_load_policies(project))
-        async with open_backends(config, project.root) as backends:
-            yield cls(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
-                      **kwargs)
+        async with open_backends(config, project.root) as backends, open_ledger(project) as ledger:
+            engine = cls(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
+                         ledger=kwargs.pop("ledger", ledger), **kwargs)
+            if "quotas" not in kwargs and engine.ledger is not None:
+                seed_month_spend(engine.quotas, engine.ledger)
+            yield engine
+
+
+@asynccontextmanager
+async def open_ledger(project: Project) -> AsyncIterator[Ledger | None]:
+    """The project's usage ledger (``telemetry.ledger``), open while the block runs; None with ``store: none``."""
+    spec, store = project.spec.telemetry.ledger, project.spec.ledger_store()
+    ledger: Ledger | None = None
+    if store == "sqlite":
+        ledger = SqliteLedger(project.root / project.spec.stores.data_dir / spec.path)
+    elif store == "postgres":
+        from engine.memory.postgres import database_url
+
+        postgres = project.spec.stores.postgres
+        ledger = await PostgresLedger(database_url(postgres), postgres.db_schema).open()
+    try:
+        yield ledger
+    finally:
+        if ledger is not None:
+            await ledger.close()
+
+
+def seed_month_spend(meter: Meter, ledger: Ledger) -> None:
+    """A meter of this process alone starts from the ledger's spend this month (a command-line run sees what
+    earlier runs spent); a shared meter (Redis) keeps the month's spend itself."""
+    if not isinstance(meter, LocalMeter):
+        return
+    now = time.time()
+    start = calendar.timegm((*time.gmtime(now)[:2], 1, 0, 0, 0))
+    spent: dict[str, float] = {}
+    for row in ledger.rows(since=start):
+        spent[row.tenant] = spent.get(row.tenant, 0.0) + row.cost_usd
+    for tenant, usd in spent.items():
+        meter.record_cost(tenant, usd)
 
 
 def _load_policies(project: Project) -> Any:

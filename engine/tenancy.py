@@ -30,6 +30,8 @@ class TenantSettings:
     isolation: IsolationSpec
     workflows: frozenset[str]
     provenance: dict[DocPath, Source] = field(repr=False, compare=False)
+    #: The tenant opted in to prompt and completion text on its spans and its guardrail profile allows it.
+    capture_content: bool = False
 
     def resolve_alias(self, requested: str) -> str:
         """The catalog alias a step's ``model:`` means for this tenant (``tier``: its own or its tier's)."""

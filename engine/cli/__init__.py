@@ -3,6 +3,7 @@
 from engine.startup import startup_phase
 
 with startup_phase():  # modules live as long as the process (see engine/startup.py)
+    import engine.cli.costs  # noqa: F401  (costs)
     import engine.cli.guardrails  # noqa: F401  (guardrails eval)
     import engine.cli.identity  # noqa: F401  (token, whoami, skills)
     import engine.cli.keys  # noqa: F401  (keys status, keys rotate)

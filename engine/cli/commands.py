@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from engine.cli.common import fail, open_project, project_option, user_errors
+from engine.cli.common import fail, open_project, project_option, telemetry_on, user_errors
 from engine.cli.group import main
 from engine.errors import TenantflowError, render_problems
 from engine.project import find_root
@@ -151,39 +151,46 @@ class InputFileError(TenantflowError):
 async def _run(project_dir: Path, workflow: str, tenant: str | None, user: str, session: str, token: str | None,
                payload: Any, mode: str = "run", requester: str | None = None, trace: bool = False) -> Any:
     from engine.engine import Engine
-    from engine.review.trace import render_trace, traced_run
     from engine.telemetry import logs
 
     root = find_root(project_dir)
     async with Engine.open(root) as engine:
         logs.configure(engine.project.spec.telemetry.log_level)
-        credential = None
-        if token is not None:
-            caller = engine.authenticate(token, session_id=session)
-            ctx, credential = caller.context, caller.credential
-        else:
-            assert tenant is not None
-            ctx, credential = engine.dev_context(tenant, user, session), None
-        if mode == "answer":
-            return await engine.answer(workflow, ctx, requester or ctx.user_id, payload, credential=credential)
-        if mode == "resume":
-            return await engine.resume(workflow, ctx, credential=credential)
-        if mode == "stream":
-            from engine.engine import RunResult, TokenEvent
+        with telemetry_on(engine.project):
+            return await _run_on(engine, workflow, tenant, user, session, token, payload, mode, requester, trace)
 
-            result = None
-            async for event in engine.stream(workflow, ctx, payload, credential=credential):
-                if isinstance(event, TokenEvent):
-                    click.echo(event.text, nl=False)
-                elif isinstance(event, RunResult):
-                    result = event  # the stream's last event
-            click.echo()
-            return result
-        if not trace:
-            return await engine.run(workflow, ctx, payload, credential=credential)
-        steps, traced = await traced_run(engine, workflow, ctx, payload, credential)
-        click.echo(render_trace(engine, steps, traced), err=True)
-        return traced
+
+async def _run_on(engine: Any, workflow: str, tenant: str | None, user: str, session: str, token: str | None,
+                  payload: Any, mode: str, requester: str | None, trace: bool) -> Any:
+    from engine.review.trace import render_trace, traced_run
+
+    credential = None
+    if token is not None:
+        caller = engine.authenticate(token, session_id=session)
+        ctx, credential = caller.context, caller.credential
+    else:
+        assert tenant is not None
+        ctx, credential = engine.dev_context(tenant, user, session), None
+    if mode == "answer":
+        return await engine.answer(workflow, ctx, requester or ctx.user_id, payload, credential=credential)
+    if mode == "resume":
+        return await engine.resume(workflow, ctx, credential=credential)
+    if mode == "stream":
+        from engine.engine import RunResult, TokenEvent
+
+        result = None
+        async for event in engine.stream(workflow, ctx, payload, credential=credential):
+            if isinstance(event, TokenEvent):
+                click.echo(event.text, nl=False)
+            elif isinstance(event, RunResult):
+                result = event  # the stream's last event
+        click.echo()
+        return result
+    if not trace:
+        return await engine.run(workflow, ctx, payload, credential=credential)
+    steps, traced = await traced_run(engine, workflow, ctx, payload, credential)
+    click.echo(render_trace(engine, steps, traced), err=True)
+    return traced
 
 
 @main.command()

@@ -37,3 +37,16 @@ def user_errors() -> Iterator[None]:
 
 def open_project(project_dir: Path) -> Project:
     return load_project(find_root(project_dir))
+
+
+@contextmanager
+def telemetry_on(project: Project) -> Iterator[None]:
+    """Export spans and metrics as the OTEL_* variables and ``telemetry:`` say, flushed when the block ends."""
+    from engine.telemetry.exporters import install
+
+    installed = install(project.spec.telemetry)
+    try:
+        yield
+    finally:
+        if installed is not None:
+            installed.shutdown()

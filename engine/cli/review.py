@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from engine.cli.common import fail, open_project, project_option, user_errors
+from engine.cli.common import fail, open_project, project_option, telemetry_on, user_errors
 from engine.cli.group import main
 from engine.project import find_root
 
@@ -176,7 +176,8 @@ def test_command(paths: tuple[Path, ...], tenant: str | None, junit: Path | None
             fail(f"no workflow test cases in {where}" + (f" for tenant {tenant}" if tenant else ""), NO_TESTS)
         console = Console(highlight=False, soft_wrap=True)
         started = time.perf_counter()
-        results = _run_with_progress(console, project, runs)
+        with telemetry_on(project):
+            results = _run_with_progress(console, project, runs)
         elapsed = time.perf_counter() - started
         failed = [r for r in results if r.failures and not r.error]
         errors = [r for r in results if r.error]

@@ -79,6 +79,10 @@ def serve(port: int, host: str, tenant: str | None, workflow: str | None, worker
                  "which every worker and replica shares (docs/deployment.md), or run one worker per container, "
                  "or use stores: {checkpointer: memory, store: memory} for workflows that keep nothing between "
                  "requests")
+        if workers > 1 and project.spec.ledger_store() == "sqlite":
+            fail("error: --workers > 1 with the SQLite usage ledger: several processes writing one SQLite file fail "
+                 "with 'database is locked' under load. Set telemetry: {ledger: {store: postgres}} (the default "
+                 "where the checkpointer is postgres), or run one worker per container")
         if "postgres" in (stores.checkpointer, stores.store):
             from engine.memory.postgres import database_url
 

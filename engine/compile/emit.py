@@ -18,11 +18,12 @@ from langgraph.graph import StateGraph
 from langgraph.runtime import Runtime
 
 from engine.ir import END, START, WorkflowIR
-from engine.kinds.base import Build, NodeFn, RunContext
+from engine.kinds.base import Build, NodeFn, RunContext, run_context
 from engine.kinds.registry import StepKinds, step_kinds
 from engine.spec.source import DocPath, Source
 from engine.state import RunState
 from engine.steps import STEP_GATE
+from engine.telemetry.instruments import active
 
 Builder = StateGraph[RunState, RunContext, RunState, RunState]
 
@@ -37,7 +38,7 @@ def emit(ir: WorkflowIR, locate: Callable[[DocPath], Source], kinds: StepKinds |
     graph: Builder = StateGraph(RunState, context_schema=RunContext)
     build = Build(ir, locate)
     for node in ir.nodes.values():
-        graph.add_node(node.id, _Node(kinds.node(node.kind).build(node, build)))
+        graph.add_node(node.id, _Node(kinds.node(node.kind).build(node, build), node.id, node.kind))
 
     joins: dict[str, list[str]] = defaultdict(list)
     for source in [START, *ir.nodes]:
@@ -60,23 +61,27 @@ def emit(ir: WorkflowIR, locate: Callable[[DocPath], Source], kinds: StepKinds |
 
 
 class _Node:
-    """A node function behind a plain callable object.
+    """A node function behind a plain callable object, with the step's span while telemetry is on.
 
     LangGraph disassembles the bytecode of function nodes to find subgraphs
     they close over; ours close over none (``call`` steps invoke their graph
     through the run context), and skipping that makes compiling about 6x faster.
     """
 
-    __slots__ = ("fn",)
+    __slots__ = ("fn", "step", "kind")
 
-    def __init__(self, fn: NodeFn):
-        self.fn = fn
+    def __init__(self, fn: NodeFn, step: str, kind: str):
+        self.fn, self.step, self.kind = fn, step, kind
 
     async def __call__(self, state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         gate = STEP_GATE.get()
         if gate is not None:  # the host's scheduler (engine/steps.py)
             await gate()
-        return await self.fn(state, runtime)
+        telemetry = active()
+        if telemetry is None:  # off: one call and a comparison per step
+            return await self.fn(state, runtime)
+        with telemetry.step_span(run_context(runtime).tenant, self.step, self.kind):
+            return await self.fn(state, runtime)
 
 
 def _router(node: str) -> Callable[[RunState], Awaitable[str]]:

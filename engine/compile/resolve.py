@@ -24,6 +24,7 @@ from engine.spec.project import Quotas
 from engine.spec.source import DocPath, Document, Source, format_path
 from engine.spec.validation import problems_from
 from engine.spec.workflow import WorkflowSpec
+from engine.telemetry.content import CONTENT_FORBIDDEN_PROFILES
 from engine.tenancy import TenantSettings
 
 
@@ -122,6 +123,7 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
         "entitlements": track(t.entitlements.model_dump(), tdoc, ("entitlements",), "tenant"),
         "isolation": track(t.isolation.model_dump(), tdoc, ("isolation",), "tenant"),
     }, tdoc.source(()))
+    guardrails = GuardrailsConfig.model_validate(guard_data)
     return TenantSettings(
         tenant_id=tenant_id,
         name=t.metadata.name or tenant_id,
@@ -129,12 +131,13 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
         default_model=plain(model),
         allowed_models=frozenset(allowed),
         catalog={**project.spec.models.catalog, **t.models.catalog},
-        guardrails=GuardrailsConfig.model_validate(guard_data),
+        guardrails=guardrails,
         entitlements=t.entitlements,
         quotas=Quotas.model_validate(plain(quotas_tracked)),
         isolation=t.isolation,
         workflows=frozenset(t.workflows),
         provenance=provenance(settings),
+        capture_content=t.telemetry.capture_content and guardrails.profile not in CONTENT_FORBIDDEN_PROFILES,
     )
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from langgraph.store.base import BaseStore
 
     from engine.guardrails.chain import GuardChain
+    from engine.kinds.model_call import Spend
     from engine.models.base import ModelProvider, ToolSpec
     from engine.skills.bridge import SkillCall
     from engine.skills.registry import SkillRegistry
@@ -70,6 +71,11 @@ class Services(Protocol):
     async def memory_store(self, ctx: TenantContext, default: BaseStore | None) -> BaseStore | None: ...
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]: ...
+
+    @property
+    def spend(self) -> Spend:
+        """The monthly budgets' checks around every model call."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from engine.kinds.base import (
     succeeded,
     variables,
 )
+from engine.kinds.model_call import observed_call
 from engine.kinds.models import check_model
 from engine.models.base import ChatRequest, ChatResponse
 from engine.models.token_count import count_tokens
@@ -38,6 +39,7 @@ from engine.spec.source import DocPath
 from engine.spec.workflow import Step
 from engine.templating import Template, compile_file
 from engine.tenancy import TenantSettings
+from engine.usage import BudgetExceeded
 
 if TYPE_CHECKING:
     from langgraph.runtime import Runtime
@@ -150,6 +152,7 @@ def _build(node: IRNode, b: Build) -> NodeFn:
         try:
             settings = services.settings(ctx.tenant_id)
             entry, provider = services.model(settings, spec.model)
+            alias = settings.resolve_alias(spec.model)
             scope = variables(state, ctx, settings)
             user_text = str(prompt.render(scope) if isinstance(prompt, Template) else prompt)
             system_text = str(system.render(scope) if isinstance(system, Template) else system) if system else None
@@ -166,10 +169,13 @@ def _build(node: IRNode, b: Build) -> NodeFn:
                         return await _streamed(provider, req, node.id, run_ctx, attempts.count)
                     return await provider.converse(req)
 
-                t0 = time.perf_counter()
-                response = await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
-                usage.append(usage_record(node.id, settings.resolve_alias(spec.model), entry, response,
-                                          ctx.tenant_id, t0, requested=spec.model))
+                call = await observed_call(
+                    services.spend, ctx, settings, entry, alias, node.id,
+                    lambda: run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts),
+                    requested=spec.model, prompt=user_text,
+                    chain=services.guard_chain(ctx.tenant_id) if settings.capture_content else None)
+                response = call.response
+                usage.append(call.usage)
                 if not response.tool_calls:
                     break
                 messages.append(response.message)
@@ -178,8 +184,8 @@ def _build(node: IRNode, b: Build) -> NodeFn:
             else:
                 raise ModelError(f"step '{node.id}' exceeded max_tool_turns={spec.max_tool_turns}")
             output = parse_output(spec, response.text, response, node.id)
-        except (AuthError, TemplateError):
-            raise  # closed by default, and an author's mistake: never routed around by on_error
+        except (AuthError, TemplateError, BudgetExceeded):
+            raise  # closed by default, an author's mistake, a spent budget: never routed around by on_error
         except Exception as exc:
             update = handle_failure(node, failure_record(node, exc, max(attempts.count, 1), started))
             return {**update, "usage": usage} if usage else update
@@ -300,26 +306,6 @@ def _missing_fixture(spec: LlmSpec, step: str) -> str:
     return (f"the scripted model has no answer for step '{step}': it answered with its fixture's default, not "
             f"the JSON object the step's output declares; add to the scripted fixture (or the test case's "
             f"model.responses):\n  - step: {step}\n    json: {{{fields}}}")
-
-
-def usage_record(step: str, alias: str, entry: Any, response: ChatResponse, tenant_id: str,
-                 t0: float, *, requested: str = "") -> dict[str, Any]:
-    """One model call's usage; ``alias`` is the catalog alias the call resolved to (never ``tier``),
-    ``requested`` what the step asked for."""
-    price = entry.price_per_1k
-    cost = response.input_tokens / 1000 * price.input + response.output_tokens / 1000 * price.output
-    return {
-        "step": step,
-        "tenant": tenant_id,
-        "model": response.model_id,
-        "model_alias": alias,
-        "model_requested": requested or alias,
-        "provider": response.provider,
-        "input_tokens": response.input_tokens,
-        "output_tokens": response.output_tokens,
-        "duration_ms": round((time.perf_counter() - t0) * 1000, 3),
-        "cost_usd": round(cost, 8),
-    }
 
 
 def parse_output(spec: LlmSpec, text: str, response: ChatResponse | None = None, step: str = "") -> dict[str, Any]:

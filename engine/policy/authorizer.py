@@ -36,6 +36,7 @@ from engine.policy.schema import NAMESPACE, project_input
 from engine.skills.registry import Kind, SkillDef
 from engine.spec.project import Quotas
 from engine.telemetry import logs
+from engine.telemetry.instruments import active
 from engine.usage.meter import Meter
 
 Stage = Literal["list", "call"]
@@ -221,6 +222,9 @@ class Authorizer:
         # On the call's span too (the logging bridge's), so a trace shows what was or would be refused.
         trace.get_current_span().add_event(event, {"policy.mode": self.mode, "policy.reasons": list(decision.reasons),
                                                    "tenantflow.skill": item.name})
+        telemetry = active()
+        if telemetry is not None:
+            telemetry.policy_denied(ctx, self.mode, item.kind)
         logs.event(event, logging.WARNING, **ctx.log_fields(), **{
             "gen_ai.workflow.name": workflow, "tenantflow.step": step, "tenantflow.kind": item.kind,
             "tenantflow.skill": item.name, "policy.mode": self.mode, "policy.reasons": list(decision.reasons),

@@ -9,20 +9,22 @@ credential, never the credential itself.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from engine.context import TenantContext
 from engine.errors import AuthError
 from engine.identity.credentials import DelegatedToken, current_credential
 from engine.identity.exchange import Delegation
-from engine.kinds.llm import parse_output, usage_record
+from engine.kinds.llm import parse_output
+from engine.kinds.model_call import Spend, observed_call
 from engine.models.base import ChatRequest, ToolSpec
 from engine.policy.authorizer import AccessItem, Authorizer
 from engine.project import Project
+from engine.run.observe import RUN_TALLY
 from engine.run.tenants import TenantDirectory
 from engine.skills.bridge import SkillCall, SkillContext, build_chain
 from engine.skills.registry import Kind, SkillDef, call_implementation
+from engine.telemetry.instruments import active
 from engine.templating import compile_value, render_value
 from engine.tenancy import TenantSettings
 from engine.tools.arguments import check_arguments
@@ -38,21 +40,32 @@ class Dispatch:
         self.project, self.tenants, self.authorizer, self.quotas = project, tenants, authorizer, quotas
         self.delegation = delegation
         self.gateway = ToolGateway(project.tools)
+        self.spend = Spend(quotas, tenants.settings)
         self.chain = build_chain(project.bridges, self.call_implementation)
 
     def entitled(self, tenant: TenantSettings, kind: Kind, name: str) -> bool:
         return tenant.entitlements.allows(kind, name)
 
     async def call_skill(self, call: SkillCall) -> Any:
-        """Run a skill or tool call through the bridge chain, for the caller's tenant."""
-        if call.ctx is not None:
-            settings = self.tenants.settings(call.ctx.tenant_id)
-            name, _, version = call.name.partition("@")
-            call.implementation = self.project.registry.resolve(call.kind, name, settings.tenant_id, version or None)
-            call.entitled = lambda ctx, kind, n: self.entitled(self.tenants.settings(ctx.tenant_id), kind,
-                                                               n.partition("@")[0])
-            call.authorize = self.authorize
-        return await self.chain(call)
+        """Run a skill or tool call through the bridge chain, for the caller's tenant, in its span."""
+        if call.ctx is None:
+            return await self.chain(call)
+        settings = self.tenants.settings(call.ctx.tenant_id)
+        name, _, version = call.name.partition("@")
+        call.implementation = impl = self.project.registry.resolve(call.kind, name, settings.tenant_id, version or None)
+        call.entitled = lambda ctx, kind, n: self.entitled(self.tenants.settings(ctx.tenant_id), kind,
+                                                           n.partition("@")[0])
+        call.authorize = self.authorize
+        telemetry = active()
+        if telemetry is None:
+            return await self.chain(call)
+        extra = {"tenantflow.skill.version": impl.version if impl else "",
+                 "tenantflow.skill.scope": impl.scope if impl else ""}
+        with telemetry.tool_span(call.ctx, call.kind, call.name, call.workflow, call.step, extra) as span:
+            try:
+                return await self.chain(call)
+            finally:
+                span.set_attribute("tenantflow.attempts", call.attempts)
 
     def tool_specs(self, tenant: TenantSettings, names: list[str], ctx: TenantContext, step: str = "",
                    ) -> list[ToolSpec]:
@@ -92,6 +105,9 @@ class Dispatch:
         call.inputs, call.authorized = inputs, True
         if definition.kind == "tool":
             self.quotas.record_tool_call(ctx.tenant_id)
+            tally = RUN_TALLY.get()
+            if tally is not None:
+                tally.tool_calls += 1
 
     async def call_implementation(self, call: SkillCall) -> Any:
         definition = call.implementation
@@ -138,12 +154,12 @@ class Dispatch:
         scope = {"input": inputs, "user": {"id": call.ctx.user_id},
                  "tenant": {"id": settings.tenant_id, "tier": settings.tier, "name": settings.name}}
         text = str(render_value(prompt, scope))
-        t0 = time.perf_counter()
-        response = await provider.converse(ChatRequest(
+        alias = settings.resolve_alias(spec.model)
+        request = ChatRequest(
             model_id=entry.model_id, messages=[{"role": "user", "content": [{"text": text}]}],
             system=spec.system, max_tokens=spec.max_tokens or entry.max_tokens, temperature=spec.temperature,
-            workflow=call.workflow, step=call.step, tenant_id=settings.tenant_id))
-        record = usage_record(call.step, settings.resolve_alias(spec.model), entry, response, settings.tenant_id, t0,
-                              requested=spec.model)
-        call.annotations.setdefault("usage", []).append(record)
-        return parse_output(spec, response.text)
+            workflow=call.workflow, step=call.step, tenant_id=settings.tenant_id)
+        record = await observed_call(self.spend, call.ctx, settings, entry, alias, call.step,
+                                     lambda: provider.converse(request), requested=spec.model)
+        call.annotations.setdefault("usage", []).append(record.usage)
+        return parse_output(spec, record.response.text)

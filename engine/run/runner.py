@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from opentelemetry import context as otel_context
+
 from engine.context import TenantContext
 from engine.errors import AuthError, RunError, RunFailure, TenantflowError
 from engine.identity.credentials import UserCredential, credential_scope
@@ -18,7 +20,9 @@ from engine.ir import GUARD_INPUT
 from engine.kinds.base import RunContext, Services
 from engine.policy.authorizer import Authorizer
 from engine.run.graphs import CompiledWorkflow, GraphCache
+from engine.run.observe import RunPart, new_run_id
 from engine.state import fresh_run
+from engine.telemetry.ledger import Ledger
 from engine.usage import Meter
 
 
@@ -113,8 +117,8 @@ RunEvent = StepEvent | TokenEvent | RunResult
 class Runner:
     """Starts runs on the graph cache's graphs, with the run context every node reads its services from."""
 
-    def __init__(self, graphs: GraphCache, quotas: Meter):
-        self.graphs, self.quotas = graphs, quotas
+    def __init__(self, graphs: GraphCache, quotas: Meter, ledger: Ledger | None = None):
+        self.graphs, self.quotas, self.ledger = graphs, quotas, ledger
         self.services: Services | None = None
         self.authorizer: Authorizer | None = None
 
@@ -127,10 +131,15 @@ class Runner:
         started = time.perf_counter()
         compiled, data, config, options = self._prepare(workflow, ctx, payload, credential)
         self.quotas.record_request(ctx.tenant_id)
-        with credential_scope(credential):
-            state = await compiled.graph.ainvoke(fresh_run(), config=config,  # type: ignore[call-overload]
-                                                 context=self._context(ctx, data), **options)
-        self._record_tokens(ctx, state)
+        part = self._part(compiled, ctx, config, "run")
+        try:
+            with credential_scope(credential), part.running():
+                state = await compiled.graph.ainvoke(fresh_run(), config=config,  # type: ignore[call-overload]
+                                                     context=self._context(ctx, data), **options)
+        except BaseException as exc:
+            await self._failed(part, compiled, config, exc)
+            raise
+        await part.finished(state)
         return RunResult.of(workflow, ctx, state, started)
 
     async def resume(self, workflow: str, ctx: TenantContext, credential: UserCredential | None) -> RunResult:
@@ -153,17 +162,24 @@ class Runner:
             raise NothingToResume(f"the run on session '{ctx.session_id}' stopped before its input guard "
                                   "finished, so its input was never kept: send the request again")
         self.quotas.record_request(ctx.tenant_id)
-        with credential_scope(credential):
-            state = await compiled.graph.ainvoke(None, config=config,  # type: ignore[call-overload]
-                                                 context=self._context(ctx), **options)
-        self._record_tokens(ctx, state)
+        part = self._part(compiled, ctx, config, "resume", saved)
+        try:
+            with credential_scope(credential), part.running():
+                state = await compiled.graph.ainvoke(None, config=config,  # type: ignore[call-overload]
+                                                     context=self._context(ctx), **options)
+        except BaseException as exc:
+            await self._failed(part, compiled, config, exc)
+            raise
+        await part.finished(state)
         return RunResult.of(workflow, ctx, state, started)
 
     def stream(self, workflow: str, ctx: TenantContext, payload: Any, credential: UserCredential | None,
                ) -> AsyncIterator[RunEvent]:
         started = time.perf_counter()
         compiled, data, config, options = self._prepare(workflow, ctx, payload, credential)
-        return self._stream(compiled, workflow, ctx, data, config, options, credential, started)
+        # The caller's trace context now, while it is current: the stream is iterated later, elsewhere.
+        return self._stream(compiled, workflow, ctx, data, config, options, credential, started,
+                            otel_context.get_current())
 
     async def answer(self, workflow: str, ctx: TenantContext, requester: str, answer: Any,
                      credential: UserCredential | None) -> RunResult:
@@ -200,9 +216,15 @@ class Runner:
         self.quotas.record_request(ctx.tenant_id)
         from langgraph.types import Command
 
-        state = await compiled.graph.ainvoke(Command(resume=reply), config=config,  # type: ignore[call-overload]
-                                             context=self._context(owner), **options)
-        self._record_tokens(ctx, state)
+        part = self._part(compiled, owner, config, "answer", saved)
+        try:
+            with part.running():
+                state = await compiled.graph.ainvoke(Command(resume=reply), config=config,  # type: ignore[call-overload]
+                                                     context=self._context(owner), **options)
+        except BaseException as exc:
+            await self._failed(part, compiled, config, exc)
+            raise
+        await part.finished(state)
         return RunResult.of(workflow, owner, state, started)
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]:
@@ -226,6 +248,8 @@ class Runner:
         data = check_input(workflow, compiled.ir.spec.input, payload) if check else {}
         # The workflow's name in the checkpoints' metadata: listing a tenant's runs reads it.
         config = {"configurable": {"thread_id": ctx.thread_id}, "metadata": {"workflow": workflow}}
+        if check:  # a new run: its id goes into every checkpoint it writes (a resumption reads it back)
+            config["metadata"]["run_id"] = new_run_id()
         options = {"durability": self.durability(compiled, ctx.tenant_id)} \
             if self.graphs.checkpointer is not None else {}
         return compiled, data, config, options
@@ -238,20 +262,40 @@ class Runner:
             chosen = tier.durability if tier is not None else None
         return chosen or "exit"
 
-    def _record_tokens(self, ctx: TenantContext, state: dict[str, Any]) -> None:
-        self.quotas.record_tokens(ctx.tenant_id, sum(u["input_tokens"] + u["output_tokens"]
-                                                     for u in state.get("usage") or []))
+    def _part(self, compiled: CompiledWorkflow, ctx: TenantContext, config: dict[str, Any], mode: str,
+              saved: Any = None, parent: Any = None) -> RunPart:
+        """Observe one part of a run; a later part (``saved``: the checkpoint it goes on from) keeps the run's id,
+        and its tokens already counted are not counted again."""
+        metadata = config["metadata"]
+        seen = 0
+        if saved is not None:
+            metadata["run_id"] = (saved.metadata or {}).get("run_id") or new_run_id()
+            seen = len(saved.values.get("usage") or [])
+        spec = compiled.ir.spec
+        return RunPart(workflow=compiled.name, version=f"{spec.metadata.version}@{compiled.digest[:12]}", ctx=ctx,
+                       run_id=metadata["run_id"], mode=mode, meter=self.quotas, ledger=self.ledger, seen_usage=seen,
+                       parent=parent)
+
+    async def _failed(self, part: RunPart, compiled: CompiledWorkflow, config: dict[str, Any],
+                      exc: BaseException) -> None:
+        """A part of a run raised: what its checkpoints kept of the run's usage goes to the ledger."""
+        usage = None
+        if self.graphs.checkpointer is not None and not isinstance(exc, asyncio.CancelledError):
+            with contextlib.suppress(Exception):  # the run's own error is the one to raise
+                usage = list((await compiled.graph.aget_state(config)).values.get("usage") or [])  # type: ignore[arg-type]
+        await part.failed(exc, usage)
 
     async def _stream(self, compiled: CompiledWorkflow, workflow: str, ctx: TenantContext, data: dict[str, Any],
                       config: dict[str, Any], options: dict[str, Any], credential: UserCredential | None,
-                      started: float) -> AsyncIterator[RunEvent]:
-        # The graph runs in its own task: the user's credential is set in that
+                      started: float, parent: Any) -> AsyncIterator[RunEvent]:
+        # The graph runs in its own task: the user's credential (and the run's span and tally) are set in that
         # task's context only, never in the consumer's between two events.
         queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
         context = self._context(ctx, data)
+        part = self._part(compiled, ctx, config, "stream", parent=parent)
 
         async def drive() -> None:
-            with credential_scope(credential):
+            with credential_scope(credential), part.running():
                 async for item in compiled.graph.astream(  # type: ignore[call-overload]
                         fresh_run(), config=config, context=context, stream_mode=["updates", "values", "custom"],
                         **options):
@@ -279,10 +323,12 @@ class Runner:
                     if not node.startswith("__"):
                         yield StepEvent(node, kinds.get(node, "engine"))
             await task  # raises the run's error, if it failed
-        finally:
+        except BaseException as exc:
             if not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._record_tokens(ctx, state)
+            await self._failed(part, compiled, config, exc)
+            raise
+        await part.finished(state, paused=paused is not None)
         yield RunResult.of(workflow, ctx, {**state, "__interrupt__": paused} if paused else state, started)

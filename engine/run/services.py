@@ -8,6 +8,7 @@ from langgraph.store.base import BaseStore
 
 from engine.context import TenantContext
 from engine.guardrails.chain import GuardChain
+from engine.kinds.model_call import Spend
 from engine.models.base import ModelProvider, ToolSpec
 from engine.run.dispatch import Dispatch
 from engine.run.runner import Runner
@@ -44,3 +45,7 @@ class RunServices:
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]:
         return await self.runner.invoke_workflow(workflow, payload, ctx)
+
+    @property
+    def spend(self) -> Spend:
+        return self.dispatch.spend

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from engine.engine import open_ledger, seed_month_spend
 from engine.errors import CompileError, render_problems
 from engine.memory.backends import StoresConfig, open_backends
 from engine.project import Project
@@ -36,6 +37,7 @@ from engine.runtime.invocations import invocations
 from engine.runtime.reload import EngineHolder, Watcher, build_engine, load, prewarm
 from engine.runtime.service import Service
 from engine.runtime.websocket import websocket_endpoint
+from engine.telemetry.exporters import install
 from engine.usage import LocalMeter, Meter
 
 
@@ -100,7 +102,14 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             backends = await stack.enter_async_context(open_backends(stores, loaded.root))
             meter = await open_meter(config)
             stack.push_async_callback(meter.close)
-            engine = build_engine(loaded, backends, meter)
+            # Each worker process exports its own spans and metrics (and flushes them when it stops).
+            telemetry = install(loaded.spec.telemetry)
+            if telemetry is not None:
+                stack.callback(telemetry.shutdown)
+            ledger = await stack.enter_async_context(open_ledger(loaded))
+            if ledger is not None:
+                seed_month_spend(meter, ledger)
+            engine = build_engine(loaded, backends, meter, ledger)
             try:
                 await asyncio.to_thread(prewarm, engine, config.tenant)
             except CompileError as exc:  # serve the rest; requests of the broken pairs fail (500, logged)

@@ -24,6 +24,7 @@ from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied, Tenantflo
 from engine.identity.verify import TokenRejected
 from engine.ids import is_valid_id
 from engine.inputs import InputError
+from engine.usage.budget import BudgetExceeded
 from engine.usage.meter import LimiterUnavailable, OverLimit
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
@@ -212,6 +213,11 @@ def run_error(exc: BaseException) -> HttpError | None:
     """The HTTP answer to an error of an authenticated request; None means 500 (logged, never shown)."""
     if isinstance(exc, HttpError):
         return exc
+    if isinstance(exc, BudgetExceeded):
+        return HttpError(429, "Monthly budget exhausted", code=exc.code,
+                         headers={"Retry-After": str(exc.retry_after_s)},
+                         fields={"details": str(exc), "spent_usd": round(exc.spent_usd, 6),
+                                 "budget_usd": exc.budget_usd, "retry_after_s": exc.retry_after_s})
     if isinstance(exc, OverLimit):
         return HttpError(429, "Too many requests", code=exc.reason, fields={"retry_after_s": exc.retry_after_s},
                          headers={"Retry-After": str(exc.retry_after_s)})

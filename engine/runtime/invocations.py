@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from opentelemetry import context as otel_context
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -55,6 +56,8 @@ from engine.runtime.fairness import FairRun
 from engine.runtime.service import Service
 from engine.runtime.streaming import EventStream, Outcome, frames
 from engine.steps import step_gate
+from engine.telemetry.instruments import active
+from engine.telemetry.tracing import incoming
 from engine.usage.meter import Lease, LimiterUnavailable, OverLimit
 
 
@@ -92,6 +95,9 @@ async def invocations(request: Request) -> Response | EventStream:
         log_request(service, response.status_code, log, started)
         return response
 
+    # A caller's traceparent / baggage: the run's spans continue its trace (ids only; nothing in them is trusted).
+    parent = incoming(request.headers)
+    attached = otel_context.attach(parent) if parent is not None else None
     try:
         caller = await authenticate_request(service, engine, meta, log)
         ctx = caller.context
@@ -120,6 +126,8 @@ async def invocations(request: Request) -> Response | EventStream:
     finally:
         if lease is not None and not streaming:
             await service.meter.leave(lease)
+        if attached is not None:
+            otel_context.detach(attached)
 
 
 async def authenticate_request(service: Service, engine: Engine, meta: RequestMeta, log: dict[str, Any]) -> Caller:
@@ -159,8 +167,11 @@ async def admit(service: Service, engine: Engine, ctx: TenantContext) -> Lease:
         raise HttpError(503, "Shutting down", code="draining", headers={"Retry-After": "1"})
     try:
         return await service.meter.enter(ctx.tenant_id, service.limits(engine, ctx.tenant_id))
-    except OverLimit:
+    except OverLimit as exc:
         service.fairness.refused(ctx.tenant_id)
+        telemetry = active()
+        if telemetry is not None:
+            telemetry.quota_refused(ctx, exc.reason)
         raise
 
 

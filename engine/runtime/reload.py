@@ -25,15 +25,18 @@ from engine.errors import CompileError, Problem, SpecError, TenantflowError, ren
 from engine.memory.backends import Backends, StoresConfig
 from engine.project import PROJECT_FILE, Project, load_project
 from engine.runtime import logs
+from engine.telemetry.ledger import Ledger
 from engine.usage.meter import Meter
 
 _SKIPPED_DIRS = {"__pycache__", "node_modules"}
 
 
-def build_engine(project: Project, backends: Backends, meter: Meter | None = None) -> Engine:
-    """An engine over the open backends, recording into ``meter`` (the runtime's, which its limiter reads)."""
+def build_engine(project: Project, backends: Backends, meter: Meter | None = None,
+                 ledger: Ledger | None = None) -> Engine:
+    """An engine over the open backends, recording into ``meter`` (the runtime's, which its limiter reads) and
+    ``ledger`` (the runtime's usage ledger, kept across reloads)."""
     return Engine(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
-                  quotas=meter)
+                  quotas=meter, ledger=ledger)
 
 
 #: A text that reaches every detector's compiled gate (no finding is recorded anywhere: nothing runs).
@@ -132,7 +135,7 @@ class EngineHolder:
             try:
                 project = await load(old.root)
                 self._check(project)
-                engine = await asyncio.to_thread(build_engine, project, self.backends, old.quotas)
+                engine = await asyncio.to_thread(build_engine, project, self.backends, old.quotas, old.ledger)
                 # Not yet shared with any request: compiling it in a worker thread is safe.
                 await asyncio.to_thread(prewarm, engine, self.tenant)
             except (SpecError, CompileError) as exc:

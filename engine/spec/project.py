@@ -47,6 +47,11 @@ class Quotas(Strict):
     burst: int | None = Field(default=None, ge=1)
     tokens_per_day: int | None = Field(default=None, ge=1)
     concurrency: int | None = Field(default=None, ge=1)
+    #: Model cost (USD, from the catalog's prices) a tenant may spend per calendar month (UTC); a run is refused
+    #: before its next model call once the month's spend reaches it. None: no monthly budget.
+    cost_per_month_usd: float | None = Field(default=None, gt=0)
+    #: A warning (log line, span event, counter) once the month's spend passes this fraction of the budget.
+    budget_warning_at: float | None = Field(default=None, gt=0, lt=1)
 
 
 class TierSpec(Strict):
@@ -153,10 +158,42 @@ class StoresSpec(Strict):
     encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
 
 
+class TenantLabelsSpec(Strict):
+    """Which tenant ids label metrics: the cardinality bound (docs/observability.md, "10,000 tenants")."""
+
+    #: Tenants whose id always labels their metrics (the ones you bill or watch closely).
+    always: list[str] = Field(default_factory=list)
+    #: Besides those, at most this many tenant ids label metrics in one process, first come first served;
+    #: every later tenant's metrics carry ``tenant.id="_other"`` (their tier label stays).
+    max_distinct: int = Field(default=100, ge=0)
+
+
+class LedgerSpec(Strict):
+    """Where the usage ledger (one record per run, the source of cost per tenant) is kept."""
+
+    #: sqlite: a file in the data folder; postgres: the stores' database (stores.postgres.dsn_env); none: no ledger.
+    #: Unset: postgres where the checkpointer is (every worker and replica shares it), else sqlite.
+    store: Literal["sqlite", "postgres", "none"] | None = None
+    #: The SQLite file, relative to stores.data_dir.
+    path: str = "usage.sqlite"
+
+
 class TelemetrySpec(Strict):
     service_name: str = "tenantflow"
-    #: "none" keeps spans in-process (tests read them); "console" prints them.
-    traces: Literal["none", "console"] = "none"
+    #: Where spans go: "none" (nothing is recorded, no cost), "console" (stderr), "otlp" (OTLP over HTTP).
+    #: OTEL_TRACES_EXPORTER overrides it; OTEL_EXPORTER_OTLP_ENDPOINT alone means otlp (docs/observability.md).
+    traces: Literal["none", "console", "otlp"] = "none"
+    #: Where metrics go, as for traces (OTEL_METRICS_EXPORTER overrides it).
+    metrics: Literal["none", "console", "otlp"] = "none"
+    #: OTLP/HTTP base URL (``/v1/traces`` and ``/v1/metrics`` are added); OTEL_EXPORTER_OTLP_ENDPOINT wins.
+    endpoint: str | None = None
+    #: Seconds between metric exports (OTEL_METRIC_EXPORT_INTERVAL, in ms, wins).
+    metric_interval_s: float = Field(default=60.0, gt=0)
+    #: Which tenant ids label metrics.
+    tenant_labels: TenantLabelsSpec = Field(default_factory=TenantLabelsSpec)
+    #: The environment variable holding the key that hashes user ids on spans (``user.hash``).
+    user_hash_key_env: str = "TENANTFLOW_USER_HASH_KEY"
+    ledger: LedgerSpec = Field(default_factory=LedgerSpec)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
 
@@ -345,3 +382,10 @@ class ProjectSpec(Strict):
     identity: IdentitySpec | None = None
     policy: PolicySpec = Field(default_factory=PolicySpec)
     gateway: GatewaySpec = Field(default_factory=GatewaySpec)
+
+    def ledger_store(self) -> str:
+        """Where the usage ledger is kept: ``telemetry.ledger.store``, else beside the checkpoints."""
+        chosen = self.telemetry.ledger.store
+        if chosen is not None:
+            return chosen
+        return "postgres" if self.stores.checkpointer == "postgres" else "sqlite"

@@ -73,6 +73,12 @@ class WorkflowOverride(Strict):
     insert: list[StepInsert] = Field(default_factory=list)
 
 
+class TenantTelemetry(Strict):
+    #: Put prompt and completion text on this tenant's model-call spans (redacted by its output rules). Never
+    #: for a tenant whose guardrail profile forbids it (hipaa, pci): such a tenant's texts stay out of traces.
+    capture_content: bool = False
+
+
 class TenantMeta(Strict):
     id: Ident
     name: str = ""
@@ -90,6 +96,7 @@ class TenantSpec(Strict):
     #: Where this tenant's remote tools run when its tools are silo.
     gateway: TenantGateway = Field(default_factory=TenantGateway)
     quotas: Quotas = Field(default_factory=lambda: Quotas())
+    telemetry: TenantTelemetry = Field(default_factory=TenantTelemetry)
     #: Workflows this tenant runs; empty means every workflow of the project.
     workflows: list[str] = Field(default_factory=list)
     overrides: dict[str, WorkflowOverride] = Field(default_factory=dict)

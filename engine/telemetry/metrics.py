@@ -8,10 +8,12 @@ Two counters, so trigger rates and block rates per tenant can be charted:
 * ``tenantflow.guardrail.findings`` (``{finding}``): one per finding, tagged
   ``tenant``, ``tier``, ``stage``, ``category`` and ``action``.
 
-Tags are ids and categories only, never matched text. The instruments come
-from the global meter provider the application installs (with none, the
-OpenTelemetry API makes them no-ops); :func:`use_meter_provider` binds them
-to another provider, e.g. an in-memory reader in tests.
+Tags are ids and categories only, never matched text; the tenant tag is
+bounded like every metric's (:mod:`engine.telemetry.labels`). The
+instruments come from the global meter provider unless telemetry is on
+(:func:`engine.telemetry.instruments.activate` binds them to its provider);
+:func:`use_meter_provider` binds them to another provider, e.g. an
+in-memory reader in tests.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 from opentelemetry import metrics
 
+from engine.telemetry.labels import TenantLabels
+
 METER_NAME = "tenantflow"
 CHECKS = "tenantflow.guardrail.checks"
 FINDINGS = "tenantflow.guardrail.findings"
@@ -29,7 +33,8 @@ FINDINGS = "tenantflow.guardrail.findings"
 class GuardMetrics:
     """The guardrail counters of one meter provider."""
 
-    def __init__(self, provider: metrics.MeterProvider | None = None):
+    def __init__(self, provider: metrics.MeterProvider | None = None, labels: TenantLabels | None = None):
+        self._label = labels.label if labels is not None else str
         meter = (provider or metrics.get_meter_provider()).get_meter(METER_NAME)
         self._checks = meter.create_counter(CHECKS, unit="{check}", description="Guardrail checks, by outcome")
         self._findings = meter.create_counter(FINDINGS, unit="{finding}",
@@ -45,6 +50,7 @@ class GuardMetrics:
         actions = {action for _, action in counts}
         outcome = ("blocked" if blocked else "redacted" if "redact" in actions
                    else "flagged" if "flag" in actions else "passed")
+        tenant = self._label(tenant)
         self._checks.add(1, {"tenant": tenant, "tier": tier, "stage": stage, "outcome": outcome})
         for (category, action), count in counts.items():
             self._findings.add(count, {"tenant": tenant, "tier": tier, "stage": stage, "category": category,
@@ -67,3 +73,9 @@ def use_meter_provider(provider: metrics.MeterProvider | None) -> GuardMetrics:
     global _current
     _current = GuardMetrics(provider)
     return _current
+
+
+def use_guard_metrics(found: GuardMetrics | None) -> None:
+    """Count into ``found`` from now on (None: back to the global provider)."""
+    global _current
+    _current = found

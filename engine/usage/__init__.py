@@ -7,7 +7,8 @@ into the meter, the authorizer reads it, and the runtime admits requests
 through it; this package imports none of them.
 """
 
+from engine.usage.budget import BudgetExceeded
 from engine.usage.local import LocalMeter
 from engine.usage.meter import Lease, LimiterUnavailable, Limits, Meter, OverLimit
 
-__all__ = ["Meter", "LocalMeter", "Limits", "Lease", "OverLimit", "LimiterUnavailable"]
+__all__ = ["Meter", "LocalMeter", "Limits", "Lease", "OverLimit", "LimiterUnavailable", "BudgetExceeded"]

@@ -8,6 +8,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from engine.spec.project import Quotas
+from engine.usage.budget import check_budget, month_of
 from engine.usage.meter import DAY_S, WINDOW_S, Lease, Limits, Meter, OverLimit, seconds_to_midnight_utc
 
 
@@ -21,6 +23,8 @@ class _Tenant:
     bucket: float | None = None
     updated: float = 0.0
     in_flight: set[str] = field(default_factory=set)
+    month: int = -1
+    cost_usd: float = 0.0
 
 
 class LocalMeter(Meter):
@@ -60,13 +64,28 @@ class LocalMeter(Meter):
     def record_tokens(self, tenant: str, tokens: int) -> None:
         self._get(tenant).tokens += max(0, int(tokens))
 
+    def _month(self, tenant: str) -> _Tenant:
+        state = self._get(tenant)
+        month = month_of(self._wall())
+        if state.month != month:
+            state.month, state.cost_usd = month, 0.0
+        return state
+
+    def record_cost(self, tenant: str, usd: float) -> None:
+        self._month(tenant).cost_usd += max(0.0, float(usd))
+
+    def cost_this_month(self, tenant: str) -> float:
+        return self._month(tenant).cost_usd
+
     def usage(self, tenant: str) -> dict[str, int]:
         state = self._get(tenant)
         return {"requests_last_minute": self._trim(state.requests),
                 "tool_calls_last_minute": self._trim(state.tool_calls), "tokens_today": state.tokens}
 
     async def enter(self, tenant: str, limits: Limits) -> Lease:
-        state = self._get(tenant)
+        state = self._month(tenant)
+        if limits.cost_per_month_usd is not None:
+            check_budget(tenant, state.cost_usd, Quotas(cost_per_month_usd=limits.cost_per_month_usd), self._wall())
         if limits.tokens_per_day is not None and state.tokens >= limits.tokens_per_day:
             raise OverLimit("tokens_per_day", seconds_to_midnight_utc(self._wall()))
         now = self._clock()

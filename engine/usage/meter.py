@@ -51,20 +51,23 @@ class Limits:
     concurrency: int
     #: None: no daily token budget.
     tokens_per_day: int | None
+    #: None: no monthly cost budget (engine/usage/budget.py).
+    cost_per_month_usd: float | None = None
 
     @classmethod
     def from_quotas(cls, quotas: Quotas) -> Limits:
         """The tenant's effective quotas, with the defaults where neither the tenant nor its tier sets one.
 
         >>> Limits.from_quotas(Quotas(requests_per_minute=90))
-        Limits(rate_per_s=1.5, burst=5, concurrency=4, tokens_per_day=None)
+        Limits(rate_per_s=1.5, burst=5, concurrency=4, tokens_per_day=None, cost_per_month_usd=None)
         >>> Limits.from_quotas(Quotas(requests_per_minute=30, burst=2)).burst
         2
         """
         rpm = quotas.requests_per_minute or DEFAULT_REQUESTS_PER_MINUTE
         burst = quotas.burst or max(MIN_DEFAULT_BURST, math.ceil(rpm * BURST_SECONDS / 60))
         return cls(rate_per_s=rpm / 60, burst=burst,
-                   concurrency=quotas.concurrency or DEFAULT_CONCURRENCY, tokens_per_day=quotas.tokens_per_day)
+                   concurrency=quotas.concurrency or DEFAULT_CONCURRENCY, tokens_per_day=quotas.tokens_per_day,
+                   cost_per_month_usd=quotas.cost_per_month_usd)
 
 
 class OverLimit(TenantflowError):
@@ -113,6 +116,14 @@ class Meter(ABC):
     @abstractmethod
     def record_tokens(self, tenant: str, tokens: int) -> None:
         """A run of ``tenant`` used ``tokens`` model tokens: they count into today's, for policies and the limiter."""
+
+    @abstractmethod
+    def record_cost(self, tenant: str, usd: float) -> None:
+        """A model call of ``tenant`` cost ``usd``: it counts into this month's spend (UTC), for its budget."""
+
+    @abstractmethod
+    def cost_this_month(self, tenant: str) -> float:
+        """What ``tenant``'s model calls cost this month (UTC), as far as this meter has seen."""
 
     @abstractmethod
     def usage(self, tenant: str) -> dict[str, int]:

@@ -26,7 +26,7 @@ process saw (logged once per outage) and its records wait to be added when
 Redis answers again.
 
 A tenant's keys share a hash tag, ``<prefix>:{<tenant>}:bucket``,
-``:inflight``, ``:req:<second>``, ``:tool:<second>``, ``:tokens:<day>``,
+``:inflight``, ``:req:<second>``, ``:tool:<second>``, ``:tokens:<day>``, ``:cost:<month>``,
 so each script touches one hash slot and runs on Redis Cluster too. The
 daily budget the limiter checks and the ``tokens_today`` policies read are
 one key.
@@ -46,6 +46,7 @@ from typing import Any
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
+from engine.usage.budget import BudgetExceeded, month_of, seconds_to_next_month
 from engine.usage.meter import (
     DAY_S,
     WINDOW_S,
@@ -62,6 +63,8 @@ log = logging.getLogger("tenantflow.runtime")
 
 #: A concurrency slot expires this long after its last refresh (a replica that died gives its slots back).
 LEASE_TTL_MS = 60_000
+#: Cost is counted in Redis in micro-USD (integers: INCRBY is exact, INCRBYFLOAT is not).
+MICRO = 1_000_000
 #: A tenant's totals are read back while this process has recorded something of it this recently.
 ACTIVE_S = 120
 
@@ -72,20 +75,23 @@ local rate = tonumber(ARGV[1]) / 1000
 local burst = tonumber(ARGV[2])
 local budget = tonumber(ARGV[4])
 local used = tonumber(redis.call('GET', KEYS[3]) or '0')
-if budget > 0 and used >= budget then return {0, 'tokens_per_day', 0, used} end
+local spent = tonumber(redis.call('GET', KEYS[4]) or '0')
+local monthly = tonumber(ARGV[7])
+if monthly > 0 and spent >= monthly then return {0, 'cost_per_month', 0, used, spent} end
+if budget > 0 and used >= budget then return {0, 'tokens_per_day', 0, used, spent} end
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(b[1])
 local ts = tonumber(b[2])
 if tokens == nil or ts == nil then tokens = burst; ts = now end
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
-if tokens < 1 then return {0, 'requests_per_minute', math.ceil((1 - tokens) / rate), used} end
+if tokens < 1 then return {0, 'requests_per_minute', math.ceil((1 - tokens) / rate), used, spent} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {0, 'concurrency', 1000, used} end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {0, 'concurrency', 1000, used, spent} end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[6]), ARGV[5])
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[6]) * 2)
-return {1, 'ok', 0, used}
+return {1, 'ok', 0, used, spent}
 """
 
 # KEYS[1] the slots, ARGV[1] the lease; then each further key is a counter, ARGV a count and a TTL (s) per key.
@@ -109,16 +115,18 @@ return 1
 
 @dataclass
 class _Counts:
-    """Counts of one tenant: requests and tool calls by second, model tokens by UTC day."""
+    """Counts of one tenant: requests and tool calls by second, model tokens by UTC day, model cost (micro-USD)
+    by UTC month (:func:`engine.usage.budget.month_of`)."""
 
     requests: dict[int, int] = field(default_factory=dict)
     tool_calls: dict[int, int] = field(default_factory=dict)
     tokens: dict[int, int] = field(default_factory=dict)
+    cost: dict[int, int] = field(default_factory=dict)
 
     def kinds(self) -> tuple[tuple[str, dict[int, int], int], ...]:
-        """Each kind's key name, counts and TTL in Redis (s): kept a while past the window or the day."""
+        """Each kind's key name, counts and TTL in Redis (s): kept a while past the window, the day or the month."""
         return (("req", self.requests, 2 * WINDOW_S), ("tool", self.tool_calls, 2 * WINDOW_S),
-                ("tokens", self.tokens, 2 * DAY_S))
+                ("tokens", self.tokens, 2 * DAY_S), ("cost", self.cost, 62 * DAY_S))
 
     def add(self, other: _Counts) -> None:
         for (_, mine, _), (_, theirs, _) in zip(self.kinds(), other.kinds(), strict=True):
@@ -190,6 +198,16 @@ class RedisMeter(Meter):
         day = second // DAY_S
         pending.tokens[day] = pending.tokens.get(day, 0) + max(0, int(tokens))
 
+    def record_cost(self, tenant: str, usd: float) -> None:
+        pending, _ = self._mark(tenant)
+        month = month_of(self._wall())
+        pending.cost[month] = pending.cost.get(month, 0) + max(0, round(usd * MICRO))
+
+    def cost_this_month(self, tenant: str) -> float:
+        month, none = month_of(self._wall()), _Counts()
+        return ((self._shared.get(tenant) or none).cost.get(month, 0)
+                + (self._pending.get(tenant) or none).cost.get(month, 0)) / MICRO
+
     def usage(self, tenant: str) -> dict[str, int]:
         now, none = int(self._wall()), _Counts()
         shared = (self._shared.get(tenant) or none).usage(now)
@@ -208,13 +226,15 @@ class RedisMeter(Meter):
         lease = Lease(tenant)
         now = self._wall()
         self._seen[tenant] = now
-        day = int(now) // DAY_S
-        keys = [self.key(tenant, "bucket"), self.key(tenant, "inflight"), self.key(tenant, "tokens", day)]
+        day, month = int(now) // DAY_S, month_of(now)
+        keys = [self.key(tenant, "bucket"), self.key(tenant, "inflight"), self.key(tenant, "tokens", day),
+                self.key(tenant, "cost", month)]
+        monthly = round((limits.cost_per_month_usd or 0) * MICRO)
         args: list[Any] = [limits.rate_per_s, limits.burst, limits.concurrency, limits.tokens_per_day or 0, lease.id,
-                           self.lease_ttl_ms]
+                           self.lease_ttl_ms, monthly]
         with self._reading() as racing:
             try:
-                allowed, reason, retry_ms, used = await self._enter(keys=keys, args=args)
+                allowed, reason, retry_ms, used, spent = await self._enter(keys=keys, args=args)
             except (RedisError, OSError) as exc:
                 raise LimiterUnavailable(f"{exc.__class__.__name__}: {exc}") from None
         if tenant not in racing:
@@ -222,8 +242,12 @@ class RedisMeter(Meter):
             # since): the larger of the two loses nothing and counts nothing twice.
             shared = self._shared.setdefault(tenant, _Counts())
             shared.tokens[day] = max(shared.tokens.get(day, 0), int(used))
+            shared.cost[month] = max(shared.cost.get(month, 0), int(spent))
         if not int(allowed):
             why = reason.decode() if isinstance(reason, bytes) else str(reason)
+            if why == "cost_per_month":
+                raise BudgetExceeded(tenant, int(spent) / MICRO, limits.cost_per_month_usd or 0.0,
+                                     seconds_to_next_month(now))
             retry = seconds_to_midnight_utc(self._wall()) if why == "tokens_per_day" else -(-int(retry_ms) // 1000)
             raise OverLimit(why, retry)
         self._leases.setdefault(tenant, set()).add(lease.id)
@@ -298,7 +322,7 @@ class RedisMeter(Meter):
     async def sync(self) -> None:
         """Add what this process recorded to Redis, then read back the totals of the recently active tenants."""
         now = self._wall()
-        second, day = int(now), int(now) // DAY_S
+        second, day, month = int(now), int(now) // DAY_S, month_of(now)
         for tenant in [t for t, seen in self._seen.items() if seen < now - ACTIVE_S]:
             del self._seen[tenant]
             self._shared.pop(tenant, None)
@@ -314,6 +338,7 @@ class RedisMeter(Meter):
             pipe.mget([self.key(tenant, "req", s) for s in seconds])
             pipe.mget([self.key(tenant, "tool", s) for s in seconds])
             pipe.get(self.key(tenant, "tokens", day))
+            pipe.get(self.key(tenant, "cost", month))
         with self._reading() as racing:
             try:
                 answers = await pipe.execute()
@@ -324,16 +349,17 @@ class RedisMeter(Meter):
                     log.error("runtime.quota_sync_failed", extra={"error_type": exc.__class__.__name__})
                 return
         self._down = False
-        reads = answers[len(answers) - 3 * len(tenants):]
+        reads = answers[len(answers) - 4 * len(tenants):]
         for index, tenant in enumerate(tenants):
             if tenant in racing:
                 # A leave added this tenant's records while these reads were under way, before or after them:
                 # keep the last totals plus what was added since, and read again at the next exchange.
                 self._shared.setdefault(tenant, _Counts()).add(taken.get(tenant) or _Counts())
                 continue
-            requests, tool_calls, tokens = reads[3 * index : 3 * index + 3]
+            requests, tool_calls, tokens, cost = reads[4 * index : 4 * index + 4]
             self._shared[tenant] = _Counts(requests=_by_second(seconds, requests),
-                                           tool_calls=_by_second(seconds, tool_calls), tokens={day: int(tokens or 0)})
+                                           tool_calls=_by_second(seconds, tool_calls), tokens={day: int(tokens or 0)},
+                                           cost={month: int(cost or 0)})
 
     def _restore(self, taken: dict[str, _Counts]) -> None:
         """Put records that could not be added back in front of the ones made meanwhile."""

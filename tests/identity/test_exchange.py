@@ -191,18 +191,15 @@ async def test_a_tool_echoing_its_token_cannot_put_it_in_state(engine: Engine) -
 
 async def test_the_users_token_never_reaches_a_tool_state_checkpoints_memory_logs_or_traces(
         make_project, jwks: JwksServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-    from tests.skills.test_bridge import _EXPORTER, _install_exporter
+    from engine.telemetry.instruments import activate
+    from tests.telemetry.support import capture
 
     monkeypatch.setenv(DEV_SECRET_ENV, DEV_SECRET)
     files = _files(jwks.url)
     files["tenantflow.yaml"] = files["tenantflow.yaml"].replace("stores: {checkpointer: memory, store: memory}",
                                                                 "stores: {checkpointer: sqlite, store: sqlite}")
     root = make_project(files, tenants=TENANTS_WITH_TOOLS)
-    _install_exporter()
-    exporter: InMemorySpanExporter = _EXPORTER
-    exporter.clear()
+    exporter = capture().exporter
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
@@ -219,6 +216,7 @@ async def test_the_users_token_never_reaches_a_tool_state_checkpoints_memory_log
             snapshot = await engine.compile("notes", "alpha").graph.aget_state(
                 {"configurable": {"thread_id": caller.context.thread_id}})
     finally:
+        activate(None)
         log.removeHandler(handler)
         log.setLevel(level)
     signature = token.rsplit(".", 1)[1]

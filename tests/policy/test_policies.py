@@ -300,15 +300,18 @@ def test_tool_listing_needs_the_tenants_own_context(engine: Engine) -> None:
 
 async def test_log_only_records_what_would_be_denied_and_lets_it_run(make_project,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
-    from tests.skills.test_bridge import _EXPORTER, _install_exporter
+    from engine.telemetry.instruments import activate
+    from tests.telemetry.support import capture
 
-    _install_exporter()
-    _EXPORTER.clear()
     engine = Engine(load_project(make_project(_files(mode="log_only"), tenants=TENANTS)))
-    with caplog.at_level(logging.WARNING, logger=LOGGER_NAME):
-        result = await _run(engine, "export", "alpha")
+    captured = capture()
+    try:
+        with caplog.at_level(logging.WARNING, logger=LOGGER_NAME):
+            result = await _run(engine, "export", "alpha")
+    finally:
+        activate(None)
     assert result.steps["call"] == {"rows": 10, "fmt": "csv"}
-    [span] = [s for s in _EXPORTER.get_finished_spans() if s.name == "execute_tool reports.export"]
+    [span] = captured.spans("execute_tool reports.export")
     assert [(e.name, dict(e.attributes or {})) for e in span.events] == [("policy.would_deny", {
         "policy.mode": "log_only", "policy.reasons": ("policies/platform.cedar:7",),
         "tenantflow.skill": "reports.export"})]

@@ -15,17 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from engine.engine import Engine
 from engine.errors import AuthError, CompileError, RunError
 from engine.project import load_project
 from engine.skills.bridge import SkillCall, build_chain
+from engine.telemetry.instruments import activate
 from engine.telemetry.logs import LOGGER_NAME, JsonFormatter
+from engine.telemetry.users import user_hash
 from tests.conftest import tenant_yaml
+from tests.telemetry.support import capture
 
 # A skill module whose implementations leave traces a test can read back
 # through the registry (``fn.__globals__``), to prove what ran and what did not.
@@ -309,29 +310,13 @@ async def test_auth_bridge_never_runs_another_tenants_implementation(engine: Eng
 
 # -- logging ----------------------------------------------------------------------------------
 
-_EXPORTER = InMemorySpanExporter()
-_INSTALLED: list[bool] = []
-
-
-def _install_exporter() -> None:
-    """One SDK provider per process (OpenTelemetry refuses a second); reuse one if installed."""
-    if _INSTALLED:
-        return
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        trace.set_tracer_provider(TracerProvider())
-        provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
-    _INSTALLED.append(True)
-
-
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
-    _install_exporter()
-    _EXPORTER.clear()
-    yield _EXPORTER
-    _EXPORTER.clear()
+    captured = capture()
+    try:
+        yield captured.exporter
+    finally:
+        activate(None)
 
 
 @pytest.fixture
@@ -363,11 +348,13 @@ async def test_one_span_per_skill_call_tagged_with_tenant_workflow_and_step(
     found = _skill_spans(spans)
     assert [s.name for s in found] == ["skill echo", "skill echo"]
     common = {"gen_ai.workflow.name": "hello", "tenantflow.step": "first", "tenantflow.kind": "skill",
-              "tenantflow.skill": "echo", "tenantflow.skill.version": "1", "request.id": "", "tenantflow.attempts": 1}
+              "tenantflow.skill": "echo", "tenantflow.skill.version": "1", "tenantflow.attempts": 1}
     assert dict(found[0].attributes or {}) == {**common, "tenant.id": "alpha", "tenant.tier": "basic",
-                                                "tenantflow.skill.scope": "alpha"}
+                                                "tenantflow.skill.scope": "alpha", "gen_ai.conversation.id": "s1",
+                                                "user.hash": user_hash("alpha", "u1")}
     assert dict(found[1].attributes or {}) == {**common, "tenant.id": "beta", "tenant.tier": "premium",
-                                                "tenantflow.skill.scope": "shared"}
+                                                "tenantflow.skill.scope": "shared", "gen_ai.conversation.id": "s2",
+                                                "user.hash": user_hash("beta", "u2")}
     assert "private words" not in repr([dict(s.attributes or {}) for s in found])
 
 
