@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from engine.identity.verify import TokenRejected
     from engine.inputs import InputError
     from engine.kinds.base import RunContext, StepKind
+    from engine.state import fresh_run
     from engine.kinds.registry import register_step_kind
     from engine.models.registry import register_provider
     from engine.policy.authorizer import AccessDenied
@@ -55,6 +56,7 @@ _EXPORTS = {
     "CompiledWorkflow": "engine.engine",
     "TenantContext": "engine.context",
     "RunContext": "engine.kinds.base",
+    "fresh_run": "engine.state",
     # Streaming, sessions, resuming (Engine.stream, Engine.sessions, Engine.resume and Engine.answer)
     "StepEvent": "engine.engine",
     "TokenEvent": "engine.engine",
