@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from engine.identity.verify import TokenRejected
     from engine.inputs import InputError
     from engine.kinds.base import RunContext, StepKind
-    from engine.state import fresh_run
     from engine.kinds.registry import register_step_kind
     from engine.models.registry import register_provider
     from engine.policy.authorizer import AccessDenied
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from engine.run.sessions import RunInfo, SessionInfo, Sessions
     from engine.skills.bridge import SkillCall, SkillContext
     from engine.skills.decorators import skill, tool
+    from engine.state import fresh_run
 
 _EXPORTS = {
     # Running workflows

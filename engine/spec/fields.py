@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.spec.common import FieldSpec
 
@@ -275,13 +275,15 @@ def _fast_check(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
 
     if _has_pattern(schema):
         return None
+    # An exception class in every release; typed as one only in the stubs of 0.52 and later.
+    referencing = cast("type[Exception]", jsonschema_rs.ReferencingError)
     try:
         # A $ref that leaves the schema is refused here, never downloaded (the default would): offline=True
         # from 0.52, a retriever that refuses before (langgraph-api, the [platform] extra, caps jsonschema-rs
         # below 0.45). No formats: jsonschema, not given a format checker, does not check them either.
         no_fetch: dict[str, Any] = {"offline": True} if _HAS_OFFLINE else {"retriever": _refuse_fetch}
         return jsonschema_rs.validator_for(dict(schema), validate_formats=False, **no_fetch).is_valid
-    except (ValueError, jsonschema_rs.ReferencingError):  # ValidationError is a ValueError, as is a date
+    except (ValueError, referencing):  # ValidationError is a ValueError, as is a date
         return None
 
 
