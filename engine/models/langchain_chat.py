@@ -44,7 +44,8 @@ _SECRET_WORDS = ("key", "token", "secret", "password", "credential")
 #: Exception classes a retry may cure, by name (an error's own class or a base): langchain-core's common
 #: ones, then those of the client libraries under the chat model classes.
 _RETRYABLE_NAMES = frozenset({
-    "ModelConnectionError", "ModelRateLimitError", "ModelTimeoutError", "RateLimitError", "APIConnectionError", "APITimeoutError", "InternalServerError", "ServiceUnavailableError",
+    "ModelConnectionError", "ModelRateLimitError", "ModelTimeoutError",
+    "RateLimitError", "APIConnectionError", "APITimeoutError", "InternalServerError", "ServiceUnavailableError",
     "ConnectError", "ConnectTimeout", "ReadTimeout", "TimeoutException", "RemoteProtocolError",
     "ThrottlingException", "OverloadedError",
 })
@@ -224,8 +225,8 @@ def _failure(model_id: str, exc: BaseException) -> ModelError:
     if isinstance(exc, ModelError):
         return exc
     status = getattr(exc, "status_code", None)
-    retryable = any(cls.__name__ in _RETRYABLE_NAMES for cls in type(exc).__mro__) or (isinstance(status, int) and (status in (408, 429)
-                                                                                         or status >= 500))
+    by_class = any(cls.__name__ in _RETRYABLE_NAMES for cls in type(exc).__mro__)
+    retryable = by_class or (isinstance(status, int) and (status in (408, 429) or status >= 500))
     return _model_error(model_id, type(exc).__name__, retryable=retryable)
 
 
