@@ -20,12 +20,13 @@ def export() -> None:
               help="Where to write it (default: langgraph.json in the project folder).")
 @project_option
 def langgraph(output: Path | None, project_dir: Path) -> None:
-    """Write langgraph.json: every workflow as a graph of engine.platform.graphs:make_graph, the project's
+    """Write langgraph.json and langgraph_graphs.py: every workflow a graph (its factory), the project's
     token issuers as the server's auth (engine.platform.auth:auth). Then, in the project folder:
-    pip install 'tenantflow[platform]' && langgraph dev."""
+    pip install 'tenantflow[platform]' && langgraph dev --allow-blocking."""
     from engine.platform.export import write_langgraph_config
 
     with user_errors():
         project = open_project(project_dir)
         written = write_langgraph_config(project, output or project.root / "langgraph.json")
-    click.echo(f"wrote {written}")
+    for path in written:
+        click.echo(f"wrote {path}")

@@ -1,7 +1,7 @@
-"""The graph factory a LangGraph server calls (``langgraph.json``: every workflow names
-``engine.platform.graphs:make_graph``; the server's ``graph_id`` is the workflow's name).
+"""The graph factories a LangGraph server calls: ``langgraph.json`` names, for each workflow, its factory in
+the ``langgraph_graphs.py`` that ``tenantflow export langgraph`` writes (:func:`workflow_factory`).
 
-The factory returns the compiled graph the caller's tenant runs for the workflow: the same
+A factory returns the compiled graph the caller's tenant runs for the workflow: the same
 ``CompiledStateGraph`` the engine runs (its nodes, state and context schema show in Studio),
 as a :class:`PlatformGraph`, which gives each run what the engine's own runner gives it:
 
@@ -17,7 +17,7 @@ as a :class:`PlatformGraph`, which gives each run what the engine's own runner g
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -28,6 +28,7 @@ from engine.engine import Engine
 from engine.errors import AuthError
 from engine.kinds.base import RunContext
 from engine.platform.project import served_engine
+from engine.spec.fields import object_schema
 from engine.state import fresh_run
 
 
@@ -45,6 +46,14 @@ class PlatformGraph(CompiledStateGraph):  # type: ignore[type-arg]
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Any]:
         input, kwargs["context"] = self._bind(input, config, kwargs.get("context"))
         return super().stream(input, config, **kwargs)
+
+    def get_input_jsonschema(self, config: RunnableConfig | None = None) -> dict[str, Any]:
+        """The workflow's input: what a run on the server is given (Studio's input form)."""
+        return object_schema(self.engine.project.workflows[self.workflow].spec.input)
+
+    def get_context_jsonschema(self) -> dict[str, Any] | None:
+        """None: the run context is built from the server's user, a request gives none."""
+        return None
 
     def _bind(self, input: Any, config: RunnableConfig | None, given: Any) -> tuple[Any, RunContext]:
         if isinstance(given, RunContext):
@@ -101,23 +110,31 @@ def _graph_class(engine: Engine, workflow: str) -> type[PlatformGraph]:
     return found
 
 
-def make_graph(config: RunnableConfig) -> PlatformGraph:
-    """The graph for the server's ``graph_id`` (a workflow) and the caller's tenant.
+def make_graph(workflow: str, config: RunnableConfig) -> PlatformGraph:
+    """The graph of ``workflow`` for the caller's tenant (the server's user in ``config``), to run or to draw.
 
-    Without an authenticated user (the server reading a graph's shape for Studio), the graph of the
-    first tenant running the workflow is given: its shape only, no run starts without a user.
+    Closed by default: without an authenticated user no graph is given (a tenant's graph shows its own
+    steps), nor to a tenant that does not run the workflow.
     """
     engine = served_engine()
-    configurable = config.get("configurable") or {}
-    workflow = str(configurable.get("graph_id") or "")
-    user = configurable.get("langgraph_auth_user")
-    tenant = _field(user, "tenant_id") if user is not None else None
-    running = tenants_running(engine, workflow)
-    if not running:
-        raise AuthError(f"no tenant runs workflow '{workflow}'")
-    if tenant is not None and tenant not in running:
+    user = (config.get("configurable") or {}).get("langgraph_auth_user")
+    if user is None:
+        raise AuthError("no authenticated user: serve this graph with engine.platform.auth:auth as the auth")
+    tenant = str(_field(user, "tenant_id"))
+    if tenant not in tenants_running(engine, workflow):
         raise AuthError(f"tenant '{tenant}' does not run workflow '{workflow}'")
-    compiled = engine.compile(workflow, str(tenant) if tenant is not None else running[0]).graph
+    compiled = engine.compile(workflow, tenant).graph
     graph: Any = compiled.copy()
     graph.__class__ = _graph_class(engine, workflow)  # the server's own copy() keeps the class
     return cast(PlatformGraph, graph)
+
+
+def workflow_factory(workflow: str) -> Callable[[RunnableConfig], PlatformGraph]:
+    """The server's graph factory for ``workflow`` (``langgraph_graphs.py``, written by ``tenantflow export
+    langgraph``, names one per workflow: the server tells a factory no graph id when it draws a graph)."""
+
+    def factory(config: RunnableConfig) -> PlatformGraph:
+        return make_graph(workflow, config)
+
+    factory.__name__ = factory.__qualname__ = f"make_{workflow.replace('-', '_')}"
+    return factory

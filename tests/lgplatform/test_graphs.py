@@ -45,7 +45,7 @@ def _config(workflow: str, user: dict[str, Any] | None, thread: str) -> dict[str
 
 def _served(config: dict[str, Any]) -> Any:
     """The factory's graph with a checkpointer and store of the server's, as the server copies it."""
-    return make_graph(config).copy(update={"checkpointer": InMemorySaver(), "store": InMemoryStore()})
+    return make_graph(config["configurable"]["graph_id"], config).copy(update={"checkpointer": InMemorySaver(), "store": InMemoryStore()})
 
 
 async def test_a_run_takes_its_tenant_from_the_user_and_its_session_from_the_thread(project: Path) -> None:
@@ -61,8 +61,10 @@ async def test_a_run_takes_its_tenant_from_the_user_and_its_session_from_the_thr
 
 async def test_closed_without_a_user_with_a_bad_thread_or_with_bad_input(project: Path) -> None:
     thread = str(uuid.uuid4())
-    shape = make_graph(_config("support-triage", None, thread))  # the shape, for Studio: no run without a user
-    with pytest.raises(AuthError, match="no authenticated user"):
+    with pytest.raises(AuthError, match="no authenticated user"):  # not even the graph's shape
+        make_graph("support-triage", _config("support-triage", None, thread))
+    shape = make_graph("support-triage", _config("support-triage", _user("globex"), thread))
+    with pytest.raises(AuthError, match="no authenticated user"):  # a run whose config lost the user
         await shape.ainvoke({"ticket": "x", "customer_id": "c"}, _config("support-triage", None, thread))
     graph = _served(_config("support-triage", _user("globex"), thread))
     with pytest.raises(AuthError, match="is not a server thread"):
@@ -74,7 +76,21 @@ async def test_closed_without_a_user_with_a_bad_thread_or_with_bad_input(project
     with pytest.raises(Exception, match="customer_id"):
         await graph.ainvoke({"ticket": "x"}, _config("support-triage", _user("globex"), thread))
     with pytest.raises(AuthError, match="tenant 'globex' does not run workflow 'security-alert'"):
-        make_graph(_config("security-alert", _user("globex"), thread))
+        make_graph("security-alert", _config("security-alert", _user("globex"), thread))
+
+
+def test_the_factories_one_per_workflow_and_the_input_schema_is_the_workflows(project: Path) -> None:
+    from engine.platform.graphs import workflow_factory
+
+    factory = workflow_factory("support-triage")
+    # Drawing a graph: the server names no graph id, only the user; each tenant sees its own graph.
+    graph = factory({"configurable": {"langgraph_auth_user": _user("globex")}})
+    acme = factory({"configurable": {"langgraph_auth_user": _user("acme", tier="premium")}})
+    assert {"guard.input", "classify", "draft", "guard.output"} <= set(graph.nodes)
+    assert "compliance_note" in acme.nodes and "compliance_note" not in graph.nodes  # Acme's own step
+    schema = graph.get_input_jsonschema()
+    assert schema["required"] == ["ticket", "customer_id"] and schema["additionalProperties"] is False
+    assert graph.get_context_jsonschema() is None
 
 
 async def test_a_context_given_in_the_request_is_ignored_for_the_users(project: Path) -> None:

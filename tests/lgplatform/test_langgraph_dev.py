@@ -108,9 +108,21 @@ def test_export_writes_one_graph_per_workflow_with_the_factory_and_the_auth(serv
     import json
 
     config = json.loads((server[1] / "langgraph.json").read_text())
-    assert config["graphs"] == {name: "engine.platform.graphs:make_graph"
-                                for name in ("refund", "security-alert", "summarize", "support-triage")}
+    assert config["graphs"] == {"refund": "./langgraph_graphs.py:refund",
+                                "security-alert": "./langgraph_graphs.py:security_alert",
+                                "summarize": "./langgraph_graphs.py:summarize",
+                                "support-triage": "./langgraph_graphs.py:support_triage"}
     assert config["auth"] == {"path": "engine.platform.auth:auth"}
+    assert "support_triage = workflow_factory('support-triage')" in (server[1] / "langgraph_graphs.py").read_text()
+
+
+async def test_studio_can_draw_a_graph_and_read_its_input_schema(clients: dict[str, Any]) -> None:
+    [assistant] = [a for a in await clients["globex"].assistants.search() if a["graph_id"] == "support-triage"]
+    drawn = await clients["globex"].assistants.get_graph(assistant["assistant_id"])
+    nodes = {node["id"] for node in drawn["nodes"]}
+    assert {"__start__", "__end__", "classify", "draft"} <= nodes
+    schemas = await clients["globex"].assistants.get_schemas(assistant["assistant_id"])
+    assert schemas["input_schema"]["required"] == ["ticket", "customer_id"]
 
 
 async def test_two_tenants_run_on_their_own_threads_with_their_own_models(clients: dict[str, Any]) -> None:
