@@ -33,7 +33,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from engine.errors import ModelError, require_extra
+from engine.errors import MissingExtra, ModelError
 from engine.models.base import ChatRequest, ChatResponse, StreamItem, ToolCall
 from engine.models.token_count import request_tokens, response_tokens
 from engine.models.tool_names import ToolNameCollision, ToolNames
@@ -95,15 +95,15 @@ class LangChainProvider:
     def load(self) -> Any:
         """The chat model class (imported once); MissingExtra or ModelError saying what is missing."""
         if self._class is None:
-            require_extra("langchain", "langchain_core", "provider: langchain")
+            missing = missing_package(self.class_path)
+            if isinstance(missing, MissingExtra):
+                raise missing
+            if missing is not None:
+                raise ModelError(missing, provider=PROVIDER)
             module, _, attribute = self.class_path.rpartition(".")
-            try:
-                loaded = getattr(importlib.import_module(module), attribute)
-            except ModuleNotFoundError as exc:
-                raise ModelError(f"provider langchain: module {module!r} of {self.class_path} is not installed "
-                                 f"(pip install the package that provides it)", provider=PROVIDER) from exc
-            except AttributeError as exc:
-                raise ModelError(f"provider langchain: {module} has no {attribute!r}", provider=PROVIDER) from exc
+            loaded = getattr(importlib.import_module(module), attribute, None)
+            if loaded is None:
+                raise ModelError(f"provider langchain: {module} has no {attribute!r}", provider=PROVIDER)
             from langchain_core.language_models.chat_models import BaseChatModel
 
             if not (isinstance(loaded, type) and issubclass(loaded, BaseChatModel)):
@@ -155,6 +155,31 @@ class LangChainProvider:
         if whole is None:
             raise _model_error(request.model_id, "EmptyStream", retryable=True)
         yield _response(whole, request, names, started)
+
+
+#: The class packages the [langchain] extra brings; another class's package is the project's to install.
+_EXTRA_PACKAGES = frozenset({"langchain_openai"})
+
+
+def missing_package(class_path: str) -> MissingExtra | str | None:
+    """Why ``class_path``'s module cannot be imported (found without importing it), or None.
+
+    >>> missing_package("no_such_pkg.Chat")  # doctest: +ELLIPSIS
+    "provider langchain: module 'no_such_pkg' of no_such_pkg.Chat is not installed (pip install the package ..."
+    """
+    from importlib.util import find_spec
+
+    module = class_path.rpartition(".")[0]
+    try:
+        if find_spec(module) is not None:
+            return None
+    except (ModuleNotFoundError, ValueError):  # a parent package is missing, or hidden
+        pass
+    root = module.split(".")[0]
+    if root in _EXTRA_PACKAGES:
+        return MissingExtra("langchain", f"provider: langchain with {class_path}", root)
+    return (f"provider langchain: module {module!r} of {class_path} is not installed (pip install the package "
+            "that provides it, e.g. langchain-anthropic)")
 
 
 def _tool_names_of(request: ChatRequest) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.models.base import ModelProvider
 from engine.models.bedrock import BedrockProvider
-from engine.models.langchain_chat import LangChainProvider
+from engine.models.langchain_chat import LangChainProvider, missing_package
 from engine.models.scripted import ScriptedProvider
 
 
@@ -61,30 +61,17 @@ def _langchain(settings: ProviderSettings) -> ModelProvider:
 
 
 def _check_langchain(options: Mapping[str, Any]) -> list[str]:
-    """What validate reports of a ``provider: langchain`` entry, without importing anything."""
-    from importlib.util import find_spec
-
-    from engine.errors import MissingExtra, require_extra
-
+    """What validate reports of a ``provider: langchain`` entry, without importing the class."""
     class_path = options.get("class")
     if not isinstance(class_path, str) or "." not in class_path:
         return ["provider langchain needs options.class, the chat model's class path "
                 "(e.g. langchain_openai.ChatOpenAI)"]
     try:
-        require_extra("langchain", "langchain_core", "provider: langchain")
-    except MissingExtra as exc:
-        return [str(exc)]
-    try:
         LangChainProvider(class_path, options.get("kwargs") or {})  # refuses secrets among the arguments
     except (ValueError, AttributeError) as exc:
         return [str(exc)]
-    module = class_path.rpartition(".")[0]
-    try:
-        found = find_spec(module) is not None
-    except ModuleNotFoundError:
-        found = False
-    return [] if found else [f"provider langchain: module {module!r} of {class_path} is not installed "
-                             "(pip install the package that provides it)"]
+    missing = missing_package(class_path)
+    return [] if missing is None else [str(missing)]
 
 
 @dataclass(frozen=True)
