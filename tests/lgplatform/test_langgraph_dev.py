@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from engine.cli import main
 from engine.identity.dev import mint_dev_token
 from engine.project import load_project
 from tests.conftest import REPO
+from tests.runtime.support import wait_until_serving
 
 pytest.importorskip("langgraph_api")
 pytest.importorskip("langgraph_cli")
@@ -69,16 +69,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("langgraph dev did not start:\n" + (root / "server.log").read_text()[-3000:])
-            time.sleep(0.25)
+        try:
+            wait_until_serving(process, url, timeout_s=90, path="/ok")
+        except (AssertionError, pytest.fail.Exception):
+            pytest.fail("langgraph dev did not start:\n" + (root / "server.log").read_text()[-3000:])
         yield url, root
     finally:
         if process.poll() is None:
