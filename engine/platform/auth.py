@@ -4,9 +4,9 @@ Every request's bearer token is verified with the project's issuers (as the engi
 user the server keeps is the tenant context's ids and claims, never the token. Threads are owned per tenant
 and user through the server's metadata filters: a thread is stamped with its owner when created, and every
 other thread operation is filtered to the caller's own, so one tenant's thread is "not found" to another
-tenant (and to another user of the same tenant). Assistants are the project's workflows: they are read,
-never written, by callers; the store and crons are not offered over the server's API (memory is reached
-through workflows only).
+tenant (and to another user of the same tenant); no caller writes a thread's state or metadata (403).
+Assistants are the project's workflows: they are read, never written, by callers; the store and crons are
+not offered over the server's API (memory is reached through workflows only).
 """
 
 from __future__ import annotations
@@ -58,8 +58,14 @@ async def own_new_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsC
 
 @auth.on.threads
 async def only_own_threads(ctx: Auth.types.AuthContext, value: Any) -> dict[str, str]:
-    """Read, update, delete, search, runs: only the caller's own threads are seen."""
+    """Read, delete, search, runs: only the caller's own threads are seen."""
     return {"owner": ctx.user.identity}
+
+
+@auth.on.threads.update
+async def no_state_writes(ctx: Auth.types.AuthContext, value: Any) -> bool:
+    """A thread's state is written by its runs only: an update could skip a guard or answer an approval."""
+    raise Auth.exceptions.HTTPException(status_code=403, detail="a thread's state is written by its runs only")
 
 
 @auth.on.assistants.read

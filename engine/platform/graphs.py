@@ -8,8 +8,9 @@ as a :class:`PlatformGraph`, which gives each run what the engine's own runner g
 - the run context (:class:`engine.kinds.base.RunContext`), built from the server's authenticated user
   (:mod:`engine.platform.auth`), never from the request: a run without one is refused;
 - the run's input, checked against the workflow's and handed to the input guard in that context, as
-  :meth:`engine.engine.Engine.run_context` does; a run resumed or answered (``Command(resume=...)``) goes
-  on with no new input;
+  :meth:`engine.engine.Engine.run_context` does; a run with no input goes on from the thread's last
+  checkpoint; answering an ``ask`` step (``Command(resume=...)``) is refused: Engine.answer's checks
+  (who may answer, the answer's fields) are not built here;
 - the session: the server's thread id (a UUID, owned per tenant and user by the auth handler's metadata
   filters) is the session id, so the engine's tenant-scoped thread is ``tenant:user:<thread uuid>``.
 """
@@ -22,6 +23,7 @@ from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
 
 from engine.context import TenantContext
 from engine.engine import Engine
@@ -56,8 +58,6 @@ class PlatformGraph(CompiledStateGraph):  # type: ignore[type-arg]
         return None
 
     def _bind(self, input: Any, config: RunnableConfig | None, given: Any) -> tuple[Any, RunContext]:
-        if isinstance(given, RunContext):
-            return input, given  # a call step's sub-run, inside a run this class already bound
         configurable = (config or {}).get("configurable") or {}
         ctx = tenant_context(configurable.get("langgraph_auth_user"), configurable.get("thread_id"),
                              str(configurable.get("run_id") or ""))
@@ -65,7 +65,11 @@ class PlatformGraph(CompiledStateGraph):  # type: ignore[type-arg]
             raise AuthError(f"tenant '{ctx.tenant_id}' does not run workflow '{self.workflow}'")
         if isinstance(input, Mapping):  # a new run: the input guard gets it through the run context
             return fresh_run(), self.engine.run_context(self.workflow, ctx, dict(input))
-        return input, RunContext(ctx, self.engine.services)  # resumed or answered (Command): no new input
+        if isinstance(input, Command):
+            # Engine.answer checks who may answer (Cedar) and the answer's fields; a raw resume would skip both.
+            raise AuthError("answering an ask step through LangGraph's server is not built: answer it through "
+                            "tenantflow serve or Engine.answer")
+        return input, RunContext(ctx, self.engine.services)  # None: go on from the thread's last checkpoint
 
 
 def tenant_context(user: Any, thread: Any, request_id: str = "") -> TenantContext:

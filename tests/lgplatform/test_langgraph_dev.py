@@ -141,14 +141,32 @@ async def test_one_tenants_thread_is_refused_to_another_tenant_and_user(clients:
     for intruder in ("globex", "globex-u2"):
         client = clients[intruder]
         for attempt in (client.threads.get(thread), client.threads.get_state(thread),
-                        client.runs.wait(thread, "support-triage", input=TICKET),
-                        client.threads.update(thread, metadata={"owner": f"{intruder}:u1"})):
+                        client.runs.wait(thread, "support-triage", input=TICKET), client.threads.delete(thread)):
             with pytest.raises(httpx.HTTPStatusError) as refused:
                 await attempt
             assert refused.value.response.status_code == 404
+        with pytest.raises(httpx.HTTPStatusError) as refused:  # writes are refused to everyone
+            await client.threads.update(thread, metadata={"owner": f"{intruder}:u1"})
+        assert refused.value.response.status_code == 403
         assert thread not in [t["thread_id"] for t in await client.threads.search(limit=100)]
     # Still acme's, untouched.
     assert (await acme.threads.get(thread))["metadata"]["owner"] == "acme:u1"
+
+
+async def test_no_caller_writes_a_threads_state_nor_answers_an_ask_step_by_a_raw_resume(
+        clients: dict[str, Any]) -> None:
+    globex = clients["globex"]
+    thread = (await globex.threads.create())["thread_id"]
+    await globex.runs.wait(thread, "support-triage", input=TICKET)
+    # Writing state could skip a guard or answer an approval: not even the owner may.
+    for attempt in (globex.threads.update_state(thread, {"blocked": ""}),
+                    globex.threads.update(thread, metadata={"x": "y"})):
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            await attempt
+        assert refused.value.response.status_code == 403
+    # Answering an ask step needs Engine.answer's checks (who may answer, the answer's fields): refused here.
+    with pytest.raises(Exception, match="AuthError"):
+        await globex.runs.wait(thread, "support-triage", command={"resume": {"approved": True}})
 
 
 async def test_a_thread_cannot_be_created_in_another_tenants_name(clients: dict[str, Any]) -> None:
