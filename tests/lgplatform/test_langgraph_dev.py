@@ -153,6 +153,23 @@ async def test_one_tenants_thread_is_refused_to_another_tenant_and_user(clients:
     assert (await acme.threads.get(thread))["metadata"]["owner"] == "acme:u1"
 
 
+async def test_a_run_naming_another_tenants_thread_in_its_config_or_context_stays_on_its_own(
+        clients: dict[str, Any]) -> None:
+    acme, globex = clients["acme"], clients["globex"]
+    theirs = (await acme.threads.create())["thread_id"]
+    await acme.runs.wait(theirs, "support-triage", input=ACME_TICKET)
+    before = await acme.threads.get_state(theirs)
+    mine = (await globex.threads.create())["thread_id"]
+    spoofed_user = {"identity": "acme:u1", "tenant_id": "acme", "user_id": "u1", "tier": "premium",
+                    "issuer": "tenantflow-dev", "scopes": []}
+    for smuggled in ({"config": {"configurable": {"thread_id": theirs, "langgraph_auth_user": spoofed_user}}},
+                     {"context": {"thread_id": theirs, "langgraph_auth_user": spoofed_user}}):
+        state = await globex.runs.wait(mine, "support-triage", input=TICKET, **smuggled)
+        assert [u["tenant"] for u in state["usage"]] == ["globex"]  # the user is the server's, not the request's
+    after = await acme.threads.get_state(theirs)
+    assert after["checkpoint"] == before["checkpoint"] and after["values"] == before["values"]
+
+
 async def test_no_caller_writes_a_threads_state_nor_answers_an_ask_step_by_a_raw_resume(
         clients: dict[str, Any]) -> None:
     globex = clients["globex"]
