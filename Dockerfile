@@ -19,9 +19,10 @@ COPY engine ./engine
 # engine/scaffold/skills/bridge (what `tenantflow init` writes) is a symlink to ../../../skills/bridge:
 # without its target the wheel lacks the bridges and `tenantflow init` makes a project that does not load.
 COPY skills/bridge ./skills/bridge
-# A virtualenv with the package (not editable) and its dependencies, bytecode compiled.
+# A virtualenv with the package (not editable), the extras a scaled-out runtime uses (PostgreSQL stores, limits in
+# Redis, the faster parsers and Hyperscan) and their dependencies, bytecode compiled.
 # The C extension is optional for pip; the image insists on it (-I: the installed package, not ./engine).
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install . && /opt/venv/bin/python -m compileall -q /opt/venv \
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install ".[postgres,redis,mcp,accel]" && /opt/venv/bin/python -m compileall -q /opt/venv \
     && /opt/venv/bin/python -I -c "from engine.guardrails.digit_runs import ACCELERATED; assert ACCELERATED, 'no _digit_runs'"
 
 FROM python:3.11-slim

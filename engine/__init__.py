@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from engine.run.sessions import RunInfo, SessionInfo, Sessions
     from engine.skills.bridge import SkillCall, SkillContext
     from engine.skills.decorators import skill, tool
+    from engine.state import fresh_run
 
 _EXPORTS = {
     # Running workflows
@@ -55,6 +56,7 @@ _EXPORTS = {
     "CompiledWorkflow": "engine.engine",
     "TenantContext": "engine.context",
     "RunContext": "engine.kinds.base",
+    "fresh_run": "engine.state",
     # Streaming, sessions, resuming (Engine.stream, Engine.sessions, Engine.resume and Engine.answer)
     "StepEvent": "engine.engine",
     "TokenEvent": "engine.engine",

@@ -30,6 +30,8 @@ from engine.identity.authenticate import Caller, authenticate
 from engine.identity.credentials import UserCredential
 from engine.identity.exchange import WorkloadIdentity
 from engine.identity.verify import TokenVerifier
+from engine.inputs import check_input
+from engine.kinds.base import RunContext
 from engine.kinds.registry import StepKinds, step_kinds
 from engine.memory.backends import StoresConfig, TenantStores, open_backends
 from engine.memory.checkpoints import TenantCheckpointer
@@ -39,7 +41,7 @@ from engine.project import Project, load_project
 from engine.run.access import build_authorizer, build_delegation
 from engine.run.dispatch import Dispatch
 from engine.run.graphs import DEFAULT_GRAPH_CACHE, CompiledWorkflow, GraphCache, UnknownWorkflow
-from engine.run.runner import NothingToResume, RunEvent, Runner, RunResult, StepEvent, TokenEvent
+from engine.run.runner import NothingToResume, RunEvent, Runner, RunResult, StepEvent, TokenEvent, run_config
 from engine.run.services import RunServices
 from engine.run.sessions import SessionDirectory, Sessions
 from engine.run.tenants import TenantDirectory
@@ -160,6 +162,21 @@ class Engine:
     def compile(self, workflow: str, tenant_id: str) -> CompiledWorkflow:
         """The compiled graph ``tenant_id`` runs for ``workflow`` (shared across equal structures)."""
         return self.graphs.get(workflow, tenant_id)
+
+    def run_context(self, workflow: str, ctx: TenantContext, payload: Any) -> RunContext:
+        """The LangGraph run context to run ``workflow``'s compiled graph with, from another runtime.
+
+        ``ctx``'s tenant, the engine's services, and ``payload`` checked against the workflow's
+        input (InputError naming the field if it does not fit). Give the graph
+        :func:`engine.state.fresh_run` as input: the payload enters state only through the input guard.
+        """
+        compiled = self.graphs.get(workflow, ctx.tenant_id)
+        return RunContext(ctx, self.services, check_input(workflow, compiled.ir.spec.input, payload))
+
+    def run_config(self, workflow: str, ctx: TenantContext) -> dict[str, Any]:
+        """The LangGraph config of a run of ``workflow`` on ``ctx``'s session: its thread, and the
+        workflow's name in the checkpoints' metadata (session listings read it)."""
+        return run_config(workflow, ctx)
 
     async def run(self, workflow: str, ctx: TenantContext, payload: Any, *,
                   credential: UserCredential | None = None) -> RunResult:

@@ -123,6 +123,36 @@ class ModelError(TenantflowError):
         super().__init__(message)
 
 
+class MissingExtra(TenantflowError):
+    """The configuration needs an optional part of tenantflow that is not installed; the message names
+    the extra to install (``pip install 'tenantflow[EXTRA]'``)."""
+
+    code = "missing-extra"
+
+    def __init__(self, extra: str, needed_for: str, missing: str):
+        self.extra, self.needed_for, self.missing = extra, needed_for, missing
+        super().__init__(f"{needed_for} needs the [{extra}] extra ({missing} is not installed): "
+                         f"pip install 'tenantflow[{extra}]'")
+
+
+def require_extra(extra: str, module: str, needed_for: str) -> None:
+    """Raise :class:`MissingExtra` unless ``module`` can be imported (it is not imported here).
+
+    >>> require_extra("langchain", "no_such_module", "provider: langchain")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    engine.errors.MissingExtra: provider: langchain needs the [langchain] extra ...: pip install 'tenantflow[langchain]'
+    """
+    from importlib.util import find_spec
+
+    try:
+        found = find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        found = False
+    if not found:
+        raise MissingExtra(extra, needed_for, module)
+
+
 class SkillError(TenantflowError):
     """A skill or tool failed after its retry policy ran out."""
 

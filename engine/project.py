@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -13,13 +13,13 @@ from pydantic import BaseModel
 
 from engine.errors import Problem, SpecError
 from engine.kinds.registry import step_kinds
-from engine.models.registry import provider_kinds
+from engine.models.registry import ProviderKind, provider_kinds
 from engine.policy.bundle import PolicyBundle, load_policies
 from engine.skills.bridge import Bridge
 from engine.skills.loader import load_bridges, load_skill_folder
 from engine.skills.registry import SHARED, SkillRegistry
 from engine.spec.hints import did_you_mean
-from engine.spec.project import GatewaySpec, ProjectSpec
+from engine.spec.project import GatewaySpec, ModelEntry, ProjectSpec, ProviderSettings
 from engine.spec.source import Document, load_document, load_plain
 from engine.spec.tenant import TenantSpec
 from engine.spec.validation import validate
@@ -260,6 +260,7 @@ def _cross_check(project: Project) -> list[Problem]:
     providers = provider_kinds()
     for alias, entry in spec.models.catalog.items():
         problems += _check_provider(doc, ("models", "catalog", alias, "provider"), entry.provider, providers)
+        problems += _check_options(doc, ("models", "catalog", alias), entry, spec.models.providers, providers)
     for name in spec.models.providers:
         problems += _check_provider(doc, ("models", "providers", name), name, providers, key=True)
     for tier_name, tier in spec.tiers.items():
@@ -285,6 +286,7 @@ def _cross_check(project: Project) -> list[Problem]:
                                          code="unknown-tier"))
         for alias, entry in t.models.catalog.items():
             problems += _check_provider(tdoc, ("models", "catalog", alias, "provider"), entry.provider, providers)
+            problems += _check_options(tdoc, ("models", "catalog", alias), entry, spec.models.providers, providers)
         own = set(t.models.catalog)
         clash = sorted(own & catalog)
         for alias in clash:
@@ -324,6 +326,16 @@ def _cross_check(project: Project) -> list[Problem]:
                                                  f"unknown step '{anchor}' in workflow '{wf_name}'",
                                                  hint=did_you_mean(anchor, ids), code="unknown-step"))
     return problems
+
+
+def _check_options(doc: Document, path: tuple[str | int, ...], entry: ModelEntry,
+                   settings: Mapping[str, ProviderSettings], providers: Mapping[str, ProviderKind]) -> list[Problem]:
+    """A model's provider options (its own over the provider's), as its provider kind checks them."""
+    kind = providers.get(entry.provider)
+    if kind is None or kind.check is None:
+        return []
+    shared = settings[entry.provider].options if entry.provider in settings else {}
+    return [doc.problem(path, message, code="provider-options") for message in kind.check({**shared, **entry.options})]
 
 
 def _check_provider(doc: Document, path: tuple[str | int, ...], name: str, providers: Iterable[str], *,

@@ -16,6 +16,7 @@ consistent within a run (:mod:`engine.guardrails.redact`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +87,7 @@ def _build_input() -> NodeFn:
         ctx = run_ctx.tenant
         configurable = _configurable()
         thread = configurable.get("thread_id")
-        if thread is not None and thread_owner(str(thread)) != ctx.tenant_id:
+        if thread is not None and not _owns(ctx, str(thread)):
             raise AuthError(f"thread '{thread}' does not belong to tenant '{ctx.tenant_id}'")
         placeholders = RUN_PLACEHOLDERS.start(_run_key(ctx, configurable))
         chain = run_ctx.services.guard_chain(ctx.tenant_id)
@@ -101,6 +102,20 @@ def _build_input() -> NodeFn:
         return {"input": result.value, "guard": records, "route": {GUARD_INPUT: "ok"}}
 
     return run
+
+
+def _owns(ctx: TenantContext, thread: str) -> bool:
+    """The thread is the tenant's: ``tenant:user:session``, or a server's own thread id that is this run's
+    session (LangGraph Platform's UUIDs, owned per tenant and user by engine.platform.auth; the engine's
+    thread for it is ``tenant:user:<uuid>``)."""
+    return thread_owner(thread) == ctx.tenant_id or (thread == ctx.session_id and _is_uuid(thread))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
 
 
 def _build_output(b: Build) -> NodeFn:

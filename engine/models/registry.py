@@ -1,7 +1,7 @@
 """Build model providers by name, one shared instance per name and settings.
 
 A provider is registered by name: the engine's own (``bedrock``,
-``scripted``), those installed packages declare in the
+``scripted``, ``langchain``), those installed packages declare in the
 ``tenantflow.providers`` entry point group (a :class:`ProviderKind`, or a
 callable taking :class:`ProviderSettings`), and those registered with
 :func:`register_provider`. A project file names them in its model catalog.
@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.models.base import ModelProvider
 from engine.models.bedrock import BedrockProvider
+from engine.models.langchain_chat import LangChainProvider, missing_package
 from engine.models.scripted import ScriptedProvider
 
 
@@ -43,12 +44,44 @@ def _scripted(settings: ProviderSettings) -> ModelProvider:
     return ScriptedProvider.from_file(settings.fixtures)
 
 
+def _langchain(settings: ProviderSettings) -> ModelProvider:
+    class_path = settings.options.get("class")
+    if not isinstance(class_path, str):
+        raise ValueError("provider langchain needs options.class, the chat model's class path "
+                         "(e.g. langchain_openai.ChatOpenAI)")
+    kwargs = settings.options.get("kwargs") or {}
+    if not isinstance(kwargs, Mapping):
+        raise ValueError("provider langchain: options.kwargs must be a mapping of the class's arguments")
+    unknown = sorted(set(settings.options) - {"class", "kwargs"})
+    if unknown:
+        raise ValueError(f"provider langchain: unknown options {', '.join(unknown)} (known: class, kwargs)")
+    provider = LangChainProvider(class_path, kwargs)
+    provider.load()  # a missing package or a wrong class path fails here, when the model is first resolved
+    return provider
+
+
+def _check_langchain(options: Mapping[str, Any]) -> list[str]:
+    """What validate reports of a ``provider: langchain`` entry, without importing the class."""
+    class_path = options.get("class")
+    if not isinstance(class_path, str) or "." not in class_path:
+        return ["provider langchain needs options.class, the chat model's class path "
+                "(e.g. langchain_openai.ChatOpenAI)"]
+    try:
+        LangChainProvider(class_path, options.get("kwargs") or {})  # refuses secrets among the arguments
+    except (ValueError, AttributeError) as exc:
+        return [str(exc)]
+    missing = missing_package(class_path)
+    return [] if missing is None else [str(missing)]
+
+
 @dataclass(frozen=True)
 class ProviderKind:
-    """How to build one provider, and which settings it reads (its cache key)."""
+    """How to build one provider, which settings it reads (its cache key), and what validate checks of
+    a model's options (``check``: problems as messages, nothing imported)."""
 
     build: Callable[[ProviderSettings], ModelProvider]
     reads: tuple[str, ...] = ("options",)
+    check: Callable[[Mapping[str, Any]], list[str]] | None = None
 
 
 #: Entry point group a package registers its providers in.
@@ -57,6 +90,8 @@ ENTRY_POINTS = "tenantflow.providers"
 _BUILTIN: dict[str, ProviderKind] = {
     "bedrock": ProviderKind(_bedrock, reads=("region_name",)),
     "scripted": ProviderKind(_scripted, reads=("fixtures",)),
+    # One instance per class and arguments (a catalog entry's options over the provider's).
+    "langchain": ProviderKind(_langchain, reads=("options",), check=_check_langchain),
 }
 _registered: dict[str, ProviderKind] = {}
 _current: dict[str, ProviderKind] | None = None

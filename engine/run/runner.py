@@ -114,6 +114,12 @@ class TokenEvent:
 RunEvent = StepEvent | TokenEvent | RunResult
 
 
+def run_config(workflow: str, ctx: TenantContext) -> dict[str, Any]:
+    """The LangGraph config of a run of ``workflow`` on ``ctx``'s session: its thread, and the workflow's
+    name in the checkpoints' metadata (listing a tenant's runs reads it)."""
+    return {"configurable": {"thread_id": ctx.thread_id}, "metadata": {"workflow": workflow}}
+
+
 class Runner:
     """Starts runs on the graph cache's graphs, with the run context every node reads its services from."""
 
@@ -198,7 +204,7 @@ class Runner:
             owner = replace(ctx, user_id=require_id("user id", requester), scopes=frozenset(), attributes=())
         except ValueError as exc:
             raise AuthError(str(exc)) from None
-        config = {"configurable": {"thread_id": owner.thread_id}, "metadata": {"workflow": workflow}}
+        config = run_config(workflow, owner)
         saved = await compiled.graph.aget_state(config)  # type: ignore[arg-type]
         waiting = [i.value for task in saved.tasks for i in task.interrupts]
         if not waiting or (saved.metadata or {}).get("workflow", workflow) != workflow:
@@ -246,8 +252,7 @@ class Runner:
             raise AuthError("the user's token has expired")
         compiled = self.graphs.get(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload) if check else {}
-        # The workflow's name in the checkpoints' metadata: listing a tenant's runs reads it.
-        config = {"configurable": {"thread_id": ctx.thread_id}, "metadata": {"workflow": workflow}}
+        config = run_config(workflow, ctx)
         if check:  # a new run: its id goes into every checkpoint it writes (a resumption reads it back)
             config["metadata"]["run_id"] = new_run_id()
         options = {"durability": self.durability(compiled, ctx.tenant_id)} \

@@ -92,7 +92,7 @@ class TenantDirectory:
             fixtures = str(self.project.root / settings.fixtures)
         provider = self.providers.get(entry.provider, fixtures=fixtures,
                                       region_name=settings.region if settings else None,
-                                      options=settings.options if settings else None)
+                                      options={**(settings.options if settings else {}), **entry.options})
         return entry, provider
 
     def guard_chain(self, tenant_id: str) -> GuardChain:

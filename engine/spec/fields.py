@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.spec.common import FieldSpec
 
@@ -275,12 +275,30 @@ def _fast_check(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
 
     if _has_pattern(schema):
         return None
+    # An exception class in every release; typed as one only in the stubs of 0.52 and later.
+    referencing = cast("type[Exception]", jsonschema_rs.ReferencingError)
     try:
-        # offline: a $ref that leaves the schema is refused here, never downloaded (the default would). No
-        # formats: jsonschema, not given a format checker, does not check them either.
-        return jsonschema_rs.validator_for(dict(schema), offline=True, validate_formats=False).is_valid
-    except (ValueError, jsonschema_rs.ReferencingError):  # ValidationError is a ValueError, as is a date
+        # A $ref that leaves the schema is refused here, never downloaded (the default would): offline=True
+        # from 0.52, a retriever that refuses before (langgraph-api, the [platform] extra, caps jsonschema-rs
+        # below 0.45). No formats: jsonschema, not given a format checker, does not check them either.
+        no_fetch: dict[str, Any] = {"offline": True} if _HAS_OFFLINE else {"retriever": _refuse_fetch}
+        return jsonschema_rs.validator_for(dict(schema), validate_formats=False, **no_fetch).is_valid
+    except (ValueError, referencing):  # ValidationError is a ValueError, as is a date
         return None
+
+
+def _refuse_fetch(uri: str) -> Any:
+    raise ValueError(f"$ref {uri!r} is not fetched")
+
+
+def _jsonschema_rs_has_offline() -> bool:
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in version("jsonschema-rs").split(".")[:2])
+    return (major, minor) >= (0, 52)
+
+
+_HAS_OFFLINE = _jsonschema_rs_has_offline()
 
 
 def _has_pattern(schema: Any) -> bool:

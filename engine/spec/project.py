@@ -24,6 +24,9 @@ class ModelEntry(Strict):
     price_per_1k: Price = Field(default_factory=Price)
     description: str = ""
     max_tokens: int | None = Field(default=None, ge=1)
+    #: This model's own provider settings, over ``models.providers.<provider>.options`` (``provider:
+    #: langchain``: ``class`` and ``kwargs``, engine/models/langchain_chat.py).
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 class ProviderSettings(Strict):

@@ -29,7 +29,7 @@ from typing import Any
 
 from opentelemetry import metrics, trace
 
-from engine.errors import TenantflowError
+from engine.errors import TenantflowError, require_extra
 from engine.spec.project import TelemetrySpec
 from engine.telemetry.instruments import Telemetry, activate
 from engine.telemetry.labels import TenantLabels
@@ -118,6 +118,8 @@ def install(spec: TelemetrySpec, environ: Mapping[str, str] | None = None) -> In
     from opentelemetry.sdk.resources import Resource
 
     resource = Resource.create({"service.name": choice.service_name})
+    if "otlp" in (choice.traces, choice.metrics):
+        require_extra("otel", "opentelemetry.exporter.otlp.proto.http", "exporting telemetry over OTLP")
     tracer_provider: trace.TracerProvider = trace.NoOpTracerProvider()
     if choice.traces != "none":
         from opentelemetry.sdk.trace import TracerProvider

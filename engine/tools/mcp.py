@@ -15,10 +15,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx2
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp_types import TextContent
+from engine.errors import MissingExtra
+
+try:
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp_types import TextContent
+except ImportError as missing:  # an optional part: name the extra that brings it
+    raise MissingExtra("mcp", "gateway: mcp", missing.name or "mcp") from None
 
 from engine.errors import Problem, SkillError, SpecError
 from engine.spec.project import MCPSource, ToolAccess

@@ -43,8 +43,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from redis import asyncio as aioredis
-from redis.exceptions import RedisError
+from engine.errors import MissingExtra
+
+try:
+    from redis import asyncio as aioredis
+    from redis.exceptions import RedisError
+except ImportError as missing:  # an optional part: name the extra that brings it
+    raise MissingExtra("redis", "--redis (limits shared in Redis)", missing.name or "redis") from None
 
 from engine.usage.budget import BudgetExceeded, month_of, seconds_to_next_month
 from engine.usage.meter import (

@@ -147,7 +147,7 @@ def test_without_the_package_the_key_is_unknown(tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == 1
     assert "workflows/route.yaml:11:5: steps[0].lookup: unknown key 'lookup' (did you mean 'loop'?)" in result.output
     assert ("tenantflow.yaml:6:28: models.catalog.echo-small.provider: unknown model provider 'echo' "
-            "(known: bedrock, scripted)") in result.output
+            "(known: bedrock, langchain, scripted)") in result.output
 
 
 async def test_a_compiled_graph_runs_it_for_two_tenants(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ def test_unknown_provider_lists_known_ones() -> None:
     with pytest.raises(ValueError) as caught:
         Providers().get("openai")
 
-    assert str(caught.value) == "unknown model provider 'openai'; known: bedrock, scripted"
+    assert str(caught.value) == "unknown model provider 'openai'; known: bedrock, langchain, scripted"
 
 
 def test_bedrock_is_cached_per_region_and_needs_no_aws_to_build() -> None:

@@ -249,14 +249,15 @@ def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
     return events
 
 
-def wait_until_serving(process: subprocess.Popen[str], base: str, timeout_s: float = 60) -> None:
-    """Until ``tenantflow serve`` (``process``) answers ``GET /ping`` at ``base``; fail if it exits or is late."""
+def wait_until_serving(process: subprocess.Popen[str], base: str, timeout_s: float = 60, path: str = "/ping") -> None:
+    """Until the server ``process`` (``tenantflow serve``; ``langgraph dev`` answers ``/ok``) answers ``GET path``
+    at ``base``; fail if it exits or is late."""
     deadline = time.monotonic() + timeout_s
     while True:
         if process.poll() is not None:
-            pytest.fail(f"tenantflow serve exited at start:\n{process.communicate()[1]}")
+            pytest.fail(f"the server exited at start:\n{process.communicate()[1]}")
         try:
-            if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
+            if httpx.get(f"{base}{path}", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
