@@ -13,7 +13,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.compile.tracked import Tracked, constant, key_provenance, lookup, merge, plain, provenance, track
+from engine.compile.tracked import (
+    Provenance,
+    Tracked,
+    constant,
+    key_provenance,
+    lookup,
+    merge,
+    plain,
+    provenance,
+    track,
+)
 from engine.errors import CompileError, Problem
 from engine.guardrails.config import GuardrailsConfig
 from engine.guardrails.merge import MandatoryRuleError, merge_configs
@@ -50,70 +60,43 @@ class EffectiveWorkflow:
 
 
 def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
-    """Merge project -> tier -> tenant into the tenant's effective settings."""
+    """Merge project -> tier -> tenant into the tenant's effective settings.
+
+    The project and tier layers are merged once per tier and shared (:func:`_tier_layers`); a tenant pays
+    only for what its own file sets, so resolving 10,000 pooled tenants is 10,000 small merges. Provenance
+    is kept as the tracked tree, whose tier part every tenant of the tier shares; it is flattened into a
+    path -> source map only when asked (``explain``, ``diff``), not at load.
+    """
 
     tenant = project.tenants[tenant_id]
     t, tdoc = tenant.spec, tenant.doc
-    pdoc = project.project.doc
+    shared = _tier_layers(project, t.tier)
+    if isinstance(shared, CompileError):
+        raise CompileError(list(shared.problems))
     tier = project.spec.tiers[t.tier]
-    tier_path: DocPath = ("tiers", t.tier)
 
-    model = track(tier.model, pdoc, (*tier_path, "model"), "tier")
+    model = shared.model
     if t.models.default is not None:
         model = track(t.models.default, tdoc, ("models", "default"), "tenant")
-    allowed = {tier.model, *tier.allowed_models, *t.models.catalog}
-    if t.models.default is not None:
-        allowed.add(t.models.default)
+    allowed = shared.allowed
+    catalog = project.spec.models.catalog
+    if t.models.default is not None or t.models.catalog:
+        allowed = frozenset({*allowed, *t.models.catalog, *([t.models.default] if t.models.default else [])})
+        catalog = {**catalog, **t.models.catalog}
 
-    # Guardrails: built-in profile -> project -> tier -> tenant. A layer may
-    # tighten but never loosen a rule an earlier layer made mandatory.
-    problems: list[Problem] = []
-    layers = [
-        (project.spec.guardrails, pdoc, ("guardrails",), "project"),
-        (tier.guardrails, pdoc, (*tier_path, "guardrails"), "tier"),
-        (t.guardrails, tdoc, ("guardrails",), "tenant"),
-    ]
-    guard_data: dict[str, Any] = profile_layer("default")
-    guard_tracked = constant(guard_data, Source("<built-in profile default>", 0, 0, "engine"))
-    for data, doc, path, layer in layers:
-        leakage = data.get("leakage")
-        if layer != "tenant" and isinstance(leakage, dict):
-            # Marks say whose data it is; shared by a tier, they would mark no one.
-            problems += [doc.problem((*path, "leakage", key), f"{key} identify one tenant; declare them in the "
-                                     f"tenant's file, not in the {layer} guardrails", code="guardrail-config")
-                         for key in ("markers", "canaries") if key in leakage]
-        try:
-            if "profile" in data:
-                # A named profile applies where it is named, on top of what
-                # the earlier layers made mandatory: switching profiles
-                # cannot loosen a mandatory rule either.
-                named = profile_layer(str(data["profile"]))
-                try:
-                    guard_data = merge_configs(guard_data, named)
-                except MandatoryRuleError as exc:
-                    problems += [doc.problem((*path, "profile"), str(loosening), code="guardrail-loosened")
-                                 for loosening in exc.loosenings]
-                    break
-                guard_tracked = merge(guard_tracked, constant(named, doc.source((*path, "profile"))))
-            guard_data = merge_configs(guard_data, data)
-            GuardrailsConfig.model_validate(guard_data)
-        except MandatoryRuleError as exc:
-            for loosening in exc.loosenings:
-                where = (*path, *(loosening.where or loosening.rule).split("."))
-                problems.append(doc.problem(where, str(loosening), code="guardrail-loosened"))
-            break
-        except ValidationError as exc:
-            problems += problems_from(exc, GuardrailsConfig, doc, root=path)
-            break
-        except ValueError as exc:  # an unknown profile name
-            problems.append(doc.problem((*path, "profile"), str(exc), code="guardrail-config"))
-            break
-        guard_tracked = merge(guard_tracked, track(data, doc, path, layer))
-    if problems:
-        raise CompileError(problems)
+    guardrails, guard_tracked = shared.guardrails, shared.guard_tracked
+    if "guardrails" in tdoc.data or t.guardrails:
+        guard_data, guard_tracked, problems = _guard_layer(shared.guard_data, guard_tracked, t.guardrails, tdoc,
+                                                           ("guardrails",), "tenant")
+        if problems:
+            raise CompileError(problems)
+        guardrails = GuardrailsConfig.model_validate(guard_data)
 
-    quotas_tracked = merge(track(tier.quotas.model_dump(exclude_none=True), pdoc, (*tier_path, "quotas"), "tier"),
-                           track(t.quotas.model_dump(exclude_none=True), tdoc, ("quotas",), "tenant"))
+    quotas, quotas_tracked = tier.quotas, shared.quotas_tracked
+    own_quotas = t.quotas.model_dump(exclude_none=True)
+    if own_quotas:
+        quotas_tracked = merge(quotas_tracked, track(own_quotas, tdoc, ("quotas",), "tenant"))
+        quotas = Quotas.model_validate(plain(quotas_tracked))
     settings = Tracked({
         "tier": track(t.tier, tdoc, ("tier",), "tenant"),
         "model": model,
@@ -127,15 +110,98 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
         name=t.metadata.name or tenant_id,
         tier=t.tier,
         default_model=plain(model),
-        allowed_models=frozenset(allowed),
-        catalog={**project.spec.models.catalog, **t.models.catalog},
-        guardrails=GuardrailsConfig.model_validate(guard_data),
+        allowed_models=allowed,
+        catalog=catalog,
+        guardrails=guardrails,
         entitlements=t.entitlements,
-        quotas=Quotas.model_validate(plain(quotas_tracked)),
+        quotas=quotas,
         isolation=t.isolation,
         workflows=frozenset(t.workflows),
-        provenance=provenance(settings),
+        provenance=Provenance(settings),
     )
+
+
+@dataclass(frozen=True)
+class _TierLayers:
+    """The project and tier layers of one tier's tenants, merged once per load and shared by all of them."""
+
+    model: Tracked
+    allowed: frozenset[str]
+    guard_data: dict[str, Any]
+    guard_tracked: Tracked
+    guardrails: GuardrailsConfig
+    quotas_tracked: Tracked
+
+
+def _tier_layers(project: Project, tier_name: str) -> _TierLayers | CompileError:
+    """What every tenant of ``tier_name`` starts from (or the problems of the project's and tier's layers)."""
+    key = ("tier-layers", tier_name)
+    found: _TierLayers | CompileError | None = project.derived.get(key)
+    if found is not None:
+        return found
+    pdoc = project.project.doc
+    tier = project.spec.tiers[tier_name]
+    tier_path: DocPath = ("tiers", tier_name)
+    # Guardrails: built-in profile -> project -> tier (-> tenant, per tenant). A layer may
+    # tighten but never loosen a rule an earlier layer made mandatory.
+    guard_data: dict[str, Any] = profile_layer("default")
+    guard_tracked = constant(guard_data, Source("<built-in profile default>", 0, 0, "engine"))
+    problems: list[Problem] = []
+    for data, path, layer in [(project.spec.guardrails, ("guardrails",), "project"),
+                              (tier.guardrails, (*tier_path, "guardrails"), "tier")]:
+        leakage = data.get("leakage")
+        if isinstance(leakage, dict):
+            # Marks say whose data it is; shared by a tier, they would mark no one.
+            problems += [pdoc.problem((*path, "leakage", key), f"{key} identify one tenant; declare them in the "
+                                      f"tenant's file, not in the {layer} guardrails", code="guardrail-config")
+                         for key in ("markers", "canaries") if key in leakage]
+        guard_data, guard_tracked, refused = _guard_layer(guard_data, guard_tracked, data, pdoc, path, layer)
+        if refused:
+            problems += refused
+            break
+    result: _TierLayers | CompileError
+    if problems:
+        result = CompileError(problems)
+    else:
+        result = _TierLayers(
+            model=track(tier.model, pdoc, (*tier_path, "model"), "tier"),
+            allowed=frozenset({tier.model, *tier.allowed_models}),
+            guard_data=guard_data, guard_tracked=guard_tracked,
+            guardrails=GuardrailsConfig.model_validate(guard_data),
+            quotas_tracked=track(tier.quotas.model_dump(exclude_none=True), pdoc, (*tier_path, "quotas"), "tier"))
+    project.derived[key] = result
+    return result
+
+
+def _guard_layer(guard_data: dict[str, Any], guard_tracked: Tracked, data: dict[str, Any], doc: Document,
+                 path: DocPath, layer: str) -> tuple[dict[str, Any], Tracked, list[Problem]]:
+    """Merge one guardrails layer over what the earlier ones made; the problems if it may not apply."""
+    problems: list[Problem] = []
+    try:
+        if "profile" in data:
+            # A named profile applies where it is named, on top of what the earlier layers made
+            # mandatory: switching profiles cannot loosen a mandatory rule either.
+            named = profile_layer(str(data["profile"]))
+            try:
+                guard_data = merge_configs(guard_data, named)
+            except MandatoryRuleError as exc:
+                problems += [doc.problem((*path, "profile"), str(loosening), code="guardrail-loosened")
+                             for loosening in exc.loosenings]
+                return guard_data, guard_tracked, problems
+            guard_tracked = merge(guard_tracked, constant(named, doc.source((*path, "profile"))))
+        guard_data = merge_configs(guard_data, data)
+        GuardrailsConfig.model_validate(guard_data)
+    except MandatoryRuleError as exc:
+        for loosening in exc.loosenings:
+            where = (*path, *(loosening.where or loosening.rule).split("."))
+            problems.append(doc.problem(where, str(loosening), code="guardrail-loosened"))
+        return guard_data, guard_tracked, problems
+    except ValidationError as exc:
+        return guard_data, guard_tracked, problems + problems_from(exc, GuardrailsConfig, doc, root=path)
+    except ValueError as exc:  # an unknown profile name
+        return guard_data, guard_tracked, problems + [doc.problem((*path, "profile"), str(exc),
+                                                                  code="guardrail-config")]
+    return guard_data, merge(guard_tracked, track(data, doc, path, layer)), problems
 
 
 def resolve_workflow(project: Project, workflow: str, tenant_id: str, kinds: StepKinds | None = None,
