@@ -24,6 +24,7 @@ from engine.spec.source import Document, load_document, load_plain
 from engine.spec.tenant import TenantSpec
 from engine.spec.validation import validate
 from engine.spec.workflow import Step, WorkflowSpec
+from engine.startup import gc_paused
 from engine.tools.catalog import ToolCatalog
 from engine.tools.isolation import silo_endpoints
 from engine.tools.loader import load_gateway
@@ -137,7 +138,8 @@ def load_project(root: Path) -> Project:
     Raises :class:`SpecError` listing every problem found, sorted by file
     and line; a project that loads is safe to compile.
     """
-    project, problems = load_project_partial(root)
+    with gc_paused():
+        project, problems = load_project_partial(root)
     if problems or project is None:
         raise SpecError(problems)
     return project

@@ -64,8 +64,8 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
 
     The project and tier layers are merged once per tier and shared (:func:`_tier_layers`); a tenant pays
     only for what its own file sets, so resolving 10,000 pooled tenants is 10,000 small merges. Provenance
-    is kept as the tracked tree, whose tier part every tenant of the tier shares; it is flattened into a
-    path -> source map only when asked (``explain``, ``diff``), not at load.
+    (each value with the file and line that set it) is built when asked (``explain``, ``diff``), not at
+    load: it needs the line tables of the tenant's file, which a tenant that only runs never reads.
     """
 
     tenant = project.tenants[tenant_id]
@@ -75,41 +75,29 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
         raise CompileError(list(shared.problems))
     tier = project.spec.tiers[t.tier]
 
-    model = shared.model
-    if t.models.default is not None:
-        model = track(t.models.default, tdoc, ("models", "default"), "tenant")
+    default_model = t.models.default if t.models.default is not None else tier.model
     allowed = shared.allowed
     catalog = project.spec.models.catalog
     if t.models.default is not None or t.models.catalog:
         allowed = frozenset({*allowed, *t.models.catalog, *([t.models.default] if t.models.default else [])})
         catalog = {**catalog, **t.models.catalog}
 
-    guardrails, guard_tracked = shared.guardrails, shared.guard_tracked
-    if "guardrails" in tdoc.data or t.guardrails:
-        guard_data, guard_tracked, problems = _guard_layer(shared.guard_data, guard_tracked, t.guardrails, tdoc,
-                                                           ("guardrails",), "tenant")
+    guardrails = shared.guardrails
+    if _own_guardrails(tdoc, t.guardrails):
+        guard_data, problems = _guard_layer(shared.guard_data, t.guardrails, tdoc, ("guardrails",))
         if problems:
             raise CompileError(problems)
         guardrails = GuardrailsConfig.model_validate(guard_data)
 
-    quotas, quotas_tracked = tier.quotas, shared.quotas_tracked
-    own_quotas = t.quotas.model_dump(exclude_none=True)
-    if own_quotas:
-        quotas_tracked = merge(quotas_tracked, track(own_quotas, tdoc, ("quotas",), "tenant"))
-        quotas = Quotas.model_validate(plain(quotas_tracked))
-    settings = Tracked({
-        "tier": track(t.tier, tdoc, ("tier",), "tenant"),
-        "model": model,
-        "guardrails": guard_tracked,
-        "quotas": quotas_tracked,
-        "entitlements": track(t.entitlements.model_dump(), tdoc, ("entitlements",), "tenant"),
-        "isolation": track(t.isolation.model_dump(), tdoc, ("isolation",), "tenant"),
-    }, tdoc.source(()))
+    quotas = tier.quotas
+    if t.quotas.model_dump(exclude_none=True):
+        quotas = Quotas.model_validate({**tier.quotas.model_dump(exclude_none=True),
+                                        **t.quotas.model_dump(exclude_none=True)})
     return TenantSettings(
         tenant_id=tenant_id,
         name=t.metadata.name or tenant_id,
         tier=t.tier,
-        default_model=plain(model),
+        default_model=default_model,
         allowed_models=allowed,
         catalog=catalog,
         guardrails=guardrails,
@@ -117,8 +105,39 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
         quotas=quotas,
         isolation=t.isolation,
         workflows=frozenset(t.workflows),
-        provenance=Provenance(settings),
+        provenance=Provenance(lambda: _settings_tree(project, tenant_id, shared)),
     )
+
+
+def _own_guardrails(tdoc: Document, data: dict[str, Any]) -> bool:
+    return bool(data) or (isinstance(tdoc.data, dict) and "guardrails" in tdoc.data)
+
+
+def _settings_tree(project: Project, tenant_id: str, shared: _TierLayers) -> Tracked:
+    """The tenant's settings with the file and line of every value (the tier's part shared, not copied)."""
+    tenant = project.tenants[tenant_id]
+    t, tdoc = tenant.spec, tenant.doc
+    model = shared.model
+    if t.models.default is not None:
+        model = track(t.models.default, tdoc, ("models", "default"), "tenant")
+    guard_tracked = shared.guard_tracked
+    if _own_guardrails(tdoc, t.guardrails):
+        if "profile" in t.guardrails:
+            named = profile_layer(str(t.guardrails["profile"]))
+            guard_tracked = merge(guard_tracked, constant(named, tdoc.source(("guardrails", "profile"))))
+        guard_tracked = merge(guard_tracked, track(t.guardrails, tdoc, ("guardrails",), "tenant"))
+    quotas_tracked = shared.quotas_tracked
+    own_quotas = t.quotas.model_dump(exclude_none=True)
+    if own_quotas:
+        quotas_tracked = merge(quotas_tracked, track(own_quotas, tdoc, ("quotas",), "tenant"))
+    return Tracked({
+        "tier": track(t.tier, tdoc, ("tier",), "tenant"),
+        "model": model,
+        "guardrails": guard_tracked,
+        "quotas": quotas_tracked,
+        "entitlements": track(t.entitlements.model_dump(), tdoc, ("entitlements",), "tenant"),
+        "isolation": track(t.isolation.model_dump(), tdoc, ("isolation",), "tenant"),
+    }, tdoc.source(()))
 
 
 @dataclass(frozen=True)
@@ -155,10 +174,14 @@ def _tier_layers(project: Project, tier_name: str) -> _TierLayers | CompileError
             problems += [pdoc.problem((*path, "leakage", key), f"{key} identify one tenant; declare them in the "
                                       f"tenant's file, not in the {layer} guardrails", code="guardrail-config")
                          for key in ("markers", "canaries") if key in leakage]
-        guard_data, guard_tracked, refused = _guard_layer(guard_data, guard_tracked, data, pdoc, path, layer)
+        guard_data, refused = _guard_layer(guard_data, data, pdoc, path)
         if refused:
             problems += refused
             break
+        if "profile" in data:
+            guard_tracked = merge(guard_tracked, constant(profile_layer(str(data["profile"])),
+                                                          pdoc.source((*path, "profile"))))
+        guard_tracked = merge(guard_tracked, track(data, pdoc, path, layer))
     result: _TierLayers | CompileError
     if problems:
         result = CompileError(problems)
@@ -173,35 +196,30 @@ def _tier_layers(project: Project, tier_name: str) -> _TierLayers | CompileError
     return result
 
 
-def _guard_layer(guard_data: dict[str, Any], guard_tracked: Tracked, data: dict[str, Any], doc: Document,
-                 path: DocPath, layer: str) -> tuple[dict[str, Any], Tracked, list[Problem]]:
-    """Merge one guardrails layer over what the earlier ones made; the problems if it may not apply."""
-    problems: list[Problem] = []
+def _guard_layer(guard_data: dict[str, Any], data: dict[str, Any], doc: Document, path: DocPath,
+                 ) -> tuple[dict[str, Any], list[Problem]]:
+    """Merge one guardrails layer over what the earlier ones made; the problems if it may not apply.
+
+    A named profile applies where it is named, on top of what the earlier layers made mandatory:
+    switching profiles cannot loosen a mandatory rule either.
+    """
     try:
         if "profile" in data:
-            # A named profile applies where it is named, on top of what the earlier layers made
-            # mandatory: switching profiles cannot loosen a mandatory rule either.
-            named = profile_layer(str(data["profile"]))
             try:
-                guard_data = merge_configs(guard_data, named)
+                guard_data = merge_configs(guard_data, profile_layer(str(data["profile"])))
             except MandatoryRuleError as exc:
-                problems += [doc.problem((*path, "profile"), str(loosening), code="guardrail-loosened")
-                             for loosening in exc.loosenings]
-                return guard_data, guard_tracked, problems
-            guard_tracked = merge(guard_tracked, constant(named, doc.source((*path, "profile"))))
+                return guard_data, [doc.problem((*path, "profile"), str(loosening), code="guardrail-loosened")
+                                    for loosening in exc.loosenings]
         guard_data = merge_configs(guard_data, data)
         GuardrailsConfig.model_validate(guard_data)
     except MandatoryRuleError as exc:
-        for loosening in exc.loosenings:
-            where = (*path, *(loosening.where or loosening.rule).split("."))
-            problems.append(doc.problem(where, str(loosening), code="guardrail-loosened"))
-        return guard_data, guard_tracked, problems
+        return guard_data, [doc.problem((*path, *(loosening.where or loosening.rule).split(".")), str(loosening),
+                                        code="guardrail-loosened") for loosening in exc.loosenings]
     except ValidationError as exc:
-        return guard_data, guard_tracked, problems + problems_from(exc, GuardrailsConfig, doc, root=path)
+        return guard_data, problems_from(exc, GuardrailsConfig, doc, root=path)
     except ValueError as exc:  # an unknown profile name
-        return guard_data, guard_tracked, problems + [doc.problem((*path, "profile"), str(exc),
-                                                                  code="guardrail-config")]
-    return guard_data, merge(guard_tracked, track(data, doc, path, layer)), problems
+        return guard_data, [doc.problem((*path, "profile"), str(exc), code="guardrail-config")]
+    return guard_data, []
 
 
 def resolve_workflow(project: Project, workflow: str, tenant_id: str, kinds: StepKinds | None = None,

@@ -7,7 +7,7 @@ plus a provenance map from document path to :class:`Source`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,20 +96,21 @@ def provenance(tracked: Tracked, path: DocPath = ()) -> dict[DocPath, Source]:
 
 
 class Provenance(Mapping[DocPath, Source]):
-    """:func:`provenance` of a tracked tree, flattened on first read.
+    """:func:`provenance` of a tracked tree, built and flattened on first read.
 
-    A tenant's settings keep their tree (whose tier part every tenant of the tier shares) rather than a
-    path -> source map of their own: the map is built for the few tenants ``explain`` or ``diff`` asks about.
+    A tenant's settings keep how to build their tree rather than a path -> source map of their own: the
+    map is built for the few tenants ``explain`` or ``diff`` asks about, and loading a tenant never reads
+    its file's line and column tables.
     """
 
-    def __init__(self, tree: Tracked):
-        self._tree: Tracked | None = tree
+    def __init__(self, tree: Callable[[], Tracked]):
+        self._tree: Callable[[], Tracked] | None = tree
         self._flat: dict[DocPath, Source] | None = None
 
     def _map(self) -> dict[DocPath, Source]:
         if self._flat is None:
             assert self._tree is not None
-            self._flat, self._tree = provenance(self._tree), None
+            self._flat, self._tree = provenance(self._tree()), None
         return self._flat
 
     def __getitem__(self, path: DocPath) -> Source:
