@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import gc
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from langgraph.graph.state import CompiledStateGraph
+
+from engine.compile.resolve import EffectiveWorkflow
 from engine.engine import Engine
-from engine.project import load_project
+from engine.guardrails.config import GuardrailsConfig
+from engine.ir import WorkflowIR
+from engine.project import Loaded, Project, load_project
+from engine.run.graphs import CompiledWorkflow
+from engine.spec.source import Document
+from engine.spec.tenant import TenantSpec
+from engine.startup import gc_paused
 from tests.conftest import tenant_yaml
 
 OWN_ECHO = '''\
@@ -70,3 +82,50 @@ overrides:
     assert alpha is gamma
     assert beta is not alpha
     assert engine.graph_count() == 2
+
+
+def _with_generated_tenants(project: Project, count: int, overriding: int) -> Project:
+    """``project`` with ``count`` more tenants, built in memory (no files: a few seconds for 10,000); the first
+    ``overriding`` of them change the wording of ``hello``'s prompt, each its own way: a structure each."""
+    tiers = ("basic", "standard", "premium")
+    tenants = dict(project.tenants)
+    for i in range(count):
+        tenant_id = f"g{i:05d}"
+        data: dict[str, Any] = {"apiVersion": "tenantflow/v1", "kind": "Tenant", "metadata": {"id": tenant_id},
+                                "tier": tiers[i % 3]}
+        if i < overriding:
+            data["overrides"] = {"hello": {"steps": {"answer": {"llm": {"prompt": f"Say ({i}): {{{{ steps.first.text }}}}"}}}}}
+        path = project.root / "tenants" / tenant_id / "tenant.yaml"
+        tenants[tenant_id] = Loaded(TenantSpec.model_validate(data), Document(f"tenants/{tenant_id}/tenant.yaml",
+                                                                              data, {}, {}), path)
+    return replace(project, tenants=tenants)
+
+
+def _alive(kind: type) -> int:
+    gc.collect()
+    return sum(1 for obj in gc.get_objects() if type(obj) is kind)
+
+
+def test_ten_thousand_tenants_hold_objects_per_structure_not_per_tenant(make_project):
+    """10,000 tenants, 3 structures of ``hello`` (pooled, and two tenants' own overrides): after compiling
+    for every tenant, the live compiled graphs, their IR, and the resolved workflows are counted by
+    structure, and so are the effective guardrail settings the tenants of a tier share."""
+    project = _with_generated_tenants(load_project(make_project(tenants={"alpha": tenant_yaml("alpha")})),
+                                      10_000, overriding=2)
+    engine = Engine(project)
+    with gc_paused():  # as `tenantflow serve` does after load (gc.freeze): else full collections dominate
+        for tenant in project.tenants:
+            engine.compile("hello", tenant)
+    structures = 3
+    assert engine.compile_count == engine.graph_count() == structures
+    assert _alive(CompiledWorkflow) == structures
+    assert _alive(WorkflowIR) <= 2 * structures  # the graph cache's and the check cache's, per structure
+    assert _alive(CompiledStateGraph) == structures
+    # Tenants without overrides share one resolution per load; an override's is not kept.
+    assert sum(1 for key in project.derived if key[0] == "effective") == 1
+    assert _alive(EffectiveWorkflow) <= 2 * structures
+    # Settings: one object per tenant, but the guardrails inside them are one per tier.
+    assert len({id(engine.settings(t).guardrails) for t in project.tenants}) == len(project.spec.tiers)
+    assert _alive(GuardrailsConfig) < 50
+    # Provenance is built for a tenant only when asked.
+    assert engine.settings("g00007").provenance[("tier",)].file == "tenants/g00007/tenant.yaml"
