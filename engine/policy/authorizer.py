@@ -169,6 +169,11 @@ class Authorizer:
         self._parsed: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], cedarpy.Entities] = OrderedDict()
         self._cache = cache
 
+    @property
+    def cached_entity_sets(self) -> int:
+        """How many parsed (tenant, resources) entity sets the cache holds now."""
+        return len(self._parsed)
+
     def _entities_for(self, ctx: TenantContext, resources: Sequence[tuple[str, str]] = (),
                       extra: Sequence[dict[str, Any]] = ()) -> cedarpy.Entities:
         """The principal (``ctx``'s user, in its tenant), its tenant and ``resources``: what a decision reads."""
