@@ -129,3 +129,40 @@ def test_ten_thousand_tenants_hold_objects_per_structure_not_per_tenant(make_pro
     assert _alive(GuardrailsConfig) < 50
     # Provenance is built for a tenant only when asked.
     assert engine.settings("g00007").provenance[("tier",)].file == "tenants/g00007/tenant.yaml"
+
+
+def _structures(make_project, count: int) -> Engine:
+    """``count`` tenants, each with its own wording of ``hello``'s prompt: ``count`` structures."""
+    tenants = {f"s{i}": tenant_yaml(f"s{i}", "basic", f"""\
+overrides:
+  hello:
+    steps:
+      answer: {{llm: {{prompt: "Say ({i}): {{{{ steps.first.text }}}}"}}}}
+""") for i in range(count)}
+    return Engine(load_project(make_project(tenants=tenants)))
+
+
+def test_the_graph_cache_counts_hits_misses_and_compile_time(make_project):
+    engine = _structures(make_project, 3)
+    for tenant in ("s0", "s1", "s0", "s2", "s1"):
+        engine.compile("hello", tenant)
+    stats = engine.graphs.stats
+    assert (stats.hits, stats.misses, stats.compiles, stats.evictions) == (2, 3, 3, 0)
+    assert stats.compile_seconds > 0
+    assert stats.held_bytes == sum(g.weight for g in engine.graphs._graphs.values()) > 0
+
+
+def test_the_graph_cache_is_bounded_by_memory(make_project):
+    # A budget smaller than one graph keeps only the newest structure: each other one is compiled again.
+    engine = _structures(make_project, 3)
+    engine.graphs.max_bytes = 1
+    for tenant in ("s0", "s1", "s2", "s0"):
+        engine.compile("hello", tenant)
+        assert engine.graph_count() == 1
+    assert (engine.graphs.stats.misses, engine.graphs.stats.evictions) == (4, 3)
+    # A budget that holds them all compiles each once, however often the tenants take turns.
+    roomy = _structures(make_project, 3)
+    for _ in range(3):
+        for tenant in ("s0", "s1", "s2"):
+            roomy.compile("hello", tenant)
+    assert roomy.graph_count() == 3 and roomy.graphs.stats.compiles == 3 and roomy.graphs.stats.hits == 6
