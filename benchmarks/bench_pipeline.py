@@ -180,22 +180,28 @@ async def main() -> None:
             for _ in range(args.warmup):
                 await fn()
         times: dict[str, list[float]] = {name: [] for name in variants}
+        cpu: dict[str, list[float]] = {name: [] for name in variants}
         order = list(variants)
         load = os.getloadavg()
         for r in range((args.iterations + args.block - 1) // args.block):
             for name in order[r % len(order):] + order[:r % len(order)]:
                 for _ in range(args.block):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     await variants[name]()
                     times[name].append((time.perf_counter() - t0) * 1000)
+                    cpu[name].append((time.process_time() - c0) * 1000)
         print(f"10-step LLM pipeline, {args.iterations} runs per variant, interleaved "
               f"({time.strftime('%Y-%m-%d %H:%M %Z')}, load average {load[0]:.2f} -> {os.getloadavg()[0]:.2f})")
-        base_on, base_off = statistics.median(times["hw guards on"]), statistics.median(times["hw guards off"])
-        print(f"{'variant':<16}{'median ms':>10}{'p90 ms':>9}{'/ hw on':>9}{'/ hw off':>9}")
+        print("wall = elapsed time; cpu = this process's CPU time, less sensitive to other load on the machine")
+        print(f"{'variant':<16}{'wall ms':>9}{'p90':>8}{'/ hw on':>9}{'/ hw off':>9}{'cpu ms':>9}{'/ hw on':>9}"
+              f"{'/ hw off':>9}")
         for name, values in times.items():
-            med = statistics.median(values)
+            med, cpu_med = statistics.median(values), statistics.median(cpu[name])
             p90 = sorted(values)[int(0.9 * (len(values) - 1))]
-            print(f"{name:<16}{med:>10.2f}{p90:>9.2f}{med / base_on:>9.2f}{med / base_off:>9.2f}")
+            ratios = [med / statistics.median(times[b]) for b in ("hw guards on", "hw guards off")]
+            cpu_ratios = [cpu_med / statistics.median(cpu[b]) for b in ("hw guards on", "hw guards off")]
+            print(f"{name:<16}{med:>9.2f}{p90:>8.2f}{ratios[0]:>9.2f}{ratios[1]:>9.2f}{cpu_med:>9.2f}"
+                  f"{cpu_ratios[0]:>9.2f}{cpu_ratios[1]:>9.2f}")
         if args.profile:
             import cProfile
             import pstats
