@@ -138,8 +138,7 @@ def load_project(root: Path) -> Project:
     Raises :class:`SpecError` listing every problem found, sorted by file
     and line; a project that loads is safe to compile.
     """
-    with gc_paused():
-        project, problems = load_project_partial(root)
+    project, problems = load_project_partial(root)
     if problems or project is None:
         raise SpecError(problems)
     return project
@@ -150,7 +149,11 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     problems are left out, so ``validate`` can still compile everything else and
     report every problem in one pass. ``None`` if the project file itself is unusable.
     """
-    root = root.resolve()
+    with gc_paused():  # what a load makes lives as long as the project: see engine/startup.py
+        return _load_project_partial(root.resolve())
+
+
+def _load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     problems: list[Problem] = []
     project = _load(root / PROJECT_FILE, root, ProjectSpec, "project", problems)
     if project is None:
