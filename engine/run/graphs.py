@@ -99,7 +99,7 @@ class GraphCache:
 
     def __init__(self, project: Project, tenants: TenantDirectory, kinds: StepKinds, *,
                  checkpointer: BaseCheckpointSaver[Any] | None, store: BaseStore | None,
-                 max_mb: float = DEFAULT_GRAPH_CACHE_MB):
+                 max_mb: float = DEFAULT_GRAPH_CACHE_MB, meter_provider: metrics.MeterProvider | None = None):
         self.project, self.tenants, self.kinds = project, tenants, kinds
         self.checkpointer, self.store = checkpointer, store
         self.max_bytes = int(max_mb * 1024 * 1024)
@@ -108,7 +108,8 @@ class GraphCache:
         self._pairs: dict[tuple[str, str], str] = {}
         self._checked = Checked()
         self.stats = CacheStats()
-        meter = metrics.get_meter_provider().get_meter("tenantflow")
+        # The application's meter provider (OpenTelemetry's no-op one if it installs none).
+        meter = (meter_provider or metrics.get_meter_provider()).get_meter("tenantflow")
         self._lookups = meter.create_counter("tenantflow.graph_cache.lookups", unit="{lookup}",
                                              description="Compiled-graph lookups, by result (hit or miss)")
         self._compile_time = meter.create_histogram("tenantflow.graph_cache.compile.duration", unit="s",

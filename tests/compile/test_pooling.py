@@ -14,7 +14,7 @@ from engine.engine import Engine
 from engine.guardrails.config import GuardrailsConfig
 from engine.ir import WorkflowIR
 from engine.project import Loaded, Project, load_project
-from engine.run.graphs import CompiledWorkflow
+from engine.run.graphs import CompiledWorkflow, GraphCache
 from engine.spec.source import Document
 from engine.spec.tenant import TenantSpec
 from engine.startup import gc_paused
@@ -166,3 +166,23 @@ def test_the_graph_cache_is_bounded_by_memory(make_project):
         for tenant in ("s0", "s1", "s2"):
             roomy.compile("hello", tenant)
     assert roomy.graph_count() == 3 and roomy.graphs.stats.compiles == 3 and roomy.graphs.stats.hits == 6
+
+
+def test_the_graph_cache_reports_lookups_and_compile_time_as_metrics(make_project):
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    engine = _structures(make_project, 2)
+    reader = InMemoryMetricReader()
+    graphs = GraphCache(engine.project, engine.tenants, engine.graphs.kinds, checkpointer=None, store=None,
+                        meter_provider=MeterProvider(metric_readers=[reader]))
+    for tenant in ("s0", "s0", "s1", "s0"):
+        graphs.get("hello", tenant)
+    data = reader.get_metrics_data()
+    assert data is not None
+    found = {metric.name: metric.data.data_points for resource in data.resource_metrics
+             for scope in resource.scope_metrics for metric in scope.metrics}
+    lookups = {dict(p.attributes)["result"]: p.value for p in found["tenantflow.graph_cache.lookups"]}
+    assert lookups == {"hit": 2, "miss": 2}
+    [compile_time] = found["tenantflow.graph_cache.compile.duration"]
+    assert compile_time.count == 2 and compile_time.sum > 0
