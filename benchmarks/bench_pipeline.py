@@ -10,7 +10,8 @@ timed in ONE process, interleaved in blocks with the order rotated each round:
 * ``hw guards on``     a plain ``StateGraph`` of ten nodes calling the provider with an
                        f-string prompt and recording usage (tokens and cost), between an input
                        and an output guard node running the tenant's guard chain
-                       (``chain_for`` with the project's leakage index), as the engine's do;
+                       (``chain_for`` with the project's leakage index), as the engine's do: the
+                       output node also checks every step's answer for other tenants' marks;
 * ``hw guards off``    the same ten nodes without the guard nodes.
 
 Before timing, every variant's output and usage are checked to be the same.
@@ -87,6 +88,8 @@ def make_project(root: Path) -> Path:
 class HWState(TypedDict, total=False):
     input: dict[str, Any]
     text: str
+    #: Each step's answer, for the output guard's leakage check of what the run gathered.
+    answers: dict[str, str]
     usage: list[dict[str, Any]]
     guard: list[dict[str, Any]]
     blocked: str
@@ -113,7 +116,8 @@ def build_handwritten(engine: Engine, tenant: str, *, guards: bool) -> Any:
                      "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                      "cost_usd": response.input_tokens / 1000 * price.input
                      + response.output_tokens / 1000 * price.output}
-            return {"text": response.text, "usage": [*state.get("usage", []), usage]}
+            return {"text": response.text, "answers": {**state.get("answers", {}), f"s{i}": response.text},
+                    "usage": [*state.get("usage", []), usage]}
         return node
 
     async def guard_in(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
@@ -123,8 +127,13 @@ def build_handwritten(engine: Engine, tenant: str, *, guards: bool) -> Any:
         return {"input": result.value, "guard": [dict(r) for r in result.records]}
 
     async def guard_out(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
-        result = chain.check_value({"text": state["text"]}, "output", tenant=runtime.context.tenant_id)
-        return {"output": result.value, "guard": [*state.get("guard", []), *(dict(r) for r in result.records)]}
+        tenant = runtime.context.tenant_id
+        result = chain.check_value({"text": state["text"]}, "output", tenant=tenant)
+        records = [*state.get("guard", []), *(dict(r) for r in result.records)]
+        # Other tenants' marks in what the run gathered (every step's answer), as the engine's output guard
+        # and bench_engine_vs_handwritten's hand-written one do.
+        records += [dict(r) for r in chain.check_leakage({"steps": state.get("answers", {})}, tenant=tenant).records]
+        return {"output": result.value, "guard": records}
 
     async def plain_out(state: HWState, runtime: Runtime[TenantContext]) -> HWState:
         return {"output": {"text": state["text"]}}
