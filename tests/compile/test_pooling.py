@@ -110,6 +110,8 @@ def test_ten_thousand_tenants_hold_objects_per_structure_not_per_tenant(make_pro
     """10,000 tenants, 3 structures of ``hello`` (pooled, and two tenants' own overrides): after compiling
     for every tenant, the live compiled graphs, their IR, and the resolved workflows are counted by
     structure, and so are the effective guardrail settings the tenants of a tier share."""
+    kinds = (CompiledWorkflow, WorkflowIR, CompiledStateGraph, EffectiveWorkflow, GuardrailsConfig)
+    before = {kind: _alive(kind) for kind in kinds}  # what earlier tests in this process may have left alive
     project = _with_generated_tenants(load_project(make_project(tenants={"alpha": tenant_yaml("alpha")})),
                                       10_000, overriding=2)
     engine = Engine(project)
@@ -117,16 +119,17 @@ def test_ten_thousand_tenants_hold_objects_per_structure_not_per_tenant(make_pro
         for tenant in project.tenants:
             engine.compile("hello", tenant)
     structures = 3
+    made = {kind: _alive(kind) - before[kind] for kind in kinds}
     assert engine.compile_count == engine.graph_count() == structures
-    assert _alive(CompiledWorkflow) == structures
-    assert _alive(WorkflowIR) <= 2 * structures  # the graph cache's and the check cache's, per structure
-    assert _alive(CompiledStateGraph) == structures
+    assert made[CompiledWorkflow] == structures
+    assert made[WorkflowIR] <= 2 * structures  # the graph cache's and the check cache's, per structure
+    assert made[CompiledStateGraph] == structures
     # Tenants without overrides share one resolution per load; an override's is not kept.
     assert sum(1 for key in project.derived if key[0] == "effective") == 1
-    assert _alive(EffectiveWorkflow) <= 2 * structures
+    assert made[EffectiveWorkflow] <= 2 * structures
     # Settings: one object per tenant, but the guardrails inside them are one per tier.
     assert len({id(engine.settings(t).guardrails) for t in project.tenants}) == len(project.spec.tiers)
-    assert _alive(GuardrailsConfig) < 50
+    assert made[GuardrailsConfig] < 50
     # Provenance is built for a tenant only when asked.
     assert engine.settings("g00007").provenance[("tier",)].file == "tenants/g00007/tenant.yaml"
 
