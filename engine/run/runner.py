@@ -224,14 +224,10 @@ class Runner:
             raise AuthError("the user's token has expired")
         compiled = self.graphs.get(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload) if check else {}
-        config: dict[str, Any] = {"configurable": {"thread_id": ctx.thread_id}}
-        options: dict[str, Any] = {}
-        if self.graphs.checkpointer is not None:
-            # The workflow's name in the checkpoints' metadata: listing a tenant's runs reads it. Without a
-            # checkpointer nothing reads it, and LangGraph merges run metadata into every task's config
-            # (about 0.05 ms of a 10-step run's CPU: docs/benchmarks.md, "Many tenants on one machine").
-            config["metadata"] = {"workflow": workflow}
-            options["durability"] = self.durability(compiled, ctx.tenant_id)
+        # The workflow's name in the checkpoints' metadata: listing a tenant's runs reads it.
+        config = {"configurable": {"thread_id": ctx.thread_id}, "metadata": {"workflow": workflow}}
+        options = {"durability": self.durability(compiled, ctx.tenant_id)} \
+            if self.graphs.checkpointer is not None else {}
         return compiled, data, config, options
 
     def durability(self, compiled: CompiledWorkflow, tenant_id: str) -> str:
