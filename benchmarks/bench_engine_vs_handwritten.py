@@ -249,7 +249,8 @@ def build_handwritten(engine: Engine, tenant: str, store: BaseStore, *, lean: bo
         match = _JSON_OBJECT.search(response.text)
         reply = json.loads(match.group(0))["reply"] if match else None
         cost = response.input_tokens / 1000 * price.input + response.output_tokens / 1000 * price.output
-        usage = {"step": "draft", "tenant": ctx.tenant_id, "model": response.model_id, "model_alias": "tier",
+        usage = {"step": "draft", "tenant": ctx.tenant_id, "model": response.model_id,
+                 "model_alias": settings.resolve_alias("tier"), "model_requested": "tier",
                  "provider": response.provider, "input_tokens": response.input_tokens,
                  "output_tokens": response.output_tokens,
                  "duration_ms": round((time.perf_counter() - t0) * 1000, 3), "cost_usd": round(cost, 8)}

@@ -40,7 +40,7 @@ from engine.policy.bundle import load_policies
 from engine.project import Project, load_project
 from engine.run.access import build_authorizer, build_delegation
 from engine.run.dispatch import Dispatch
-from engine.run.graphs import DEFAULT_GRAPH_CACHE, CompiledWorkflow, GraphCache, UnknownWorkflow
+from engine.run.graphs import DEFAULT_GRAPH_CACHE_MB, CompiledWorkflow, GraphCache, UnknownWorkflow
 from engine.run.runner import NothingToResume, RunEvent, Runner, RunResult, StepEvent, TokenEvent, run_config
 from engine.run.services import RunServices
 from engine.run.sessions import SessionDirectory, Sessions
@@ -65,7 +65,7 @@ class Engine:
 
     def __init__(self, project: Project, *, checkpointer: BaseCheckpointSaver[Any] | None = None,
                  store: BaseStore | None = None, stores: TenantStores | None = None,
-                 providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE,
+                 providers: Providers | None = None, graph_cache_mb: float = DEFAULT_GRAPH_CACHE_MB,
                  quotas: Meter | None = None, kinds: StepKinds | None = None, ledger: Ledger | None = None):
         if project.policies is None:
             project = replace(project, policies=_load_policies(project))
@@ -88,7 +88,7 @@ class Engine:
         self.token_service, self.delegation = build_delegation(project, self.verifier, self.workload)
         self.dispatch = Dispatch(project, self.tenants, self.authorizer, self.quotas, self.delegation)
         self.graphs = GraphCache(project, self.tenants, kinds or step_kinds(), checkpointer=self.checkpointer,
-                                 store=store, size=graph_cache_size)
+                                 store=store, max_mb=graph_cache_mb)
         #: Where each run's usage record goes (None: nowhere); Engine.open opens the project's.
         self.ledger = ledger
         self.runner = Runner(self.graphs, self.quotas, ledger)

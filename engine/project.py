@@ -24,6 +24,7 @@ from engine.spec.source import Document, load_document, load_plain
 from engine.spec.tenant import TenantSpec
 from engine.spec.validation import validate
 from engine.spec.workflow import Step, WorkflowSpec
+from engine.startup import gc_paused
 from engine.tools.catalog import ToolCatalog
 from engine.tools.isolation import silo_endpoints
 from engine.tools.loader import load_gateway
@@ -148,7 +149,11 @@ def load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     problems are left out, so ``validate`` can still compile everything else and
     report every problem in one pass. ``None`` if the project file itself is unusable.
     """
-    root = root.resolve()
+    with gc_paused():  # what a load makes lives as long as the project: see engine/startup.py
+        return _load_project_partial(root.resolve())
+
+
+def _load_project_partial(root: Path) -> tuple[Project | None, list[Problem]]:
     problems: list[Problem] = []
     project = _load(root / PROJECT_FILE, root, ProjectSpec, "project", problems)
     if project is None:

@@ -33,3 +33,21 @@ def startup_phase() -> Iterator[None]:
         gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Run the block with the cyclic GC off, then restore its previous state (nothing is frozen).
+
+    For loading a project and resolving its tenants in any process (the CLI, a test, a library user):
+    the objects made there live as long as the project, and with 10,000 tenant files the collections
+    that their allocation bursts trigger took about two thirds of the load. The collector runs again
+    after the block, once, instead of again and again within it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

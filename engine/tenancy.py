@@ -6,6 +6,7 @@ tenant, with provenance); read by step kinds at compile and run time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.guardrails.config import GuardrailsConfig
@@ -29,7 +30,8 @@ class TenantSettings:
     quotas: Quotas
     isolation: IsolationSpec
     workflows: frozenset[str]
-    provenance: dict[DocPath, Source] = field(repr=False, compare=False)
+    #: Where each value was set (flattened from the tracked tree on first read).
+    provenance: Mapping[DocPath, Source] = field(repr=False, compare=False)
     #: The tenant opted in to prompt and completion text on its spans and its guardrail profile allows it.
     capture_content: bool = False
 

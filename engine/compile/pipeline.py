@@ -58,15 +58,17 @@ class Compiled:
 
 
 def compile_workflow(project: Project, workflow: str, settings: TenantSettings, *,
-                     checked: Checked | None = None, kinds: StepKinds | None = None) -> Compiled:
+                     checked: Checked | None = None, kinds: StepKinds | None = None,
+                     effective: EffectiveWorkflow | None = None) -> Compiled:
     """Compile ``workflow`` for the tenant of ``settings``; raise CompileError with every problem.
 
-    Structural and per-tenant problems are reported together, in one round.
+    Structural and per-tenant problems are reported together, in one round. ``effective``: the tenant's
+    resolved workflow, when the caller resolved it already (to look its digest up first).
     """
     kinds = kinds or step_kinds()
     cache = checked if checked is not None else Checked()
     # Tenants without overrides of the workflow share one resolution per load (resolve_workflow keeps it).
-    eff = resolve_workflow(project, workflow, settings.tenant_id, kinds)
+    eff = effective if effective is not None else resolve_workflow(project, workflow, settings.tenant_id, kinds)
     entry = cache.entries.get(eff.digest)
     if entry is None:
         ir = lower(eff, kinds)

@@ -13,7 +13,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.compile.tracked import Tracked, constant, key_provenance, lookup, merge, plain, provenance, track
+from engine.compile.tracked import (
+    Provenance,
+    Tracked,
+    constant,
+    key_provenance,
+    lookup,
+    merge,
+    plain,
+    provenance,
+    track,
+)
 from engine.errors import CompileError, Problem
 from engine.guardrails.config import GuardrailsConfig
 from engine.guardrails.merge import MandatoryRuleError, merge_configs
@@ -51,71 +61,78 @@ class EffectiveWorkflow:
 
 
 def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
-    """Merge project -> tier -> tenant into the tenant's effective settings."""
+    """Merge project -> tier -> tenant into the tenant's effective settings.
+
+    The project and tier layers are merged once per tier and shared (:func:`_tier_layers`); a tenant pays
+    only for what its own file sets, so resolving 10,000 pooled tenants is 10,000 small merges. Provenance
+    (each value with the file and line that set it) is built when asked (``explain``, ``diff``), not at
+    load: it needs the line tables of the tenant's file, which a tenant that only runs never reads.
+    """
 
     tenant = project.tenants[tenant_id]
     t, tdoc = tenant.spec, tenant.doc
-    pdoc = project.project.doc
+    shared = _tier_layers(project, t.tier)
+    if isinstance(shared, CompileError):
+        raise CompileError(list(shared.problems))
     tier = project.spec.tiers[t.tier]
-    tier_path: DocPath = ("tiers", t.tier)
 
-    model = track(tier.model, pdoc, (*tier_path, "model"), "tier")
+    default_model = t.models.default if t.models.default is not None else tier.model
+    allowed = shared.allowed
+    catalog = project.spec.models.catalog
+    if t.models.default is not None or t.models.catalog:
+        allowed = frozenset({*allowed, *t.models.catalog, *([t.models.default] if t.models.default else [])})
+        catalog = {**catalog, **t.models.catalog}
+
+    guardrails = shared.guardrails
+    if _own_guardrails(tdoc, t.guardrails):
+        guard_data, problems = _guard_layer(shared.guard_data, t.guardrails, tdoc, ("guardrails",))
+        if problems:
+            raise CompileError(problems)
+        guardrails = GuardrailsConfig.model_validate(guard_data)
+
+    quotas = tier.quotas
+    if t.quotas.model_dump(exclude_none=True):
+        quotas = Quotas.model_validate({**tier.quotas.model_dump(exclude_none=True),
+                                        **t.quotas.model_dump(exclude_none=True)})
+    return TenantSettings(
+        tenant_id=tenant_id,
+        name=t.metadata.name or tenant_id,
+        tier=t.tier,
+        default_model=default_model,
+        allowed_models=allowed,
+        catalog=catalog,
+        guardrails=guardrails,
+        entitlements=t.entitlements,
+        quotas=quotas,
+        isolation=t.isolation,
+        workflows=frozenset(t.workflows),
+        provenance=Provenance(lambda: _settings_tree(project, tenant_id, shared)),
+        capture_content=t.telemetry.capture_content and guardrails.profile not in CONTENT_FORBIDDEN_PROFILES,
+    )
+
+
+def _own_guardrails(tdoc: Document, data: dict[str, Any]) -> bool:
+    return bool(data) or (isinstance(tdoc.data, dict) and "guardrails" in tdoc.data)
+
+
+def _settings_tree(project: Project, tenant_id: str, shared: _TierLayers) -> Tracked:
+    """The tenant's settings with the file and line of every value (the tier's part shared, not copied)."""
+    tenant = project.tenants[tenant_id]
+    t, tdoc = tenant.spec, tenant.doc
+    model = shared.model
     if t.models.default is not None:
         model = track(t.models.default, tdoc, ("models", "default"), "tenant")
-    allowed = {tier.model, *tier.allowed_models, *t.models.catalog}
-    if t.models.default is not None:
-        allowed.add(t.models.default)
-
-    # Guardrails: built-in profile -> project -> tier -> tenant. A layer may
-    # tighten but never loosen a rule an earlier layer made mandatory.
-    problems: list[Problem] = []
-    layers = [
-        (project.spec.guardrails, pdoc, ("guardrails",), "project"),
-        (tier.guardrails, pdoc, (*tier_path, "guardrails"), "tier"),
-        (t.guardrails, tdoc, ("guardrails",), "tenant"),
-    ]
-    guard_data: dict[str, Any] = profile_layer("default")
-    guard_tracked = constant(guard_data, Source("<built-in profile default>", 0, 0, "engine"))
-    for data, doc, path, layer in layers:
-        leakage = data.get("leakage")
-        if layer != "tenant" and isinstance(leakage, dict):
-            # Marks say whose data it is; shared by a tier, they would mark no one.
-            problems += [doc.problem((*path, "leakage", key), f"{key} identify one tenant; declare them in the "
-                                     f"tenant's file, not in the {layer} guardrails", code="guardrail-config")
-                         for key in ("markers", "canaries") if key in leakage]
-        try:
-            if "profile" in data:
-                # A named profile applies where it is named, on top of what
-                # the earlier layers made mandatory: switching profiles
-                # cannot loosen a mandatory rule either.
-                named = profile_layer(str(data["profile"]))
-                try:
-                    guard_data = merge_configs(guard_data, named)
-                except MandatoryRuleError as exc:
-                    problems += [doc.problem((*path, "profile"), str(loosening), code="guardrail-loosened")
-                                 for loosening in exc.loosenings]
-                    break
-                guard_tracked = merge(guard_tracked, constant(named, doc.source((*path, "profile"))))
-            guard_data = merge_configs(guard_data, data)
-            GuardrailsConfig.model_validate(guard_data)
-        except MandatoryRuleError as exc:
-            for loosening in exc.loosenings:
-                where = (*path, *(loosening.where or loosening.rule).split("."))
-                problems.append(doc.problem(where, str(loosening), code="guardrail-loosened"))
-            break
-        except ValidationError as exc:
-            problems += problems_from(exc, GuardrailsConfig, doc, root=path)
-            break
-        except ValueError as exc:  # an unknown profile name
-            problems.append(doc.problem((*path, "profile"), str(exc), code="guardrail-config"))
-            break
-        guard_tracked = merge(guard_tracked, track(data, doc, path, layer))
-    if problems:
-        raise CompileError(problems)
-
-    quotas_tracked = merge(track(tier.quotas.model_dump(exclude_none=True), pdoc, (*tier_path, "quotas"), "tier"),
-                           track(t.quotas.model_dump(exclude_none=True), tdoc, ("quotas",), "tenant"))
-    settings = Tracked({
+    guard_tracked = shared.guard_tracked
+    if _own_guardrails(tdoc, t.guardrails):
+        if "profile" in t.guardrails:
+            named = profile_layer(str(t.guardrails["profile"]))
+            guard_tracked = merge(guard_tracked, constant(named, tdoc.source(("guardrails", "profile"))))
+        guard_tracked = merge(guard_tracked, track(t.guardrails, tdoc, ("guardrails",), "tenant"))
+    quotas_tracked = shared.quotas_tracked
+    own_quotas = t.quotas.model_dump(exclude_none=True)
+    if own_quotas:
+        quotas_tracked = merge(quotas_tracked, track(own_quotas, tdoc, ("quotas",), "tenant"))
+    return Tracked({
         "tier": track(t.tier, tdoc, ("tier",), "tenant"),
         "model": model,
         "guardrails": guard_tracked,
@@ -123,22 +140,88 @@ def resolve_tenant(project: Project, tenant_id: str) -> TenantSettings:
         "entitlements": track(t.entitlements.model_dump(), tdoc, ("entitlements",), "tenant"),
         "isolation": track(t.isolation.model_dump(), tdoc, ("isolation",), "tenant"),
     }, tdoc.source(()))
-    guardrails = GuardrailsConfig.model_validate(guard_data)
-    return TenantSettings(
-        tenant_id=tenant_id,
-        name=t.metadata.name or tenant_id,
-        tier=t.tier,
-        default_model=plain(model),
-        allowed_models=frozenset(allowed),
-        catalog={**project.spec.models.catalog, **t.models.catalog},
-        guardrails=guardrails,
-        entitlements=t.entitlements,
-        quotas=Quotas.model_validate(plain(quotas_tracked)),
-        isolation=t.isolation,
-        workflows=frozenset(t.workflows),
-        provenance=provenance(settings),
-        capture_content=t.telemetry.capture_content and guardrails.profile not in CONTENT_FORBIDDEN_PROFILES,
-    )
+
+
+@dataclass(frozen=True)
+class _TierLayers:
+    """The project and tier layers of one tier's tenants, merged once per load and shared by all of them."""
+
+    model: Tracked
+    allowed: frozenset[str]
+    guard_data: dict[str, Any]
+    guard_tracked: Tracked
+    guardrails: GuardrailsConfig
+    quotas_tracked: Tracked
+
+
+def _tier_layers(project: Project, tier_name: str) -> _TierLayers | CompileError:
+    """What every tenant of ``tier_name`` starts from (or the problems of the project's and tier's layers)."""
+    key = ("tier-layers", tier_name)
+    found: _TierLayers | CompileError | None = project.derived.get(key)
+    if found is not None:
+        return found
+    pdoc = project.project.doc
+    tier = project.spec.tiers[tier_name]
+    tier_path: DocPath = ("tiers", tier_name)
+    # Guardrails: built-in profile -> project -> tier (-> tenant, per tenant). A layer may
+    # tighten but never loosen a rule an earlier layer made mandatory.
+    guard_data: dict[str, Any] = profile_layer("default")
+    guard_tracked = constant(guard_data, Source("<built-in profile default>", 0, 0, "engine"))
+    problems: list[Problem] = []
+    for data, path, layer in [(project.spec.guardrails, ("guardrails",), "project"),
+                              (tier.guardrails, (*tier_path, "guardrails"), "tier")]:
+        leakage = data.get("leakage")
+        if isinstance(leakage, dict):
+            # Marks say whose data it is; shared by a tier, they would mark no one.
+            problems += [pdoc.problem((*path, "leakage", key), f"{key} identify one tenant; declare them in the "
+                                      f"tenant's file, not in the {layer} guardrails", code="guardrail-config")
+                         for key in ("markers", "canaries") if key in leakage]
+        guard_data, refused = _guard_layer(guard_data, data, pdoc, path)
+        if refused:
+            problems += refused
+            break
+        if "profile" in data:
+            guard_tracked = merge(guard_tracked, constant(profile_layer(str(data["profile"])),
+                                                          pdoc.source((*path, "profile"))))
+        guard_tracked = merge(guard_tracked, track(data, pdoc, path, layer))
+    result: _TierLayers | CompileError
+    if problems:
+        result = CompileError(problems)
+    else:
+        result = _TierLayers(
+            model=track(tier.model, pdoc, (*tier_path, "model"), "tier"),
+            allowed=frozenset({tier.model, *tier.allowed_models}),
+            guard_data=guard_data, guard_tracked=guard_tracked,
+            guardrails=GuardrailsConfig.model_validate(guard_data),
+            quotas_tracked=track(tier.quotas.model_dump(exclude_none=True), pdoc, (*tier_path, "quotas"), "tier"))
+    project.derived[key] = result
+    return result
+
+
+def _guard_layer(guard_data: dict[str, Any], data: dict[str, Any], doc: Document, path: DocPath,
+                 ) -> tuple[dict[str, Any], list[Problem]]:
+    """Merge one guardrails layer over what the earlier ones made; the problems if it may not apply.
+
+    A named profile applies where it is named, on top of what the earlier layers made mandatory:
+    switching profiles cannot loosen a mandatory rule either.
+    """
+    try:
+        if "profile" in data:
+            try:
+                guard_data = merge_configs(guard_data, profile_layer(str(data["profile"])))
+            except MandatoryRuleError as exc:
+                return guard_data, [doc.problem((*path, "profile"), str(loosening), code="guardrail-loosened")
+                                    for loosening in exc.loosenings]
+        guard_data = merge_configs(guard_data, data)
+        GuardrailsConfig.model_validate(guard_data)
+    except MandatoryRuleError as exc:
+        return guard_data, [doc.problem((*path, *(loosening.where or loosening.rule).split(".")), str(loosening),
+                                        code="guardrail-loosened") for loosening in exc.loosenings]
+    except ValidationError as exc:
+        return guard_data, problems_from(exc, GuardrailsConfig, doc, root=path)
+    except ValueError as exc:  # an unknown profile name
+        return guard_data, [doc.problem((*path, "profile"), str(exc), code="guardrail-config")]
+    return guard_data, []
 
 
 def resolve_workflow(project: Project, workflow: str, tenant_id: str, kinds: StepKinds | None = None,

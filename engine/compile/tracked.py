@@ -7,6 +7,7 @@ plus a provenance map from document path to :class:`Source`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +95,35 @@ def provenance(tracked: Tracked, path: DocPath = ()) -> dict[DocPath, Source]:
     return out
 
 
-def lookup(prov: dict[DocPath, Source], path: DocPath) -> Source:
+class Provenance(Mapping[DocPath, Source]):
+    """:func:`provenance` of a tracked tree, built and flattened on first read.
+
+    A tenant's settings keep how to build their tree rather than a path -> source map of their own: the
+    map is built for the few tenants ``explain`` or ``diff`` asks about, and loading a tenant never reads
+    its file's line and column tables.
+    """
+
+    def __init__(self, tree: Callable[[], Tracked]):
+        self._tree: Callable[[], Tracked] | None = tree
+        self._flat: dict[DocPath, Source] | None = None
+
+    def _map(self) -> dict[DocPath, Source]:
+        if self._flat is None:
+            assert self._tree is not None
+            self._flat, self._tree = provenance(self._tree()), None
+        return self._flat
+
+    def __getitem__(self, path: DocPath) -> Source:
+        return self._map()[path]
+
+    def __iter__(self) -> Iterator[DocPath]:
+        return iter(self._map())
+
+    def __len__(self) -> int:
+        return len(self._map())
+
+
+def lookup(prov: Mapping[DocPath, Source], path: DocPath) -> Source:
     """The source of ``path`` or of its nearest ancestor."""
     for end in range(len(path), -1, -1):
         if path[:end] in prov:

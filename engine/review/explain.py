@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,7 @@ def explain(project: Project, workflow: str, tenant: str) -> Explanation:
                        _workflow_entries(project, eff, settings, locator))
 
 
-def _where(prov: dict[DocPath, Source], locator: Locator, path: DocPath) -> tuple[str, str, str]:
+def _where(prov: Mapping[DocPath, Source], locator: Locator, path: DocPath) -> tuple[str, str, str]:
     """(source text, layer, note) of the value at ``path``."""
     if path not in prov:
         return "(default)", "default", ""  # only an ancestor was written: the value is the spec's default

@@ -25,6 +25,7 @@ from engine.policy.authorizer import TenantFacts
 from engine.project import Project
 from engine.spec.hints import did_you_mean
 from engine.spec.project import ModelEntry
+from engine.startup import gc_paused
 from engine.tenancy import TenantSettings
 
 
@@ -36,12 +37,13 @@ class TenantDirectory:
         self._settings: dict[str, TenantSettings] = {}
         #: Tenants whose settings did not resolve, with their problems.
         self.failed: dict[str, list[Problem]] = {}
-        for tenant_id in project.tenants:
-            try:
-                self._settings[tenant_id] = resolve_tenant(project, tenant_id)
-            except CompileError as exc:
-                self.failed[tenant_id] = exc.problems
-        self._facts = {t: self._facts_of(s) for t, s in self._settings.items()}
+        with gc_paused():  # long-lived objects only: see engine/startup.py
+            for tenant_id in project.tenants:
+                try:
+                    self._settings[tenant_id] = resolve_tenant(project, tenant_id)
+                except CompileError as exc:
+                    self.failed[tenant_id] = exc.problems
+            self._facts = {t: self._facts_of(s) for t, s in self._settings.items()}
         self._models: dict[tuple[str, str], tuple[ModelEntry, ModelProvider]] = {}
         self._chains: dict[str, GuardChain] = {}
         self._leakage: LeakageIndex | None = None

@@ -99,6 +99,15 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             loaded = project if project is not None else await load(config.root)
             check_config(config, loaded)
             stores = StoresConfig.model_validate(loaded.spec.stores.model_dump())
+            memory = [name for name in ("checkpointer", "store") if getattr(stores, name) == "memory"]
+            if memory:
+                # LangGraph's in-memory saver and store keep everything until the process stops (about 10 KB
+                # per request measured): fine for trying things, not for a server that stays up.
+                logs.event("runtime.memory_stores", logging.WARNING, stores=memory,
+                           details="the in-memory " + " and ".join(memory) + " keep every checkpoint and memory "
+                           "item of every session until the process stops, without bound: for development "
+                           "only; use sqlite or postgres under stores: in tenantflow.yaml for a server that "
+                           "stays up (docs/deployment.md)")
             backends = await stack.enter_async_context(open_backends(stores, loaded.root))
             meter = await open_meter(config)
             stack.push_async_callback(meter.close)

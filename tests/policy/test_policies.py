@@ -296,6 +296,53 @@ def test_tool_listing_needs_the_tenants_own_context(engine: Engine) -> None:
         engine.dispatch.tool_specs(engine.settings("alpha"), ["notes.read"], engine.dev_context("beta", "u1", "s1"))
 
 
+# -- what a decision reads: its principal, its tenant, its resources ---------------------------
+
+def resource_uid(definition: Any) -> tuple[str, str]:
+    return ("Tenantflow::Tool", f"{definition.scope}/{definition.name}@{definition.version}")
+
+
+def test_a_decision_holds_only_its_principal_its_tenant_and_its_resources(engine: Engine) -> None:
+    read = engine.project.registry.resolve("tool", "notes.read", "alpha")
+    assert read is not None
+    resource = ("Tool", f"shared/notes.read@{read.version}")
+    # User, Tenant, Tool, Group (and the schema's actions), however many tenants and tools the project has.
+    entities = engine.authorizer._entities_for(engine.dev_context("alpha", "u1", "s1"), [resource])
+    held = sorted((e["uid"]["type"], e["uid"]["id"]) for e in json.loads(str(entities))
+                  if e["uid"]["type"] != "Tenantflow::Action")
+    assert held == [("Tenantflow::Group", "notes"), ("Tenantflow::Tenant", "alpha"), resource_uid(read),
+                    ("Tenantflow::User", "alpha:u1")]
+    # A new user of the same tenant reuses the parsed tenant and resources; only the user's entity is new.
+    engine.authorizer._entities_for(engine.dev_context("alpha", "u2", "s1"), [resource])
+    engine.authorizer._entities_for(engine.dev_context("beta", "u1", "s1"), [resource])
+    assert engine.authorizer.cached_entity_sets == 2
+
+
+async def test_the_entity_cache_is_bounded(make_project) -> None:
+    engine = Engine(load_project(make_project(_files(), tenants=TENANTS)))
+    engine.authorizer._cache = 2
+    for tenant in ("alpha", "beta", "gamma", "alpha"):
+        assert (await _run(engine, "read", tenant)).steps["call"] == {"key": "k1"}
+    assert engine.authorizer.cached_entity_sets == 2
+
+
+async def test_a_tenants_policy_cannot_read_another_tenants_entity(make_project) -> None:
+    # gamma's own permit depends on alpha's tier: alpha's entity is not in gamma's decision, so the policy
+    # fails to evaluate and the call is denied (as a permit that cannot be evaluated must be).
+    files = _files()
+    files["tenants/gamma/policies/own.cedar"] = (
+        '@id("peek")\npermit (principal, action == Tenantflow::Action::"tool:notes.summarize", resource)\n'
+        'when { Tenantflow::Tenant::"alpha".tier == "basic" };\n')
+    # Without the platform's permit, gamma's own policy is the only one that could permit the call.
+    entitled = '@id("entitled")\npermit (principal, action in [Tenantflow::Action::"skills", Tenantflow::Action::"tools"], resource)\nwhen { context.entitled };\n'
+    assert entitled in PLATFORM
+    files["policies/platform.cedar"] = PLATFORM.replace(entitled, "")
+    engine = Engine(load_project(make_project(files, tenants=TENANTS)))
+    with pytest.raises(AccessDenied) as caught:
+        await _run(engine, "summarize", "gamma")
+    assert caught.value.errors and "alpha" in caught.value.errors[0]
+
+
 # -- log only, default deny, baseline ---------------------------------------------------------
 
 async def test_log_only_records_what_would_be_denied_and_lets_it_run(make_project,

@@ -114,3 +114,18 @@ def test_sessions_and_memory_survive_a_reload(server: tuple[str, Starlette], cli
     assert new.quotas is old.quotas
     assert new.quotas.snapshot("alpha", new.settings("alpha").quotas)["requests_last_minute"] >= 1
     assert call(client, project, "chat", {"text": "after"}, session="kept").json()["output"]["previous"] == "before"
+
+
+def test_a_server_on_in_memory_stores_warns_that_they_keep_everything(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj")
+    project_file = root / "tenantflow.yaml"
+    project_file.write_text(project_file.read_text(encoding="utf-8").replace(
+        "stores: {checkpointer: sqlite, store: sqlite}", "stores: {checkpointer: memory, store: sqlite}"),
+        encoding="utf-8")
+    with dev_secret(), captured_logs() as logs, serving(RuntimeConfig(root=root)):
+        [warning] = logs.records("runtime.memory_stores")
+    assert warning["stores"] == ["checkpointer"]
+    assert "without bound: for development only" in warning["details"]
+    # On files, nothing to warn about.
+    with dev_secret(), captured_logs() as logs, serving(RuntimeConfig(root=write_project(tmp_path / "files"))):
+        assert logs.records("runtime.memory_stores") == []
