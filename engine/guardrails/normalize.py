@@ -1,0 +1,147 @@
+"""One spelling for text that can be written many ways, with the way back to the original offsets.
+
+A card number with no-break spaces between its groups (``4111\u00a01111...``),
+an SSN with zero-width spaces in it, full-width digits (``４１１１``) or a
+phone number with en dashes all read to a person as the plain ASCII form,
+and must read so to the detectors. :func:`normalize` gives that form:
+
+* every character put in NFKC compatibility form on its own (full-width and
+  half-width forms, superscripts, ligatures, circled digits become plain ones);
+* format characters removed (Unicode category Cf: zero-width spaces and
+  joiners, soft hyphen, bidi controls, the tag block) and the other
+  characters that render as nothing (:data:`engine.guardrails.text.INVISIBLE`);
+* every Unicode space (category Zs) made an ASCII space, line and paragraph
+  separators a newline;
+* every dash (category Pd, the minus sign, small and full-width hyphen-minus)
+  made ``-``.
+
+Characters are mapped one by one (not whole-text NFKC), so each character of
+the result comes from exactly one character of the original:
+:meth:`Normalized.span` maps a finding back, and redaction masks the
+characters the person typed, separators and invisible ones included.
+
+ASCII text (nearly all of it) costs one ``str.isascii`` call; other text
+that is already in this form, one NFKC check and one regex search.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import replace
+
+from engine.guardrails.base import Finding
+from engine.guardrails.text import INVISIBLE
+
+# Category Cf (format), as of Unicode 15, plus the other invisible characters.
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    + "".join(c for c in INVISIBLE if ord(c) < 0x10000 and c not in "\u00ad\u180e\ufeff"
+             and not 0x200B <= ord(c) < 0x2070)
+)
+# Category Zs beyond ASCII, and the line and paragraph separators (Zl, Zp).
+_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_LINES = "\u2028\u2029"
+# Category Pd beyond ASCII, the minus sign, and the hyphens NFKC leaves alone.
+_DASHES = ("\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0"
+           "\ufe31\ufe32\ufe58\ufe63\uff0d\u2212\u2043\u02d7\U00010ead")
+_SPECIAL = re.compile(f"[{_FORMAT}{_SPACES}{_LINES}{_DASHES}]")
+_IS_FORMAT = re.compile(f"[{_FORMAT}]")
+_IS_SPACE = re.compile(f"[{_SPACES}]")
+_IS_DASH = re.compile(f"[{_DASHES}]")
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=8192)
+def normal_char(char: str) -> str:
+    """What one character becomes (see the module's docstring).
+
+    >>> normal_char("\uff14"), normal_char("\u00a0"), normal_char("\u200b"), normal_char("\u2013")
+    ('4', ' ', '', '-')
+    """
+    out = []
+    for part in unicodedata.normalize("NFKC", char):
+        if _IS_FORMAT.match(part) or part in INVISIBLE:
+            continue
+        if _IS_SPACE.match(part):
+            out.append(" ")
+        elif part in _LINES:
+            out.append("\n")
+        elif _IS_DASH.match(part):
+            out.append("-")
+        else:
+            out.append(part)
+    return "".join(out)
+
+
+class Normalized:
+    """A text's normal form and, for each of its characters, where it came from in the original.
+
+    >>> n = normalize("card 4111\u00a01111\u200b 1111 １１１１")
+    >>> n.text
+    'card 4111 1111 1111 1111'
+    >>> n.span(5, 24)
+    (5, 25)
+    """
+
+    __slots__ = ("_ends", "_starts", "text")
+
+    def __init__(self, text: str, starts: list[int], ends: list[int]):
+        self.text = text
+        self._starts = starts
+        self._ends = ends
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of ``text[start:end]``: from its first character's origin to its last's."""
+        if end <= start:
+            origin = self._starts[start] if start < len(self._starts) else self._ends[-1] if self._ends else 0
+            return origin, origin
+        return self._starts[start], self._ends[end - 1]
+
+    def finding(self, finding: Finding) -> Finding:
+        """``finding`` (found in :attr:`text`) with its span in the original text."""
+        start, end = self.span(finding.start, finding.end)
+        return replace(finding, start=start, end=end)
+
+
+def normalize(text: str) -> Normalized | None:
+    """The normal form of ``text`` with its offset map; None when it is already normal (then use ``text``)."""
+    if text.isascii() or (unicodedata.is_normalized("NFKC", text) and _SPECIAL.search(text) is None):
+        return None
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    done = 0
+    for match in _BEYOND_ASCII.finditer(text):
+        index = match.start()
+        char = match.group()
+        becomes = normal_char(char)
+        if becomes == char:
+            continue
+        if done < index:
+            parts.append(text[done:index])
+            starts.extend(range(done, index))
+            ends.extend(range(done + 1, index + 1))
+        parts.append(becomes)
+        starts.extend([index] * len(becomes))
+        ends.extend([index + 1] * len(becomes))
+        done = index + 1
+    if not parts:
+        return None
+    if done < len(text):
+        parts.append(text[done:])
+        starts.extend(range(done, len(text)))
+        ends.extend(range(done + 1, len(text) + 1))
+    return Normalized("".join(parts), starts, ends)
+
+
+def scan_normalized(scan: Callable[[str], list[Finding]], text: str) -> list[Finding]:
+    """``scan`` run on the normal form of ``text``, its findings moved back to ``text``'s offsets."""
+    normal = normalize(text)
+    if normal is None:
+        return scan(text)
+    return [normal.finding(finding) for finding in scan(normal.text)]

@@ -1,0 +1,228 @@
+"""Phone numbers of every region, validated with libphonenumber's metadata (the ``phonenumbers`` package).
+
+The PII detector hands this module only *candidates*: digit runs of seven
+digits or more that its compiled prefilter and run finder marked
+(:mod:`engine.guardrails.digit_runs`). For each, :func:`find_phones` reads the
+number-shaped stretches (groups of digits with the separators people write,
+a ``+`` or ``00`` before an international number, a trunk prefix in
+parentheses, an extension ``x874`` / ``ext. 12`` / ``#12`` after it) and keeps
+the ones libphonenumber's metadata says are a valid number:
+
+* international (``+44 20 7946 0958``, ``0044 20 7946 0958``): valid for a
+  region of its country calling code; nothing else is asked;
+* national with a trunk prefix (``030 1234567``, ``(0121) 496 0075``,
+  ``8 (301) 123-45-67``): valid for a region whose national prefix it starts
+  with;
+* national without one (``(415) 555-0100``, ``2123 4567``): valid for a
+  region and grouped the way that region writes its numbers;
+* any valid number that a phone word introduces or that fills its line.
+
+A number that an id word introduces (``order``, ``invoice``, ``ticket``,
+...), a date and anything another check claimed (a card, an SSN, an IBAN) is
+not a phone. Regions' patterns are checked through one combined regular
+expression per national prefix and length, compiled on first use, so a
+candidate that is valid nowhere costs one regex match; the library's own
+``parse`` (about 50 µs) would cost too much per candidate at guard-node rates.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
+
+#: Separators between the groups of a number, a group in parentheses, and an extension.
+_CANDIDATE = re.compile(
+    r"""
+    (?<![\w+/.,-])
+    (?P<international>\+[ ]?|00)?
+    (?P<number>(?:\(\d{1,5}\)|\d{1,6})(?:(?:[ ]?[/-][ ]?|\.|[ ])?(?:\(\d{1,5}\)|\d{1,6})){0,7})
+    (?P<extension>[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?
+    (?![\w-]|[.,/]\d)
+    """,
+    re.VERBOSE | re.ASCII,
+)
+_GROUP = re.compile(r"\d+", re.ASCII)
+# A North American number with its separators: unmistakable whatever the area code (Faker's and people's
+# numbers do not always use assigned ones).
+_NANP = re.compile(r"(?:1[ .-]?)?(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]\d{4}(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?",
+                   re.ASCII)
+_DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}$", re.ASCII)
+_MIN_DIGITS, _MAX_DIGITS = 7, 15
+
+
+@dataclass(frozen=True)
+class _Region:
+    code: str
+    prefix: str
+    types: tuple[re.Pattern[str], ...]
+
+    def valid(self, national: str) -> bool:
+        """Whether ``national`` (the national significant number) is a number of one of the region's types."""
+        return any(pattern.fullmatch(national) for pattern in self.types)
+
+
+_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip", "pager",
+          "uan", "voicemail")
+
+
+@functools.cache
+def _regions() -> dict[str, _Region]:
+    regions = {}
+    for code in sorted(phonenumbers.SUPPORTED_REGIONS):
+        metadata = PhoneMetadata.metadata_for_region(code)
+        if metadata is None:
+            continue
+        types = []
+        for name in _TYPES:
+            desc = getattr(metadata, name, None)
+            if desc is not None and desc.national_number_pattern:
+                types.append(re.compile(desc.national_number_pattern))
+        regions[code] = _Region(code, metadata.national_prefix or "", tuple(types))
+    return regions
+
+
+@functools.cache
+def _general(prefix: str, length: int) -> tuple[re.Pattern[str] | None, tuple[_Region, ...]]:
+    """One pattern for the numbers of every region with national prefix ``prefix`` whose numbers have ``length``.
+
+    ``prefix`` "" stands for every region (a number written without its trunk prefix).
+    """
+    members = []
+    patterns = []
+    for code, region in _regions().items():
+        if prefix and region.prefix != prefix:
+            continue
+        metadata = PhoneMetadata.metadata_for_region(code)
+        general = metadata.general_desc if metadata is not None else None
+        if general is None or not general.national_number_pattern or length not in (general.possible_length or ()):
+            continue
+        members.append(region)
+        patterns.append(general.national_number_pattern)
+    if not patterns:
+        return None, ()
+    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"), tuple(members)
+
+
+def valid_national(digits: str, prefix: str) -> _Region | None:
+    """A region where ``digits`` (written with trunk prefix ``prefix``, or none for "") is a valid number."""
+    national = digits[len(prefix):]
+    pattern, members = _general(prefix, len(national))
+    if pattern is None or pattern.fullmatch(national) is None:
+        return None
+    return next((region for region in members if region.valid(national)), None)
+
+
+def valid_international(digits: str, *, grouped: bool) -> bool:
+    """Whether ``digits`` (after the ``+``) is a country calling code and a number of one of its regions.
+
+    A number written in groups (``+46 8 123 456 78``) need only have a possible length for its country:
+    the ``+`` and the grouping say phone as clearly as the metadata would, and numbers people give are
+    not always ones the metadata knows. Digits alone must be valid.
+    """
+    regions = _regions()
+    for size in (1, 2, 3):
+        codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
+        if codes:
+            national = digits[size:]
+            if any(code in regions and regions[code].valid(national) for code in codes):
+                return True
+            return grouped and _possible(codes[0], len(national))
+    return False
+
+
+@functools.cache
+def _possible(region: str, length: int) -> bool:
+    metadata = PhoneMetadata.metadata_for_region(region) or PhoneMetadata.metadata_for_nongeo_region(
+        phonenumbers.country_code_for_region(region))
+    return metadata is not None and length in (metadata.general_desc.possible_length or ())
+
+
+def _trunk_prefixes() -> tuple[str, ...]:
+    return tuple(sorted({region.prefix for region in _regions().values() if region.prefix}, key=len, reverse=True))
+
+
+_trunk = functools.cache(_trunk_prefixes)
+
+
+def _grouped_like(region: _Region, digits: str, groups: list[str]) -> bool:
+    """Whether ``groups`` are the digit groups of the region's national format of ``digits``."""
+    try:
+        number = phonenumbers.parse(digits, region.code)
+    except phonenumbers.NumberParseException:
+        return False
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return _GROUP.findall(formatted) == groups
+
+
+#: How sure each kind of evidence makes a phone finding.
+INTERNATIONAL, NATIONAL, INTRODUCED = 0.8, 0.75, 0.6
+
+
+def find_phones(text: str, start: int, end: int, *, introduced: bool,
+                international_only: bool = False) -> Iterator[tuple[int, int, float]]:
+    """(start, end, confidence) of the valid phone numbers in ``text[start:end]``.
+
+    ``introduced``: a phone word stands before the stretch or the number fills
+    its line, so any valid number counts; ``international_only``: an id word
+    does, so only an international number (``+``, ``00``) counts.
+
+    >>> [text[s:e] for text in ["Call +44 20 7946 0958 x12 today"] for s, e, _ in find_phones(text, 5, 26,
+    ...                                                                                       introduced=False)]
+    ['+44 20 7946 0958 x12']
+    """
+    for match in _CANDIDATE.finditer(text, start, end):
+        if international_only and match.group("international") is None:
+            continue
+        found = _phone(match, introduced)
+        if found is not None:
+            yield found
+
+
+def _phone(match: re.Match[str], introduced: bool) -> tuple[int, int, float] | None:
+    number = match.group("number")
+    if _DATE_SHAPE.match(number):
+        return None
+    groups = _GROUP.findall(number)
+    international = match.group("international") is not None
+    # A stretch can run into the next number ("+44 20 7946 0958 1234"): drop groups from the end.
+    for keep in range(len(groups), max(0, len(groups) - 3), -1):
+        kept = groups[:keep]
+        digits = "".join(kept)
+        if len(digits) > _MAX_DIGITS + (3 if international else 0):
+            continue
+        if len(digits) < _MIN_DIGITS:
+            break
+        end = _end_of_group(match, keep) if keep < len(groups) else match.end()
+        if international:
+            # "+44 (0)20 ...": the trunk prefix in parentheses is not dialled from abroad.
+            dialled = "".join(_GROUP.findall(re.sub(r"\(0\)", "", number[: end - match.start("number")])))
+            if valid_international(dialled, grouped=keep > 1):
+                return match.start(), end, INTERNATIONAL
+            continue
+        for prefix in _trunk():
+            if digits.startswith(prefix) and valid_national(digits, prefix):
+                return match.start(), end, NATIONAL
+        if _NANP.fullmatch(match.string, match.start(), end):
+            return match.start(), end, NATIONAL
+        region = valid_national(digits, "")
+        if region is None:
+            continue
+        if introduced:
+            return match.start(), end, INTRODUCED
+        if len(kept) > 1 and _grouped_like(region, digits, kept):
+            return match.start(), end, NATIONAL
+        if len(kept) > 1 and any(other is not region and other.valid(digits) and _grouped_like(other, digits, kept)
+                                 for other in _general("", len(digits))[1]):  # other regions write it otherwise
+            return match.start(), end, NATIONAL
+    return None
+
+
+def _end_of_group(match: re.Match[str], keep: int) -> int:
+    """Where the ``keep``-th digit group of the match's number ends."""
+    groups = list(_GROUP.finditer(match.string, match.start("number"), match.end("number")))
+    return groups[keep - 1].end()
