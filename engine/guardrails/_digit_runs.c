@@ -289,7 +289,7 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             marks |= DATE;
         if (digits >= 12 && holds_card(&t, first, last))
             marks |= CARD;
-        if (digits >= PHONE_DIGITS)
+        if (digits >= PHONE_DIGITS && !(marks & DATE))
             marks |= PHONE;
         if (digits >= LONG_DIGITS) {
             if (run_starts_line(&t, line, first))

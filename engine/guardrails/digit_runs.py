@@ -16,7 +16,8 @@ between. The marks:
 
 * ``SSN``: it holds ``###-##-####``;
 * ``DOTS``: it holds three dots (an IPv4 address);
-* ``PHONE``: 7 digits or more (the phone check, with phonenumbers, decides);
+* ``PHONE``: 7 digits or more, and not a date (the phone check, with
+  libphonenumber's metadata, decides);
 * ``DATE``: it is a date, once separators at its end are stripped (never a
   phone number);
 * ``ALONE``: 8 digits or more, and the run starts its line (only
@@ -114,7 +115,7 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
             marks |= DATE
         if digits >= 12 and _holds_card(text, first, last):
             marks |= CARD
-        if digits >= _PHONE_DIGITS:
+        if digits >= _PHONE_DIGITS and not marks & DATE:
             marks |= PHONE
         if digits >= _LONG_DIGITS:
             lead = _LINE_LEAD.match(text, line_start, first)

@@ -51,7 +51,8 @@ _GROUP = re.compile(r"\d+", re.ASCII)
 # numbers do not always use assigned ones).
 _NANP = re.compile(r"(?:1[ .-]?)?(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]\d{4}(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?",
                    re.ASCII)
-_DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}$", re.ASCII)
+# A date, alone or followed by a time ("2024-03-15 12:00").
+_DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:$| )", re.ASCII)
 _MIN_DIGITS, _MAX_DIGITS = 7, 15
 
 
@@ -189,36 +190,33 @@ def _phone(match: re.Match[str], introduced: bool) -> tuple[int, int, float] | N
         return None
     groups = _GROUP.findall(number)
     international = match.group("international") is not None
-    # A stretch can run into the next number ("+44 20 7946 0958 1234"): drop groups from the end.
-    for keep in range(len(groups), max(0, len(groups) - 3), -1):
-        kept = groups[:keep]
-        digits = "".join(kept)
-        if len(digits) > _MAX_DIGITS + (3 if international else 0):
-            continue
-        if len(digits) < _MIN_DIGITS:
-            break
-        end = _end_of_group(match, keep) if keep < len(groups) else match.end()
-        if international:
+    if international:
+        # An international number can run into the next number ("+44 20 7946 0958 1234"): drop groups from
+        # the end until it is one. A national one must be valid as written.
+        for keep in range(len(groups), max(0, len(groups) - 3), -1):
+            end = _end_of_group(match, keep) if keep < len(groups) else match.end()
             # "+44 (0)20 ...": the trunk prefix in parentheses is not dialled from abroad.
             dialled = "".join(_GROUP.findall(re.sub(r"\(0\)", "", number[: end - match.start("number")])))
-            if valid_international(dialled, grouped=keep > 1):
+            if _MIN_DIGITS <= len(dialled) <= _MAX_DIGITS + 3 and valid_international(dialled, grouped=keep > 1):
                 return match.start(), end, INTERNATIONAL
-            continue
-        for prefix in _trunk():
-            if digits.startswith(prefix) and valid_national(digits, prefix):
-                return match.start(), end, NATIONAL
-        if _NANP.fullmatch(match.string, match.start(), end):
+        return None
+    digits = "".join(groups)
+    if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
+        return None
+    end = match.end()
+    for prefix in _trunk():
+        if digits.startswith(prefix) and valid_national(digits, prefix):
             return match.start(), end, NATIONAL
-        region = valid_national(digits, "")
-        if region is None:
-            continue
-        if introduced:
-            return match.start(), end, INTRODUCED
-        if len(kept) > 1 and _grouped_like(region, digits, kept):
-            return match.start(), end, NATIONAL
-        if len(kept) > 1 and any(other is not region and other.valid(digits) and _grouped_like(other, digits, kept)
-                                 for other in _general("", len(digits))[1]):  # other regions write it otherwise
-            return match.start(), end, NATIONAL
+    if _NANP.fullmatch(match.string, match.start(), end):
+        return match.start(), end, NATIONAL
+    region = valid_national(digits, "")
+    if region is None:
+        return None
+    if introduced:
+        return match.start(), end, INTRODUCED
+    if len(groups) > 1 and any(_grouped_like(other, digits, groups) for other in
+                               (region, *(r for r in _general("", len(digits))[1] if r is not region and r.valid(digits)))):
+        return match.start(), end, NATIONAL
     return None
 
 

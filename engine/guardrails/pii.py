@@ -487,14 +487,14 @@ class _Lines:
         self._alone = False
 
     def alone(self, position: int) -> bool:
-        """Whether the line holding ``position`` is one number and nothing else."""
+        """Whether the line holding ``position`` is one number with a trunk prefix ("0...") and nothing else."""
         if not self._start <= position < self._end:
             text = self._text
             self._start = text.rfind("\n", 0, position) + 1
             end = text.find("\n", position)
             self._end = len(text) if end == -1 else end
             line = text[self._start : self._end].strip()
-            self._alone = line.translate(_STRIP_SEPARATORS).isdigit()
+            self._alone = line.lstrip("(+").startswith("0") and line.translate(_STRIP_SEPARATORS).isdigit()
         return self._alone
 
 
@@ -539,8 +539,10 @@ _PAYMENT_WINDOW = 40
 def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
     """Valid cards among consecutive digit groups: leftmost first, then longest.
 
-    A card is not a stretch of a longer number: a group of three digits or
-    more right before or after it (a tracking number's) rules it out.
+    A card is not a stretch of a longer number: a card written in groups is
+    dropped when the groups joined to it by the same separator hold one of
+    three digits or more that no card accounts for (two cards in a row are
+    kept; a Luhn-valid window of a 22-digit tracking number is not).
     """
     raw, offset = match.group(), match.start()
     if "-" not in raw and " " not in raw:  # one group, the usual case: a card or not
@@ -553,10 +555,10 @@ def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
     for part in parts:
         starts.append(position)
         position += len(part) + 1
-    spans: list[tuple[int, int]] = []
+    windows: list[tuple[int, int]] = []
     first = 0
     while first < len(parts):
-        if parts[first][0] not in FIRST_DIGITS or (first and len(parts[first - 1]) >= 3):
+        if parts[first][0] not in FIRST_DIGITS:
             first += 1
             continue
         # Cards hold at most 19 digits, which bounds the work per group.
@@ -566,14 +568,28 @@ def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
             digits += parts[last]
             if len(digits) > 19:
                 break
-            if len(digits) >= 12 and not (last + 1 < len(parts) and len(parts[last + 1]) >= 3):
+            if len(digits) >= 12:
                 candidates.append((last, digits))
         for last, digits in reversed(candidates):
             if _card_valid(match.string, starts[first], digits, grouped=_grouped_like_a_card(parts[first : last + 1])):
-                spans.append((starts[first], starts[last] + len(parts[last])))
+                windows.append((first, last))
                 first = last
                 break
         first += 1
+    separators = [c for c in raw if c in " -"]
+    covered = {index for first, last in windows for index in range(first, last + 1)}
+    spans = []
+    for first, last in windows:
+        if last > first:  # written in groups: look along the groups its separator joins it to
+            separator = separators[first]
+            low, high = first, last
+            while low > 0 and separators[low - 1] == separator:
+                low -= 1
+            while high + 1 < len(parts) and separators[high] == separator:
+                high += 1
+            if any(len(parts[i]) >= 3 and i not in covered for i in range(low, high + 1)):
+                continue
+        spans.append((starts[first], starts[last] + len(parts[last])))
     return spans
 
 
