@@ -281,7 +281,8 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             dots += c == '.';
         }
         int marks = 0;
-        if (contains(&t, start, end, "000-00-0000"))
+        if (contains(&t, start, end, "000-00-0000") || contains(&t, start, end, "000 00 0000")
+                || (digits == 9 && last - first == 9))
             marks |= SSN;
         if (dots >= 3)
             marks |= DOTS;
@@ -289,7 +290,9 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             marks |= DATE;
         if (digits >= 12 && holds_card(&t, first, last))
             marks |= CARD;
-        if (digits >= PHONE_DIGITS && !(marks & DATE))
+        /* International, a trunk prefix or parentheses, or digits in groups (_phone_shaped in digit_runs.py). */
+        if (digits >= PHONE_DIGITS && !(marks & DATE)
+                && (at(&t, start) == '+' || at(&t, start) == '(' || at(&t, first) == '0' || last - first > digits))
             marks |= PHONE;
         if (digits >= LONG_DIGITS) {
             if (run_starts_line(&t, line, first))

@@ -14,10 +14,13 @@ A run is given as ``(start, end, digits, marks)``: ``start`` takes in a
 last (for the checks' look-aheads), ``digits`` counts the digits in
 between. The marks:
 
-* ``SSN``: it holds ``###-##-####``;
+* ``SSN``: it holds ``###-##-####`` or ``### ## ####``, or is nine digits
+  in one group;
 * ``DOTS``: it holds three dots (an IPv4 address);
-* ``PHONE``: 7 digits or more, and not a date (the phone check, with
-  libphonenumber's metadata, decides);
+* ``PHONE``: 7 digits or more, not a date, and international (``+``), with
+  a trunk prefix (``0``) or parentheses, or in groups: what can be a phone
+  number with no word before it (the phone check, with libphonenumber's
+  metadata, decides);
 * ``DATE``: it is a date, once separators at its end are stripped (never a
   phone number);
 * ``ALONE``: 8 digits or more, and the run starts its line (only
@@ -107,7 +110,7 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
         run = zeroed[start:end]
         digits = run.count("0")
         marks = 0
-        if "000-00-0000" in run:
+        if "000-00-0000" in run or "000 00 0000" in run or (digits == 9 and last - first == 9):
             marks |= SSN
         if run.count(".") >= 3:
             marks |= DOTS
@@ -115,7 +118,7 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
             marks |= DATE
         if digits >= 12 and _holds_card(text, first, last):
             marks |= CARD
-        if digits >= _PHONE_DIGITS and not marks & DATE:
+        if digits >= _PHONE_DIGITS and not marks & DATE and _phone_shaped(text, start, first, last, digits):
             marks |= PHONE
         if digits >= _LONG_DIGITS:
             lead = _LINE_LEAD.match(text, line_start, first)
@@ -128,6 +131,12 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
         if marks & HOT:
             found.append((start, end, digits, marks))
     return found
+
+
+def _phone_shaped(text: str, start: int, first: int, last: int, digits: int) -> bool:
+    """Whether a run could be a phone number with no word before it: international (``+``), a trunk
+    prefix (``0``) or parentheses, or digits in groups. Digits alone are an id as likely as a phone."""
+    return text[start] in "+(" or text[first] == "0" or last - first > digits
 
 
 def _holds_card(text: str, first: int, last: int) -> bool:

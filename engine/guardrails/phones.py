@@ -60,11 +60,24 @@ _MIN_DIGITS, _MAX_DIGITS = 7, 15
 class _Region:
     code: str
     prefix: str
+    general: re.Pattern[str]
     types: tuple[re.Pattern[str], ...]
+    #: The region's national formats: (leading digits, pattern whose groups are the written groups).
+    formats: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]
 
     def valid(self, national: str) -> bool:
         """Whether ``national`` (the national significant number) is a number of one of the region's types."""
-        return any(pattern.fullmatch(national) for pattern in self.types)
+        return self.general.fullmatch(national) is not None and any(p.fullmatch(national) for p in self.types)
+
+    def groups(self, national: str) -> list[int] | None:
+        """The sizes of the digit groups the region writes ``national`` in (its national format)."""
+        for leading, pattern in self.formats:
+            if leading is not None and leading.match(national) is None:
+                continue
+            match = pattern.fullmatch(national)
+            if match is not None:
+                return [len(group) for group in match.groups()]
+        return None
 
 
 _TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip", "pager",
@@ -83,7 +96,13 @@ def _regions() -> dict[str, _Region]:
             desc = getattr(metadata, name, None)
             if desc is not None and desc.national_number_pattern:
                 types.append(re.compile(desc.national_number_pattern))
-        regions[code] = _Region(code, metadata.national_prefix or "", tuple(types))
+        formats = tuple(
+            (re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None, re.compile(f.pattern))
+            for f in metadata.number_format
+        )
+        general = metadata.general_desc.national_number_pattern if metadata.general_desc else None
+        regions[code] = _Region(code, metadata.national_prefix or "", re.compile(general or "(?!)"), tuple(types),
+                                formats)
     return regions
 
 
@@ -106,16 +125,25 @@ def _general(prefix: str, length: int) -> tuple[re.Pattern[str] | None, tuple[_R
         patterns.append(general.national_number_pattern)
     if not patterns:
         return None, ()
-    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"), tuple(members)
+    # One capturing group per region (their own patterns capture nothing): the match says which region.
+    return re.compile("|".join(f"({p})" for p in patterns)), tuple(members)
 
 
 def valid_national(digits: str, prefix: str) -> _Region | None:
-    """A region where ``digits`` (written with trunk prefix ``prefix``, or none for "") is a valid number."""
+    """A region where ``digits`` (written with trunk prefix ``prefix``, or none for "") is a valid number.
+
+    One combined pattern rules out most numbers in one match; the regions are tried only for the rest.
+    """
     national = digits[len(prefix):]
     pattern, members = _general(prefix, len(national))
-    if pattern is None or pattern.fullmatch(national) is None:
+    match = pattern.fullmatch(national) if pattern is not None else None
+    if match is None or match.lastindex is None:
         return None
-    return next((region for region in members if region.valid(national)), None)
+    # The first region the pattern names, then the others (a number can be valid in several).
+    first = members[match.lastindex - 1]
+    if first.valid(national):
+        return first
+    return next((region for region in members[match.lastindex:] if region.valid(national)), None)
 
 
 def valid_international(digits: str, *, grouped: bool) -> bool:
@@ -150,14 +178,39 @@ def _trunk_prefixes() -> tuple[str, ...]:
 _trunk = functools.cache(_trunk_prefixes)
 
 
-def _grouped_like(region: _Region, digits: str, groups: list[str]) -> bool:
-    """Whether ``groups`` are the digit groups of the region's national format of ``digits``."""
-    try:
-        number = phonenumbers.parse(digits, region.code)
-    except phonenumbers.NumberParseException:
-        return False
-    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return _GROUP.findall(formatted) == groups
+_SIZE = re.compile(r"\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)")
+
+
+def _size_ranges(pattern: str) -> list[tuple[int, int]] | None:
+    """The (fewest, most) digits of each group of a format pattern like ``(\\d{3})(\\d{2,4})``; None if other."""
+    ranges = []
+    position = 0
+    for match in _SIZE.finditer(pattern):
+        if match.start() != position:
+            return None
+        low = int(match.group(1) or 1)
+        ranges.append((low, int(match.group(2) or low)))
+        position = match.end()
+    return ranges if position == len(pattern) and ranges else None
+
+
+@functools.cache
+def _writing(sizes: tuple[int, ...]) -> tuple[_Region, ...]:
+    """The regions with a national format whose groups can have these sizes (a format not of simple digit
+    groups can have any)."""
+    found = []
+    for code, region in _regions().items():
+        metadata = PhoneMetadata.metadata_for_region(code)
+        for number_format in metadata.number_format if metadata is not None else ():
+            ranges = _size_ranges(number_format.pattern)
+            if ranges is None or (len(ranges) == len(sizes) and all(
+                    low <= size <= high for (low, high), size in zip(ranges, sizes, strict=True))):
+                found.append(region)
+                break
+    return tuple(found)
+
+
+_TRUNK_IN_PARENTHESES = re.compile(r"\(0\)")
 
 
 #: How sure each kind of evidence makes a phone finding.
@@ -196,7 +249,7 @@ def _phone(match: re.Match[str], introduced: bool) -> tuple[int, int, float] | N
         for keep in range(len(groups), max(0, len(groups) - 3), -1):
             end = _end_of_group(match, keep) if keep < len(groups) else match.end()
             # "+44 (0)20 ...": the trunk prefix in parentheses is not dialled from abroad.
-            dialled = "".join(_GROUP.findall(re.sub(r"\(0\)", "", number[: end - match.start("number")])))
+            dialled = "".join(_GROUP.findall(_TRUNK_IN_PARENTHESES.sub("", number[: end - match.start("number")])))
             if _MIN_DIGITS <= len(dialled) <= _MAX_DIGITS + 3 and valid_international(dialled, grouped=keep > 1):
                 return match.start(), end, INTERNATIONAL
         return None
@@ -205,18 +258,20 @@ def _phone(match: re.Match[str], introduced: bool) -> tuple[int, int, float] | N
         return None
     end = match.end()
     for prefix in _trunk():
-        if digits.startswith(prefix) and valid_national(digits, prefix):
+        # A trunk prefix says national number; digits alone only with "0" (others start too many ids).
+        if digits.startswith(prefix) and (len(groups) > 1 or prefix == "0") and valid_national(digits, prefix):
             return match.start(), end, NATIONAL
     if _NANP.fullmatch(match.string, match.start(), end):
         return match.start(), end, NATIONAL
-    region = valid_national(digits, "")
-    if region is None:
-        return None
+    if not introduced and len(groups) == 1:
+        return None  # digits alone, no trunk prefix, nothing says phone: an id as likely as not
     if introduced:
-        return match.start(), end, INTRODUCED
-    if len(groups) > 1 and any(_grouped_like(other, digits, groups) for other in
-                               (region, *(r for r in _general("", len(digits))[1] if r is not region and r.valid(digits)))):
-        return match.start(), end, NATIONAL
+        return (match.start(), end, INTRODUCED) if valid_national(digits, "") is not None else None
+    sizes = [len(group) for group in groups]
+    # Valid in a region that writes its numbers in these groups.
+    for region in _writing(tuple(sizes)):
+        if region.valid(digits) and region.groups(digits) == sizes:
+            return match.start(), end, NATIONAL
     return None
 
 

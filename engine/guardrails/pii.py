@@ -56,10 +56,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from importlib import resources
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
-from stdnum import iban as stdnum_iban
+import stdnum
 from stdnum.us import ssn as us_ssn
 
 from engine.guardrails.base import Finding
@@ -154,21 +155,32 @@ _CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,}(?!\d)", re.ASCII)
 
 _STRIP_SEPARATORS = str.maketrans("", "", " ().+-")
 
-# Country code -> IBAN length (ISO 13616 registry).
-IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
-    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
-    "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
-    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
-    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
-    "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29,
-    "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-}  # fmt: skip
+def _iban_registry() -> dict[str, tuple[int, re.Pattern[str]]]:
+    """Country code -> (IBAN length, BBAN format) from python-stdnum's copy of SWIFT's IBAN registry.
+
+    stdnum's own ``iban.is_valid`` compiles the format on every call (about 200 µs); this reads its
+    registry once.
+    """
+    registry = {}
+    for line in resources.files(stdnum).joinpath("iban.dat").read_text(encoding="utf-8").splitlines():
+        code, _, rest = line.partition(" ")
+        structure = re.search(r'bban="([^"]*)"', rest)
+        if len(code) != 2 or not code.isupper() or structure is None:
+            continue
+        parts = re.findall(r"(\d+)!([nac])", structure.group(1))
+        pattern = "".join(f"{ {'n': '[0-9]', 'a': '[A-Z]', 'c': '[A-Za-z0-9]'}[kind]}{{{size}}}" for size, kind in parts)
+        registry[code] = (4 + sum(int(size) for size, _ in parts), re.compile(pattern))
+    return registry
+
+
+_IBANS = _iban_registry()
+#: Country code -> IBAN length (ISO 13616 registry, as python-stdnum ships it).
+IBAN_LENGTHS: dict[str, int] = {code: length for code, (length, _) in _IBANS.items()}
 # The rest of an IBAN of each length after its first character, spaces allowed between characters.
 _IBAN_REST = {
     length: re.compile(rf"(?:[ ]?[A-Z0-9]){{{length - 1}}}", re.ASCII) for length in set(IBAN_LENGTHS.values())
 }
+_IBAN_LETTERS = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d", re.ASCII)
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}", re.ASCII)
 # An IBAN's digits can start up to this far after its first character ("GB82 WEST 1234").
@@ -236,8 +248,12 @@ def iban_valid(compact: str) -> bool:
     >>> iban_valid("DE89370400440532013000"), iban_valid("DE89370400440532013001")
     (True, False)
     """
-    # python-stdnum knows each country's length and BBAN format (its registry is kept up to date).
-    return IBAN_LENGTHS.get(compact[:2]) == len(compact) and stdnum_iban.is_valid(compact)
+    length, bban = _IBANS.get(compact[:2], (0, None))
+    if length != len(compact) or bban is None or bban.fullmatch(compact, 4) is None:
+        return False
+    # Letters count as 10..35; int() on the digit string does the mod-97 arithmetic.
+    number = (compact[4:] + compact[:4]).translate(_IBAN_LETTERS)
+    return number.isdigit() and int(number) % 97 == 1
 
 
 # Where IBANs, IPv6 addresses and phone cues can be, and which date-of-birth and medical-record cues
@@ -417,11 +433,11 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
                 )
         if ssn and marks & SSN:
             findings.extend(_numeric_finding("us_ssn", m) for m in _SSN.finditer(text, start, end))
-        if ssn and marks & PHONE and digits <= 12:
+        if ssn and marks & SSN:
             findings.extend(_other_ssns(text, start, end))
         if ip and marks & DOTS:
             findings.extend(_scan_ipv4(text, start, end))
-        if phone and marks & PHONE:
+        if phone and marks & (PHONE | CUE | ALONE):
             context = _phone_context(text, start, cued=cued and bool(marks & CUE),
                                      alone=bool(marks & ALONE) and lines.alone(start))
             # A few characters more for an extension ("x1234") after the run.
@@ -437,8 +453,6 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
 
 
 _CUE, _ID = "cue", "id"
-
-
 def _introduced_as_id(text: str, start: int) -> bool:
     """Whether an id word introduces the number at ``start`` ("Order #", "Invoice no.", "Tracking number:")."""
     return _ID_INTRODUCES.search(text[max(0, start - _ID_WINDOW) : start].lower()) is not None
