@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from engine.guardrails import compiled
 from engine.guardrails.text import fold
 
 # Verbs that discard what was said before, per language (stems: the patterns match word starts).
@@ -94,10 +95,39 @@ _MESSAGE = (
 )
 
 
+def _phrases(table: dict[str, str] | str) -> list[str]:
+    """Every phrase of a table or "|"-separated string, folded, longest first."""
+    lines = table.values() if isinstance(table, dict) else [table]
+    return sorted({fold(phrase) for line in lines for phrase in line.split("|")}, key=len, reverse=True)
+
+
 def _stems(table: dict[str, str]) -> str:
-    """One alternation of every language's phrases ("|"-separated), longest first."""
-    phrases = {fold(phrase) for line in table.values() for phrase in line.split("|")}
-    return "|".join(re.escape(phrase) for phrase in sorted(phrases, key=len, reverse=True))
+    """One alternation of every language's phrases, longest first."""
+    return "|".join(re.escape(phrase) for phrase in _phrases(table))
+
+
+class _Literals:
+    """Whether a text holds one of some phrases: one Hyperscan pass, or ``str.find`` per phrase without it.
+
+    Python's regex engine tries every branch of a long alternation at every position; the patterns
+    below run only on texts that hold one of their phrases.
+    """
+
+    def __init__(self, phrases: list[str]):
+        self._phrases = phrases
+        self._database = compiled.Database([re.escape(p).encode() for p in phrases])
+        self._all = compiled.Database([re.escape(p).encode() for p in phrases], single=False)
+
+    def any(self, folded: str) -> bool:
+        if compiled.enabled():
+            return bool(self._database.matching(folded.encode("utf-8", "surrogatepass")))
+        return any(phrase in folded for phrase in self._phrases)
+
+    def ends(self, folded: str) -> list[int] | None:
+        """Where the phrases end in an ASCII text (sorted); None where that is not known cheaply."""
+        if not compiled.enabled() or not folded.isascii():
+            return None
+        return sorted(end for _, end in self._all.ends(folded.encode("ascii")))
 
 
 _WINDOW = 40
@@ -110,6 +140,7 @@ _LIMITLESS = re.compile(fold(_NO_LIMITS))
 # A header in brackets, 【】, or between ***/### that speaks as the system, an administrator or the developer
 # ("[SYSTEM NOTE TO AI]"), or as instructions to the AI ("[assistant instructions]").
 _HEADER = re.compile(r"(?:\[|【|\*{2,}|#{2,}|\()([^\]】\n*#)]{2,80})(?:\]|】|\*{2,}|#{2,}|\)|:)")
+_OPENER = re.compile(r"[\[【(]|\*\*|##")
 _SYSTEM_WORD = re.compile(fold(_SYSTEM))
 _AI_WORD = re.compile(fold(_AI))
 _MESSAGE_WORD = re.compile(fold(_MESSAGE))
@@ -126,32 +157,58 @@ _HIDDEN = re.compile(
     re.DOTALL,
 )
 _ADDRESSES_AI = _AI_WORD
+_DISCARDING = _Literals(_phrases(_DISCARD))
+_NAMING = _Literals(_phrases(_INSTRUCTIONS))
+_LIMITLESS_WORDS = _Literals(_phrases(_NO_LIMITS))
+_ADDRESS_WORDS = _Literals(_phrases("to the ai|for the ai|to ai|for ai|to the assistant|for the assistant|to the model|"
+                                    "for the model|to the agent|for the agent|you are an ai|you are a language model|"
+                                    "you are an llm|you are an assistant|ai agent|ai model|ai assistant|für die ki|"
+                                    "für ki|pour l'ia|pour l'assistant|para el asistente|per l'assistente|для ии|"
+                                    "asystencie ai|aiアシスタントへ|给ai助手|ai के लिए|للذكاء الاصطناعي"))
+
+
+def _override(folded: str) -> re.Match[str] | None:
+    """The first override: the pattern runs only near places where a discarding verb is close to what it
+    discards (found in one compiled pass), or on the whole text where those places are not known."""
+    if not (_DISCARDING.any(folded) and _NAMING.any(folded)):
+        return None
+    verbs, objects = _DISCARDING.ends(folded), _NAMING.ends(folded)
+    if verbs is None or objects is None:
+        return _OVERRIDE.search(folded)
+    reach = _WINDOW + 40  # the window plus the longest phrase
+    for verb in verbs:
+        if any(abs(verb - thing) <= reach for thing in objects):
+            match = _OVERRIDE.search(folded, max(0, verb - reach - 40), verb + reach)
+            if match is not None:
+                return match
+    return None
 
 
 def signals(folded: str) -> Iterator[tuple[str, float, int, int]]:
     """(family, weight, start, end) of each signal in ``folded`` (offsets in the folded text)."""
-    override = _OVERRIDE.search(folded)
+    override = _override(folded)
     if override is not None:
         yield "instruction_override", 0.85, override.start(), override.end()
-    limitless = _LIMITLESS.search(folded)
+    limitless = _LIMITLESS.search(folded) if _LIMITLESS_WORDS.any(folded) else None
     if limitless is not None:
         yield "no_limits", 0.4, limitless.start(), limitless.end()
         role = _ROLE.search(folded)
         if role is not None:
             yield "role_play", 0.3, role.start(), role.end()
-    if "[" in folded or "【" in folded or "**" in folded or "##" in folded or "(" in folded:
-        for header in _HEADER.finditer(folded):
+    for opener in _OPENER.finditer(folded):
+        header = _HEADER.match(folded, opener.start())
+        if header is not None:
             body = header.group(1)
             ai, message = _AI_WORD.search(body), _MESSAGE_WORD.search(body)
             if (ai or message) and (_SYSTEM_WORD.search(body) or (ai and message)):
                 yield "delimiter", 0.6, header.start(), header.end()
                 break
-    address = _ADDRESS.search(folded)
+    address = _ADDRESS.search(folded) if _ADDRESS_WORDS.any(folded) else None
     if address is not None:
         yield "authority", 0.45, address.start(), address.end()
     if "<" in folded:
         for hidden in _HIDDEN.finditer(folded):
             inner = hidden.group(1) if hidden.group(1) is not None else hidden.group(3)
-            if _ADDRESSES_AI.search(inner) or _OVERRIDE.search(inner):
+            if _ADDRESSES_AI.search(inner) or (_DISCARDING.any(inner) and _OVERRIDE.search(inner)):
                 yield "hidden_instruction", 0.6, hidden.start(), hidden.end()
                 break

@@ -59,8 +59,16 @@ _WORD = re.compile(r"[^\W_]+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # Marks this long (letters and digits) are also looked for with all separators gone.
 _COMPACT_MIN = 8
-_B64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
-_HEX_TOKEN = re.compile(r"(?:[0-9a-fA-F]{2}){6,}")
+# Base64 and hex characters become "a", the rest a space: a run of 12 "a" is a token worth decoding.
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
+_B64_CLASS = bytes(ord("a") if byte in _B64_ALPHABET else ord(" ") for byte in range(256))
+_TOKEN_RUN = b"a" * 12
+_RUNS = re.compile(rb"a{12,}")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+# Characters spaced out ("C A N A R Y", "c-a-n-a-r-y"): three single characters in a row between one
+# separator (a pattern per separator: a literal first character lets the regex engine skip ahead).
+_SPACED_OUT = tuple(re.compile(f"{re.escape(sep)}[^\\W_]{re.escape(sep)}[^\\W_]{re.escape(sep)}[^\\W_]{re.escape(sep)}")
+                    for sep in " -_./")
 _URL_TOKEN = re.compile(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*)+")
 _ORGANISATION_WORDS = frozenset(
     "tenant tenants customer customers client clients company companies inc corp corporation ltd llc gmbh ag sa "
@@ -236,7 +244,7 @@ class LeakageIndex:
     def _compact_spans(self, folded: str, origins: list[int] | None, found: list[tuple[int, int, str]],
                        tenant: str) -> list[tuple[int, int, str]]:
         """Long marks and canaries written with separators between their characters ("C A N A R Y")."""
-        if self._compact_pattern is None:
+        if self._compact_pattern is None or not any(p.search(folded) for p in _SPACED_OUT):
             return []
         compact = _NOT_ALNUM.sub("", folded)
         if len(compact) == len(folded) or self._compact_pattern.search(compact) is None:
@@ -303,19 +311,32 @@ def _decoded_tokens(text: str) -> Iterator[tuple[int, int, str]]:
             decoded = unquote(match.group())
             if decoded != match.group():
                 yield match.start(), match.end(), decoded
-    for match in _HEX_TOKEN.finditer(text):
-        try:
-            decoded = bytes.fromhex(match.group()).decode("utf-8")
-        except ValueError:
-            continue
-        if decoded.isprintable():
-            yield match.start(), match.end(), decoded
-    for match in _B64_TOKEN.finditer(text):
-        token = match.group()
+    classes = text.encode("utf-8", "surrogatepass").translate(_B64_CLASS)
+    if _TOKEN_RUN not in classes:
+        return
+    offsets = None if text.isascii() else [i for i, c in enumerate(text) for _ in range(len(c.encode("utf-8", "surrogatepass")))]
+    for run in _RUNS.finditer(classes):
+        start, end = (run.start(), run.end()) if offsets is None else (offsets[run.start()], offsets[run.end() - 1] + 1)
+        token = text[start:end].rstrip("=")
+        decoded = _decode_token(token)
+        if decoded is not None:
+            yield start, end, decoded
+
+
+def _decode_token(token: str) -> str | None:
+    """A hex or base64 token decoded to printable text; None if it is neither (or a long word)."""
+    raw: bytes
+    if _HEX.fullmatch(token):
+        raw = bytes.fromhex(token)
+    elif token.isalpha() and (token.islower() or token.istitle()):
+        return None  # a long word, not an encoding
+    else:
         try:
             raw = base64.b64decode(token.replace("-", "+").replace("_", "/") + "=" * (-len(token) % 4), validate=True)
-            decoded = raw.decode("utf-8")
         except (binascii.Error, ValueError):
-            continue
-        if decoded.isprintable():
-            yield match.start(), match.end(), decoded
+            return None
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return decoded if decoded.isprintable() else None

@@ -116,21 +116,18 @@ _PHONE_CUE_WORDS = frozenset(
     "number numbers nummer numéro número numero numer номер телефон телефона мобильный reachable reach erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先".split()
 )
 
-# Words that say the number after them is an id, not a phone or an address ("order 12345678").
-_ID_WORDS = re.compile(
-    r"(?<![^\W\d_])(?:order|invoice|ticket|account|acct|ref|reference|tracking|case|id|customer|booking|policy|"
-    r"serial|sku|item|transaction|confirmation|mrn|record|patient|bestellung|rechnung|commande|facture|pedido|factura|ordine|"
-    r"po|inv|parcel|package|shipment|claim|coupon|voucher|gift card|device|build|version|release|firmware|isbn|meter|"
-    r"reading|code|error|commit|request|qty|quantity|total|amount|price|due|date|bestellnummer|kundennummer|"
-    r"sendungsnummer|sendung|paket|auftrag|numéro de commande|zamówienie|zamówienia|faktura|paczka|заказ|счёт|"
-    r"счет|посылка|注文番号|伝票番号|订单|订单号|快递单号|reorder)"
-    r"(?![^\W\d_])|#"
-)
-# ... when it introduces the number: only "number", "no.", "#", ":" and the like between them.
-_ID_INTRODUCES = re.compile(
-    r"(?:" + _ID_WORDS.pattern + r")(?:[\s:#.-]*(?:number|numbers|no|nr|num|nummer|numéro|número|numero|id|ref|code)\b)?"
-    r"[\s:#.=-]*$"
-)
+# Words that say the number after them is an id, not a phone or an address ("order 12345678"), and
+# the words that may stand between ("order number:", "invoice no.").
+_ID_WORDS = frozenset(
+    "order invoice ticket account acct ref reference tracking case id customer booking policy serial sku item "
+    "transaction confirmation mrn record patient bestellung rechnung commande facture pedido factura ordine po inv "
+    "parcel package shipment claim coupon voucher device build version release firmware isbn meter reading code "
+    "error commit request qty quantity total amount price due date bestellnummer kundennummer sendungsnummer sendung "
+    "paket auftrag zamówienie zamówienia faktura paczka заказ счёт счет посылка 注文番号 伝票番号 订单 订单号 "
+    "快递单号 reorder".split()
+) | {"gift card", "numéro de commande"}
+_NUMBER_WORDS = frozenset("number numbers no nr num nummer numéro número numero id ref code".split())
+_ID_STRIP = " \t\n:#.=-"
 _WORD_SEPARATORS = str.maketrans(".,:;()!?/-", "          ")
 _PHONE_CUE_WINDOW = 40
 # In the order the alternation tries them; "_" stands for a space.
@@ -455,7 +452,17 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
 _CUE, _ID = "cue", "id"
 def _introduced_as_id(text: str, start: int) -> bool:
     """Whether an id word introduces the number at ``start`` ("Order #", "Invoice no.", "Tracking number:")."""
-    return _ID_INTRODUCES.search(text[max(0, start - _ID_WINDOW) : start].lower()) is not None
+    before = text[max(0, start - _ID_WINDOW) : start].lower()
+    if before.rstrip(" ").endswith("#"):
+        return True
+    words = [word.strip(_ID_STRIP) for word in before.rstrip(_ID_STRIP).split()[-4:]]
+    for _ in range(2):  # the id word, or the word before "number", "no." (as in "order number")
+        if words and (words[-1] in _ID_WORDS or " ".join(words[-2:]) in _ID_WORDS or " ".join(words[-3:]) in _ID_WORDS):
+            return True
+        if not words or words[-1] not in _NUMBER_WORDS:
+            return False
+        words.pop()
+    return False
 # An id word this close before a number (no other number between) makes it an id.
 _ID_WINDOW = 25
 
