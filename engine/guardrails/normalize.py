@@ -143,6 +143,28 @@ _BMP_SPECIAL = re.compile(f"[{_FORMAT_BMP}{_SPACES}{_LINES}{_DASHES[:-1]}]")  # 
 _BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+@functools.cache
+def _changing_bmp() -> re.Pattern[str]:
+    """A class of the characters of the Basic Multilingual Plane that :func:`normal_char` changes.
+
+    Worked out once (about 20 ms): only characters with a decomposition or of a folded category can
+    change. As ranges, it is searched about as fast as a short class.
+    """
+    spans: list[list[int]] = []
+    for code in range(0x80, 0x10000):
+        char = chr(code)
+        if 0xD800 <= code < 0xE000:
+            continue  # surrogates
+        if (unicodedata.decomposition(char) or unicodedata.category(char) in ("Cf", "Zs", "Zl", "Zp", "Pd")
+                or char in INVISIBLE or _IS_DASH.match(char)) and normal_char(char) != char:
+            if spans and code == spans[-1][1] + 1:
+                spans[-1][1] = code
+            else:
+                spans.append([code, code])
+    return re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
+                                     for a, b in spans) + "]")
+
+
 def normalize(text: str) -> Normalized | None:
     """The normal form of ``text`` with its offset map; None when it is already normal (then use ``text``)."""
     if text.isascii():
@@ -156,7 +178,9 @@ def normalize(text: str) -> Normalized | None:
     parts: list[str] = []
     changes: list[tuple[int, int, int, int]] = []
     done = shift = 0
-    for match in _BEYOND_ASCII.finditer(text):
+    # The characters that can change, found in C; beyond the BMP (rare) every character is looked at.
+    astral = _ASTRAL_LEAD.search(text.encode("utf-8", "surrogatepass")) is not None
+    for match in (_BEYOND_ASCII if astral else _changing_bmp()).finditer(text):
         index = match.start()
         char = match.group()
         becomes = normal_char(char)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import phonenumbers
@@ -217,27 +217,30 @@ _TRUNK_IN_PARENTHESES = re.compile(r"\(0\)")
 INTERNATIONAL, NATIONAL, INTRODUCED = 0.8, 0.75, 0.6
 
 
-def find_phones(text: str, start: int, end: int, *, introduced: bool,
-                international_only: bool = False) -> Iterator[tuple[int, int, float]]:
+#: What stands before a number (see :func:`find_phones`).
+CUE, ID = "cue", "id"
+
+
+def find_phones(text: str, start: int, end: int,
+                context: Callable[[], str | None]) -> Iterator[tuple[int, int, float]]:
     """(start, end, confidence) of the valid phone numbers in ``text[start:end]``.
 
-    ``introduced``: a phone word stands before the stretch or the number fills
-    its line, so any valid number counts; ``international_only``: an id word
-    does, so only an international number (``+``, ``00``) counts.
+    ``context()`` says what stands before the stretch, asked only for a
+    national number that is valid somewhere: :data:`CUE` (a phone word, or the
+    number fills its line: any valid number counts), :data:`ID` (an id word:
+    only an international number counts) or None.
 
     >>> [text[s:e] for text in ["Call +44 20 7946 0958 x12 today"] for s, e, _ in find_phones(text, 5, 26,
-    ...                                                                                       introduced=False)]
+    ...                                                                                       lambda: None)]
     ['+44 20 7946 0958 x12']
     """
     for match in _CANDIDATE.finditer(text, start, end):
-        if international_only and match.group("international") is None:
-            continue
-        found = _phone(match, introduced)
+        found = _phone(match, context)
         if found is not None:
             yield found
 
 
-def _phone(match: re.Match[str], introduced: bool) -> tuple[int, int, float] | None:
+def _phone(match: re.Match[str], context: Callable[[], str | None]) -> tuple[int, int, float] | None:
     number = match.group("number")
     if _DATE_SHAPE.match(number):
         return None
@@ -257,16 +260,17 @@ def _phone(match: re.Match[str], introduced: bool) -> tuple[int, int, float] | N
     if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
         return None
     end = match.end()
-    for prefix in _trunk():
-        # A trunk prefix says national number; digits alone only with "0" (others start too many ids).
-        if digits.startswith(prefix) and (len(groups) > 1 or prefix == "0") and valid_national(digits, prefix):
-            return match.start(), end, NATIONAL
-    if _NANP.fullmatch(match.string, match.start(), end):
-        return match.start(), end, NATIONAL
-    if not introduced and len(groups) == 1:
+    trunk = any(digits.startswith(prefix) and (len(groups) > 1 or prefix == "0") and valid_national(digits, prefix)
+                for prefix in _trunk())  # digits alone start with "1" or "8" too often to count those
+    if trunk or _NANP.fullmatch(match.string, match.start(), end):
+        return None if context() == ID else (match.start(), end, NATIONAL)
+    if valid_national(digits, "") is None:
+        return None
+    before = context()
+    if before == CUE:
+        return match.start(), end, INTRODUCED
+    if before == ID or len(groups) == 1:
         return None  # digits alone, no trunk prefix, nothing says phone: an id as likely as not
-    if introduced:
-        return (match.start(), end, INTRODUCED) if valid_national(digits, "") is not None else None
     sizes = [len(group) for group in groups]
     # Valid in a region that writes its numbers in these groups.
     for region in _writing(tuple(sizes)):

@@ -65,6 +65,8 @@ from stdnum.us import ssn as us_ssn
 
 from engine.guardrails.base import Finding
 from engine.guardrails.normalize import scan_normalized
+from engine.guardrails.phones import CUE as CUED
+from engine.guardrails.phones import ID as AN_ID
 from engine.guardrails.phones import find_phones
 from engine.guardrails.cards import FIRST_DIGITS, card_issuer, luhn_valid
 from engine.guardrails.conditions import NOT_A_LETTER, caseless
@@ -435,13 +437,11 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
         if ip and marks & DOTS:
             findings.extend(_scan_ipv4(text, start, end))
         if phone and marks & (PHONE | CUE | ALONE):
-            context = _phone_context(text, start, cued=cued and bool(marks & CUE),
-                                     alone=bool(marks & ALONE) and lines.alone(start))
+            context = _PhoneContext(text, start, cued=cued and bool(marks & CUE),
+                                    alone=bool(marks & ALONE) and lines.alone(start))
             # A few characters more for an extension ("x1234") after the run.
             phones = [Finding("pii", "phone", s, e, confidence)
-                      for s, e, confidence in find_phones(text, start, min(size, end + 12), introduced=context == _CUE,
-                                                          international_only=context == _ID)
-                      if s < end]
+                      for s, e, confidence in find_phones(text, start, min(size, end + 12), context) if s < end]
             if phones:
                 # A number another type claimed (a card, an SSN, an IBAN) is not also a phone.
                 others = findings[found:]
@@ -449,7 +449,6 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
     return findings
 
 
-_CUE, _ID = "cue", "id"
 def _introduced_as_id(text: str, start: int) -> bool:
     """Whether an id word introduces the number at ``start`` ("Order #", "Invoice no.", "Tracking number:")."""
     before = text[max(0, start - _ID_WINDOW) : start].lower()
@@ -467,20 +466,37 @@ def _introduced_as_id(text: str, start: int) -> bool:
 _ID_WINDOW = 25
 
 
-def _phone_context(text: str, start: int, *, cued: bool, alone: bool) -> str | None:
-    """What introduces the number at ``start``: an id word (``_ID``), a phone cue or its own line (``_CUE``)."""
-    if _introduced_as_id(text, start):
-        return _ID
-    if alone:
-        return _CUE
-    if not cued:
-        return None
-    window = text[max(0, start - _PHONE_CUE_WINDOW) : start].lower()
-    cue_end = _last_phone_cue(window)
-    # The cue introduces this number: no other number stands between them.
-    if cue_end is None or any(c.isdigit() for c in window[cue_end:]):
-        return None
-    return _CUE
+class _PhoneContext:
+    """What introduces the number at ``start``: an id word (``AN_ID``), a phone cue or its own line (``CUED``).
+
+    Worked out when the phone check first asks (only for a national number valid somewhere), once.
+    """
+
+    __slots__ = ("_alone", "_answer", "_cued", "_start", "_text")
+
+    def __init__(self, text: str, start: int, *, cued: bool, alone: bool):
+        self._text, self._start, self._cued, self._alone = text, start, cued, alone
+        self._answer: str | None | bool = False
+
+    def __call__(self) -> str | None:
+        if self._answer is False:
+            self._answer = self._work_out()
+        return self._answer  # type: ignore[return-value]
+
+    def _work_out(self) -> str | None:
+        text, start = self._text, self._start
+        if _introduced_as_id(text, start):
+            return AN_ID
+        if self._alone:
+            return CUED
+        if not self._cued:
+            return None
+        window = text[max(0, start - _PHONE_CUE_WINDOW) : start].lower()
+        cue_end = _last_phone_cue(window)
+        # The cue introduces this number: no other number stands between them.
+        if cue_end is None or any(c.isdigit() for c in window[cue_end:]):
+            return None
+        return CUED
 
 
 def _last_phone_cue(before: str) -> int | None:
