@@ -264,18 +264,17 @@ def _phone(match: re.Match[str], context: Callable[[], str | None]) -> tuple[int
                 for prefix in _trunk())  # digits alone start with "1" or "8" too often to count those
     if trunk or _NANP.fullmatch(match.string, match.start(), end):
         return None if context() == ID else (match.start(), end, NATIONAL)
-    if valid_national(digits, "") is None:
-        return None
-    before = context()
-    if before == CUE:
-        return match.start(), end, INTRODUCED
-    if before == ID or len(groups) == 1:
-        return None  # digits alone, no trunk prefix, nothing says phone: an id as likely as not
     sizes = [len(group) for group in groups]
+    pattern = _general("", len(digits))[0] if len(groups) > 1 else None
+    # One combined match rules out most numbers before any region is tried.
+    writing = _writing(tuple(sizes)) if pattern is not None and pattern.fullmatch(digits) else ()
     # Valid in a region that writes its numbers in these groups.
-    for region in _writing(tuple(sizes)):
+    for region in writing:
         if region.valid(digits) and region.groups(digits) == sizes:
-            return match.start(), end, NATIONAL
+            return None if context() == ID else (match.start(), end, NATIONAL)
+    # Otherwise (digits alone, no trunk prefix: an id as likely as a phone) only after a phone word.
+    if context() == CUE and valid_national(digits, "") is not None:
+        return match.start(), end, INTRODUCED
     return None
 
 
