@@ -314,13 +314,14 @@ def _decoded_tokens(text: str) -> Iterator[tuple[int, int, str]]:
     classes = text.encode("utf-8", "surrogatepass").translate(_B64_CLASS)
     if _TOKEN_RUN not in classes:
         return
-    offsets = None if text.isascii() else [i for i, c in enumerate(text) for _ in range(len(c.encode("utf-8", "surrogatepass")))]
+    # Byte offsets of the classes to character offsets (each character repeated once per byte).
+    offsets = None if text.isascii() else [
+        i for i, c in enumerate(text) for _ in range(len(c.encode("utf-8", "surrogatepass")))]
     for run in _RUNS.finditer(classes):
         start, end = (run.start(), run.end()) if offsets is None else (offsets[run.start()], offsets[run.end() - 1] + 1)
-        token = text[start:end].rstrip("=")
-        decoded = _decode_token(token)
-        if decoded is not None:
-            yield start, end, decoded
+        plain = _decode_token(text[start:end].rstrip("="))
+        if plain is not None:
+            yield start, end, plain
 
 
 def _decode_token(token: str) -> str | None:

@@ -49,8 +49,8 @@ _CANDIDATE = re.compile(
 _GROUP = re.compile(r"\d+", re.ASCII)
 # A North American number with its separators: unmistakable whatever the area code (Faker's and people's
 # numbers do not always use assigned ones).
-_NANP = re.compile(r"(?:1[ .-]?)?(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]\d{4}(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?",
-                   re.ASCII)
+_NANP = re.compile(
+    r"(?:1[ .-]?)?(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]\d{4}(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?", re.ASCII)
 # A date, alone or followed by a time ("2024-03-15 12:00").
 _DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:$| )", re.ASCII)
 _MIN_DIGITS, _MAX_DIGITS = 7, 15
@@ -98,7 +98,7 @@ def _regions() -> dict[str, _Region]:
                 types.append(re.compile(desc.national_number_pattern))
         formats = tuple(
             (re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None, re.compile(f.pattern))
-            for f in metadata.number_format
+            for f in metadata.number_format if f.pattern
         )
         general = metadata.general_desc.national_number_pattern if metadata.general_desc else None
         regions[code] = _Region(code, metadata.national_prefix or "", re.compile(general or "(?!)"), tuple(types),
@@ -168,7 +168,8 @@ def valid_international(digits: str, *, grouped: bool) -> bool:
 def _possible(region: str, length: int) -> bool:
     metadata = PhoneMetadata.metadata_for_region(region) or PhoneMetadata.metadata_for_nongeo_region(
         phonenumbers.country_code_for_region(region))
-    return metadata is not None and length in (metadata.general_desc.possible_length or ())
+    general = metadata.general_desc if metadata is not None else None
+    return general is not None and length in (general.possible_length or ())
 
 
 def _trunk_prefixes() -> tuple[str, ...]:
@@ -202,7 +203,7 @@ def _writing(sizes: tuple[int, ...]) -> tuple[_Region, ...]:
     for code, region in _regions().items():
         metadata = PhoneMetadata.metadata_for_region(code)
         for number_format in metadata.number_format if metadata is not None else ():
-            ranges = _size_ranges(number_format.pattern)
+            ranges = _size_ranges(number_format.pattern or "")
             if ranges is None or (len(ranges) == len(sizes) and all(
                     low <= size <= high for (low, high), size in zip(ranges, sizes, strict=True))):
                 found.append(region)

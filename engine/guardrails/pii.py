@@ -56,22 +56,22 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from importlib import resources
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
 from typing import Literal
 
 import stdnum
 from stdnum.us import ssn as us_ssn
 
 from engine.guardrails.base import Finding
-from engine.guardrails.normalize import scan_normalized
-from engine.guardrails.phones import CUE as CUED
-from engine.guardrails.phones import ID as AN_ID
-from engine.guardrails.phones import find_phones
 from engine.guardrails.cards import FIRST_DIGITS, card_issuer, luhn_valid
 from engine.guardrails.conditions import NOT_A_LETTER, caseless
 from engine.guardrails.digit_runs import ALONE, CARD, CUE, DOTS, IBAN, PHONE, SSN, find_runs
 from engine.guardrails.literals import required_prefixes
+from engine.guardrails.normalize import scan_normalized
+from engine.guardrails.phones import CUE as CUED
+from engine.guardrails.phones import ID as AN_ID
+from engine.guardrails.phones import find_phones
 from engine.guardrails.prefilter import Located, Locator
 from engine.guardrails.text import words_of
 
@@ -115,7 +115,9 @@ _PHONE_CUE_WORDS = frozenset(
     "my meine telefon telefonnummer handy mobil rufnummer ruf rufen anrufen téléphone portable appelez appeler "
     "appelle joindre teléfono telefono móvil movil llámame llame llamar cellulare chiamami chiamare telefoon mobiel "
     "bel bellen celular telefone ligue ligar 電話 携帯 "
-    "number numbers nummer numéro número numero numer номер телефон телефона мобильный reachable reach erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先".split()
+    "number numbers nummer numéro número numero numer номер телефон телефона мобильный reachable reach "
+    "erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu "
+    "signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先".split()
 )
 
 # Words that say the number after them is an id, not a phone or an address ("order 12345678"), and
@@ -138,7 +140,9 @@ _PHONE_CUE_PHRASES = tuple(phrase.replace("_", " ") for phrase in (
     "my_number meine_nummer telefon telefonnummer handy mobil rufnummer ruf anrufen téléphone telephone portable "
     "appelez appeler appelle joindre teléfono telefono móvil movil llámame llame llamar rufen telefone cellulare "
     "chiamami chiamare telefoon mobiel bel bellen celular ligue ligar 電話 携帯 "
-    "number numbers nummer numéro número numero numer номер телефон телефона мобильный reachable reach erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先"
+    "number numbers nummer numéro número numero numer номер телефон телефона мобильный reachable reach "
+    "erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu "
+    "signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先"
 ).split())
 _PHONE_CUES = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, _PHONE_CUE_PHRASES)) + r")(?![^\W\d_])")
 
@@ -154,6 +158,9 @@ _CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,}(?!\d)", re.ASCII)
 
 _STRIP_SEPARATORS = str.maketrans("", "", " ().+-")
 
+_IBAN_CLASSES = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}
+
+
 def _iban_registry() -> dict[str, tuple[int, re.Pattern[str]]]:
     """Country code -> (IBAN length, BBAN format) from python-stdnum's copy of SWIFT's IBAN registry.
 
@@ -167,7 +174,7 @@ def _iban_registry() -> dict[str, tuple[int, re.Pattern[str]]]:
         if len(code) != 2 or not code.isupper() or structure is None:
             continue
         parts = re.findall(r"(\d+)!([nac])", structure.group(1))
-        pattern = "".join(f"{ {'n': '[0-9]', 'a': '[A-Z]', 'c': '[A-Za-z0-9]'}[kind]}{{{size}}}" for size, kind in parts)
+        pattern = "".join(f"{_IBAN_CLASSES[kind]}{{{size}}}" for size, kind in parts)
         registry[code] = (4 + sum(int(size) for size, _ in parts), re.compile(pattern))
     return registry
 
@@ -415,7 +422,7 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
     card, ssn, iban, ip, phone, cued = checks.card, checks.ssn, checks.iban, checks.ip, checks.phone, checks.cued
     lines = _Lines(text)
     # Only the runs a check is marked for, each check only where it is marked (see engine.guardrails.digit_runs).
-    for start, end, digits, marks in find_runs(text, checks.iban_ends, checks.cue_ends):
+    for start, end, _, marks in find_runs(text, checks.iban_ends, checks.cue_ends):
         found = len(findings)
         # An IBAN starts with a country code (two capitals) shortly before its digits.
         if iban and marks & IBAN:

@@ -29,8 +29,8 @@ from collections.abc import Container, Iterable
 from typing import Literal
 
 from engine.guardrails.base import Finding
-from engine.guardrails.normalize import scan_normalized
 from engine.guardrails.conditions import word
+from engine.guardrails.normalize import scan_normalized
 from engine.guardrails.prefilter import Prefilter
 from engine.guardrails.text import words_of
 
