@@ -1,5 +1,9 @@
 """PII detectors: contact details, government and financial ids, network and medical identifiers.
 
+Text is scanned in its normal form (:mod:`engine.guardrails.normalize`:
+full-width digits, no-break and zero-width spaces, Unicode dashes), and
+findings are mapped back to the original characters.
+
 Speed matters because guard nodes run on every request. Python's regex
 engine scans a 2 KB string at roughly 10 ns per character per pass on the
 slow machines we target, so the detector avoids whole-text regex passes:
@@ -24,27 +28,33 @@ slow machines we target, so the detector avoids whole-text regex passes:
 
 Formats recognised, and what is deliberately left out:
 
-* phone: North American numbers with separators (``+1 415-555-0100``,
-  ``(415) 555-0100``, ``415.555.0100``, extensions ``x123``), ``+``-prefixed
-  international numbers (``+44 20 7946 0958``) of 8 to 15 digits, and any
-  other 8 to 15 digit number (national formats such as ``030 12345678``,
-  bare digits) when a phone cue (``phone``, ``call``, ``Tel.``, ``Handy``,
-  ``portable``, ...) stands in the 40 characters before it, or when it fills
-  its line alone with a trunk prefix (``0301 2345678`` in a signature
-  block). Otherwise national formats are not matched: they look too much
-  like order numbers.
+* phone: numbers of every region that libphonenumber's metadata says are
+  valid (:mod:`engine.guardrails.phones`): international ones (``+44 20 7946
+  0958``, ``0044 ...``), national ones with a trunk prefix (``030 12345678``,
+  ``(0121) 496 0075``), North American ones with separators, numbers in the
+  groups their region writes, and any valid number after a phone word
+  (``phone``, ``Tel.``, ``Handy``, ``number``, ``номер``, ...) or alone on its
+  line with a trunk prefix; extensions (``x874``, ``ext. 12``, ``#12``) are
+  part of the number. A number an id word introduces ("Order #", "Invoice
+  no.") is not a phone, and digits alone without a trunk prefix or a phone
+  word are not either: they look too much like order numbers.
 * us_ssn: ``###-##-####`` with a valid area (not 000, 666, 9xx), group (not
-  00) and serial (not 0000).
-* payment_card: 12-19 digits, optionally grouped by spaces or dashes, with a
-  known issuer prefix and length (Visa, Mastercard, Amex, Discover, JCB,
-  Diners Club, Maestro, UnionPay) and a valid Luhn checksum.
+  00) and serial (not 0000); ``### ## ####`` and ``#########`` (the latter
+  after an SSN word) valid by python-stdnum's rules.
+* payment_card: 12-19 digits, optionally grouped by spaces or dashes, with the
+  range and length of an issuer of the ISO/IEC 7812 IIN table
+  (:data:`engine.guardrails.cards.ISSUERS`; its weak historic ranges only when
+  grouped like a card or after a payment word) and a valid Luhn checksum; not
+  a window of a longer grouped number.
 * iban: country code, check digits and BBAN, optionally grouped by spaces,
   with the country's length and a valid ISO 7064 mod-97 checksum.
 * ip_address: IPv4 and IPv6 addresses, except the ones that identify no
-  one (unspecified, loopback, broadcast, netmasks).
+  one (unspecified, loopback, broadcast, netmasks) and dotted numbers after a
+  version or id word (``firmware 2.4.10.3``, ``order 10.17.23.7``).
 * date_of_birth: a date (numeric, ISO, or with a month name in English,
   German, French, Spanish, Italian, Dutch or Portuguese) within 40
-  characters after a birth cue in one of those languages. A cue is a word
+  characters after a birth cue in one of those languages or Polish,
+  Russian, Swedish, Japanese, Chinese, Hindi, Arabic, Bengali, Urdu, Turkish. A cue is a word
   of its own where it stands: no letter before it, no ASCII letter after it
   (``born``, not ``stubborn`` or ``Borneo``).
 * medical_record_number: an id of 6 to 16 letters, digits and dashes (at

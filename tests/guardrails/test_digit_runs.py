@@ -84,10 +84,11 @@ def test_each_mark_says_what_the_run_can_hold(finder: str) -> None:
     assert marks_of(runs, "card 9111 1111 1111 1111 ok", [], []) == PHONE  # no issuer's range starts 9111
     assert marks_of(runs, "ref 4111--1111-1111-1111", [], []) == PHONE  # two dashes break a card
     assert marks_of(runs, "tel. 030.1234.5678", [], []) == PHONE  # two dots: not an IPv4 address
-    # Seven digits or more: the phone check (phonenumbers) decides what is a phone number.
-    for number in ("(415) 555-0100", "415.555.0100", "+44 20 7946 0958", "030 1234", "115-555-0100"):
+    # Seven digits or more, international, with a trunk prefix or parentheses, or in groups: the phone
+    # check (libphonenumber's metadata) decides what is a phone number.
+    for number in ("(415) 555-0100", "415.555.0100", "+44 20 7946 0958", "030 1234", "115-555-0100", "01234567"):
         assert marks_of(runs, f"call {number} now", [], []) == PHONE, number
-    for number in ("030 123", "12-34-56"):
+    for number in ("030 123", "12-34-56", "1234567", "12345678"):
         assert marks_of(runs, f"id {number} now", [], []) == 0, number
     # A date alone is not sent to any check; with another mark it keeps DATE (it is never a phone number).
     assert marks_of(runs, "on 15.03.2024 at noon", [], []) == 0
@@ -113,16 +114,17 @@ def test_iban_and_cue_marks_follow_where_their_conditions_end(finder: str) -> No
     runs = finder_for(finder)
     text = "x" * 50 + "12345678" + "y" * 50  # the run is text[50:59] with the character after it
     start, end = 50, 59
-    assert marks_of(runs, text, [start - 11], []) == IBAN | PHONE
-    assert marks_of(runs, text, [start - 12], []) == PHONE
-    assert marks_of(runs, text, [end + 26], []) == IBAN | PHONE
-    assert marks_of(runs, text, [end + 27], []) == PHONE
-    assert marks_of(runs, text, [], [start - 39]) == CUE | PHONE
-    assert marks_of(runs, text, [], [start - 40]) == PHONE
-    assert marks_of(runs, text, [], [start + 1]) == CUE | PHONE
-    assert marks_of(runs, text, [], [start + 2]) == PHONE
-    assert marks_of(runs, text, [3, start - 12, end + 27, 120], [1, start - 40, start + 2, 90]) == PHONE
-    assert marks_of(runs, text, None, None) == IBAN | CUE | PHONE  # not located: they can be anywhere
+    # Digits alone, no trunk prefix: not phone-shaped, so only the located conditions mark the run.
+    assert marks_of(runs, text, [start - 11], []) == IBAN
+    assert marks_of(runs, text, [start - 12], []) == 0
+    assert marks_of(runs, text, [end + 26], []) == IBAN
+    assert marks_of(runs, text, [end + 27], []) == 0
+    assert marks_of(runs, text, [], [start - 39]) == CUE
+    assert marks_of(runs, text, [], [start - 40]) == 0
+    assert marks_of(runs, text, [], [start + 1]) == CUE
+    assert marks_of(runs, text, [], [start + 2]) == 0
+    assert marks_of(runs, text, [3, start - 12, end + 27, 120], [1, start - 40, start + 2, 90]) == 0
+    assert marks_of(runs, text, None, None) == IBAN | CUE  # not located: they can be anywhere
 
 
 def with_check_digit(body: str) -> str:
