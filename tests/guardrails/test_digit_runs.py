@@ -217,3 +217,15 @@ print("ok")
 """
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+
+
+def test_the_c_issuer_table_is_the_python_one() -> None:
+    import re
+    from pathlib import Path
+
+    from engine.guardrails.cards import ISSUERS
+
+    source = (Path(__file__).resolve().parents[2] / "engine" / "guardrails" / "_digit_runs.c").read_text()
+    rows = re.findall(r"\{(\d+), (\d+), (\d+), 0x([0-9a-f]+)\},", source)
+    assert [(int(low), int(high), int(digits), int(mask, 16)) for low, high, digits, mask in rows] == [
+        (issuer.low, issuer.high, issuer.digits, sum(1 << n for n in issuer.lengths)) for issuer in ISSUERS]
