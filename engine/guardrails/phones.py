@@ -122,7 +122,8 @@ def _general(prefix: str, length: int) -> tuple[re.Pattern[str] | None, tuple[_R
         if general is None or not general.national_number_pattern or length not in (general.possible_length or ()):
             continue
         members.append(region)
-        patterns.append(general.national_number_pattern)
+        # The region's number types (fixed line, mobile, ...): a match is a valid number of the region.
+        patterns.append("|".join(f"(?:{t.pattern})" for t in region.types) or "(?!)")
     if not patterns:
         return None, ()
     # One capturing group per region (their own patterns capture nothing): the match says which region.
@@ -132,16 +133,17 @@ def _general(prefix: str, length: int) -> tuple[re.Pattern[str] | None, tuple[_R
 def valid_national(digits: str, prefix: str) -> _Region | None:
     """A region where ``digits`` (written with trunk prefix ``prefix``, or none for "") is a valid number.
 
-    One combined pattern rules out most numbers in one match; the regions are tried only for the rest.
+    One combined pattern of every region's number types decides in one match (the regions one by one
+    only in the rare case the first region's general pattern refuses the length).
     """
     national = digits[len(prefix):]
     pattern, members = _general(prefix, len(national))
     match = pattern.fullmatch(national) if pattern is not None else None
     if match is None or match.lastindex is None:
         return None
-    # The first region the pattern names, then the others (a number can be valid in several).
+    # The first region whose number types take it; its general pattern says whether the length is its.
     first = members[match.lastindex - 1]
-    if first.valid(national):
+    if first.general.fullmatch(national):
         return first
     return next((region for region in members[match.lastindex:] if region.valid(national)), None)
 

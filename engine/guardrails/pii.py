@@ -125,7 +125,7 @@ _PHONE_CUE_WORDS = frozenset(
     "my meine telefon telefonnummer handy mobil rufnummer ruf rufen anrufen téléphone portable appelez appeler "
     "appelle joindre teléfono telefono móvil movil llámame llame llamar cellulare chiamami chiamare telefoon mobiel "
     "bel bellen celular telefone ligue ligar 電話 携帯 "
-    "number numbers nummer numéro número numero numer номер телефон телефона мобильный reachable reach "
+    "nummer numéro número numero numer номер телефон телефона мобильный reachable reach "
     "erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu "
     "signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先".split()
 )
@@ -150,7 +150,7 @@ _PHONE_CUE_PHRASES = tuple(phrase.replace("_", " ") for phrase in (
     "my_number meine_nummer telefon telefonnummer handy mobil rufnummer ruf anrufen téléphone telephone portable "
     "appelez appeler appelle joindre teléfono telefono móvil movil llámame llame llamar rufen telefone cellulare "
     "chiamami chiamare telefoon mobiel bel bellen celular ligue ligar 電話 携帯 "
-    "number numbers nummer numéro número numero numer номер телефон телефона мобильный reachable reach "
+    "nummer numéro número numero numer номер телефон телефона мобильный reachable reach "
     "erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu "
     "signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先"
 ).split())
