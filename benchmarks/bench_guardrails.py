@@ -58,8 +58,8 @@ from engine.guardrails.cards import known_card_prefix, luhn_valid
 from engine.guardrails.pii import PII_TYPES, PiiDetector, iban_valid
 from engine.guardrails.secrets import SECRET_TYPES, SecretsDetector
 from engine.ir import GUARD_INPUT, GUARD_OUTPUT
-from engine.kinds.base import Build
-from engine.kinds.guard import build_input, build_output
+from engine.kinds.base import Build, RunContext
+from engine.kinds.guard import GuardInput, GuardOutput
 from engine.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,11 +240,11 @@ def guard_latency(calls: int) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for tenant, profile in (("globex", "default"), ("initech", "default + pci tier"), ("acme", "hipaa")):
         compiled = engine.compile("support-triage", tenant)
-        build = Build(compiled.ir, engine, lambda path: compiled.ir.spec and None)  # type: ignore[arg-type,return-value]
-        node_in = build_input(compiled.ir.nodes[GUARD_INPUT], build)
-        node_out = build_output(compiled.ir.nodes[GUARD_OUTPUT], build)
+        build = Build(compiled.ir, lambda path: None)  # type: ignore[arg-type,return-value]
+        node_in = GuardInput().build(compiled.ir.nodes[GUARD_INPUT], build)
+        node_out = GuardOutput().build(compiled.ir.nodes[GUARD_OUTPUT], build)
         ctx = engine.dev_context(tenant, "u1", "s1")
-        runtime = Runtime(context=ctx)
+        runtime = Runtime(context=RunContext(ctx, engine.services))
         token = var_child_runnable_config.set({"configurable": {"thread_id": ctx.thread_id,
                                                                 "checkpoint_ns": "guard.input:1"}})
         state_in: dict[str, Any] = {"input": {"ticket": ticket, "customer_id": "cus_1001"}}

@@ -10,7 +10,9 @@ import click
 from engine.cli.common import fail
 from engine.cli.group import main
 
-DEFAULT_CORPUS = Path("tests/data/guardrails/corpus.jsonl")
+_DATA = Path("tests/data/guardrails")
+#: The independent corpus (tests/data/guardrails/build_independent.py): development and held-out splits.
+DEFAULT_CORPORA = (_DATA / "independent-dev.jsonl", _DATA / "independent-heldout.jsonl")
 
 
 @main.group()
@@ -19,30 +21,35 @@ def guardrails() -> None:
 
 
 @guardrails.command("eval")
-@click.option("--corpus", type=click.Path(dir_okay=False, path_type=Path), default=str(DEFAULT_CORPUS),
-              show_default=True, help="Labeled corpus, JSON lines (see tests/data/guardrails/build_corpus.py).")
+@click.option("--corpus", "corpora", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
+              default=[str(path) for path in DEFAULT_CORPORA], show_default=True,
+              help="Labeled corpus, JSON lines; repeat for side-by-side columns (default: the independent "
+                   "corpus's development and held-out splits, see tests/data/guardrails/build_independent.py).")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.5, show_default=True,
               help="Injection score from which a text counts as an attack.")
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
 @click.option("--misses", is_flag=True, help="Also list the ids of the cases each type missed or wrongly found.")
-def evaluate_command(corpus: Path, threshold: float, as_json: bool, misses: bool) -> None:
-    """Precision and recall of the PII, secret and injection detectors on a labeled corpus."""
-    from engine.guardrails.evaluate import evaluate, load_corpus, render
+def evaluate_command(corpora: tuple[Path, ...], threshold: float, as_json: bool, misses: bool) -> None:
+    """Precision and recall of the PII, secret and injection detectors, per type, on labeled corpora."""
+    from engine.guardrails.evaluate import evaluate, load_corpus, render, render_splits
 
-    if not corpus.is_file():
-        fail(f"error: no corpus at {corpus} (run from the repository root, or pass --corpus PATH)")
-    try:
-        cases = load_corpus(corpus)
-    except (ValueError, KeyError) as error:
-        fail(f"error: {error}")
-    report = evaluate(cases, threshold=threshold)
+    reports = {}
+    for corpus in corpora:
+        if not corpus.is_file():
+            fail(f"error: no corpus at {corpus} (run from the repository root, or pass --corpus PATH)")
+        try:
+            cases = load_corpus(corpus)
+        except (ValueError, KeyError) as error:
+            fail(f"error: {error}")
+        name = corpus.stem.removeprefix("independent-")
+        reports[name if name not in reports else str(corpus)] = evaluate(cases, threshold=threshold)
     if as_json:
-        data = report.to_json()
-        if misses:
-            data["misses"] = report.misses
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        data = {name: report.to_json() | ({"misses": report.misses} if misses else {})
+                for name, report in reports.items()}
+        click.echo(json.dumps(data if len(reports) > 1 else next(iter(data.values())), indent=2, sort_keys=True))
         return
-    click.echo(render(report))
+    click.echo(render(next(iter(reports.values()))) if len(reports) == 1 else render_splits(reports))
     if misses:
-        for key, ids in sorted(report.misses.items()):
-            click.echo(f"{key}: {', '.join(ids)}")
+        for name, report in reports.items():
+            for key, ids in sorted(report.misses.items()):
+                click.echo(f"{name} {key}: {', '.join(ids)}" if len(reports) > 1 else f"{key}: {', '.join(ids)}")

@@ -33,7 +33,7 @@ from engine.guardrails.chain import (
     verdict,
 )
 from engine.guardrails.config import BedrockConfig, GuardrailsConfig, InjectionConfig, LeakageConfig
-from engine.guardrails.injection import InjectionDetector
+from engine.guardrails.injection import InjectionDetector, check_content
 from engine.guardrails.leakage import LeakageIndex, TenantMarks, marks_from_layers
 from engine.guardrails.length import MaxLengthDetector
 from engine.guardrails.merge import MANDATORY_RULES, Loosening, MandatoryRuleError, merge_configs
@@ -86,6 +86,7 @@ __all__ = [
     "MaxLengthDetector",
     "FormatCheck",
     "LeakageIndex",
+    "check_content",
     "TenantMarks",
     "marks_from_layers",
     # providers

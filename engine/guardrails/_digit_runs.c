@@ -18,7 +18,8 @@ enum {
 };
 #define HOT (SSN | DOTS | PHONE | ALONE | CARD | IBAN | CUE)
 #define MIN_RUN 7           /* characters from a run's first digit to its last */
-#define PHONE_DIGITS 8      /* fewest digits of a phone number or an IBAN's run */
+#define PHONE_DIGITS 7      /* fewest digits of a phone number (a national number without its trunk prefix) */
+#define LONG_DIGITS 8       /* fewest digits of an IBAN's run and of a number a phone cue or its line marks */
 #define IBAN_BEFORE 12      /* an IBAN's condition ends up to this far before the run ... */
 #define IBAN_AFTER 26       /* ... or this far after it */
 #define CUE_WINDOW 40       /* a phone cue ends up to this far before the run */
@@ -80,72 +81,100 @@ static int is_date(const Text *t, Py_ssize_t start, Py_ssize_t end) {
     return 0;
 }
 
-static inline int digit_at(const Text *t, Py_ssize_t i, Py_ssize_t end) { return i < end && is_digit(at(t, i)); }
-
-/* A digit from 2 to 9 at i: the first digit of a North American area code or exchange. */
-static inline int lead_at(const Text *t, Py_ssize_t i, Py_ssize_t end) {
-    return i < end && at(t, i) >= '2' && at(t, i) <= '9';
-}
-
-static inline int separator_at(const Text *t, Py_ssize_t i, Py_ssize_t end) {
-    return i < end && (at(t, i) == ' ' || at(t, i) == '.' || at(t, i) == '-');
-}
-
-/* Whether text[start:end] holds a North American number, "(415) 555-0100" or "415-555-0100": area
- * code and exchange starting with a digit from 2 to 9, the space after ")" optional, any of " .-"
- * between the groups (_NANP in digit_runs.py). */
-static int holds_nanp(const Text *t, Py_ssize_t start, Py_ssize_t end) {
-    for (Py_ssize_t p = start; p < end; p++) {
-        Py_ssize_t q;
-        if (at(t, p) == '(' && lead_at(t, p + 1, end) && digit_at(t, p + 2, end) && digit_at(t, p + 3, end)
-                && p + 4 < end && at(t, p + 4) == ')') {
-            q = p + 5;
-            if (q < end && at(t, q) == ' ')
-                q++;
-        } else if (lead_at(t, p, end) && digit_at(t, p + 1, end) && digit_at(t, p + 2, end)
-                   && separator_at(t, p + 3, end)) {
-            q = p + 4;
-        } else {
-            continue;
-        }
-        if (lead_at(t, q, end) && digit_at(t, q + 1, end) && digit_at(t, q + 2, end) && separator_at(t, q + 3, end)
-                && digit_at(t, q + 4, end) && digit_at(t, q + 5, end) && digit_at(t, q + 6, end)
-                && digit_at(t, q + 7, end))
-            return 1;
-    }
-    return 0;
-}
-
-/* Whether the line from `i` to `first` starts with "0" after its whitespace and any "(". */
-static int line_starts_with_zero(const Text *t, Py_ssize_t i, Py_ssize_t first) {
+/* Whether the run whose first digit is at `first` starts its line: only whitespace, "(" and "+" from the
+ * line's start `i` to it (_run_starts_line in digit_runs.py). */
+static int run_starts_line(const Text *t, Py_ssize_t i, Py_ssize_t first) {
     while (i < first && Py_UNICODE_ISSPACE(at(t, i)))
         i++;
-    while (i < first && at(t, i) == '(')
+    while (i < first && (at(t, i) == '(' || at(t, i) == '+'))
         i++;
-    return at(t, i) == '0';
+    return i == first;
 }
 
-/* engine.guardrails.cards.known_card_prefix, for `length` ASCII digits. */
+/* engine.guardrails.cards.ISSUERS: low and high prefix, how many digits they have, the card lengths as bits. */
+typedef struct {
+    long low, high;
+    int digits;
+    unsigned long lengths;
+} Issuer;
+
+static const Issuer ISSUERS[] = {
+    {34, 34, 2, 0x8000},  /* American Express */
+    {37, 37, 2, 0x8000},  /* American Express */
+    {31, 31, 2, 0x80000},  /* China T-Union */
+    {62, 62, 2, 0xf0000},  /* UnionPay */
+    {81, 81, 2, 0xf0000},  /* UnionPay */
+    {36, 36, 2, 0xfc000},  /* Diners Club International */
+    {300, 305, 3, 0xfc000},  /* Diners Club */
+    {3095, 3095, 4, 0xfc000},  /* Diners Club */
+    {38, 39, 2, 0xfc000},  /* Diners Club */
+    {6011, 6011, 4, 0xf0000},  /* Discover */
+    {644, 649, 3, 0xf0000},  /* Discover */
+    {65, 65, 2, 0xf0000},  /* Discover */
+    {60400100, 60420099, 8, 0xf0000},  /* UkrCard */
+    {60, 60, 2, 0x10000},  /* RuPay */
+    {81, 82, 2, 0x10000},  /* RuPay */
+    {508, 508, 3, 0x10000},  /* RuPay */
+    {353, 353, 3, 0x10000},  /* RuPay */
+    {356, 356, 3, 0x10000},  /* RuPay */
+    {636, 636, 3, 0xf0000},  /* InterPayment */
+    {637, 639, 3, 0x10000},  /* InstaPayment */
+    {3528, 3589, 4, 0xf0000},  /* JCB */
+    {6759, 6759, 4, 0xff000},  /* Maestro UK */
+    {676770, 676770, 6, 0xff000},  /* Maestro UK */
+    {676774, 676774, 6, 0xff000},  /* Maestro UK */
+    {5018, 5018, 4, 0xff000},  /* Maestro */
+    {5020, 5020, 4, 0xff000},  /* Maestro */
+    {5038, 5038, 4, 0xff000},  /* Maestro */
+    {5893, 5893, 4, 0xff000},  /* Maestro */
+    {6304, 6304, 4, 0xff000},  /* Maestro */
+    {6761, 6761, 4, 0xff000},  /* Maestro */
+    {6762, 6762, 4, 0xff000},  /* Maestro */
+    {6763, 6763, 4, 0xff000},  /* Maestro */
+    {5019, 5019, 4, 0x10000},  /* Dankort */
+    {2200, 2204, 4, 0xf0000},  /* Mir */
+    {2205, 2205, 4, 0x10000},  /* BORICA */
+    {2221, 2720, 4, 0x10000},  /* Mastercard */
+    {51, 55, 2, 0x10000},  /* Mastercard */
+    {9792, 9792, 4, 0x10000},  /* Troy */
+    {4, 4, 1, 0x92000},  /* Visa */
+    {506099, 506198, 6, 0xd0000},  /* Verve */
+    {650002, 650027, 6, 0xd0000},  /* Verve */
+    {507865, 507964, 6, 0xd0000},  /* Verve */
+    {357111, 357111, 6, 0x10000},  /* LankaPay */
+    {8600, 8600, 4, 0x10000},  /* UzCard */
+    {5614, 5614, 4, 0x10000},  /* UzCard */
+    {9860, 9860, 4, 0x10000},  /* Humo */
+    {1946, 1946, 4, 0xd0000},  /* GPN */
+    {50, 50, 2, 0xd0000},  /* GPN */
+    {56, 56, 2, 0xd0000},  /* GPN */
+    {58, 58, 2, 0xd0000},  /* GPN */
+    {60, 63, 2, 0xd0000},  /* GPN */
+    {50, 50, 2, 0xff000},  /* Maestro (historic range) (weak) */
+    {56, 69, 2, 0xff000},  /* Maestro (historic range) (weak) */
+    {1800, 1800, 4, 0x8000},  /* JCB (15 digits) (weak) */
+    {2131, 2131, 4, 0x8000},  /* JCB (15 digits) (weak) */
+    {35, 35, 2, 0xf0000},  /* JCB (35 block) (weak) */
+    {1, 1, 1, 0x8000},  /* UATP (weak) */
+};
+
+/* Whether a card number can start with digit c (engine.guardrails.cards.FIRST_DIGITS). */
+static int is_card_start(Py_UCS4 c) {
+    return c != '0' && c != '7' && is_digit(c);
+}
+
+/* engine.guardrails.cards.known_card_prefix, for `length` ASCII digits (12 to 19). */
 static int known_card_prefix(const char *d, int length) {
-    int two = (d[0] - '0') * 10 + (d[1] - '0'), three = two * 10 + (d[2] - '0'), four = three * 10 + (d[3] - '0');
-    if (d[0] == '4')
-        return length == 13 || length == 16 || length == 19;
-    if ((51 <= two && two <= 55) || (2221 <= four && four <= 2720))
-        return length == 16;
-    if (two == 34 || two == 37)
-        return length == 15;
-    if (four == 6011 || two == 65 || (644 <= three && three <= 649))
-        return 16 <= length && length <= 19;
-    if (3528 <= four && four <= 3589)  /* JCB */
-        return 16 <= length && length <= 19;
-    if ((300 <= three && three <= 305) || two == 36 || two == 38 || two == 39)  /* Diners Club */
-        return 14 <= length && length <= 19;
-    switch (four) {  /* Maestro */
-    case 5018: case 5020: case 5038: case 5893: case 6304: case 6759: case 6761: case 6762: case 6763:
-        return 12 <= length && length <= 19;
+    for (size_t k = 0; k < sizeof ISSUERS / sizeof ISSUERS[0]; k++) {
+        const Issuer *issuer = &ISSUERS[k];
+        if (!(issuer->lengths >> length & 1) || issuer->digits > length)
+            continue;
+        long prefix = 0;
+        for (int i = 0; i < issuer->digits; i++)
+            prefix = prefix * 10 + (d[i] - '0');
+        if (issuer->low <= prefix && prefix <= issuer->high)
+            return 1;
     }
-    if (two == 62)  /* UnionPay */
-        return 16 <= length && length <= 19;
     return 0;
 }
 
@@ -169,7 +198,7 @@ static int holds_card(const Text *t, Py_ssize_t first, Py_ssize_t last) {
     for (Py_ssize_t p = first; p < last; p++) {
         Py_UCS4 c = at(t, p);
         /* A group starts here, with a digit some issuer's prefix starts with. */
-        if (c < '2' || c > '6' || (p > first && is_digit(at(t, p - 1))))
+        if (!is_card_start(c) || (p > first && is_digit(at(t, p - 1))))
             continue;
         int count = 0;
         Py_ssize_t i = p;
@@ -223,10 +252,7 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
     if (found == NULL)
         return NULL;
     Py_ssize_t i = 0;
-    /* The line the runs are on, and whether it starts with "0" (-1: not worked out yet): read once
-     * per line, so one long line with many runs costs one pass. */
-    Py_ssize_t line = 0, line_known = -1;
-    int line_zero = 0;
+    Py_ssize_t line = 0;  /* where the line of the run starts */
     while (i < t.size) {
         /* The next maximal stretch of run characters, from its first digit to its last. */
         while (i < t.size && !is_digit(at(&t, i))) {
@@ -255,7 +281,8 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             dots += c == '.';
         }
         int marks = 0;
-        if (contains(&t, start, end, "000-00-0000"))
+        if (contains(&t, start, end, "000-00-0000") || contains(&t, start, end, "000 00 0000")
+                || (digits == 9 && last - first == 9))
             marks |= SSN;
         if (dots >= 3)
             marks |= DOTS;
@@ -263,14 +290,12 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             marks |= DATE;
         if (digits >= 12 && holds_card(&t, first, last))
             marks |= CARD;
-        if (digits >= PHONE_DIGITS) {
-            if ((at(&t, start) == '+' && at(&t, first) != '0') || holds_nanp(&t, start, end))
-                marks |= PHONE;
-            if (line_known != line) {
-                line_zero = line_starts_with_zero(&t, line, first);
-                line_known = line;
-            }
-            if (line_zero)
+        /* International, a trunk prefix or parentheses, or digits in groups (_phone_shaped in digit_runs.py). */
+        if (digits >= PHONE_DIGITS && !(marks & DATE)
+                && (at(&t, start) == '+' || at(&t, start) == '(' || at(&t, first) == '0' || last - first > digits))
+            marks |= PHONE;
+        if (digits >= LONG_DIGITS) {
+            if (run_starts_line(&t, line, first))
                 marks |= ALONE;
             if (ends_between(iban_ends, start - IBAN_BEFORE, end + IBAN_AFTER))
                 marks |= IBAN;

@@ -14,20 +14,22 @@ A run is given as ``(start, end, digits, marks)``: ``start`` takes in a
 last (for the checks' look-aheads), ``digits`` counts the digits in
 between. The marks:
 
-* ``SSN``: it holds ``###-##-####``;
+* ``SSN``: it holds ``###-##-####`` or ``### ## ####``, or is nine digits
+  in one group;
 * ``DOTS``: it holds three dots (an IPv4 address);
-* ``PHONE``: 8 digits or more, and it starts with ``+`` and a digit
-  other than 0 (an international number) or holds a North American one
-  (``(415) 555-0100``, ``415.555.0100``, ...: area code and exchange
-  starting with a digit from 2 to 9);
+* ``PHONE``: 7 digits or more, not a date, and international (``+``), with
+  a trunk prefix (``0``) or parentheses, or in groups: what can be a phone
+  number with no word before it (the phone check, with libphonenumber's
+  metadata, decides);
 * ``DATE``: it is a date, once separators at its end are stripped (never a
   phone number);
-* ``ALONE``: 8 digits or more, and its line starts with ``0`` after
-  whitespace and ``(`` (a national number can fill its line alone);
+* ``ALONE``: 8 digits or more, and the run starts its line (only
+  whitespace, ``(`` and ``+`` before it): a number can fill its line alone,
+  as in a signature block;
 * ``CARD``: a card number could be in it: 12 to 19 digits from the start
   of a group of digits to the end of a later one (groups separated by one
-  space or dash) that have a known issuer's prefix and length and pass
-  the Luhn checksum;
+  space or dash) that have the range and length of an issuer of
+  :data:`engine.guardrails.cards.ISSUERS` and pass the Luhn checksum;
 * ``IBAN``: 8 digits or more, and an IBAN's condition ends from 12
   characters before the run to 26 after it;
 * ``CUE``: 8 digits or more, and a phone cue's condition ends in the 40
@@ -49,7 +51,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from engine.guardrails.cards import known_card_prefix, luhn_valid
+from engine.guardrails.cards import FIRST_DIGITS, known_card_prefix, luhn_valid
 from engine.guardrails.prefilter import ends_between
 
 SSN, DOTS, PHONE, DATE, ALONE, CARD, IBAN, CUE = 1, 2, 4, 8, 16, 32, 64, 128
@@ -61,15 +63,15 @@ RunFinder = Callable[[str, "Sequence[int] | None", "Sequence[int] | None"], list
 
 _CANDIDATE = re.compile(r"0[0 .()/-]{5,}0")
 _ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
-# What every North American number the PII detector recognises holds (its _PHONE's "nanp").
-_NANP = re.compile(r"(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]\d{4}", re.ASCII)
-# Whitespace (str.isspace, as \s is for str patterns), parentheses, then "0": a line a number can fill.
-_LINE_STARTS_WITH_ZERO = re.compile(r"\s*\(*0")
+# Whitespace (str.isspace, as \s is for str patterns), then "(" and "+": what may stand before a number
+# that fills its line.
+_LINE_LEAD = re.compile(r"\s*[(+]*")
 # Digits with one space or dash at most between two, 12 or more: what holds a card.
 _CHAIN = re.compile(r"\d(?:[ -]?\d){11,}", re.ASCII)
 _DATES = frozenset({"0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", "00/00/0000", "00.00.0000",
                     "0-00-0000", "0/00/0000", "0.00.0000", "00/0/0000", "0/0/0000", "00.0.0000"})
-_PHONE_DIGITS = 8
+_PHONE_DIGITS = 7
+_LONG_DIGITS = 8
 _IBAN_BEFORE, _IBAN_AFTER = 12, 26
 _CUE_WINDOW = 40
 
@@ -96,21 +98,19 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
         return []
     size = len(text)
     found = []
-    # The line of the last run: a text of one long line with many runs is read once, not once per run.
-    searched, line_start, line_zero = 0, -1, False
+    searched, line_start = 0, 0
     for candidate in _CANDIDATE.finditer(zeroed):
         first, last = candidate.span()
         newline = text.rfind("\n", searched, first)
         searched = first
-        if newline != -1 or line_start == -1:
+        if newline != -1:
             line_start = newline + 1
-            line_zero = _LINE_STARTS_WITH_ZERO.match(text, line_start, first + 1) is not None
         start = first - 1 if first and text[first - 1] in "+(" else first
         end = last + 1 if last < size else last
         run = zeroed[start:end]
         digits = run.count("0")
         marks = 0
-        if "000-00-0000" in run:
+        if "000-00-0000" in run or "000 00 0000" in run or (digits == 9 and last - first == 9):
             marks |= SSN
         if run.count(".") >= 3:
             marks |= DOTS
@@ -118,10 +118,11 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
             marks |= DATE
         if digits >= 12 and _holds_card(text, first, last):
             marks |= CARD
-        if digits >= _PHONE_DIGITS:
-            if (run[0] == "+" and text[first] != "0") or _NANP.search(text, start, end):
-                marks |= PHONE
-            if line_zero:
+        if digits >= _PHONE_DIGITS and not marks & DATE and _phone_shaped(text, start, first, last, digits):
+            marks |= PHONE
+        if digits >= _LONG_DIGITS:
+            lead = _LINE_LEAD.match(text, line_start, first)
+            if lead is not None and lead.end() == first:
                 marks |= ALONE
             if iban_ends is None or ends_between(iban_ends, start - _IBAN_BEFORE, end + _IBAN_AFTER):
                 marks |= IBAN
@@ -132,11 +133,17 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
     return found
 
 
+def _phone_shaped(text: str, start: int, first: int, last: int, digits: int) -> bool:
+    """Whether a run could be a phone number with no word before it: international (``+``), a trunk
+    prefix (``0``) or parentheses, or digits in groups. Digits alone are an id as likely as a phone."""
+    return text[start] in "+(" or text[first] == "0" or last - first > digits
+
+
 def _holds_card(text: str, first: int, last: int) -> bool:
     for chain in _CHAIN.finditer(text, first, last):
         groups = chain.group().replace("-", " ").split(" ")
         for index, group in enumerate(groups):
-            if group[0] not in "23456":  # no known issuer prefix starts otherwise
+            if group[0] not in FIRST_DIGITS:  # no issuer's range starts otherwise
                 continue
             digits = ""
             for following in range(index, len(groups)):  # (slicing groups would copy the rest each time)

@@ -59,6 +59,8 @@ class Report:
     heldout_benign_flagged: int = 0
     #: Ids of the cases each type missed or wrongly found, for reading the corpus.
     misses: dict[str, list[str]] = field(default_factory=dict)
+    #: Injection recall per language of the injection cases that name one.
+    languages: dict[str, Tally] = field(default_factory=dict)
 
     @property
     def benign_false_positive_rate(self) -> float:
@@ -77,6 +79,7 @@ class Report:
             "benign_cases": self.benign,
             "benign_flagged_as_injection": self.benign_flagged,
             "benign_false_positive_rate": round(self.benign_false_positive_rate, 4),
+            "injection_languages": {name: row(t) for name, t in sorted(self.languages.items())},
             "heldout": {"injection_recall": round(self.heldout_injection.recall, 4),
                         "injections": self.heldout_injection.tp + self.heldout_injection.fn,
                         "benign_cases": self.heldout_benign, "benign_flagged": self.heldout_benign_flagged},
@@ -109,6 +112,7 @@ def evaluate(cases: Iterable[dict[str, Any]], *, threshold: float = DEFAULT_THRE
     misses: dict[str, list[str]] = {}
     benign = benign_flagged = count = heldout_benign = heldout_flagged = 0
     heldout = Tally()
+    languages: dict[str, Tally] = {}
     for case in cases:
         count += 1
         text, case_id = case["text"], str(case.get("id", count))
@@ -140,6 +144,10 @@ def evaluate(cases: Iterable[dict[str, Any]], *, threshold: float = DEFAULT_THRE
             elif is_injection:
                 heldout.tp += reported
                 heldout.fn += not reported
+        if is_injection and "language" in case:
+            language = languages.setdefault(str(case["language"]), Tally())
+            language.tp += reported
+            language.fn += not reported
         if is_injection and reported:
             flagged.tp += 1
         elif is_injection:
@@ -152,7 +160,7 @@ def evaluate(cases: Iterable[dict[str, Any]], *, threshold: float = DEFAULT_THRE
     for name, tally in types.items():
         categories["pii" if name in PII_TYPES else "secret"].add(tally)
     return Report(count, categories, types, benign=benign, benign_flagged=benign_flagged, threshold=threshold,
-                  misses=misses, heldout_injection=heldout, heldout_benign=heldout_benign,
+                  misses=misses, languages=languages, heldout_injection=heldout, heldout_benign=heldout_benign,
                   heldout_benign_flagged=heldout_flagged)
 
 
@@ -172,6 +180,39 @@ def render(report: Report) -> str:
         lines.append(f"held-out (never used for tuning): injection recall {held.recall:.3f} "
                      f"({held.tp}/{held.tp + held.fn}), benign flagged {report.heldout_benign_flagged}/"
                      f"{report.heldout_benign}")
+    return "\n".join(lines)
+
+
+def render_splits(reports: dict[str, Report]) -> str:
+    """Several reports (one per split of a corpus) side by side, per category and type.
+
+    Each split gets precision and recall columns; the counts of each are in ``--json``.
+    """
+    names = list(reports)
+    head = f"{'category / type':<28}" + "".join(f" {name[:17]:>17}" for name in names)
+    sub = f"{'':<28}" + "".join(f" {'precision':>9} {'recall':>7}" for _ in names)
+    lines = [", ".join(f"{name}: {report.cases} cases" for name, report in reports.items())
+             + f"; injection threshold {next(iter(reports.values())).threshold:g}", "", head, sub]
+
+    def row(label: str, tallies: list[Tally]) -> str:
+        cells = "".join(f" {t.precision:>9.3f} {t.recall:>7.3f}" if t.tp + t.fp + t.fn else f" {'-':>9} {'-':>7}"
+                        for t in tallies)
+        return f"{label:<28}{cells}"
+
+    first = next(iter(reports.values()))
+    for category in first.categories:
+        lines.append(row(category, [r.categories[category] for r in reports.values()]))
+        if category in ("pii", "secret"):
+            for type_name in (PII_TYPES if category == "pii" else SECRET_TYPES):
+                lines.append(row(f"  {type_name}", [r.types[type_name] for r in reports.values()]))
+    languages = sorted({language for r in reports.values() for language in r.languages})
+    if languages:
+        lines += ["", "injection recall by language"]
+        for language in languages:
+            lines.append(row(f"  {language}", [r.languages.get(language, Tally()) for r in reports.values()]))
+    lines.append("")
+    lines.append(f"{'benign flagged as injection':<28}" + "".join(
+        f" {f'{r.benign_flagged}/{r.benign} ({r.benign_false_positive_rate:.1%})':>17}" for r in reports.values()))
     return "\n".join(lines)
 
 

@@ -1,5 +1,9 @@
 """PII detectors: contact details, government and financial ids, network and medical identifiers.
 
+Text is scanned in its normal form (:mod:`engine.guardrails.normalize`:
+full-width digits, no-break and zero-width spaces, Unicode dashes), and
+findings are mapped back to the original characters.
+
 Speed matters because guard nodes run on every request. Python's regex
 engine scans a 2 KB string at roughly 10 ns per character per pass on the
 slow machines we target, so the detector avoids whole-text regex passes:
@@ -24,27 +28,33 @@ slow machines we target, so the detector avoids whole-text regex passes:
 
 Formats recognised, and what is deliberately left out:
 
-* phone: North American numbers with separators (``+1 415-555-0100``,
-  ``(415) 555-0100``, ``415.555.0100``, extensions ``x123``), ``+``-prefixed
-  international numbers (``+44 20 7946 0958``) of 8 to 15 digits, and any
-  other 8 to 15 digit number (national formats such as ``030 12345678``,
-  bare digits) when a phone cue (``phone``, ``call``, ``Tel.``, ``Handy``,
-  ``portable``, ...) stands in the 40 characters before it, or when it fills
-  its line alone with a trunk prefix (``0301 2345678`` in a signature
-  block). Otherwise national formats are not matched: they look too much
-  like order numbers.
+* phone: numbers of every region that libphonenumber's metadata says are
+  valid (:mod:`engine.guardrails.phones`): international ones (``+44 20 7946
+  0958``, ``0044 ...``), national ones with a trunk prefix (``030 12345678``,
+  ``(0121) 496 0075``), North American ones with separators, numbers in the
+  groups their region writes, and any valid number after a phone word
+  (``phone``, ``Tel.``, ``Handy``, ``number``, ``номер``, ...) or alone on its
+  line with a trunk prefix; extensions (``x874``, ``ext. 12``, ``#12``) are
+  part of the number. A number an id word introduces ("Order #", "Invoice
+  no.") is not a phone, and digits alone without a trunk prefix or a phone
+  word are not either: they look too much like order numbers.
 * us_ssn: ``###-##-####`` with a valid area (not 000, 666, 9xx), group (not
-  00) and serial (not 0000).
-* payment_card: 12-19 digits, optionally grouped by spaces or dashes, with a
-  known issuer prefix and length (Visa, Mastercard, Amex, Discover, JCB,
-  Diners Club, Maestro, UnionPay) and a valid Luhn checksum.
+  00) and serial (not 0000); ``### ## ####`` and ``#########`` (the latter
+  after an SSN word) valid by python-stdnum's rules.
+* payment_card: 12-19 digits, optionally grouped by spaces or dashes, with the
+  range and length of an issuer of the ISO/IEC 7812 IIN table
+  (:data:`engine.guardrails.cards.ISSUERS`; its weak historic ranges only when
+  grouped like a card or after a payment word) and a valid Luhn checksum; not
+  a window of a longer grouped number.
 * iban: country code, check digits and BBAN, optionally grouped by spaces,
   with the country's length and a valid ISO 7064 mod-97 checksum.
 * ip_address: IPv4 and IPv6 addresses, except the ones that identify no
-  one (unspecified, loopback, broadcast, netmasks).
+  one (unspecified, loopback, broadcast, netmasks) and dotted numbers after a
+  version or id word (``firmware 2.4.10.3``, ``order 10.17.23.7``).
 * date_of_birth: a date (numeric, ISO, or with a month name in English,
   German, French, Spanish, Italian, Dutch or Portuguese) within 40
-  characters after a birth cue in one of those languages. A cue is a word
+  characters after a birth cue in one of those languages or Polish,
+  Russian, Swedish, Japanese, Chinese, Hindi, Arabic, Bengali, Urdu, Turkish. A cue is a word
   of its own where it stands: no letter before it, no ASCII letter after it
   (``born``, not ``stubborn`` or ``Borneo``).
 * medical_record_number: an id of 6 to 16 letters, digits and dashes (at
@@ -57,13 +67,21 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
 from typing import Literal
 
+import stdnum
+from stdnum.us import ssn as us_ssn
+
 from engine.guardrails.base import Finding
-from engine.guardrails.cards import known_card_prefix, luhn_valid
+from engine.guardrails.cards import FIRST_DIGITS, card_issuer, luhn_valid
 from engine.guardrails.conditions import NOT_A_LETTER, caseless
-from engine.guardrails.digit_runs import ALONE, CARD, CUE, DATE, DOTS, IBAN, PHONE, SSN, find_runs
+from engine.guardrails.digit_runs import ALONE, CARD, CUE, DOTS, IBAN, PHONE, SSN, find_runs
 from engine.guardrails.literals import required_prefixes
+from engine.guardrails.normalize import scan_normalized
+from engine.guardrails.phones import CUE as CUED
+from engine.guardrails.phones import ID as AN_ID
+from engine.guardrails.phones import find_phones
 from engine.guardrails.prefilter import Located, Locator
 from engine.guardrails.text import words_of
 
@@ -79,8 +97,6 @@ CONFIDENCE: dict[PiiType, float] = {
     "email": 0.95, "phone": 0.75, "us_ssn": 0.85, "payment_card": 0.95, "iban": 0.95, "ip_address": 0.8,
     "date_of_birth": 0.8, "medical_record_number": 0.8,
 }
-#: A phone number recognised only through a cue word before it.
-CUED_PHONE_CONFIDENCE = 0.6
 
 _RUN_TYPES: frozenset[PiiType] = frozenset({"phone", "us_ssn", "payment_card", "iban", "ip_address"})
 
@@ -103,56 +119,40 @@ _EMAIL = re.compile(
 # The precise patterns use re.ASCII: the pre-filter counts ASCII digits, and
 # the formats recognised are written with them. Their edges keep a match from
 # continuing an id (``ORDER-415-555-0100``), a decimal or a longer number.
-_EXTENSION = r"(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?"
-_PHONE = re.compile(
-    rf"""
-    (?<![\w+.-])
-    (?:
-        (?P<nanp>
-            (?:\+?1[ .-]?)?
-            (?:\([2-9]\d{{2}}\)[ ]?|[2-9]\d{{2}}[ .-])
-            [2-9]\d{{2}}[ .-]\d{{4}}
-            {_EXTENSION}
-        )
-      | (?P<intl>
-            \+[1-9]\d{{0,2}}
-            (?:[ .-]?(?:\(\d{{1,4}}\)|\d{{1,4}})){{2,6}}
-        )
-    )
-    (?![\w-]|\.\d)
-    """,
-    re.VERBOSE | re.ASCII,
-)
-
-# Any number after a phone cue: groups of digits with the usual separators.
-_CUED_PHONE = re.compile(
-    r"(?<![\w+/.-])(?:\+|00)?(?:\(\d{1,5}\)[ -]?)?\d{1,6}(?:[ ./-]?(?:\(\d{1,5}\)|\d{1,6})){0,7}"
-    r"(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?(?![\w-]|[./]\d)",
-    re.ASCII,
-)
 #: Every cue above as the text's words hold it (see engine.guardrails.vocabulary).
 _PHONE_CUE_WORDS = frozenset(
     "phone tel telephone call calling mobile cell cellphone fax ring text sms whatsapp reach contact dial hotline "
     "my meine telefon telefonnummer handy mobil rufnummer ruf rufen anrufen téléphone portable appelez appeler "
     "appelle joindre teléfono telefono móvil movil llámame llame llamar cellulare chiamami chiamare telefoon mobiel "
-    "bel bellen celular telefone ligue ligar 電話 携帯".split()
+    "bel bellen celular telefone ligue ligar 電話 携帯 "
+    "nummer numéro número numero numer номер телефон телефона мобильный reachable reach "
+    "erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu "
+    "signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先".split()
 )
 
-# Words that say the number after a cue is an id, not a phone ("call about order 12345678").
-_ID_WORDS = re.compile(
-    r"(?<![^\W\d_])(?:order|invoice|ticket|account|acct|ref|reference|tracking|case|id|customer|booking|policy|"
-    r"serial|sku|item|transaction|confirmation|mrn|record|patient|bestellung|rechnung|commande|facture|pedido|factura|ordine)"
-    r"(?![^\W\d_])|#"
-)
+# Words that say the number after them is an id, not a phone or an address ("order 12345678"), and
+# the words that may stand between ("order number:", "invoice no.").
+_ID_WORDS = frozenset(
+    "order invoice ticket account acct ref reference tracking case id customer booking policy serial sku item "
+    "transaction confirmation mrn record patient bestellung rechnung commande facture pedido factura ordine po inv "
+    "parcel package shipment claim coupon voucher device build version release firmware isbn meter reading code "
+    "error commit request qty quantity total amount price due date bestellnummer kundennummer sendungsnummer sendung "
+    "paket auftrag zamówienie zamówienia faktura paczka заказ счёт счет посылка 注文番号 伝票番号 订单 订单号 "
+    "快递单号 reorder".split()
+) | {"gift card", "numéro de commande"}
+_NUMBER_WORDS = frozenset("number numbers no nr num nummer numéro número numero id ref code".split())
+_ID_STRIP = " \t\n:#.=-"
 _WORD_SEPARATORS = str.maketrans(".,:;()!?/-", "          ")
-_DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}$", re.ASCII)
 _PHONE_CUE_WINDOW = 40
 # In the order the alternation tries them; "_" stands for a space.
 _PHONE_CUE_PHRASES = tuple(phrase.replace("_", " ") for phrase in (
     "phone tel telephone call calling mobile cell cellphone fax ring text sms whatsapp reach contact dial hotline "
     "my_number meine_nummer telefon telefonnummer handy mobil rufnummer ruf anrufen téléphone telephone portable "
     "appelez appeler appelle joindre teléfono telefono móvil movil llámame llame llamar rufen telefone cellulare "
-    "chiamami chiamare telefoon mobiel bel bellen celular ligue ligar 電話 携帯"
+    "chiamami chiamare telefoon mobiel bel bellen celular ligue ligar 電話 携帯 "
+    "nummer numéro número numero numer номер телефон телефона мобильный reachable reach "
+    "erreichbar bereikbaar joignable raggiungibile kontakt contacto contato contatto komórka komórkowy telefonu "
+    "signal telegram viber voicemail landline 番号 号码 电话 手机 連絡先"
 ).split())
 _PHONE_CUES = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, _PHONE_CUE_PHRASES)) + r")(?![^\W\d_])")
 
@@ -165,26 +165,38 @@ _SSN = re.compile(
 # ("qty 2 4111 1111 1111 1111 12/25"); _card_spans picks the card out. A
 # leading "+" marks a phone number, never a card.
 _CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,}(?!\d)", re.ASCII)
-_DIGIT_GROUP = re.compile(r"\d+", re.ASCII)
 
 _STRIP_SEPARATORS = str.maketrans("", "", " ().+-")
 
-# Country code -> IBAN length (ISO 13616 registry).
-IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
-    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
-    "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
-    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
-    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
-    "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29,
-    "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-}  # fmt: skip
-_IBAN_LETTERS = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+_IBAN_CLASSES = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}
+
+
+def _iban_registry() -> dict[str, tuple[int, re.Pattern[str]]]:
+    """Country code -> (IBAN length, BBAN format) from python-stdnum's copy of SWIFT's IBAN registry.
+
+    stdnum's own ``iban.is_valid`` compiles the format on every call (about 200 µs); this reads its
+    registry once.
+    """
+    registry = {}
+    for line in resources.files(stdnum).joinpath("iban.dat").read_text(encoding="utf-8").splitlines():
+        code, _, rest = line.partition(" ")
+        structure = re.search(r'bban="([^"]*)"', rest)
+        if len(code) != 2 or not code.isupper() or structure is None:
+            continue
+        parts = re.findall(r"(\d+)!([nac])", structure.group(1))
+        pattern = "".join(f"{_IBAN_CLASSES[kind]}{{{size}}}" for size, kind in parts)
+        registry[code] = (4 + sum(int(size) for size, _ in parts), re.compile(pattern))
+    return registry
+
+
+_IBANS = _iban_registry()
+#: Country code -> IBAN length (ISO 13616 registry, as python-stdnum ships it).
+IBAN_LENGTHS: dict[str, int] = {code: length for code, (length, _) in _IBANS.items()}
 # The rest of an IBAN of each length after its first character, spaces allowed between characters.
 _IBAN_REST = {
     length: re.compile(rf"(?:[ ]?[A-Z0-9]){{{length - 1}}}", re.ASCII) for length in set(IBAN_LENGTHS.values())
 }
+_IBAN_LETTERS = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d", re.ASCII)
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}", re.ASCII)
 # An IBAN's digits can start up to this far after its first character ("GB82 WEST 1234").
@@ -193,7 +205,9 @@ _IBAN_LOOKBACK = 12
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?!\w|\.\d)", re.ASCII)
 _NETMASK_OCTETS = frozenset({"0", "128", "192", "224", "240", "248", "252", "254", "255"})
-_VERSION_WORDS = frozenset({"version", "ver", "ver.", "v", "v.", "release", "build"})
+_VERSION_WORDS = frozenset({"version", "ver", "ver.", "v", "v.", "release", "build", "firmware", "fw", "update",
+                            "patch", "kernel", "sdk", "app", "ios", "android", "os", "bios", "driver", "rev", "rev.",
+                            "revision", "versión", "versione", "versão", "wersja", "версия", "バージョン", "版本"})
 _COLON_PAIR = re.compile(r":[0-9A-Fa-f]{0,4}:", re.ASCII)
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:]{2,39}(?:(?<=:)|(?<=[0-9A-Fa-f]))(?:\.\d{1,3}){0,3}(?![\w:])", re.ASCII)
 
@@ -225,6 +239,9 @@ _DOB_CUES = (
     "dob", "d.o.b", "date of birth", "birth date", "birthdate", "birthday", "born", "geburtsdatum", "geboren", "geb.",
     "né le", "née le", "date de naissance", "fecha de nacimiento", "nacido el", "nacida el", "data di nascita",
     "nato il", "nata il", "geboortedatum", "data de nascimento", "nascido em", "nascida em", "生年月日",
+    "data urodzenia", "urodzony", "urodzona", "urodził się", "urodziła się", "дата рождения", "родился", "родилась",
+    "födelsedatum", "född", "出生日期", "出生年月日", "生日", "जन्म तिथि", "जन्मतिथि", "تاريخ الميلاد", "জন্ম তারিখ",
+    "تاریخ پیدائش", "doğum tarihi",
 )
 _DOB_WINDOW = 40
 _CueScan = Callable[[str, int], "Finding | None"]
@@ -242,12 +259,13 @@ _MRN_MIN_DIGITS = 4
 
 
 def iban_valid(compact: str) -> bool:
-    """Whether an IBAN without spaces has its country's length and a valid mod-97 checksum.
+    """Whether an IBAN without spaces has its country's length and format and a valid mod-97 checksum.
 
     >>> iban_valid("DE89370400440532013000"), iban_valid("DE89370400440532013001")
     (True, False)
     """
-    if IBAN_LENGTHS.get(compact[:2]) != len(compact):
+    length, bban = _IBANS.get(compact[:2], (0, None))
+    if length != len(compact) or bban is None or bban.fullmatch(compact, 4) is None:
         return False
     # Letters count as 10..35; int() on the digit string does the mod-97 arithmetic.
     number = (compact[4:] + compact[:4]).translate(_IBAN_LETTERS)
@@ -303,6 +321,10 @@ class PiiDetector:
         return f"PiiDetector({sorted(self.types)!r})"
 
     def scan(self, text: str) -> list[Finding]:
+        """Findings in ``text``, looked for in its normal form (engine.guardrails.normalize), spans in ``text``."""
+        return scan_normalized(self._scan, text)
+
+    def _scan(self, text: str) -> list[Finding]:
         findings: list[Finding] = []
         types = self.types
         located = _LOCATOR.locate(text) if self._runs or self._cued else None
@@ -410,7 +432,7 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
     card, ssn, iban, ip, phone, cued = checks.card, checks.ssn, checks.iban, checks.ip, checks.phone, checks.cued
     lines = _Lines(text)
     # Only the runs a check is marked for, each check only where it is marked (see engine.guardrails.digit_runs).
-    for start, end, digits, marks in find_runs(text, checks.iban_ends, checks.cue_ends):
+    for start, end, _, marks in find_runs(text, checks.iban_ends, checks.cue_ends):
         found = len(findings)
         # An IBAN starts with a country code (two capitals) shortly before its digits.
         if iban and marks & IBAN:
@@ -427,21 +449,16 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
                 )
         if ssn and marks & SSN:
             findings.extend(_numeric_finding("us_ssn", m) for m in _SSN.finditer(text, start, end))
+        if ssn and marks & SSN:
+            findings.extend(_other_ssns(text, start, end))
         if ip and marks & DOTS:
             findings.extend(_scan_ipv4(text, start, end))
         if phone and marks & (PHONE | CUE | ALONE):
-            phones = []
-            if marks & PHONE:
-                # A few characters more for an extension ("x1234") after the run.
-                for match in _PHONE.finditer(text, start, min(size, end + 8)):
-                    phone_end = match.end() if match.lastgroup == "nanp" else _international_end(match)
-                    if phone_end:
-                        phones.append(Finding("pii", "phone", match.start(), phone_end, CONFIDENCE["phone"]))
-            if not phones and digits <= 19 and not marks & DATE:
-                # A cue can introduce the number; failing that, the number can fill its line.
-                cue, alone = cued and bool(marks & CUE), bool(marks & ALONE) and lines.alone(start)
-                if cue or alone:
-                    phones = _cued_phones(text, start, end, cued=cue, alone=alone)
+            context = _PhoneContext(text, start, cued=cued and bool(marks & CUE),
+                                    alone=bool(marks & ALONE) and lines.alone(start))
+            # A few characters more for an extension ("x1234") after the run.
+            phones = [Finding("pii", "phone", s, e, confidence)
+                      for s, e, confidence in find_phones(text, start, min(size, end + 12), context) if s < end]
             if phones:
                 # A number another type claimed (a card, an SSN, an IBAN) is not also a phone.
                 others = findings[found:]
@@ -449,27 +466,54 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
     return findings
 
 
-def _cued_phones(text: str, start: int, end: int, *, cued: bool, alone: bool) -> list[Finding]:
-    """Numbers in ``text[start:end]`` that a phone cue word introduces (or that fill their line).
+def _introduced_as_id(text: str, start: int) -> bool:
+    """Whether an id word introduces the number at ``start`` ("Order #", "Invoice no.", "Tracking number:")."""
+    before = text[max(0, start - _ID_WINDOW) : start].lower()
+    if before.rstrip(" ").endswith("#"):
+        return True
+    words = [word.strip(_ID_STRIP) for word in before.rstrip(_ID_STRIP).split()[-4:]]
+    for _ in range(2):  # the id word, or the word before "number", "no." (as in "order number")
+        if words and (words[-1] in _ID_WORDS or " ".join(words[-2:]) in _ID_WORDS or " ".join(words[-3:]) in _ID_WORDS):
+            return True
+        if not words or words[-1] not in _NUMBER_WORDS:
+            return False
+        words.pop()
+    return False
+# An id word this close before a number (no other number between) makes it an id.
+_ID_WINDOW = 25
 
-    ``cued``: whether a phone cue can stand before the number; ``alone``: whether the number fills its line.
+
+class _PhoneContext:
+    """What introduces the number at ``start``: an id word (``AN_ID``), a phone cue or its own line (``CUED``).
+
+    Worked out when the phone check first asks (only for a national number valid somewhere), once.
     """
-    cue_end = _last_phone_cue(text[max(0, start - _PHONE_CUE_WINDOW) : start].lower()) if cued else None
-    if cue_end is not None:
-        between = text[max(0, start - _PHONE_CUE_WINDOW) + cue_end : start].lower()
-        # The cue introduces this number: no id word and no other number stands between them.
-        if _ID_WORDS.search(between) or any(c.isdigit() for c in between):
-            return []
-    elif not alone:
-        return []
-    findings = []
-    for match in _CUED_PHONE.finditer(text, start, end):
-        raw = match.group()
-        digits = sum(c.isdigit() for c in raw.split("x")[0].split("ext")[0])
-        if not 8 <= digits <= 15 or _DATE_SHAPE.match(raw):
-            continue
-        findings.append(Finding("pii", "phone", match.start(), match.end(), CUED_PHONE_CONFIDENCE))
-    return findings
+
+    __slots__ = ("_alone", "_answer", "_cued", "_start", "_text")
+
+    def __init__(self, text: str, start: int, *, cued: bool, alone: bool):
+        self._text, self._start, self._cued, self._alone = text, start, cued, alone
+        self._answer: str | None | bool = False
+
+    def __call__(self) -> str | None:
+        if self._answer is False:
+            self._answer = self._work_out()
+        return self._answer  # type: ignore[return-value]
+
+    def _work_out(self) -> str | None:
+        text, start = self._text, self._start
+        if _introduced_as_id(text, start):
+            return AN_ID
+        if self._alone:
+            return CUED
+        if not self._cued:
+            return None
+        window = text[max(0, start - _PHONE_CUE_WINDOW) : start].lower()
+        cue_end = _last_phone_cue(window)
+        # The cue introduces this number: no other number stands between them.
+        if cue_end is None or any(c.isdigit() for c in window[cue_end:]):
+            return None
+        return CUED
 
 
 def _last_phone_cue(before: str) -> int | None:
@@ -497,43 +541,66 @@ class _Lines:
         self._alone = False
 
     def alone(self, position: int) -> bool:
-        """Whether the line holding ``position`` is one number with a trunk prefix ("0...")."""
+        """Whether the line holding ``position`` is one number with a trunk prefix ("0...") and nothing else."""
         if not self._start <= position < self._end:
             text = self._text
             self._start = text.rfind("\n", 0, position) + 1
             end = text.find("\n", position)
             self._end = len(text) if end == -1 else end
             line = text[self._start : self._end].strip()
-            self._alone = line.lstrip("(").startswith("0") and line.translate(_STRIP_SEPARATORS).isdigit()
+            self._alone = line.lstrip("(+").startswith("0") and line.translate(_STRIP_SEPARATORS).isdigit()
         return self._alone
 
 
-def _international_end(match: re.Match[str]) -> int | None:
-    """Where an international number ends: E.164 allows 8 to 15 digits.
+# SSNs as people also write them: "123 45 6789" anywhere, "123456789" after an SSN word.
+_SSN_SPACED = re.compile(r"(?<![\w.+-])(?<!\d )\d{3} \d{2} \d{4}(?![\w-]|\.\d| \d)", re.ASCII)
+_SSN_BARE = re.compile(r"(?<![\w.+-])\d{9}(?![\w-]|\.\d)", re.ASCII)
+_SSN_WORDS = re.compile(
+    r"(?<![^\W\d_])(?:ssn|ss#|ss no|social security|social|soc sec|taxpayer id|tax id|tin|itin)(?![^\W\d_])"
+    r"[^\d\n]{0,25}$"
+)
+_SSN_WINDOW = 40
 
-    The pattern also takes trailing groups, so a number followed by another
-    ("+44 20 7946 0958 1234") is cut back at a separator to 15 digits or fewer.
-    """
-    digits = 0
-    cut = None
-    for group in _DIGIT_GROUP.finditer(match.group()):
-        digits += len(group.group())
-        if digits > 15:
-            break
-        if 8 <= digits and (group.end() == len(match.group()) or not match.group()[group.end()].isdigit()):
-            cut = match.start() + group.end()
-    return cut
+
+def _other_ssns(text: str, start: int, end: int) -> list[Finding]:
+    """Spaced SSNs, and undashed ones an SSN word introduces, valid by python-stdnum's rules."""
+    findings = []
+    for match in _SSN_SPACED.finditer(text, start, end):
+        if us_ssn.is_valid(match.group().replace(" ", "")):
+            findings.append(_numeric_finding("us_ssn", match))
+    for match in _SSN_BARE.finditer(text, start, end):
+        before = text[max(0, match.start() - _SSN_WINDOW) : match.start()].lower()
+        if _SSN_WORDS.search(before) and us_ssn.is_valid(match.group()):
+            findings.append(_numeric_finding("us_ssn", match))
+    return findings
 
 
 def _numeric_finding(pii_type: PiiType, match: re.Match[str]) -> Finding:
     return Finding("pii", pii_type, match.start(), match.end(), CONFIDENCE[pii_type])
 
 
+# Words that name a payment card or a payment, in the languages tenants write: a card of a weak issuer
+# range (engine.guardrails.cards) counts after one of them.
+_PAYMENT_WORDS = re.compile(
+    r"(?<![^\W\d_])(?:cards?|credit|debit|visa|mastercard|maestro|jcb|amex|diners|discover|unionpay|cc|payment|"
+    r"pay|paid|charge|charged|refund|refunded|kreditkarte|karte|kartennummer|zahlung|carte|paiement|tarjeta|pago|"
+    r"carta|pagamento|kaart|betaling|cartão|karty|karta|kartą|płatność|карта|карты|картой|оплата|カード|支払|卡|"
+    r"银行卡|信用卡|بطاقة|कार्ड)(?![^\W\d_])"
+)
+_PAYMENT_WINDOW = 40
+
+
 def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
-    """Valid cards among consecutive digit groups: leftmost first, then longest."""
+    """Valid cards among consecutive digit groups: leftmost first, then longest.
+
+    A card is not a stretch of a longer number: a card written in groups is
+    dropped when the groups joined to it by the same separator hold one of
+    three digits or more that no card accounts for (two cards in a row are
+    kept; a Luhn-valid window of a 22-digit tracking number is not).
+    """
     raw, offset = match.group(), match.start()
     if "-" not in raw and " " not in raw:  # one group, the usual case: a card or not
-        valid = len(raw) <= 19 and raw[0] in "23456" and known_card_prefix(raw) and luhn_valid(raw)
+        valid = len(raw) <= 19 and _card_valid(match.string, offset, raw, grouped=False)
         return [(offset, match.end())] if valid else []
     # _CARD puts one separator at most between digits: group i starts after i separators.
     parts = raw.replace("-", " ").split(" ")
@@ -542,10 +609,10 @@ def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
     for part in parts:
         starts.append(position)
         position += len(part) + 1
-    spans: list[tuple[int, int]] = []
+    windows: list[tuple[int, int]] = []
     first = 0
     while first < len(parts):
-        if parts[first][0] not in "23456":  # no known issuer prefix starts otherwise
+        if parts[first][0] not in FIRST_DIGITS:
             first += 1
             continue
         # Cards hold at most 19 digits, which bounds the work per group.
@@ -558,12 +625,48 @@ def _card_spans(match: re.Match[str]) -> list[tuple[int, int]]:
             if len(digits) >= 12:
                 candidates.append((last, digits))
         for last, digits in reversed(candidates):
-            if known_card_prefix(digits) and luhn_valid(digits):
-                spans.append((starts[first], starts[last] + len(parts[last])))
+            if _card_valid(match.string, starts[first], digits, grouped=_grouped_like_a_card(parts[first : last + 1])):
+                windows.append((first, last))
                 first = last
                 break
         first += 1
+    separators = [c for c in raw if c in " -"]
+    covered = {index for first, last in windows for index in range(first, last + 1)}
+    spans = []
+    for first, last in windows:
+        if last > first:  # written in groups: look along the groups its separator joins it to
+            separator = separators[first]
+            low, high = first, last
+            while low > 0 and separators[low - 1] == separator:
+                low -= 1
+            while high + 1 < len(parts) and separators[high] == separator:
+                high += 1
+            if any(len(parts[i]) >= 3 and i not in covered for i in range(low, high + 1)):
+                continue
+        spans.append((starts[first], starts[last] + len(parts[last])))
     return spans
+
+
+def _card_valid(text: str, start: int, digits: str, *, grouped: bool) -> bool:
+    """Whether ``digits`` at ``start`` is a card: an issuer's range and length, Luhn, and for a weak range
+    grouped like a card or after a payment word."""
+    issuer = card_issuer(digits)
+    if issuer is None or not luhn_valid(digits):
+        return False
+    if not issuer.weak:
+        return True
+    if _introduced_as_id(text, start):
+        return False
+    before = text[max(0, start - _PAYMENT_WINDOW) : start].lower()
+    # The payment word speaks of this number: no other number stands between them.
+    last_digit = max((i for i, c in enumerate(before) if c.isdigit()), default=-1)
+    return grouped or _PAYMENT_WORDS.search(before, last_digit + 1) is not None
+
+
+def _grouped_like_a_card(groups: list[str]) -> bool:
+    """Whether the groups are written the way cards are printed: fours (4-4-4-4, 4-4-4-4-3), or 4-6-5 / 4-6-4."""
+    sizes = [len(group) for group in groups]
+    return len(sizes) >= 3 and (all(size == 4 for size in sizes[:-1]) or sizes[:2] == [4, 6])
 
 
 def _scan_iban(text: str, start: int, end: int) -> list[Finding]:
@@ -598,9 +701,9 @@ def _scan_ipv4(text: str, start: int, end: int) -> list[Finding]:
         octets = match.group().split(".")
         if octets[0] in ("0", "127") or (octets[0] == "255" and all(o in _NETMASK_OCTETS for o in octets)):
             continue  # unspecified, loopback, broadcast and netmasks identify no one
-        before = text[max(0, match.start() - 9) : match.start()].lower().split()
-        if before and before[-1].rstrip(":") in _VERSION_WORDS:
-            continue  # "version 1.2.3.4"
+        before = text[max(0, match.start() - 12) : match.start()].lower().split()
+        if before and before[-1].rstrip(":") in _VERSION_WORDS or _introduced_as_id(text, match.start()):
+            continue  # "firmware 1.2.3.4", "order 10.17.23.7"
         findings.append(Finding("pii", "ip_address", match.start(), match.end(), CONFIDENCE["ip_address"]))
     return findings
 

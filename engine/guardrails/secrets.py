@@ -14,7 +14,9 @@ only at each candidate.
 * api_key: the published shapes of common providers (OpenAI ``sk-``,
   Anthropic ``sk-ant-``, Stripe ``sk_live_``/``rk_live_``, GitHub ``ghp_``
   and ``github_pat_``, Slack ``xox?-``, Google ``AIza``, GitLab ``glpat-``,
-  npm ``npm_``, SendGrid ``SG.``, Hugging Face ``hf_``), and a quoted
+  npm ``npm_``, SendGrid ``SG.``, Hugging Face ``hf_``, DigitalOcean ``dop_v1_``, PyPI ``pypi-``,
+  Mailgun ``key-``, Grafana ``glsa_``, Shopify ``shpat_``/``shpss_``/``shpca_``/``shppa_``, Doppler
+  ``dp.pt.``, Linear ``lin_api_``, Twilio ``SK`` and 32 hex digits), and a quoted
   high-entropy value assigned to a key-like name (``api_key = "..."``).
 * private_key: a PEM ``-----BEGIN ... PRIVATE KEY-----`` block.
 """
@@ -28,6 +30,7 @@ from typing import Literal
 
 from engine.guardrails.base import Finding
 from engine.guardrails.conditions import word
+from engine.guardrails.normalize import scan_normalized
 from engine.guardrails.prefilter import Prefilter
 from engine.guardrails.text import words_of
 
@@ -72,8 +75,22 @@ _API_KEYS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("npm_", "npm", r"npm_[A-Za-z0-9]{36}"),
         ("SG.", "sg", r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
         ("hf_", "hf", r"hf_[A-Za-z]{34}"),
+        ("ghr_", "ghr", r"ghr_[A-Za-z0-9]{36}"),
+        ("dop_v1_", "dop", r"dop_v1_[a-f0-9]{64}"),
+        ("pypi-AgEIcHlwaS5vcmc", "pypi", r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
+        ("key-", "key", r"key-[a-f0-9]{32}(?![A-Za-z0-9])"),
+        ("glsa_", "glsa", r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"),
+        ("shpat_", "shpat", r"shpat_[a-fA-F0-9]{32}"),
+        ("shpss_", "shpss", r"shpss_[a-fA-F0-9]{32}"),
+        ("shpca_", "shpca", r"shpca_[a-fA-F0-9]{32}"),
+        ("shppa_", "shppa", r"shppa_[a-fA-F0-9]{32}"),
+        ("dp.pt.", "dp", r"dp\.pt\.[A-Za-z0-9]{43}"),
+        ("lin_api_", "lin", r"lin_api_[A-Za-z0-9]{40}"),
+        ("SK", "", r"SK[0-9a-fA-F]{32}(?![A-Za-z0-9])"),
     )
 )
+# A prefix too short to gate on alone is gated by its whole shape.
+_CONDITIONS = {"SK": r"SK[0-9a-fA-F]{32}"}
 _API_KEY_WORDS = frozenset(word for _, word, _ in _API_KEYS if word)
 _AWS_SECRET_WORDS = frozenset({"aws", "secret", "secretaccesskey"})
 _GENERIC_WORDS = frozenset({"key", "apikey", "token", "secret", "password", "passwd", "credential", "credentials",
@@ -110,7 +127,7 @@ _CHECKS = {
     "jwt": _JWT_SHAPE,
     "private_key": _PEM_BEGIN_SHAPE,
     "generic": _GENERIC_NAME + r"[A-Za-z0-9_\-+/=.]{20,}",
-    **{prefix: re.escape(prefix) for prefix, _, _ in _API_KEYS},
+    **{prefix: _CONDITIONS.get(prefix, re.escape(prefix)) for prefix, _, _ in _API_KEYS},
 }
 _PREFILTER = Prefilter(
     {**_CHECKS, **{name: word(*sorted(words)) for name, words in _GATES.items()}},
@@ -147,6 +164,10 @@ class SecretsDetector:
         return f"SecretsDetector({sorted(self.types)!r})"
 
     def scan(self, text: str) -> list[Finding]:
+        """Findings in ``text``, looked for in its normal form (engine.guardrails.normalize), spans in ``text``."""
+        return scan_normalized(self._scan, text)
+
+    def _scan(self, text: str) -> list[Finding]:
         found = _PREFILTER.possible(text)
         possible: Container[str]
         if found is None:  # the Python path: every check runs, gated by the text's words

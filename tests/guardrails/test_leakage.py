@@ -122,7 +122,10 @@ def test_another_tenants_marks_are_found_in_any_disguise(text: str, kind: str) -
 
 def test_a_tenants_own_marks_are_not_leaks() -> None:
     assert INDEX.scan(f"Welcome to Beta Bank, {CANARY}", tenant="beta") == []
-    assert [f.type for f in INDEX.scan("alpha sees beta", tenant="beta")] == ["tenant_marker"]
+    assert [f.type for f in INDEX.scan("Alpha sees beta", tenant="beta")] == ["tenant_marker"]
+    # "alpha" is a common word: lower-case and with no organisation word beside it, it names no one.
+    assert INDEX.scan("alpha sees beta", tenant="beta") == []
+    assert [f.type for f in INDEX.scan("the tenant alpha sees beta", tenant="beta")] == ["tenant_marker"]
 
 
 def test_marks_are_whole_words() -> None:

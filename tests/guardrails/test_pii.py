@@ -142,8 +142,10 @@ def test_card_not_found(text: str) -> None:
 
 
 def test_phone_digits_are_not_a_card() -> None:
-    # 4420794609582 passes Luhn as a 13-digit Visa; the "+" says it is a phone.
-    assert found("+4420794609582") == [("phone", "+4420794609582")]
+    # 4420794609582 passes Luhn as a 13-digit Visa; the "+" says it is no card (and, one digit too many
+    # for a London number, no phone either); a valid number with the "+" is a phone.
+    assert found("+4420794609582") == []
+    assert found("+442079460958") == [("phone", "+442079460958")]
 
 
 def test_two_cards_in_one_run() -> None:

@@ -1,0 +1,287 @@
+"""Phone numbers of every region, validated with libphonenumber's metadata (the ``phonenumbers`` package).
+
+The PII detector hands this module only *candidates*: digit runs of seven
+digits or more that its compiled prefilter and run finder marked
+(:mod:`engine.guardrails.digit_runs`). For each, :func:`find_phones` reads the
+number-shaped stretches (groups of digits with the separators people write,
+a ``+`` or ``00`` before an international number, a trunk prefix in
+parentheses, an extension ``x874`` / ``ext. 12`` / ``#12`` after it) and keeps
+the ones libphonenumber's metadata says are a valid number:
+
+* international (``+44 20 7946 0958``, ``0044 20 7946 0958``): valid for a
+  region of its country calling code; nothing else is asked;
+* national with a trunk prefix (``030 1234567``, ``(0121) 496 0075``,
+  ``8 (301) 123-45-67``): valid for a region whose national prefix it starts
+  with;
+* national without one (``(415) 555-0100``, ``2123 4567``): valid for a
+  region and grouped the way that region writes its numbers;
+* any valid number that a phone word introduces or that fills its line.
+
+A number that an id word introduces (``order``, ``invoice``, ``ticket``,
+...), a date and anything another check claimed (a card, an SSN, an IBAN) is
+not a phone. Regions' patterns are checked through one combined regular
+expression per national prefix and length, compiled on first use, so a
+candidate that is valid nowhere costs one regex match; the library's own
+``parse`` (about 50 µs) would cost too much per candidate at guard-node rates.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
+
+#: Separators between the groups of a number, a group in parentheses, and an extension.
+_CANDIDATE = re.compile(
+    r"""
+    (?<![\w+/.,-])
+    (?P<international>\+[ ]?|00)?
+    (?P<number>(?:\(\d{1,5}\)|\d{1,6})(?:(?:[ ]?[/-][ ]?|\.|[ ])?(?:\(\d{1,5}\)|\d{1,6})){0,7})
+    (?P<extension>[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?
+    (?![\w-]|[.,/]\d)
+    """,
+    re.VERBOSE | re.ASCII,
+)
+_GROUP = re.compile(r"\d+", re.ASCII)
+# A North American number with its separators: unmistakable whatever the area code (Faker's and people's
+# numbers do not always use assigned ones).
+_NANP = re.compile(
+    r"(?:1[ .-]?)?(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]\d{4}(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?", re.ASCII)
+# A date, alone or followed by a time ("2024-03-15 12:00").
+_DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:$| )", re.ASCII)
+_MIN_DIGITS, _MAX_DIGITS = 7, 15
+
+
+@dataclass(frozen=True)
+class _Region:
+    code: str
+    prefix: str
+    general: re.Pattern[str]
+    types: tuple[re.Pattern[str], ...]
+    #: The region's national formats: (leading digits, pattern whose groups are the written groups).
+    formats: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]
+
+    def valid(self, national: str) -> bool:
+        """Whether ``national`` (the national significant number) is a number of one of the region's types."""
+        return self.general.fullmatch(national) is not None and any(p.fullmatch(national) for p in self.types)
+
+    def groups(self, national: str) -> list[int] | None:
+        """The sizes of the digit groups the region writes ``national`` in (its national format)."""
+        for leading, pattern in self.formats:
+            if leading is not None and leading.match(national) is None:
+                continue
+            match = pattern.fullmatch(national)
+            if match is not None:
+                return [len(group) for group in match.groups()]
+        return None
+
+
+_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip", "pager",
+          "uan", "voicemail")
+
+
+@functools.cache
+def _regions() -> dict[str, _Region]:
+    regions = {}
+    for code in sorted(phonenumbers.SUPPORTED_REGIONS):
+        metadata = PhoneMetadata.metadata_for_region(code)
+        if metadata is None:
+            continue
+        types = []
+        for name in _TYPES:
+            desc = getattr(metadata, name, None)
+            if desc is not None and desc.national_number_pattern:
+                types.append(re.compile(desc.national_number_pattern))
+        formats = tuple(
+            (re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None, re.compile(f.pattern))
+            for f in metadata.number_format if f.pattern
+        )
+        general = metadata.general_desc.national_number_pattern if metadata.general_desc else None
+        regions[code] = _Region(code, metadata.national_prefix or "", re.compile(general or "(?!)"), tuple(types),
+                                formats)
+    return regions
+
+
+@functools.cache
+def _general(prefix: str, length: int) -> tuple[re.Pattern[str] | None, tuple[_Region, ...]]:
+    """One pattern for the numbers of every region with national prefix ``prefix`` whose numbers have ``length``.
+
+    ``prefix`` "" stands for every region (a number written without its trunk prefix).
+    """
+    members = []
+    patterns = []
+    for code, region in _regions().items():
+        if prefix and region.prefix != prefix:
+            continue
+        metadata = PhoneMetadata.metadata_for_region(code)
+        general = metadata.general_desc if metadata is not None else None
+        if general is None or not general.national_number_pattern or length not in (general.possible_length or ()):
+            continue
+        members.append(region)
+        # The region's number types (fixed line, mobile, ...): a match is a valid number of the region.
+        patterns.append("|".join(f"(?:{t.pattern})" for t in region.types) or "(?!)")
+    if not patterns:
+        return None, ()
+    # One capturing group per region (their own patterns capture nothing): the match says which region.
+    return re.compile("|".join(f"({p})" for p in patterns)), tuple(members)
+
+
+def valid_national(digits: str, prefix: str) -> _Region | None:
+    """A region where ``digits`` (written with trunk prefix ``prefix``, or none for "") is a valid number.
+
+    One combined pattern of every region's number types decides in one match (the regions one by one
+    only in the rare case the first region's general pattern refuses the length).
+    """
+    national = digits[len(prefix):]
+    pattern, members = _general(prefix, len(national))
+    match = pattern.fullmatch(national) if pattern is not None else None
+    if match is None or match.lastindex is None:
+        return None
+    # The first region whose number types take it; its general pattern says whether the length is its.
+    first = members[match.lastindex - 1]
+    if first.general.fullmatch(national):
+        return first
+    return next((region for region in members[match.lastindex:] if region.valid(national)), None)
+
+
+def valid_international(digits: str, *, grouped: bool) -> bool:
+    """Whether ``digits`` (after the ``+``) is a country calling code and a number of one of its regions.
+
+    A number written in groups (``+46 8 123 456 78``) need only have a possible length for its country:
+    the ``+`` and the grouping say phone as clearly as the metadata would, and numbers people give are
+    not always ones the metadata knows. Digits alone must be valid.
+    """
+    regions = _regions()
+    for size in (1, 2, 3):
+        codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
+        if codes:
+            national = digits[size:]
+            if any(code in regions and regions[code].valid(national) for code in codes):
+                return True
+            return grouped and _possible(codes[0], len(national))
+    return False
+
+
+@functools.cache
+def _possible(region: str, length: int) -> bool:
+    metadata = PhoneMetadata.metadata_for_region(region) or PhoneMetadata.metadata_for_nongeo_region(
+        phonenumbers.country_code_for_region(region))
+    general = metadata.general_desc if metadata is not None else None
+    return general is not None and length in (general.possible_length or ())
+
+
+def _trunk_prefixes() -> tuple[str, ...]:
+    return tuple(sorted({region.prefix for region in _regions().values() if region.prefix}, key=len, reverse=True))
+
+
+_trunk = functools.cache(_trunk_prefixes)
+
+
+_SIZE = re.compile(r"\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)")
+
+
+def _size_ranges(pattern: str) -> list[tuple[int, int]] | None:
+    """The (fewest, most) digits of each group of a format pattern like ``(\\d{3})(\\d{2,4})``; None if other."""
+    ranges = []
+    position = 0
+    for match in _SIZE.finditer(pattern):
+        if match.start() != position:
+            return None
+        low = int(match.group(1) or 1)
+        ranges.append((low, int(match.group(2) or low)))
+        position = match.end()
+    return ranges if position == len(pattern) and ranges else None
+
+
+@functools.cache
+def _writing(sizes: tuple[int, ...]) -> tuple[_Region, ...]:
+    """The regions with a national format whose groups can have these sizes (a format not of simple digit
+    groups can have any)."""
+    found = []
+    for code, region in _regions().items():
+        metadata = PhoneMetadata.metadata_for_region(code)
+        for number_format in metadata.number_format if metadata is not None else ():
+            ranges = _size_ranges(number_format.pattern or "")
+            if ranges is None or (len(ranges) == len(sizes) and all(
+                    low <= size <= high for (low, high), size in zip(ranges, sizes, strict=True))):
+                found.append(region)
+                break
+    return tuple(found)
+
+
+_TRUNK_IN_PARENTHESES = re.compile(r"\(0\)")
+
+
+#: How sure each kind of evidence makes a phone finding.
+INTERNATIONAL, NATIONAL, INTRODUCED = 0.8, 0.75, 0.6
+
+
+#: What stands before a number (see :func:`find_phones`).
+CUE, ID = "cue", "id"
+
+
+def find_phones(text: str, start: int, end: int,
+                context: Callable[[], str | None]) -> Iterator[tuple[int, int, float]]:
+    """(start, end, confidence) of the valid phone numbers in ``text[start:end]``.
+
+    ``context()`` says what stands before the stretch, asked only for a
+    national number that is valid somewhere: :data:`CUE` (a phone word, or the
+    number fills its line: any valid number counts), :data:`ID` (an id word:
+    only an international number counts) or None.
+
+    >>> [text[s:e] for text in ["Call +44 20 7946 0958 x12 today"] for s, e, _ in find_phones(text, 5, 26,
+    ...                                                                                       lambda: None)]
+    ['+44 20 7946 0958 x12']
+    """
+    for match in _CANDIDATE.finditer(text, start, end):
+        found = _phone(match, context)
+        if found is not None:
+            yield found
+
+
+def _phone(match: re.Match[str], context: Callable[[], str | None]) -> tuple[int, int, float] | None:
+    number = match.group("number")
+    if _DATE_SHAPE.match(number):
+        return None
+    groups = _GROUP.findall(number)
+    international = match.group("international") is not None
+    if international:
+        # An international number can run into the next number ("+44 20 7946 0958 1234"): drop groups from
+        # the end until it is one. A national one must be valid as written.
+        for keep in range(len(groups), max(0, len(groups) - 3), -1):
+            end = _end_of_group(match, keep) if keep < len(groups) else match.end()
+            # "+44 (0)20 ...": the trunk prefix in parentheses is not dialled from abroad.
+            dialled = "".join(_GROUP.findall(_TRUNK_IN_PARENTHESES.sub("", number[: end - match.start("number")])))
+            if _MIN_DIGITS <= len(dialled) <= _MAX_DIGITS + 3 and valid_international(dialled, grouped=keep > 1):
+                return match.start(), end, INTERNATIONAL
+        return None
+    digits = "".join(groups)
+    if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
+        return None
+    end = match.end()
+    trunk = any(digits.startswith(prefix) and (len(groups) > 1 or prefix == "0") and valid_national(digits, prefix)
+                for prefix in _trunk())  # digits alone start with "1" or "8" too often to count those
+    if trunk or _NANP.fullmatch(match.string, match.start(), end):
+        return None if context() == ID else (match.start(), end, NATIONAL)
+    sizes = [len(group) for group in groups]
+    pattern = _general("", len(digits))[0] if len(groups) > 1 else None
+    # One combined match rules out most numbers before any region is tried.
+    writing = _writing(tuple(sizes)) if pattern is not None and pattern.fullmatch(digits) else ()
+    # Valid in a region that writes its numbers in these groups.
+    for region in writing:
+        if region.valid(digits) and region.groups(digits) == sizes:
+            return None if context() == ID else (match.start(), end, NATIONAL)
+    # Otherwise (digits alone, no trunk prefix: an id as likely as a phone) only after a phone word.
+    if context() == CUE and valid_national(digits, "") is not None:
+        return match.start(), end, INTRODUCED
+    return None
+
+
+def _end_of_group(match: re.Match[str], keep: int) -> int:
+    """Where the ``keep``-th digit group of the match's number ends."""
+    groups = list(_GROUP.finditer(match.string, match.start("number"), match.end("number")))
+    return groups[keep - 1].end()
