@@ -165,12 +165,20 @@ class AgentCoreCheckpointer(BaseCheckpointSaver[str]):
 
     # -- sessions --------------------------------------------------------------------------
     def delete_thread(self, thread_id: str) -> None:
+        """Delete every event of the thread's session.
+
+        Not the saver's ``delete_thread``: it deletes each page of ListEvents before asking for the next, and a
+        service whose page token is a position then skips the events that moved up into the deleted ones' places
+        (tests/memory/test_agentcore.py). Here every event id is listed first, then each is deleted.
+        """
         actor, session = agentcore_ids(thread_id)
-        self.saver.delete_thread(session, actor)
+        client = self.saver.checkpoint_event_client.client
+        ids = self._pages("list_events", "events", {"actorId": actor, "sessionId": session, "includePayloads": False})
+        for event_id in ids:
+            client.delete_event(memoryId=self.saver.memory_id, actorId=actor, sessionId=session, eventId=event_id)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        actor, session = agentcore_ids(thread_id)
-        await self.saver.adelete_thread(session, actor)
+        await asyncio.to_thread(self.delete_thread, thread_id)
 
     async def athread_ids(self, tenant_id: str, user_id: str | None = None) -> builtins.list[str]:
         """The threads of ``tenant_id`` (of one user if given) that AgentCore holds sessions of.
@@ -194,9 +202,9 @@ class AgentCoreCheckpointer(BaseCheckpointSaver[str]):
         return found
 
     def _pages(self, operation: str, key: str, params: dict[str, Any]) -> builtins.list[str]:
-        """Every actor or session id an AgentCore list operation returns, page after page."""
+        """Every actor, session or event id an AgentCore list operation returns, page after page."""
         client = self.saver.checkpoint_event_client.client
-        field = "actorId" if key == "actorSummaries" else "sessionId"
+        field = {"actorSummaries": "actorId", "sessionSummaries": "sessionId", "events": "eventId"}[key]
         found: builtins.list[str] = []
         request = {"memoryId": self.saver.memory_id, "maxResults": 100, **params}
         while True:

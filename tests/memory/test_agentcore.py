@@ -1,0 +1,296 @@
+"""The ``agentcore`` checkpointer: sessions in AgentCore Memory through langgraph-checkpoint-aws's AgentCoreMemorySaver.
+
+Against a local AgentCore Memory over real HTTP (agentcore_fake.py: botocore's
+own service model for the URIs, the ids' patterns and lengths): the saver and
+boto3 run unchanged, with ``stores.agentcore.endpoint_url`` pointing at it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from langchain_core.runnables import RunnableConfig
+
+from engine.cli import main
+from engine.context import TenantContext
+from engine.engine import Engine
+from engine.errors import AuthError, MissingExtra, SpecError
+from engine.ids import thread_id
+from engine.memory.agentcore import SESSION_PREFIX, AgentCoreCheckpointer, AgentCoreError, agentcore_ids, thread_of
+from engine.memory.backends import StoresConfig, open_backends
+from engine.memory.checkpoints import TenantCheckpointer
+from engine.project import load_project
+from tests.conftest import tenant_yaml
+from tests.kinds.test_ask import APPROVER, REFUND
+from tests.memory.agentcore_fake import CONSTRAINTS, FakeAgentCore, serve
+from tests.run.memo import memo_provider
+from tests.run.test_conversation import CHAT, PROJECT
+
+__all__ = ["memo_provider"]
+
+MEMORY = "tenantflow_sessions-AbCdEf1234"
+VAULT_MEMORY = "vault7_sessions-ZyXwVu9876"
+
+
+@pytest.fixture
+def agentcore(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAgentCore]:
+    """The local AgentCore Memory with the pool's and the silo tenant's memory resources; fake AWS credentials."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with serve(MEMORY, VAULT_MEMORY) as fake:
+        yield fake
+
+
+def stores_yaml(fake: FakeAgentCore, extra: str = "") -> str:
+    return (f"stores:\n  checkpointer: agentcore\n  store: sqlite\n"
+            f"  agentcore: {{memory_id: {MEMORY}, region: us-east-1, endpoint_url: '{fake.url}'{extra}}}\n")
+
+
+def chat_project(make_project: Any, fake: FakeAgentCore, tenants: dict[str, str] | None = None) -> Path:
+    project = PROJECT.replace("stores: {checkpointer: STORE, store: STORE}\n", stores_yaml(
+        fake, f", silo_memory_ids: {{vault-7: {VAULT_MEMORY}}}"))
+    return make_project({"tenantflow.yaml": project,
+                         "workflows/hello.yaml": CHAT.replace("KEEP", "100").replace("HISTORY", "true")},
+                        tenants=tenants or {"alpha": tenant_yaml("alpha", "basic"),
+                                            "beta": tenant_yaml("beta", "premium")})
+
+
+async def say(engine: Engine, tenant: str, session: str, text: str, user: str = "u1") -> Any:
+    return await engine.run("chat", engine.dev_context(tenant, user, session), {"message": text})
+
+
+# -- ids: tenantflow's threads <-> AgentCore's actors and sessions ---------------------------------
+
+def _fits(name: str, value: str) -> bool:
+    regex, low, high = CONSTRAINTS[name]
+    return low <= len(value) <= high and bool(regex.fullmatch(value))
+
+
+@pytest.mark.parametrize(("tenant", "user", "session"), [
+    ("acme", "u1", "s1"), ("a", "b", "c"), ("Acme-2_x", "user_9-z", "S-1_b"),
+    ("t" * 127, "u" * 127, "s" * 97),  # the longest that fit the service's 255 / 100 characters
+])
+def test_a_thread_maps_to_its_tenants_actor_and_back(tenant: str, user: str, session: str) -> None:
+    thread = thread_id(tenant, user, session)
+    actor, session_id = agentcore_ids(thread)
+    assert (actor, session_id) == (f"{tenant}:{user}", SESSION_PREFIX + session)
+    assert _fits("actorId", actor) and _fits("sessionId", session_id)  # the service model's own rules
+    assert thread_of(actor, session_id) == thread
+
+
+def test_ids_that_cannot_map_safely_are_refused_before_any_call() -> None:
+    # A crafted id cannot name another tenant's actor: a thread is exactly three ids, none with ':'.
+    for crafted in ("beta:alpha:u1:s1", "beta:alpha:u1", "alpha:u1", "alpha:u1:s1:x", "alpha::s1", "alpha:u1:s.1"):
+        if crafted.count(":") == 2 and all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", p) for p in crafted.split(":")):
+            assert agentcore_ids(crafted)[0] == ":".join(crafted.split(":")[:2])  # beta:alpha:u1 is beta's
+            continue
+        with pytest.raises(AgentCoreError, match="not tenant:user:session"):
+            agentcore_ids(crafted)
+    assert agentcore_ids("beta:alpha:u1") == ("beta:alpha", "tf-u1")  # beta's user 'alpha': still beta's actor
+    with pytest.raises(AgentCoreError, match="longer than 97"):
+        agentcore_ids(thread_id("acme", "u1", "s" * 98))
+    with pytest.raises(AgentCoreError, match="254"):
+        agentcore_ids(thread_id("t" * 128, "u" * 127, "s1"))
+    # What AgentCore holds that is not a tenantflow session is never read back as one: a subgraph's hashed
+    # session, another application's actor, a three-part actor.
+    assert thread_of("acme:u1", "a" * 64) is None
+    assert thread_of("someone-else", "tf-s1") is None
+    assert thread_of("acme:u1:x", "tf-s1") is None
+
+
+# -- configuration ----------------------------------------------------------------------------------
+
+def test_store_agentcore_is_refused_saying_why(make_project: Any) -> None:
+    root = make_project({"tenantflow.yaml": PROJECT.replace(
+        "stores: {checkpointer: STORE, store: STORE}", f"stores: {{checkpointer: agentcore, store: agentcore, "
+        f"agentcore: {{memory_id: {MEMORY}}}}}")})
+    with pytest.raises(SpecError, match="store: agentcore is not offered: .*AgentCoreMemoryStore keeps only chat "
+                                        "messages"):
+        load_project(root)
+    result = CliRunner().invoke(main, ["validate", "--project", str(root)])
+    assert result.exit_code != 0 and "store: agentcore is not offered" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("agentcore", "message"), [
+    ("{region: us-east-1}", "checkpointer: agentcore needs agentcore: {memory_id: ...}"),
+    ("{memory_id: 'my memory'}", "is not an AgentCore Memory id"),
+    (f"{{memory_id: {MEMORY}, silo_memory_ids: {{vault: nope}}}}", "silo tenant 'vault': 'nope' is not"),
+])
+def test_the_agentcore_section_is_checked(make_project: Any, agentcore: str, message: str) -> None:
+    root = make_project({"tenantflow.yaml": PROJECT.replace(
+        "stores: {checkpointer: STORE, store: STORE}", f"stores: {{checkpointer: agentcore, agentcore: {agentcore}}}")})
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load_project(root)
+
+
+async def test_without_the_extra_it_is_a_clear_missing_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "langgraph_checkpoint_aws", None)  # as if not installed
+    config = StoresConfig.model_validate({"checkpointer": "agentcore", "store": "sqlite",
+                                          "agentcore": {"memory_id": MEMORY}})
+    with pytest.raises(MissingExtra) as caught:
+        async with open_backends(config, tmp_path):
+            pass
+    assert str(caught.value) == ("stores: checkpointer: agentcore needs the [agentcore] extra "
+                                 "(langgraph_checkpoint_aws is not installed): pip install 'tenantflow[agentcore]'")
+
+
+# -- conversations, two tenants ------------------------------------------------------------------------
+
+async def test_three_turns_for_two_tenants_kept_in_their_own_actors_and_sealed(make_project: Any,
+                                                                               agentcore: FakeAgentCore) -> None:
+    async with Engine.open(chat_project(make_project, agentcore)) as engine:
+        for tenant in ("alpha", "beta"):
+            await say(engine, tenant, "s1", f"my name is Ada of {tenant}")
+            await say(engine, tenant, "s1", "I live in Oslo")
+        third = {t: await say(engine, t, "s1", "where do I live?") for t in ("alpha", "beta")}
+        for tenant in ("alpha", "beta"):
+            assert third[tenant].output == {"reply": f"heard: my name is Ada of {tenant} | I live in Oslo | "
+                                                     "where do I live?"}
+            kept = await engine.sessions(tenant).messages("u1", "s1")
+            assert [m["text"] for m in kept][::2] == [f"my name is Ada of {tenant}", "I live in Oslo",
+                                                      "where do I live?"]
+    # Each tenant's user is an actor of its own; AgentCore saw nothing else.
+    assert agentcore.sessions(MEMORY) == {("alpha:u1", "tf-s1"), ("beta:u1", "tf-s1")}
+    assert {ids["actorId"] for _, ids in agentcore.calls} == {"alpha:u1", "beta:u1"}
+    # Encryption at rest (on by default) sealed what tenantflow sent: no conversation text reached AgentCore.
+    stored = agentcore.blobs()
+    assert "Oslo" not in stored and "Ada" not in stored and "aesgcm:alpha:" in stored and "aesgcm:beta:" in stored
+
+
+async def test_a_paused_run_resumes_in_a_new_engine_for_each_tenant(make_project: Any,
+                                                                   agentcore: FakeAgentCore) -> None:
+    project = PROJECT.replace("stores: {checkpointer: STORE, store: STORE}\n", stores_yaml(agentcore))
+    root = make_project({"tenantflow.yaml": project, "workflows/refund.yaml": REFUND.replace("DURABILITY", "exit")},
+                        tenants={"alpha": tenant_yaml("alpha", "basic"), "beta": tenant_yaml("beta", "basic")})
+    amount = {"alpha": 500, "beta": 700}
+    async with Engine.open(root) as engine:
+        for tenant in ("alpha", "beta"):
+            paused = await engine.run("refund", engine.dev_context(tenant, "u1", "s1"),
+                                      {"amount": amount[tenant], "customer_id": f"cus_{tenant}"})
+            assert paused.pending is not None and paused.pending["question"] == \
+                f"Refund {amount[tenant]} to cus_{tenant}?"
+    # A new engine (a restarted process): the pauses are read back from AgentCore and answered.
+    async with Engine.open(root) as engine:
+        waiting = {t: [r.status for r in await engine.sessions(t).runs(pending=True)] for t in ("alpha", "beta")}
+        assert waiting == {"alpha": ["waiting"], "beta": ["waiting"]}
+        answers = {"alpha": True, "beta": False}
+        for tenant, approved in answers.items():
+            boss = TenantContext(tenant_id=tenant, tier="basic", user_id="boss", session_id="s1", scopes=APPROVER)
+            done = await engine.answer("refund", boss, "u1", {"approved": approved})
+            assert done.output == {"status": "refunded" if approved else "denied"}
+    assert {a for a, _ in agentcore.sessions(MEMORY)} == {"alpha:u1", "beta:u1"}
+
+
+# -- tenants cannot cross ---------------------------------------------------------------------------
+
+class _Runtime:
+    """What LangGraph puts in a run's config: only its ``context`` matters to the checkpointer."""
+
+    def __init__(self, context: TenantContext):
+        self.context = context
+
+
+async def test_a_run_naming_another_tenants_thread_is_refused_before_any_agentcore_call(
+        make_project: Any, agentcore: FakeAgentCore) -> None:
+    async with Engine.open(chat_project(make_project, agentcore)) as engine:
+        await say(engine, "alpha", "s1", "alpha's secret")
+        assert isinstance(engine.checkpointer, TenantCheckpointer)
+        before = len(agentcore.calls)
+        graph = engine.compile("chat", "beta").graph
+        with pytest.raises(AuthError, match="thread 'alpha:u1:s1' does not belong to tenant 'beta'"):
+            await graph.ainvoke({"input": {"message": "hi"}}, config={"configurable": {"thread_id": "alpha:u1:s1"}},
+                                context=engine.dev_context("beta", "u1", "s1"))
+        beta_run: RunnableConfig = {"configurable": {"thread_id": "alpha:u1:s1",
+                                                     "__pregel_runtime": _Runtime(engine.dev_context("beta", "u1",
+                                                                                                     "s1"))}}
+        with pytest.raises(AuthError):
+            await engine.checkpointer.aget_tuple(beta_run)
+        with pytest.raises(AuthError):
+            [c async for c in engine.checkpointer.alist(beta_run)]
+        assert agentcore.calls[before:] == []  # refused before AgentCore was asked anything
+        # beta's own user named 'alpha' is beta's actor 'beta:alpha', never alpha's.
+        await say(engine, "beta", "u1", "hello", user="alpha")
+        assert ("beta:alpha", "tf-u1") in agentcore.sessions(MEMORY)
+        assert len(await engine.sessions("alpha").messages("u1", "s1")) == 2
+        # Listing across every thread is something AgentCore cannot do: a clear error, not an empty answer.
+        with pytest.raises(AgentCoreError, match="cannot list them across sessions"):
+            [c async for c in engine.checkpointer.alist(None)]
+
+
+async def test_sessions_are_listed_and_deleted_one_tenant_at_a_time(make_project: Any,
+                                                                    agentcore: FakeAgentCore) -> None:
+    async with Engine.open(chat_project(make_project, agentcore)) as engine:
+        for tenant, user, session in (("alpha", "u1", "s1"), ("alpha", "u1", "s2"), ("alpha", "u2", "s1"),
+                                      ("alpha", "u3", "s1"), ("beta", "u1", "s1"), ("beta", "u1", "s2")):
+            await say(engine, tenant, session, "hello", user=user)
+        listed = {(s.user_id, s.session_id) for s in await engine.sessions("alpha").list()}
+        assert listed == {("u1", "s1"), ("u1", "s2"), ("u2", "s1"), ("u3", "s1")}
+        assert {s.session_id for s in await engine.sessions("beta").list("u1")} == {"s1", "s2"}
+        # alpha's handle deletes alpha's session; beta's, with the same user and session ids, stays.
+        assert await engine.sessions("alpha").delete("u1", "s1") is True
+        assert ("alpha:u1", "tf-s1") not in agentcore.sessions(MEMORY)  # every event of it, over several pages
+        assert {(s.user_id, s.session_id) for s in await engine.sessions("alpha").list()} == {
+            ("u1", "s2"), ("u2", "s1"), ("u3", "s1")}
+        assert await engine.sessions("alpha").delete("u1", "s1") is False
+        assert len(await engine.sessions("beta").messages("u1", "s1")) == 2
+
+
+def test_the_cli_lists_shows_and_deletes_sessions_on_agentcore(make_project: Any, agentcore: FakeAgentCore) -> None:
+    root = str(chat_project(make_project, agentcore))
+
+    def cli(*args: str) -> Any:
+        result = CliRunner().invoke(main, [*args, "--project", root])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    cli("run", "chat", "--tenant", "alpha", "--user", "u1", "--session", "s1", "--input", '{"message": "I am Ada"}')
+    second = cli("run", "chat", "--tenant", "alpha", "--user", "u1", "--session", "s1",
+                 "--input", '{"message": "who am I?"}')
+    assert second["output"] == {"reply": "heard: I am Ada | who am I?"}  # a new engine, the same session
+    cli("run", "chat", "--tenant", "beta", "--user", "u1", "--session", "s1", "--input", '{"message": "hi"}')
+    assert [(s["tenant"], s["user"], s["session"]) for s in cli("sessions", "--tenant", "alpha")] == [
+        ("alpha", "u1", "s1")]
+    shown = cli("sessions", "--tenant", "alpha", "--user", "u1", "--show", "s1")
+    assert [m["role"] for m in shown["messages"]] == ["user", "assistant"] * 2
+    assert cli("sessions", "--tenant", "alpha", "--user", "u1", "--delete", "s1")["deleted"] is True
+    assert cli("sessions", "--tenant", "alpha") == []
+    assert len(cli("sessions", "--tenant", "beta")) == 1
+
+
+# -- a silo tenant ------------------------------------------------------------------------------------
+
+async def test_a_silo_tenants_sessions_live_in_its_own_memory_resource(make_project: Any,
+                                                                        agentcore: FakeAgentCore) -> None:
+    tenants = {"alpha": tenant_yaml("alpha", "basic"),
+               "vault-7": tenant_yaml("vault-7", "premium", "isolation: {memory: silo}\n"),
+               "keep-9": tenant_yaml("keep-9", "premium", "isolation: {memory: silo}\n")}
+    async with Engine.open(chat_project(make_project, agentcore, tenants)) as engine:
+        await say(engine, "alpha", "s1", "pool")
+        await say(engine, "vault-7", "s1", "silo")
+        assert await say(engine, "vault-7", "s1", "again") is not None
+        assert [s.session_id for s in await engine.sessions("vault-7").list()] == ["s1"]
+        # A silo tenant without a memory resource of its own is refused, saying what to configure.
+        with pytest.raises(AgentCoreError, match=r"tenant 'keep-9' keeps its memory apart .*silo_memory_ids"):
+            await say(engine, "keep-9", "s1", "x")
+    assert agentcore.actors(MEMORY) == {"alpha:u1"}
+    assert agentcore.actors(VAULT_MEMORY) == {"vault-7:u1"}
+
+
+async def test_the_saver_under_the_engine_is_langgraph_checkpoint_aws(tmp_path: Path,
+                                                                      agentcore: FakeAgentCore) -> None:
+    from langgraph_checkpoint_aws import AgentCoreMemorySaver
+
+    config = StoresConfig.model_validate({"checkpointer": "agentcore", "store": "sqlite", "encryption": {
+        "provider": "none"}, "agentcore": {"memory_id": MEMORY, "region": "us-east-1", "endpoint_url": agentcore.url}})
+    async with open_backends(config, tmp_path) as backends:
+        assert isinstance(backends.checkpointer, AgentCoreCheckpointer)
+        assert isinstance(backends.checkpointer.saver, AgentCoreMemorySaver)
+        assert backends.checkpointer.saver.memory_id == MEMORY
