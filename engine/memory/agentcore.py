@@ -25,8 +25,10 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     BaseCheckpointSaver,
@@ -107,7 +109,10 @@ class AgentCoreCheckpointer(BaseCheckpointSaver[str]):
     and the configs it returns carry the thread again."""
 
     def __init__(self, saver: AgentCoreMemorySaver):
+        from langgraph_checkpoint_aws.checkpoint.agentcore.constants import AgentCoreMemoryError
+
         self.saver = saver
+        self._saver_errors: tuple[type[Exception], ...] = (AgentCoreMemoryError,)
         super().__init__(serde=saver.serde)
 
     # The saver encodes its events with a serializer it built around its serde at construction: sealing
@@ -128,40 +133,50 @@ class AgentCoreCheckpointer(BaseCheckpointSaver[str]):
     # -- reads -----------------------------------------------------------------------------
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         thread, inner = _inner(config)
-        return _outer_tuple(self.saver.get_tuple(inner), thread)
+        with self._aws("a read of " + thread):
+            return _outer_tuple(self.saver.get_tuple(inner), thread)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         thread, inner = _inner(config)
-        return _outer_tuple(await self.saver.aget_tuple(inner), thread)
+        with self._aws("a read of " + thread):
+            return _outer_tuple(await self.saver.aget_tuple(inner), thread)
 
     def list(self, config: RunnableConfig | None, **kwargs: Any) -> Iterator[CheckpointTuple]:
         thread, inner = _inner(config)
-        for item in self.saver.list(inner, **kwargs):
-            yield _outer_item(item, thread)
+        with self._aws("a listing of " + thread):
+            for item in self.saver.list(inner, **kwargs):
+                yield _outer_item(item, thread)
 
     async def alist(self, config: RunnableConfig | None, **kwargs: Any) -> AsyncIterator[CheckpointTuple]:
         thread, inner = _inner(config)
-        async for item in self.saver.alist(inner, **kwargs):
-            yield _outer_item(item, thread)
+        with self._aws("a listing of " + thread):
+            async for item in self.saver.alist(inner, **kwargs):
+                yield _outer_item(item, thread)
 
     # -- writes ----------------------------------------------------------------------------
     def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
             new_versions: ChannelVersions) -> RunnableConfig:
         thread, inner = _inner(config)
-        return _outer(self.saver.put(inner, checkpoint, metadata, new_versions), thread)
+        with self._aws("a checkpoint of " + thread):
+            return _outer(self.saver.put(inner, checkpoint, metadata, new_versions), thread)
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
                    new_versions: ChannelVersions) -> RunnableConfig:
         thread, inner = _inner(config)
-        return _outer(await self.saver.aput(inner, checkpoint, metadata, new_versions), thread)
+        with self._aws("a checkpoint of " + thread):
+            return _outer(await self.saver.aput(inner, checkpoint, metadata, new_versions), thread)
 
     def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                    task_path: str = "") -> None:
-        self.saver.put_writes(_inner(config)[1], writes, task_id, task_path)
+        thread, inner = _inner(config)
+        with self._aws("the writes of " + thread):
+            self.saver.put_writes(inner, writes, task_id, task_path)
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                           task_path: str = "") -> None:
-        await self.saver.aput_writes(_inner(config)[1], writes, task_id, task_path)
+        thread, inner = _inner(config)
+        with self._aws("the writes of " + thread):
+            await self.saver.aput_writes(inner, writes, task_id, task_path)
 
     # -- sessions --------------------------------------------------------------------------
     def delete_thread(self, thread_id: str) -> None:
@@ -173,9 +188,11 @@ class AgentCoreCheckpointer(BaseCheckpointSaver[str]):
         """
         actor, session = agentcore_ids(thread_id)
         client = self.saver.checkpoint_event_client.client
-        ids = self._pages("list_events", "events", {"actorId": actor, "sessionId": session, "includePayloads": False})
-        for event_id in ids:
-            client.delete_event(memoryId=self.saver.memory_id, actorId=actor, sessionId=session, eventId=event_id)
+        with self._aws("deleting " + thread_id):
+            ids = self._pages("list_events", "events",
+                              {"actorId": actor, "sessionId": session, "includePayloads": False})
+            for event_id in ids:
+                client.delete_event(memoryId=self.saver.memory_id, actorId=actor, sessionId=session, eventId=event_id)
 
     async def adelete_thread(self, thread_id: str) -> None:
         await asyncio.to_thread(self.delete_thread, thread_id)
@@ -186,7 +203,10 @@ class AgentCoreCheckpointer(BaseCheckpointSaver[str]):
         One ListSessions per user; without a user, ListActors first pages through every actor of the memory
         resource (all its tenants' users) and keeps those of ``tenant_id``.
         """
-        require_id("tenant id", tenant_id)
+        with self._aws(f"listing the sessions of tenant '{require_id('tenant id', tenant_id)}'"):
+            return await self._thread_ids(tenant_id, user_id)
+
+    async def _thread_ids(self, tenant_id: str, user_id: str | None) -> builtins.list[str]:
         if user_id is not None:
             actors = [f"{tenant_id}:{require_id('user id', user_id)}"]
         else:
@@ -200,6 +220,21 @@ class AgentCoreCheckpointer(BaseCheckpointSaver[str]):
                 if thread is not None and thread.startswith(f"{tenant_id}:"):
                     found.append(thread)
         return found
+
+    @contextmanager
+    def _aws(self, what: str) -> Iterator[None]:
+        """AWS's refusals and the saver's failures as one clear AgentCoreError (never a traceback to a user)."""
+        where = f"AgentCore Memory '{self.saver.memory_id}'"
+        try:
+            yield
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise AgentCoreError(f"{where} refused {what}: {error.get('Code', '?')}: {error.get('Message', '')}") \
+                from None
+        except BotoCoreError as exc:
+            raise AgentCoreError(f"{where}: {what} failed: {exc}") from None
+        except self._saver_errors as exc:  # a session's events the saver cannot make a checkpoint of
+            raise AgentCoreError(f"{where}: {what} failed: {exc}") from None
 
     def _pages(self, operation: str, key: str, params: dict[str, Any]) -> builtins.list[str]:
         """Every actor, session or event id an AgentCore list operation returns, page after page."""

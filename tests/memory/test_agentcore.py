@@ -294,3 +294,45 @@ async def test_the_saver_under_the_engine_is_langgraph_checkpoint_aws(tmp_path: 
         assert isinstance(backends.checkpointer, AgentCoreCheckpointer)
         assert isinstance(backends.checkpointer.saver, AgentCoreMemorySaver)
         assert backends.checkpointer.saver.memory_id == MEMORY
+
+
+CALLER = """\
+apiVersion: tenantflow/v1
+kind: Workflow
+metadata: {name: caller}
+input:
+  message: {type: string}
+steps:
+  - id: sub
+    call: chat
+    with: {message: "{{ input.message }}"}
+  - return: {reply: "{{ steps.sub.reply }}"}
+"""
+
+
+async def test_a_called_sub_workflow_keeps_no_session_of_its_own_so_deleting_leaves_nothing(
+        make_project: Any, agentcore: FakeAgentCore) -> None:
+    # The saver keeps a subgraph namespace's checkpoints in a session named by a hash, which deleting the thread
+    # would not reach: tenantflow's call: sub-runs must not write any.
+    root = chat_project(make_project, agentcore)
+    (root / "workflows" / "caller.yaml").write_text(CALLER)
+    async with Engine.open(root) as engine:
+        for tenant in ("alpha", "beta"):
+            result = await engine.run("caller", engine.dev_context(tenant, "u1", "s1"), {"message": "hi"})
+            assert result.output == {"reply": "heard: hi"}
+        assert agentcore.sessions(MEMORY) == {("alpha:u1", "tf-s1"), ("beta:u1", "tf-s1")}
+        assert await engine.sessions("alpha").delete("u1", "s1") is True
+    assert agentcore.sessions(MEMORY) == {("beta:u1", "tf-s1")}
+
+
+def test_aws_refusing_is_one_clear_error_not_a_traceback(make_project: Any, agentcore: FakeAgentCore) -> None:
+    root = chat_project(make_project, agentcore)
+    config = root / "tenantflow.yaml"
+    config.write_text(config.read_text().replace(f"memory_id: {MEMORY}", "memory_id: deleted_memory-AbCdEf1234"))
+    result = CliRunner().invoke(main, ["run", "chat", "--tenant", "alpha", "--user", "u1", "--session", "s1",
+                                       "--input", '{"message": "hi"}', "--project", str(root)])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: AgentCore Memory 'deleted_memory-AbCdEf1234' refused a read of "
+                                    "alpha:u1:s1: ResourceNotFoundException: memory deleted_memory-AbCdEf1234 "
+                                    "not found")
+    assert "Traceback" not in result.output
