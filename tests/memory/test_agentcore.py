@@ -7,7 +7,6 @@ boto3 run unchanged, with ``stores.agentcore.endpoint_url`` pointing at it.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from tests.conftest import tenant_yaml
 from tests.kinds.test_ask import APPROVER, REFUND
 from tests.memory.agentcore_fake import CONSTRAINTS, FakeAgentCore, serve
 from tests.run.memo import memo_provider
-from tests.run.test_conversation import CHAT, PROJECT
+from tests.run.test_conversation import CHAT, PROJECT, cli_sessions_round
 
 __all__ = ["memo_provider"]
 
@@ -244,25 +243,8 @@ async def test_sessions_are_listed_and_deleted_one_tenant_at_a_time(make_project
 
 
 def test_the_cli_lists_shows_and_deletes_sessions_on_agentcore(make_project: Any, agentcore: FakeAgentCore) -> None:
-    root = str(chat_project(make_project, agentcore))
-
-    def cli(*args: str) -> Any:
-        result = CliRunner().invoke(main, [*args, "--project", root])
-        assert result.exit_code == 0, result.output
-        return json.loads(result.output)
-
-    cli("run", "chat", "--tenant", "alpha", "--user", "u1", "--session", "s1", "--input", '{"message": "I am Ada"}')
-    second = cli("run", "chat", "--tenant", "alpha", "--user", "u1", "--session", "s1",
-                 "--input", '{"message": "who am I?"}')
-    assert second["output"] == {"reply": "heard: I am Ada | who am I?"}  # a new engine, the same session
-    cli("run", "chat", "--tenant", "beta", "--user", "u1", "--session", "s1", "--input", '{"message": "hi"}')
-    assert [(s["tenant"], s["user"], s["session"]) for s in cli("sessions", "--tenant", "alpha")] == [
-        ("alpha", "u1", "s1")]
-    shown = cli("sessions", "--tenant", "alpha", "--user", "u1", "--show", "s1")
-    assert [m["role"] for m in shown["messages"]] == ["user", "assistant"] * 2
-    assert cli("sessions", "--tenant", "alpha", "--user", "u1", "--delete", "s1")["deleted"] is True
-    assert cli("sessions", "--tenant", "alpha") == []
-    assert len(cli("sessions", "--tenant", "beta")) == 1
+    cli_sessions_round(str(chat_project(make_project, agentcore)))
+    assert agentcore.sessions(MEMORY) == {("beta:u1", "tf-s1")}
 
 
 # -- a silo tenant ------------------------------------------------------------------------------------
