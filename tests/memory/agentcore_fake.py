@@ -11,6 +11,7 @@ recorded in ``calls``.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -128,9 +129,25 @@ class FakeAgentCore:
     def sessions(self, memory_id: str) -> set[tuple[str, str]]:
         return {(a, s) for (m, a, s), found in self.events.items() if m == memory_id and found}
 
-    def blobs(self) -> str:
-        """Everything stored, as one text (to look for what must not be there)."""
-        return json.dumps([e["payload"] for found in self.events.values() for e in found])
+    def values(self, actor: str | None = None) -> list[tuple[str, bytes]]:
+        """Every value the saver serialized into the stored events (of one actor if given): (type tag, bytes)."""
+        found: list[tuple[str, bytes]] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if set(node) == {"type", "data"}:
+                    found.append((node["type"], base64.b64decode(node["data"])))
+                for child in node.values():
+                    walk(child)
+            elif isinstance(node, list):
+                for child in node:
+                    walk(child)
+
+        for (_, owner, _), events in self.events.items():
+            for event in events if actor in (None, owner) else ():
+                for item in event["payload"]:
+                    walk(json.loads(item["blob"]))
+        return found
 
 
 def _page(items: list[Any], body: dict[str, Any]) -> tuple[list[Any], dict[str, str]]:

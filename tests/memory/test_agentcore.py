@@ -160,8 +160,11 @@ async def test_three_turns_for_two_tenants_kept_in_their_own_actors_and_sealed(m
     assert agentcore.sessions(MEMORY) == {("alpha:u1", "tf-s1"), ("beta:u1", "tf-s1")}
     assert {ids["actorId"] for _, ids in agentcore.calls} == {"alpha:u1", "beta:u1"}
     # Encryption at rest (on by default) sealed what tenantflow sent: no conversation text reached AgentCore.
-    stored = agentcore.blobs()
-    assert "Oslo" not in stored and "Ada" not in stored and "aesgcm:alpha:" in stored and "aesgcm:beta:" in stored
+    # Every value (checkpoint, channel values, writes, metadata) is sealed with its own tenant's key.
+    for tenant in ("alpha", "beta"):
+        values = agentcore.values(f"{tenant}:u1")
+        assert values and not [data for _, data in values if b"Oslo" in data or b"Ada" in data]
+        assert [tag for tag, _ in values if not re.fullmatch(rf"[^+]+\+aesgcm:{tenant}:[^:]+", tag)] == []
 
 
 async def test_a_paused_run_resumes_in_a_new_engine_for_each_tenant(make_project: Any,
