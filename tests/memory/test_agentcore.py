@@ -22,7 +22,14 @@ from engine.context import TenantContext
 from engine.engine import Engine
 from engine.errors import AuthError, MissingExtra, SpecError
 from engine.ids import thread_id
-from engine.memory.agentcore import SESSION_PREFIX, AgentCoreCheckpointer, AgentCoreError, agentcore_ids, thread_of
+from engine.memory.agentcore import (
+    SESSION_PREFIX,
+    AgentCoreCheckpointer,
+    AgentCoreError,
+    agentcore_ids,
+    open_saver,
+    thread_of,
+)
 from engine.memory.backends import StoresConfig, open_backends
 from engine.memory.checkpoints import TenantCheckpointer
 from engine.project import load_project
@@ -321,3 +328,35 @@ def test_aws_refusing_is_one_clear_error_not_a_traceback(make_project: Any, agen
                                     "alpha:u1:s1: ResourceNotFoundException: memory deleted_memory-AbCdEf1234 "
                                     "not found")
     assert "Traceback" not in result.output
+
+
+async def test_the_listing_and_deleting_requests_are_the_service_models_under_stubber(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calls the adapter makes itself (the saver's are exercised above), checked by botocore's Stubber."""
+    from botocore.stub import Stubber
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    config = StoresConfig.model_validate({"checkpointer": "agentcore", "store": "sqlite",
+                                          "agentcore": {"memory_id": MEMORY, "region": "us-east-1"}})
+    saver = open_saver(config.agentcore, MEMORY)
+    with Stubber(saver.saver.checkpoint_event_client.client._client) as stub:
+        stub.add_response("list_actors", {"actorSummaries": [{"actorId": "alpha:u1"}, {"actorId": "beta:u1"}],
+                                          "nextToken": "n1"}, {"memoryId": MEMORY, "maxResults": 100})
+        stub.add_response("list_actors", {"actorSummaries": [{"actorId": "alpha:u2"}, {"actorId": "other-app"}]},
+                          {"memoryId": MEMORY, "maxResults": 100, "nextToken": "n1"})
+        for actor, sessions in (("alpha:u1", ["tf-s1", "a" * 64]), ("alpha:u2", ["tf-s9"])):
+            stub.add_response("list_sessions", {"sessionSummaries": [
+                {"sessionId": s, "actorId": actor, "createdAt": 0} for s in sessions]},
+                {"memoryId": MEMORY, "actorId": actor, "maxResults": 100})
+        assert await saver.athread_ids("alpha") == ["alpha:u1:s1", "alpha:u2:s9"]
+        stub.add_response("list_events", {"events": [
+            {"memoryId": MEMORY, "actorId": "alpha:u1", "sessionId": "tf-s1", "eventId": f"1700000000000#{i:08x}",
+             "eventTimestamp": 0, "payload": []} for i in (1, 2)]},
+            {"memoryId": MEMORY, "actorId": "alpha:u1", "sessionId": "tf-s1", "includePayloads": False,
+             "maxResults": 100})
+        for i in (1, 2):
+            stub.add_response("delete_event", {"eventId": f"1700000000000#{i:08x}"}, {
+                "memoryId": MEMORY, "actorId": "alpha:u1", "sessionId": "tf-s1", "eventId": f"1700000000000#{i:08x}"})
+        await saver.adelete_thread("alpha:u1:s1")
+        stub.assert_no_pending_responses()
