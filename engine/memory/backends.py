@@ -6,7 +6,8 @@ and ``memory.sqlite`` (LangGraph's AsyncSqliteStore). ``postgres`` selects
 LangGraph's AsyncPostgresSaver / AsyncPostgresStore on a connection pool
 (:mod:`engine.memory.postgres`), which many worker processes and replicas
 share. ``memory`` selects LangGraph's in-process InMemorySaver /
-InMemoryStore, for tests and throwaway runs.
+InMemoryStore, for tests and throwaway runs. ``agentcore`` (checkpointer
+only) keeps sessions in AgentCore Memory (:mod:`engine.memory.agentcore`).
 
 A tenant whose memory is siloed (``isolation: {memory: silo}``) gets a
 checkpointer and a store of its own, of the same kinds: its sessions'
@@ -45,7 +46,8 @@ CHECKPOINTS_FILE = "checkpoints.sqlite"
 MEMORY_FILE = "memory.sqlite"
 
 #: The ``stores`` section of ``tenantflow.yaml``: ``data_dir`` (SQLite), ``checkpointer`` and ``store``
-#: (``sqlite``, ``postgres`` or ``memory``) and ``postgres`` (where, and the pools). It is the spec's own
+#: (``sqlite``, ``postgres`` or ``memory``; the checkpointer also ``agentcore``), ``postgres`` (where, and the pools)
+#: and ``agentcore`` (the AgentCore Memory resources). It is the spec's own
 #: model, so the YAML, its JSON Schema and the backends can never disagree.
 StoresConfig = StoresSpec
 
@@ -144,6 +146,8 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
                                                        memory=config.store == "postgres")
         if config.checkpointer == "postgres":
             checkpointer = saver
+        elif config.checkpointer == "agentcore":
+            checkpointer = _open_agentcore(config, None)
         elif config.checkpointer == "sqlite":
             checkpointer = await _open_sqlite_saver(stack, folder / CHECKPOINTS_FILE)
         else:
@@ -169,6 +173,8 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
                 silo_folder.mkdir(parents=True, exist_ok=True)
             if config.checkpointer == "sqlite":
                 silo_saver = await _open_sqlite_saver(stack, silo_folder / CHECKPOINTS_FILE)
+            elif config.checkpointer == "agentcore":
+                silo_saver = _open_agentcore(config, tenant_id)
             elif config.checkpointer == "memory":
                 silo_saver = InMemorySaver()
             if config.store == "sqlite":
@@ -182,6 +188,20 @@ async def open_backends(config: StoresConfig, base_dir: Path) -> AsyncIterator[B
 
         yield Backends(checkpointer=checkpointer, store=store,
                        stores=TenantStores(store, open_silo, keyring=seal.keyring), keyring=seal.keyring)
+
+
+def _open_agentcore(config: StoresConfig, silo_tenant: str | None) -> BaseCheckpointSaver[str]:
+    """The AgentCore Memory checkpointer of the pool tenants, or of the silo tenant ``silo_tenant`` (its own memory
+    resource, named in ``stores.agentcore.silo_memory_ids``; there is no other way to keep it apart)."""
+    from engine.memory.agentcore import AgentCoreError, open_saver
+
+    spec = config.agentcore
+    memory_id = spec.memory_id if silo_tenant is None else spec.silo_memory_ids.get(silo_tenant)
+    if memory_id is None:
+        raise AgentCoreError(f"tenant '{silo_tenant}' keeps its memory apart (isolation.memory: silo) and the "
+                             "checkpointer is agentcore: give it an AgentCore Memory resource of its own in "
+                             f"stores.agentcore.silo_memory_ids ({silo_tenant}: <memory id>)")
+    return open_saver(spec, memory_id)
 
 
 async def _open_sqlite_saver(stack: AsyncExitStack, path: Path) -> BaseCheckpointSaver[str]:

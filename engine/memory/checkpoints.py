@@ -16,7 +16,7 @@ checkpoints across threads (no thread id) lists the shared checkpointer's.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
@@ -48,6 +48,23 @@ class SiloNotOpen(TenantflowError):
     """A silo tenant's checkpointer was asked for synchronously before it was opened."""
 
     code = "stores"
+
+
+@runtime_checkable
+class ListsThreads(Protocol):
+    """A checkpointer that lists a tenant's threads itself, as it cannot list checkpoints across threads
+    (:class:`engine.memory.agentcore.AgentCoreCheckpointer`)."""
+
+    async def athread_ids(self, tenant_id: str, user_id: str | None = None) -> list[str]: ...
+
+
+def _thread_lister(saver: Any) -> ListsThreads | None:
+    """The checkpointer under ``saver``'s wrappers (each keeps it as ``inner``) that lists threads, if any."""
+    while saver is not None:
+        if isinstance(saver, ListsThreads):
+            return saver
+        saver = getattr(saver, "inner", None)
+    return None
 
 
 def _thread(config: RunnableConfig | None) -> str | None:
@@ -145,7 +162,8 @@ class TenantCheckpointer(BaseCheckpointSaver[Any]):
         Scoped by construction: the tenant (and user) are ids, checked, and only
         threads whose first segments are theirs are returned, from the checkpointer
         that holds the tenant's threads. LangGraph's checkpointers have no list of
-        threads, so this reads every checkpoint's config there (linear in checkpoints).
+        threads, so this reads every checkpoint's config there (linear in checkpoints); AgentCore Memory
+        cannot list checkpoints across sessions, so there its actors and sessions are listed instead.
         """
         prefix = f"{require_id('tenant id', tenant_id)}:"
         if user_id is not None:
@@ -154,6 +172,13 @@ class TenantCheckpointer(BaseCheckpointSaver[Any]):
         if self._silo is not None and self._stores is not None and self._silo(tenant_id):
             saver = (await self._stores.silo(tenant_id)).checkpointer
         found: dict[str, str] = {}
+        lister = _thread_lister(saver)
+        if lister is not None:  # AgentCore Memory: its own listing, then each thread's newest checkpoint
+            for thread in await lister.athread_ids(tenant_id, user_id):
+                newest = await saver.aget_tuple({"configurable": {"thread_id": thread, "checkpoint_ns": ""}})
+                if newest is not None:  # a session whose events were all deleted is no session
+                    found[thread] = str(newest.checkpoint.get("ts", ""))
+            return found
         sealed: set[str] = set()
         async for item in saver.alist(None):
             thread = str(item.config["configurable"].get("thread_id", ""))

@@ -151,14 +151,71 @@ class EncryptionSpec(Strict):
         return self
 
 
+#: An AgentCore Memory resource id or ARN, as the bedrock-agentcore service model's ``memoryId`` pattern says.
+AGENTCORE_MEMORY_ID = re.compile(r"(arn:(aws|aws-cn|aws-us-gov):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/)?"
+                                 r"[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}")
+
+#: Why ``store: agentcore`` is refused (langgraph-checkpoint-aws's AgentCoreMemoryStore, docs/deployment.md).
+AGENTCORE_STORE_REFUSED = (
+    "store: agentcore is not offered: langgraph-checkpoint-aws's AgentCoreMemoryStore keeps only chat messages "
+    "under two-part (actor, session) namespaces and searches the records AgentCore extracts from them "
+    "asynchronously, while tenantflow's memory keeps JSON values under keys at the tenant, user and session levels "
+    "and reads them back exactly; use checkpointer: agentcore with a sqlite or postgres store")
+
+
+class AgentCoreSpec(Strict):
+    """The AgentCore Memory resource the ``agentcore`` checkpointer keeps sessions in (langgraph-checkpoint-aws's
+    AgentCoreMemorySaver: one event stream per actor ``tenant:user`` and session)."""
+
+    #: The memory resource id (or ARN) of the pool tenants' sessions.
+    memory_id: str | None = None
+    #: AWS region of the memory resource (default: the AWS SDK's, from the environment).
+    region: str | None = None
+    #: Another endpoint for the bedrock-agentcore API (a VPC endpoint, a local test service).
+    endpoint_url: str | None = None
+    #: Each silo tenant's own memory resource (``isolation.memory: silo``): its sessions never share one.
+    silo_memory_ids: dict[Ident, str] = Field(default_factory=dict)
+
+    @field_validator("memory_id")
+    @classmethod
+    def _memory_id(cls, value: str | None) -> str | None:
+        if value is not None and not AGENTCORE_MEMORY_ID.fullmatch(value):
+            raise ValueError(f"{value!r} is not an AgentCore Memory id (like tenantflow_memory-AbCdEf1234) or ARN")
+        return value
+
+    @field_validator("silo_memory_ids")
+    @classmethod
+    def _silo_memory_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for tenant, memory_id in value.items():
+            if not AGENTCORE_MEMORY_ID.fullmatch(memory_id):
+                raise ValueError(f"silo tenant '{tenant}': {memory_id!r} is not an AgentCore Memory id or ARN")
+        return value
+
+
 class StoresSpec(Strict):
     data_dir: str = ".tenantflow"
-    checkpointer: Literal["sqlite", "memory", "postgres"] = "sqlite"
+    checkpointer: Literal["sqlite", "memory", "postgres", "agentcore"] = "sqlite"
     store: Literal["sqlite", "memory", "postgres"] = "sqlite"
     #: Used by the postgres checkpointer and store.
     postgres: PostgresSpec = Field(default_factory=PostgresSpec)
+    #: Used by the agentcore checkpointer.
+    agentcore: AgentCoreSpec = Field(default_factory=AgentCoreSpec)
     #: Encryption at rest of checkpoints and memory values (on by default, with a local key file).
     encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _no_agentcore_store(cls, value: Any) -> Any:
+        if value == "agentcore":
+            raise ValueError(AGENTCORE_STORE_REFUSED)
+        return value
+
+    @model_validator(mode="after")
+    def _agentcore_needs_a_memory(self) -> StoresSpec:
+        if self.checkpointer == "agentcore" and self.agentcore.memory_id is None:
+            raise ValueError("checkpointer: agentcore needs agentcore: {memory_id: ...} (the AgentCore Memory "
+                             "resource its sessions are kept in)")
+        return self
 
 
 class TenantLabelsSpec(Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -178,14 +179,14 @@ async def test_sessions_are_listed_and_deleted_one_tenant_at_a_time(make_project
         assert len(await engine.sessions("beta").messages("u1", "s1")) == 2
 
 
-def test_the_cli_continues_lists_shows_and_deletes_sessions(make_project) -> None:
+def cli_sessions_round(root: str) -> Callable[..., Any]:
+    """Continue, list, show and delete sessions of two tenants through the CLI (each command a new engine, as a
+    new process would); the ``cli`` function it used, for more."""
     import json
 
     from click.testing import CliRunner
 
     from engine.cli import main
-
-    root = str(_project(make_project, store="sqlite"))
 
     def cli(*args: str) -> Any:
         result = CliRunner().invoke(main, [*args, "--project", root])
@@ -204,6 +205,16 @@ def test_the_cli_continues_lists_shows_and_deletes_sessions(make_project) -> Non
     assert cli("sessions", "--tenant", "alpha", "--user", "u1", "--delete", "s1")["deleted"] is True
     assert cli("sessions", "--tenant", "alpha") == []
     assert len(cli("sessions", "--tenant", "beta")) == 1
+    return cli
+
+
+def test_the_cli_continues_lists_shows_and_deletes_sessions(make_project) -> None:
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    root = str(_project(make_project, store="sqlite"))
+    cli = cli_sessions_round(root)
     # No unscoped listing: --tenant is required, and a delete names its user.
     assert CliRunner().invoke(main, ["sessions", "--project", root]).exit_code != 0
     refused = CliRunner().invoke(main, ["sessions", "--tenant", "beta", "--delete", "s1", "--project", root])
