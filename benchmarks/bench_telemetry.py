@@ -11,11 +11,15 @@ Variants, run interleaved in one process (blocks of runs, order rotated each rou
   1 s) exported over OTLP/HTTP to a receiver in another process on 127.0.0.1.
 * ``traces`` / ``metrics``: one signal on, the other off: where ``on``'s cost goes.
 * ``ledger``: off, plus the usage ledger in SQLite (one upsert per run in a worker thread).
+* ``on@REV`` (with ``--before REV``): ``on`` with the span and metric code of git revision REV
+  (its ``engine/telemetry/instruments.py``, loaded in this process) and the SDK's default exemplar
+  filter: an earlier version side by side with this one, on the same providers and exporters.
 
 The workflow: a skill, a tool, two ``llm`` steps on the scripted model and a ``return``, plus the
 engine's input and output guards (7 nodes). No checkpointer, in-memory store.
 
-    python benchmarks/bench_telemetry.py            # ~1 min: 30 rounds x 20 runs per variant
+    python benchmarks/bench_telemetry.py                # ~1 min: 30 rounds x 20 runs per variant
+    python benchmarks/bench_telemetry.py --before main  # plus main's span code as ``on@main``
 """
 
 from __future__ import annotations
@@ -24,10 +28,14 @@ import argparse
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import types
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -96,6 +104,7 @@ FILES = {
 }
 
 VARIANTS = ("bare", "off", "on", "traces", "metrics", "ledger")
+REPO = Path(__file__).resolve().parent.parent
 
 
 def write_project(root: Path) -> Path:
@@ -185,6 +194,16 @@ def bare() -> Iterator[None]:
         emit._Node.__call__, llm.observed_call, runner.RunPart = saved  # type: ignore[method-assign,assignment,misc]
 
 
+def telemetry_class_at(revision: str) -> Any:
+    """The ``Telemetry`` class of ``revision``'s engine/telemetry/instruments.py, loaded beside this one."""
+    text = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:engine/telemetry/instruments.py"],
+                          check=True, capture_output=True, text=True).stdout
+    module = types.ModuleType(f"instruments_at_{revision}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(text, f"{revision}:engine/telemetry/instruments.py", "exec"), module.__dict__)
+    return module.Telemetry
+
+
 async def block(engine: Engine, n: int, offset: int) -> tuple[float, float]:
     """Wall and CPU time per run (ms); CPU time is the whole process's, the exporter threads' included."""
     started, cpu = time.perf_counter(), time.process_time()
@@ -197,7 +216,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--block", type=int, default=20)
+    parser.add_argument("--before", help="also run `on` with this git revision's span and metric code")
     args = parser.parse_args()
+    variants = VARIANTS + ((f"on@{args.before}",) if args.before else ())
     from engine.spec.project import TelemetrySpec
     from engine.telemetry.exporters import install
     from engine.telemetry.instruments import activate
@@ -209,27 +230,34 @@ async def main() -> None:
         engine = Engine(load_project(root))
         ledger = SqliteLedger(tmp / "usage.sqlite")
         with receiver() as endpoint:
-            import os
-
             os.environ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000"
             both = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
             traces = install(TelemetrySpec(traces="otlp", endpoint=endpoint))
             metrics = install(TelemetrySpec(metrics="otlp", endpoint=endpoint))
             assert both is not None and traces is not None and metrics is not None
             installed = {"on": both.telemetry, "traces": traces.telemetry, "metrics": metrics.telemetry}
+            everything = [both, traces, metrics]
+            if args.before:
+                os.environ["OTEL_METRICS_EXEMPLAR_FILTER"] = "trace_based"  # the SDK's default, as before
+                earlier = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
+                del os.environ["OTEL_METRICS_EXEMPLAR_FILTER"]
+                assert earlier is not None
+                everything.append(earlier)
+                installed[f"on@{args.before}"] = telemetry_class_at(args.before)(
+                    earlier.tracer_provider, earlier.meter_provider, labels=earlier.telemetry.labels)
             activate(None)
             for _ in range(3):  # warm up every variant
-                for variant in VARIANTS:
+                for variant in variants:
                     await run_variant(engine, variant, installed, ledger, args.block, 0)
-            times: dict[str, list[float]] = {v: [] for v in VARIANTS}
-            cpu: dict[str, list[float]] = {v: [] for v in VARIANTS}
+            times: dict[str, list[float]] = {v: [] for v in variants}
+            cpu: dict[str, list[float]] = {v: [] for v in variants}
             for r in range(args.rounds):
-                order = VARIANTS[r % len(VARIANTS):] + VARIANTS[:r % len(VARIANTS)]
+                order = variants[r % len(variants):] + variants[:r % len(variants)]
                 for variant in order:
                     wall, used = await run_variant(engine, variant, installed, ledger, args.block, r * 1000)
                     times[variant].append(wall)
                     cpu[variant].append(used)
-            for one in (both, traces, metrics):
+            for one in everything:
                 one.shutdown()
         await ledger.close()
     finally:
@@ -240,7 +268,7 @@ async def main() -> None:
     print("| variant | wall ms | wall ratio | round ratio [p10..p90] | CPU ms | CPU ratio "
           "| CPU round ratio [p10..p90] |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for variant in VARIANTS:
+    for variant in variants:
         cells = []
         for found, base in ((times[variant], times["bare"]), (cpu[variant], cpu["bare"])):
             ratios = sorted(v / b for v, b in zip(found, base, strict=True))
