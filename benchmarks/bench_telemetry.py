@@ -11,12 +11,18 @@ Variants, run interleaved in one process (blocks of runs, order rotated each rou
   1 s) exported over OTLP/HTTP to a receiver in another process on 127.0.0.1.
 * ``traces`` / ``metrics``: one signal on, the other off: where ``on``'s cost goes.
 * ``ledger``: off, plus the usage ledger in SQLite (one upsert per run in a worker thread).
+* ``sampled`` (only with ``--only``): ``on`` with ``OTEL_TRACES_SAMPLER=parentbased_traceidratio`` at 10 %.
 * ``on@REV`` (with ``--before REV``): ``on`` with the span and metric code of git revision REV
   (its ``engine/telemetry/instruments.py``, loaded in this process) and the SDK's default exemplar
   filter: an earlier version side by side with this one, on the same providers and exporters.
 
 The workflow: a skill, a tool, two ``llm`` steps on the scripted model and a ``return``, plus the
 engine's input and output guards (7 nodes). No checkpointer, in-memory store.
+
+Once the engine is built the cyclic GC's full passes are kept off it with ``gc.freeze()``, as
+``tenantflow serve`` does once it has started (``--no-freeze-gc``: as a library or ``tenantflow run``
+leaves it). It matters here: spans wait in the exporter's queue long enough to reach the oldest
+generation, and without the freeze each full pass walks everything the engine built.
 
     python benchmarks/bench_telemetry.py                # ~1 min: 30 rounds x 20 runs per variant
     python benchmarks/bench_telemetry.py --before main  # plus main's span code as ``on@main``
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import multiprocessing
 import os
 import shutil
@@ -217,8 +224,13 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--block", type=int, default=20)
     parser.add_argument("--before", help="also run `on` with this git revision's span and metric code")
+    parser.add_argument("--only", help="comma-separated variants to run (bare is always run: the baseline)")
+    parser.add_argument("--no-freeze-gc", action="store_true", help="leave the GC as a library user has it")
     args = parser.parse_args()
     variants = VARIANTS + ((f"on@{args.before}",) if args.before else ())
+    if args.only:
+        wanted = {"bare", *args.only.split(",")}
+        variants = tuple(v for v in (*variants, "sampled") if v in wanted)
     from engine.spec.project import TelemetrySpec
     from engine.telemetry.exporters import install
     from engine.telemetry.instruments import activate
@@ -229,6 +241,8 @@ async def main() -> None:
         root = write_project(tmp / "proj")
         engine = Engine(load_project(root))
         ledger = SqliteLedger(tmp / "usage.sqlite")
+        if not args.no_freeze_gc:
+            gc.freeze()  # what `tenantflow serve` does once started (engine/runtime/app.py)
         with receiver() as endpoint:
             os.environ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000"
             both = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
@@ -245,6 +259,13 @@ async def main() -> None:
                 everything.append(earlier)
                 installed[f"on@{args.before}"] = telemetry_class_at(args.before)(
                     earlier.tracer_provider, earlier.meter_provider, labels=earlier.telemetry.labels)
+            if "sampled" in variants:
+                os.environ.update(OTEL_TRACES_SAMPLER="parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG="0.1")
+                sampled = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
+                del os.environ["OTEL_TRACES_SAMPLER"], os.environ["OTEL_TRACES_SAMPLER_ARG"]
+                assert sampled is not None
+                everything.append(sampled)
+                installed["sampled"] = sampled.telemetry
             activate(None)
             for _ in range(3):  # warm up every variant
                 for variant in variants:
@@ -262,7 +283,7 @@ async def main() -> None:
         await ledger.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; gc.freeze() after startup: {not args.no_freeze_gc}")
     print(f"{args.rounds} rounds x {args.block} runs per variant; ms per run: median of the rounds' means")
     print("(round ratio: each round's mean over the same round's bare mean; CPU: the process's, all threads)\n")
     print("| variant | wall ms | wall ratio | round ratio [p10..p90] | CPU ms | CPU ratio "
