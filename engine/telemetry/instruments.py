@@ -38,10 +38,10 @@ TRACER_NAME = METER_NAME = "tenantflow"
 #: Provider names of the conventions (gen_ai.provider.name) for the engine's providers; others keep their own.
 PROVIDER_NAMES = {"bedrock": "aws.bedrock", "scripted": "tenantflow.scripted"}
 
-# Bucket boundaries the GenAI conventions advise for the two histograms.
 #: Cached attribute sets past this many are dropped (one entry per tenant, user and session seen).
 CACHE_LIMIT = 4096
 
+# Bucket boundaries the GenAI conventions advise for the two histograms.
 TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]
 DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]
 
@@ -120,11 +120,11 @@ class Telemetry:
     # -- runs and steps -----------------------------------------------------------------------------
     def start_run(self, ctx: TenantContext, workflow: str, run_id: str, mode: str, parent: Any = None) -> Span:
         """``invoke_agent {workflow}``: one part of a run, under ``parent`` (a caller's trace) or the current span."""
+        if not self.tracing:
+            return INVALID_SPAN
         attributes = {**self.tenant_attributes(ctx), "gen_ai.operation.name": "invoke_agent",
                       "gen_ai.agent.name": workflow, "gen_ai.workflow.name": workflow,
                       "tenantflow.run.id": run_id, "tenantflow.run.mode": mode}
-        if not self.tracing:
-            return INVALID_SPAN
         return self.tracer.start_span(f"invoke_agent {workflow}", context=parent, kind=SpanKind.INTERNAL,
                                       attributes=attributes)
 
