@@ -11,11 +11,21 @@ Variants, run interleaved in one process (blocks of runs, order rotated each rou
   1 s) exported over OTLP/HTTP to a receiver in another process on 127.0.0.1.
 * ``traces`` / ``metrics``: one signal on, the other off: where ``on``'s cost goes.
 * ``ledger``: off, plus the usage ledger in SQLite (one upsert per run in a worker thread).
+* ``sampled`` (only with ``--only``): ``on`` with ``OTEL_TRACES_SAMPLER=parentbased_traceidratio`` at 10 %.
+* ``on@REV`` (with ``--before REV``): ``on`` with the span and metric code of git revision REV
+  (its ``engine/telemetry/instruments.py``, loaded in this process) and the SDK's default exemplar
+  filter: an earlier version side by side with this one, on the same providers and exporters.
 
 The workflow: a skill, a tool, two ``llm`` steps on the scripted model and a ``return``, plus the
 engine's input and output guards (7 nodes). No checkpointer, in-memory store.
 
-    python benchmarks/bench_telemetry.py            # ~1 min: 30 rounds x 20 runs per variant
+Once the engine is built the cyclic GC's full passes are kept off it with ``gc.freeze()``, as
+``tenantflow serve`` does once it has started (``--no-freeze-gc``: as a library or ``tenantflow run``
+leaves it). It matters here: spans wait in the exporter's queue long enough to reach the oldest
+generation, and without the freeze each full pass walks everything the engine built.
+
+    python benchmarks/bench_telemetry.py                # ~1 min: 30 rounds x 20 runs per variant
+    python benchmarks/bench_telemetry.py --before main  # plus main's span code as ``on@main``
 """
 
 from __future__ import annotations
@@ -23,11 +33,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import multiprocessing
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import types
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -96,6 +111,7 @@ FILES = {
 }
 
 VARIANTS = ("bare", "off", "on", "traces", "metrics", "ledger")
+REPO = Path(__file__).resolve().parent.parent
 
 
 def write_project(root: Path) -> Path:
@@ -185,6 +201,16 @@ def bare() -> Iterator[None]:
         emit._Node.__call__, llm.observed_call, runner.RunPart = saved  # type: ignore[method-assign,assignment,misc]
 
 
+def telemetry_class_at(revision: str) -> Any:
+    """The ``Telemetry`` class of ``revision``'s engine/telemetry/instruments.py, loaded beside this one."""
+    text = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:engine/telemetry/instruments.py"],
+                          check=True, capture_output=True, text=True).stdout
+    module = types.ModuleType(f"instruments_at_{revision}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(text, f"{revision}:engine/telemetry/instruments.py", "exec"), module.__dict__)
+    return module.Telemetry
+
+
 async def block(engine: Engine, n: int, offset: int) -> tuple[float, float]:
     """Wall and CPU time per run (ms); CPU time is the whole process's, the exporter threads' included."""
     started, cpu = time.perf_counter(), time.process_time()
@@ -197,7 +223,14 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--block", type=int, default=20)
+    parser.add_argument("--before", help="also run `on` with this git revision's span and metric code")
+    parser.add_argument("--only", help="comma-separated variants to run (bare is always run: the baseline)")
+    parser.add_argument("--no-freeze-gc", action="store_true", help="leave the GC as a library user has it")
     args = parser.parse_args()
+    variants = VARIANTS + ((f"on@{args.before}",) if args.before else ())
+    if args.only:
+        wanted = {"bare", *args.only.split(",")}
+        variants = tuple(v for v in (*variants, "sampled") if v in wanted)
     from engine.spec.project import TelemetrySpec
     from engine.telemetry.exporters import install
     from engine.telemetry.instruments import activate
@@ -208,39 +241,55 @@ async def main() -> None:
         root = write_project(tmp / "proj")
         engine = Engine(load_project(root))
         ledger = SqliteLedger(tmp / "usage.sqlite")
+        if not args.no_freeze_gc:
+            gc.freeze()  # what `tenantflow serve` does once started (engine/runtime/app.py)
         with receiver() as endpoint:
-            import os
-
             os.environ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000"
             both = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
             traces = install(TelemetrySpec(traces="otlp", endpoint=endpoint))
             metrics = install(TelemetrySpec(metrics="otlp", endpoint=endpoint))
             assert both is not None and traces is not None and metrics is not None
             installed = {"on": both.telemetry, "traces": traces.telemetry, "metrics": metrics.telemetry}
+            everything = [both, traces, metrics]
+            if args.before:
+                os.environ["OTEL_METRICS_EXEMPLAR_FILTER"] = "trace_based"  # the SDK's default, as before
+                earlier = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
+                del os.environ["OTEL_METRICS_EXEMPLAR_FILTER"]
+                assert earlier is not None
+                everything.append(earlier)
+                installed[f"on@{args.before}"] = telemetry_class_at(args.before)(
+                    earlier.tracer_provider, earlier.meter_provider, labels=earlier.telemetry.labels)
+            if "sampled" in variants:
+                os.environ.update(OTEL_TRACES_SAMPLER="parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG="0.1")
+                sampled = install(TelemetrySpec(traces="otlp", metrics="otlp", endpoint=endpoint))
+                del os.environ["OTEL_TRACES_SAMPLER"], os.environ["OTEL_TRACES_SAMPLER_ARG"]
+                assert sampled is not None
+                everything.append(sampled)
+                installed["sampled"] = sampled.telemetry
             activate(None)
             for _ in range(3):  # warm up every variant
-                for variant in VARIANTS:
+                for variant in variants:
                     await run_variant(engine, variant, installed, ledger, args.block, 0)
-            times: dict[str, list[float]] = {v: [] for v in VARIANTS}
-            cpu: dict[str, list[float]] = {v: [] for v in VARIANTS}
+            times: dict[str, list[float]] = {v: [] for v in variants}
+            cpu: dict[str, list[float]] = {v: [] for v in variants}
             for r in range(args.rounds):
-                order = VARIANTS[r % len(VARIANTS):] + VARIANTS[:r % len(VARIANTS)]
+                order = variants[r % len(variants):] + variants[:r % len(variants)]
                 for variant in order:
                     wall, used = await run_variant(engine, variant, installed, ledger, args.block, r * 1000)
                     times[variant].append(wall)
                     cpu[variant].append(used)
-            for one in (both, traces, metrics):
+            for one in everything:
                 one.shutdown()
         await ledger.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; gc.freeze() after startup: {not args.no_freeze_gc}")
     print(f"{args.rounds} rounds x {args.block} runs per variant; ms per run: median of the rounds' means")
     print("(round ratio: each round's mean over the same round's bare mean; CPU: the process's, all threads)\n")
     print("| variant | wall ms | wall ratio | round ratio [p10..p90] | CPU ms | CPU ratio "
           "| CPU round ratio [p10..p90] |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for variant in VARIANTS:
+    for variant in variants:
         cells = []
         for found, base in ((times[variant], times["bare"]), (cpu[variant], cpu["bare"])):
             ratios = sorted(v / b for v, b in zip(found, base, strict=True))

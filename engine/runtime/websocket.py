@@ -31,6 +31,10 @@ one conversation. A client that leaves mid-run stops the run at its next step;
 so does a shutdown, since uvicorn closes WebSockets (1012) before the runtime
 drains.
 
+A ``traceparent`` (and ``baggage``) in the handshake continues the caller's
+trace: every message's run is a child of the caller's span, as a ``POST
+/invocations`` with those headers is.
+
 The ``bedrock-agentcore`` SDK's ``/ws`` reads the same headers into its request
 context and hands the socket to the application's handler, closing with 1011
 if it fails; this module is that handler, with a message protocol of its own.
@@ -43,6 +47,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+from opentelemetry import context as otel_context
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine.context import TenantContext
@@ -72,6 +77,7 @@ from engine.runtime.invocations import (
 from engine.runtime.service import Service
 from engine.runtime.streaming import Outcome, StreamFailed, close_iterator, run_messages
 from engine.steps import step_gate
+from engine.telemetry.tracing import incoming
 from engine.usage.meter import Lease
 
 #: RFC 6455 close codes: the caller may not use this connection (its token, tenant or headers are refused).
@@ -97,6 +103,8 @@ class _Connection:
         self.ids: dict[str, Any] = {"connection.id": meta.request_id, "session.id": meta.session_id}
         #: The tenant whose open connections count this one, once its handshake is accepted.
         self.counted: str | None = None
+        #: The caller's trace context from the handshake: each message's run continues it.
+        self.trace = incoming(websocket.headers)
 
     async def serve(self) -> None:
         try:
@@ -159,6 +167,7 @@ class _Connection:
         lease: Lease | None = None
         authenticated = False
         status = 200
+        attached = otel_context.attach(self.trace) if self.trace is not None else None
         try:
             # Again for every message: the token may have expired, or a reload changed the tenant, since the last.
             caller = await authenticate_request(self.service, engine, meta, log)
@@ -184,6 +193,8 @@ class _Connection:
             if lease is not None:
                 await self.service.meter.leave(lease)
             log_request(self.service, status, log, started)
+            if attached is not None:
+                otel_context.detach(attached)
         return True
 
     async def _run(self, events: AsyncIterator[RunEvent], ctx: TenantContext, lease: Lease,

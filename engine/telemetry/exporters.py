@@ -17,6 +17,9 @@ the project file's ``telemetry.endpoint``, else the exporter's default
 (``http://localhost:4318``). ``OTEL_SERVICE_NAME`` wins over
 ``telemetry.service_name``; ``OTEL_SDK_DISABLED=true`` turns everything off.
 ``OTEL_METRIC_EXPORT_INTERVAL`` (ms) wins over ``telemetry.metric_interval_s``.
+Metric exemplars are off unless ``OTEL_METRICS_EXEMPLAR_FILTER`` asks for them
+(the SDK's default, ``trace_based``, samples one with every measurement made
+inside a span: every one of ours).
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ def install(spec: TelemetrySpec, environ: Mapping[str, str] | None = None) -> In
         tracer_provider = sdk_tracer
     meter_provider: metrics.MeterProvider = metrics.NoOpMeterProvider()
     if choice.metrics != "none":
-        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
         from opentelemetry.sdk.metrics.export import (
             ConsoleMetricExporter,
             MetricExporter,
@@ -152,7 +155,9 @@ def install(spec: TelemetrySpec, environ: Mapping[str, str] | None = None) -> In
         else:
             metric_exporter = ConsoleMetricExporter(out=sys.stderr)
         reader = PeriodicExportingMetricReader(metric_exporter, export_interval_millis=choice.interval_ms)
-        meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+        # None: the SDK reads OTEL_METRICS_EXEMPLAR_FILTER itself.
+        exemplars = None if env.get("OTEL_METRICS_EXEMPLAR_FILTER") else AlwaysOffExemplarFilter()
+        meter_provider = MeterProvider(resource=resource, metric_readers=[reader], exemplar_filter=exemplars)
     telemetry = Telemetry(tracer_provider, meter_provider,
                           labels=TenantLabels(spec.tenant_labels.always, spec.tenant_labels.max_distinct))
     activate(telemetry)

@@ -18,23 +18,28 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 
 from engine.context import TenantContext
 from engine.telemetry.labels import TenantLabels
 from engine.telemetry.metrics import GuardMetrics, use_guard_metrics
-from engine.telemetry.users import user_hash
+from engine.telemetry.users import current_key, user_hash
 
 TRACER_NAME = METER_NAME = "tenantflow"
 
 #: Provider names of the conventions (gen_ai.provider.name) for the engine's providers; others keep their own.
 PROVIDER_NAMES = {"bedrock": "aws.bedrock", "scripted": "tenantflow.scripted"}
+
+#: Cached attribute sets past this many are dropped (one entry per tenant, user and session seen).
+CACHE_LIMIT = 4096
 
 # Bucket boundaries the GenAI conventions advise for the two histograms.
 TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]
@@ -60,7 +65,14 @@ class Telemetry:
     def __init__(self, tracer_provider: trace.TracerProvider, meter_provider: metrics.MeterProvider, *,
                  labels: TenantLabels | None = None):
         self.tracer = tracer_provider.get_tracer(TRACER_NAME)
+        # Metrics on, traces off: no span is started at all (a no-op span still costs its context switches).
+        self.tracing = not isinstance(tracer_provider, trace.NoOpTracerProvider)
         self.labels = labels or TenantLabels()
+        # What every span and metric of one tenant context carries, built once: attribute dicts are copied by
+        # the SDK anyway, and hashing the user, merging dicts and bounding labels per span added up
+        # (docs/benchmarks.md, "Telemetry: off and on").
+        self._span_base: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._metric_base: dict[tuple[str, str], dict[str, Any]] = {}
         meter = meter_provider.get_meter(METER_NAME)
         self.token_usage = meter.create_histogram(
             "gen_ai.client.token.usage", unit="{token}", description="Tokens used per model call, by token type",
@@ -82,16 +94,34 @@ class Telemetry:
 
     # -- attributes ---------------------------------------------------------------------------------
     def tenant_attributes(self, ctx: TenantContext) -> dict[str, Any]:
-        """What every span carries: the tenant, its tier, the hashed user and the conversation (session)."""
-        return {"tenant.id": ctx.tenant_id, "tenant.tier": ctx.tier, "user.hash": user_hash(ctx.tenant_id, ctx.user_id),
+        """What every span carries: the tenant, its tier, the hashed user and the conversation (session).
+
+        The same dict for the same context: callers merge it into a new one, never change it.
+        """
+        key = (current_key(), ctx.tenant_id, ctx.tier, ctx.user_id, ctx.session_id)
+        found = self._span_base.get(key)
+        if found is None:
+            if len(self._span_base) >= CACHE_LIMIT:
+                self._span_base.clear()
+            found = self._span_base[key] = {
+                "tenant.id": ctx.tenant_id, "tenant.tier": ctx.tier, "user.hash": user_hash(ctx.tenant_id, ctx.user_id),
                 "gen_ai.conversation.id": ctx.session_id}
+        return found
 
     def metric_attributes(self, ctx: TenantContext, **more: Any) -> dict[str, Any]:
-        return {"tenant.id": self.labels.label(ctx.tenant_id), "tenant.tier": ctx.tier, **more}
+        key = (ctx.tenant_id, ctx.tier)
+        base = self._metric_base.get(key)
+        if base is None:
+            if len(self._metric_base) >= CACHE_LIMIT:
+                self._metric_base.clear()
+            base = self._metric_base[key] = {"tenant.id": self.labels.label(ctx.tenant_id), "tenant.tier": ctx.tier}
+        return {**base, **more} if more else base
 
     # -- runs and steps -----------------------------------------------------------------------------
     def start_run(self, ctx: TenantContext, workflow: str, run_id: str, mode: str, parent: Any = None) -> Span:
         """``invoke_agent {workflow}``: one part of a run, under ``parent`` (a caller's trace) or the current span."""
+        if not self.tracing:
+            return INVALID_SPAN
         attributes = {**self.tenant_attributes(ctx), "gen_ai.operation.name": "invoke_agent",
                       "gen_ai.agent.name": workflow, "gen_ai.workflow.name": workflow,
                       "tenantflow.run.id": run_id, "tenantflow.run.mode": mode}
@@ -118,19 +148,10 @@ class Telemetry:
                                                         "tenantflow.outcome": outcome}))
 
     def step_span(self, ctx: TenantContext, step: str, kind: str) -> AbstractContextManager[Span]:
-        attributes = {**self.tenant_attributes(ctx), "tenantflow.step": step, "tenantflow.step.kind": kind}
-        return self._current(f"step {step}", attributes)
-
-    @contextmanager
-    def _current(self, name: str, attributes: dict[str, Any]) -> Iterator[Span]:
-        """A span current while the block runs, marked failed (with the error's type only) if the block raises."""
-        with self.tracer.start_as_current_span(name, attributes=attributes, record_exception=False,
-                                               set_status_on_exception=False) as span:
-            try:
-                yield span
-            except BaseException as exc:
-                _failed(span, exc)
-                raise
+        if not self.tracing:
+            return nullcontext(INVALID_SPAN)
+        return _CurrentSpan(self.tracer, f"step {step}",
+                            {**self.tenant_attributes(ctx), "tenantflow.step": step, "tenantflow.step.kind": kind})
 
     # -- model calls --------------------------------------------------------------------------------
     def chat_started(self, ctx: TenantContext, provider: str, model: str, alias: str) -> ChatCall:
@@ -138,7 +159,8 @@ class Telemetry:
         attributes = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": provider_name(provider),
                       "gen_ai.request.model": model}
         span = self.tracer.start_span(f"chat {model}", kind=SpanKind.CLIENT, attributes={
-            **self.tenant_attributes(ctx), **attributes, "tenantflow.model.alias": alias})
+            **self.tenant_attributes(ctx), **attributes, "tenantflow.model.alias": alias}) if self.tracing \
+            else INVALID_SPAN
         return ChatCall(span, attributes)
 
     def chat_ended(self, call: ChatCall, ctx: TenantContext, record: Mapping[str, Any],
@@ -172,13 +194,16 @@ class Telemetry:
     def tool_span(self, ctx: TenantContext, kind: str, name: str, workflow: str, step: str,
                   extra: Mapping[str, Any]) -> AbstractContextManager[Span]:
         """``execute_tool {tool}`` (``skill {name}`` for a skill), counted per tenant for tools."""
+        if kind == "tool":
+            self.tool_calls.add(1, self.metric_attributes(ctx, **{"gen_ai.tool.name": name}))
+        if not self.tracing:
+            return nullcontext(INVALID_SPAN)
         attributes = {**self.tenant_attributes(ctx), "gen_ai.workflow.name": workflow, "tenantflow.step": step,
                       "tenantflow.kind": kind, "tenantflow.skill": name, **extra}
         if kind == "tool":
             attributes |= {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name,
                            "gen_ai.tool.type": "function"}
-            self.tool_calls.add(1, self.metric_attributes(ctx, **{"gen_ai.tool.name": name}))
-        return self._current(f"{'execute_tool' if kind == 'tool' else 'skill'} {name}", attributes)
+        return _CurrentSpan(self.tracer, f"{'execute_tool' if kind == 'tool' else 'skill'} {name}", attributes)
 
     # -- refusals -----------------------------------------------------------------------------------
     def policy_denied(self, ctx: TenantContext, mode: str, kind: str) -> None:
@@ -191,6 +216,31 @@ class Telemetry:
         """The month's spend passed the budget's warning line: a counter, and an event on the current span."""
         self.budget_warnings.add(1, self.metric_attributes(ctx))
         trace.get_current_span().add_event("tenantflow.budget.warning", {"tenant.id": ctx.tenant_id})
+
+
+class _CurrentSpan:
+    """A span current while the block runs, marked failed (with the error's type only) if the block raises.
+
+    What ``start_as_current_span`` does, as one small object: the SDK's version goes through two
+    generator-based context managers per span, a measurable part of a step span's cost.
+    """
+
+    __slots__ = ("tracer", "name", "attributes", "span", "token")
+
+    def __init__(self, tracer: trace.Tracer, name: str, attributes: dict[str, Any]):
+        self.tracer, self.name, self.attributes = tracer, name, attributes
+
+    def __enter__(self) -> Span:
+        self.span = span = self.tracer.start_span(self.name, attributes=self.attributes)
+        self.token = otel_context.attach(trace.set_span_in_context(span))
+        return span
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        otel_context.detach(self.token)
+        if exc is not None:
+            _failed(self.span, exc)
+        self.span.end()
 
 
 def _failed(span: Span, exc: BaseException) -> None:

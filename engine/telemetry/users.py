@@ -30,6 +30,11 @@ def _hash(key: bytes, tenant: str, user: str) -> str:
     return hmac.new(key, f"{tenant}\0{user}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
+def current_key() -> bytes:
+    """The key hashes are made with now (a cache of hashed attributes keys on it)."""
+    return _key
+
+
 def user_hash(tenant: str, user: str) -> str:
     """16 hex digits of HMAC-SHA256(key, tenant NUL user)."""
     return _hash(_key, tenant, user)

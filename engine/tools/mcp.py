@@ -27,6 +27,7 @@ except ImportError as missing:  # an optional part: name the extra that brings i
 
 from engine.errors import Problem, SkillError, SpecError
 from engine.spec.project import MCPSource, ToolAccess
+from engine.telemetry.tracing import outgoing
 from engine.tools.catalog import ToolCatalog, ToolEntry
 
 ToolFn = Callable[..., Awaitable[Any]]
@@ -37,6 +38,7 @@ async def _client(source: MCPSource, token: Any = None, url: str | None = None) 
     """A session with the server (at ``url``, else the shared one); the HTTP client (and its bearer
     token) lives exactly as long."""
     headers = {"Authorization": token.authorization} if token is not None else {}
+    headers |= outgoing()  # the run's trace (the tool call's span), while traces are on
     async with httpx2.AsyncClient(headers=headers, timeout=source.timeout_s, follow_redirects=False) as http:
         async with Client(streamable_http_client(url or source.url, http_client=http),
                           read_timeout_seconds=source.timeout_s, mode="legacy") as client:

@@ -22,6 +22,7 @@ from engine.errors import Problem, SkillError
 from engine.spec.hints import did_you_mean
 from engine.spec.project import OpenAPISource, ToolAccess
 from engine.spec.source import DocPath, Document, YAMLLimitError, load_plain
+from engine.telemetry.tracing import outgoing
 from engine.tools.catalog import ToolCatalog, ToolEntry
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -145,7 +146,7 @@ def _caller(name: str, source: OpenAPISource, method: str, route: str, params: d
                 url = url.replace("{" + key + "}", quote(str(arguments[key]), safe=""))
             else:
                 query[key] = arguments[key]
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **outgoing()}  # the run's trace, while traces are on
         token = getattr(ctx, "token", None)
         if token is not None:
             headers["Authorization"] = token.authorization

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -41,6 +42,24 @@ def test_installing_turns_on_and_shutdown_turns_off() -> None:
     assert installed is not None and active() is installed.telemetry
     installed.shutdown()
     assert active() is None and install(TelemetrySpec(), {}) is None
+
+
+@pytest.mark.parametrize(("filter_env", "sampled"), [("", False), ("trace_based", True)])
+def test_metric_exemplars_are_off_unless_the_environment_asks(filter_env: str, sampled: bool,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    if filter_env:
+        monkeypatch.setenv("OTEL_METRICS_EXEMPLAR_FILTER", filter_env)
+    else:
+        monkeypatch.delenv("OTEL_METRICS_EXEMPLAR_FILTER", raising=False)
+    installed = install(TelemetrySpec(traces="console", metrics="console"), dict(os.environ))
+    assert installed is not None
+    with installed.telemetry.tracer.start_as_current_span("inside"):  # every measurement of a run is in a span
+        installed.telemetry.token_usage.record(5, {"tenant.id": "alpha"})
+    installed.shutdown()  # flushes both signals to the console (stderr)
+    exported = capsys.readouterr().err
+    assert "gen_ai.client.token.usage" in exported
+    assert ('"span_id"' in exported.split('"name": "gen_ai.client.token.usage"')[1]) is sampled
 
 
 @pytest.fixture

@@ -198,3 +198,26 @@ async def test_a_streamed_run_has_the_same_spans_under_its_callers_span(engine: 
     assert trace.get_current_span() is trace.INVALID_SPAN
     steps = [s for s in captured.spans("step ") if s.parent is not None and s.parent.span_id == run.context.span_id]
     assert {s.name for s in steps} >= {"step first", "step look", "step answer", "step check"}
+
+
+async def test_metrics_without_traces_count_the_same_and_start_no_span(engine: Engine) -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.trace import NoOpTracerProvider
+
+    from engine.telemetry.instruments import Telemetry
+
+    reader = InMemoryMetricReader()
+    telemetry = Telemetry(NoOpTracerProvider(), MeterProvider(metric_readers=[reader]))
+    activate(telemetry)
+    try:
+        await _both(engine)
+    finally:
+        activate(None)
+    assert not telemetry.tracing
+    found = Captured(None, reader, telemetry)  # type: ignore[arg-type]  (no span exporter: no spans)
+    tools = {(a["tenant.id"], a["gen_ai.tool.name"]): p.value for a, p in found.points("tenantflow.tool.calls")}
+    assert tools == {("alpha", "notes.lookup"): 1, ("beta", "notes.lookup"): 1}
+    runs = {(a["tenant.id"], a["tenant.tier"]): p.value for a, p in found.points("tenantflow.runs")}
+    assert runs == {("alpha", "basic"): 1, ("beta", "premium"): 1}
+    assert sum(p.count for _, p in found.points("gen_ai.client.operation.duration")) == 4

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from opentelemetry import context as otel_context
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,6 +25,7 @@ from engine.errors import AuthError, CompileError, SpecError
 from engine.identity.exchange import ExchangeRefused, TokenService
 from engine.models.base import ChatRequest, ChatResponse
 from engine.project import load_project
+from engine.telemetry.tracing import incoming
 from tests.identity.support import (
     DEV_SECRET,
     DEV_SECRET_ENV,
@@ -36,6 +38,9 @@ from tests.identity.support import (
     serve_asgi,
     sign,
 )
+from tests.telemetry.support import Captured, captured
+
+__all__ = ["captured"]
 
 CRM = "https://crm.example.test"
 TICKETS = "https://tickets.example.test"
@@ -94,13 +99,18 @@ class Servers:
             return None
 
 
+def _trace_headers(headers: Any) -> dict[str, str]:
+    """The trace context headers a call carried (W3C names)."""
+    return {k: headers[k] for k in ("traceparent", "tracestate", "baggage") if k in headers}
+
+
 def _crm(servers: Servers) -> Starlette:
     async def get_customer(request: Request) -> Response:
         token = servers.verify(request.headers.get("authorization"), CRM)
         if token is None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         servers.seen.append({"api": "getCustomer", "claims": token, "query": dict(request.query_params),
-                             "raw": request.headers.get("authorization")})
+                             "raw": request.headers.get("authorization"), "trace": _trace_headers(request.headers)})
         return JSONResponse({"id": request.path_params["customer_id"], "tenant": request.query_params["tenant"],
                              "name": "Ada", "api_key": "sk-live-should-never-reach-the-model"})
 
@@ -140,7 +150,8 @@ def _mcp(servers: Servers) -> Any:
                 await JSONResponse({"error": "unauthorized"}, status_code=401)(scope, receive, send)
                 return
             if token is not None:
-                servers.seen.append({"api": "mcp", "claims": token, "raw": headers.get("authorization")})
+                servers.seen.append({"api": "mcp", "claims": token, "raw": headers.get("authorization"),
+                                     "trace": _trace_headers(headers)})
         await inner(scope, receive, send)
 
     return app
@@ -378,3 +389,49 @@ async def test_a_development_context_cannot_reach_delegated_tools(engine: Engine
         await engine.run("lookup", engine.dev_context("alpha", "u1", "s1"), {})
     assert "needs the run's user token" in str(caught.value)
     assert servers.seen == []
+
+
+# -- trace context on outgoing calls ----------------------------------------------------------
+
+CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+async def test_with_traces_on_each_tool_call_carries_its_runs_traceparent_and_never_baggage(
+        engine: Engine, servers: Servers, captured: Captured) -> None:
+    # alpha's run continues a caller's trace that brings tracestate and baggage; beta's starts its own.
+    caller = incoming({"traceparent": f"00-{CALLER_TRACE}-00f067aa0ba902b7-01", "tracestate": "vendor=opaque",
+                       "baggage": "user.email=ada@example.com"})
+    assert caller is not None
+    attached = otel_context.attach(caller)
+    try:
+        await _run(engine, "agent", "alpha", "crm.read tickets.read", {"q": "x"})
+    finally:
+        otel_context.detach(attached)
+    await _run(engine, "agent", "beta", "crm.read tickets.read", {"q": "x"})
+
+    tool_spans = {(s.attributes or {})["tenant.id"]: {} for s in captured.spans("execute_tool")}
+    for span in captured.spans("execute_tool"):
+        attrs = span.attributes or {}
+        tool_spans[str(attrs["tenant.id"])][str(attrs["gen_ai.tool.name"])] = span
+    calls = [(s["api"], s["claims"]["tenant_id"], s["trace"]) for s in servers.seen]
+    assert {(api, tenant) for api, tenant, _ in calls} == {(api, t) for api in ("getCustomer", "mcp")
+                                                          for t in ("alpha", "beta")}
+    for api, tenant, trace in calls:
+        assert set(trace) == {"traceparent"}, trace  # no baggage, no tracestate: the caller's, not ours to pass on
+        version, trace_id, parent_id, flags = trace["traceparent"].split("-")
+        span = tool_spans[tenant]["crm.getCustomer" if api == "getCustomer" else "tix.search_tickets"]
+        # The call's parent is that tenant's own execute_tool span, in its own run's trace.
+        assert version == "00" and int(flags, 16) & 1  # sampled (the SDK may set the "random" bit too)
+        assert (int(trace_id, 16), int(parent_id, 16)) == (span.context.trace_id, span.context.span_id)
+        assert (trace_id == CALLER_TRACE) == (tenant == "alpha")
+
+
+async def test_with_traces_off_tool_calls_carry_no_trace_headers(engine: Engine, servers: Servers) -> None:
+    caller = incoming({"traceparent": f"00-{CALLER_TRACE}-00f067aa0ba902b7-01", "baggage": "plan=gold"})
+    assert caller is not None
+    attached = otel_context.attach(caller)  # a caller's context alone is not ours to forward
+    try:
+        await _run(engine, "agent", "alpha", "crm.read tickets.read", {"q": "x"})
+    finally:
+        otel_context.detach(attached)
+    assert servers.seen and all(s["trace"] == {} for s in servers.seen)
