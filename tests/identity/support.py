@@ -58,11 +58,14 @@ def jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
 
 @dataclass
 class JwksServer:
-    """A JWKS endpoint on 127.0.0.1 whose key set a test can rotate."""
+    """A JWKS endpoint on 127.0.0.1 whose key set a test can rotate, and make slow or failing."""
 
     keys: list[dict[str, Any]] = field(default_factory=list)
     hits: int = 0
     url: str = ""
+    #: The status it answers with (500: failing) and how long it takes to (slow).
+    status: int = 200
+    delay_s: float = 0.0
 
 
 @contextmanager
@@ -72,6 +75,11 @@ def jwks_server(keys: list[dict[str, Any]]) -> Iterator[JwksServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             state.hits += 1
+            if state.delay_s:
+                time.sleep(state.delay_s)
+            if state.status != 200:
+                self.send_error(state.status)
+                return
             body = json.dumps({"keys": state.keys}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
