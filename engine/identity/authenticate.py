@@ -46,7 +46,7 @@ def authenticate(verifier: TokenVerifier, token: str, *, tenants: Container[str]
                             issuer=identity.issuer)
     credential = UserCredential(token=token, issuer=identity.issuer, subject=identity.subject,
                                 tenant_id=identity.tenant_id, user_id=identity.user_id, scopes=identity.scopes,
-                                expires_at=identity.expires_at)
+                                expires_at=identity.expires_at, leeway_s=identity.leeway_s)
     return Caller(context, credential)
 
 

@@ -56,6 +56,8 @@ class TokenIdentity:
     scopes: frozenset[str]
     attributes: tuple[tuple[str, str], ...]
     expires_at: int
+    #: The issuer's clock leeway that verification allowed past ``expires_at``.
+    leeway_s: int = 0
 
 
 def _when(ts: Any) -> str:
@@ -296,4 +298,4 @@ def identity_from_claims(spec: IssuerSpec, claims: dict[str, Any]) -> TokenIdent
             attributes.append((key, str(value)))
     return TokenIdentity(issuer=spec.issuer, subject=subject, tenant_id=tenant, user_id=user,
                          tier=tier if isinstance(tier, str) else None, scopes=scopes,
-                         attributes=tuple(attributes), expires_at=int(claims["exp"]))
+                         attributes=tuple(attributes), expires_at=int(claims["exp"]), leeway_s=spec.leeway_s)

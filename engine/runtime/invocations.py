@@ -1,11 +1,14 @@
 """``POST /invocations``: from the headers and body of one request to a run, and back.
 
 In this order, each step refusing with its own status before any later one
-costs anything: headers (400 bad session id), the token (401), headers that
-contradict it (403), whom this runtime serves (403 silo), the tenant's limits
-(429, 503 if the shared meter is down), the body (413, 400), the workflow
-(404, 403 not entitled), the input (400 with field paths); then the run, as
-JSON or as server-sent events. Nothing before the token is believed, and
+costs anything: headers (400 repeated contract header, bad session id), the
+token (401), headers that contradict it (403), whom this runtime serves (403
+silo), the body's arrival (413, 408 after ``body_timeout_s``), the tenant's
+limits (429, 503 if the shared meter is down), the body's JSON (400: also
+too deep, too long a number, a lone surrogate), the workflow (404, 403 not
+entitled), the input (400 with field paths); then the run, as JSON or as
+server-sent events. The body is read before the limits, so a client still
+sending holds none of its tenant's concurrency. Nothing before the token is believed, and
 nothing in a header can change who the token says the caller is.
 
 The steps are functions the WebSocket endpoint (:mod:`engine.runtime.websocket`)
@@ -41,6 +44,7 @@ from engine.runtime.contract import (
     RequestMeta,
     Resume,
     authentication_error,
+    check_headers_once,
     check_identity_headers,
     check_session_id,
     dumps,
@@ -60,18 +64,24 @@ from engine.steps import step_gate
 from engine.usage.meter import Lease, LimiterUnavailable, OverLimit
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to be larger than ``limit``."""
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The body, refused with 413 as soon as it is known to be larger than ``limit``, and with 408 if it has not
+    all arrived within ``timeout_s`` (a client sending a byte a second)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise payload_too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise payload_too_large(limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise payload_too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HttpError(408, "Request timeout", code="body-timeout",
+                        fields={"details": f"the body did not arrive within {timeout_s:g} s"}) from None
     return b"".join(chunks)
 
 
@@ -97,8 +107,9 @@ async def invocations(request: Request) -> Response | EventStream:
     try:
         caller = await authenticate_request(service, engine, meta, log)
         ctx = caller.context
+        # The body before the limits: a client still sending holds no concurrency slot of its tenant.
+        body = await read_body(request, service.config.max_body_bytes, service.config.body_timeout_s)
         lease = await admit(service, engine, ctx)
-        body = await read_body(request, service.config.max_body_bytes)
         workflow, payload, resume = parse_request(service, engine, ctx, body, log)
         if meta.wants_stream:
             events = run_events(engine, workflow, ctx, payload, resume, caller.credential)
@@ -127,6 +138,7 @@ async def invocations(request: Request) -> Response | EventStream:
 async def authenticate_request(service: Service, engine: Engine, meta: RequestMeta, log: dict[str, Any]) -> Caller:
     """Who is calling, checked before anything else: the session id, the token, headers that contradict it, and
     whether this runtime serves the tenant. Adds the caller's ids to ``log``; raises an HttpError."""
+    check_headers_once(meta)
     check_session_id(meta.session_id)
     if not meta.token:
         raise unauthorized("missing" if meta.token is None else "malformed")
