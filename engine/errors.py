@@ -151,3 +151,30 @@ class RunError(TenantflowError):
     def __init__(self, failure: RunFailure):
         self.failure = failure
         super().__init__(f"step {failure.step!r} failed: {failure.message}")
+
+
+#: Packages whose errors quote the data they failed on (a row's key, a column's text, the JSON that did not parse).
+_DATA_QUOTING_PACKAGES = frozenset({"psycopg", "psycopg2", "psycopg_pool", "sqlite3", "aiosqlite", "redis"})
+
+
+def quotes_data(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from a storage driver, whose messages may quote stored values."""
+    return any(cls.__module__.split(".")[0] in _DATA_QUOTING_PACKAGES for cls in type(exc).__mro__)
+
+
+def safe_message(exc: BaseException) -> str:
+    """The text of ``exc`` that may go into a log line, a run's state or an error: a storage driver's error is
+    told by its class and SQLSTATE only (PostgreSQL's ``DataError`` for a NUL byte quotes the value's first bytes,
+    a unique violation quotes the key).
+
+    >>> import sqlite3
+    >>> safe_message(sqlite3.IntegrityError("UNIQUE constraint failed: t.k, value 'secret'"))
+    'IntegrityError: details withheld, they may quote stored data'
+    >>> safe_message(ValueError("no such step"))
+    'no such step'
+    """
+    if not quotes_data(exc):
+        return str(exc)
+    state = getattr(exc, "sqlstate", None)
+    where = f" (SQLSTATE {state})" if state else ""
+    return f"{type(exc).__name__}{where}: details withheld, they may quote stored data"

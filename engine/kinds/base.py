@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from engine.context import TenantContext
-from engine.errors import AuthError, Problem, RunError, RunFailure, TemplateError, TenantflowError
+from engine.errors import AuthError, Problem, RunError, RunFailure, TemplateError, TenantflowError, safe_message
 from engine.ir import IRNode, WorkflowIR
 from engine.spec.source import DocPath, Source, format_path
 from engine.spec.workflow import Step
@@ -144,7 +144,7 @@ def _raised_at(exc: BaseException) -> str:
 def failure_record(node: IRNode, exc: BaseException, attempts: int, started: float) -> dict[str, Any]:
     """A clean error record for state: kind and safe message, never a traceback."""
     message = str(exc) if isinstance(exc, (TenantflowError, TimeoutError)) else (
-        f"{exc.__class__.__name__}: {exc}{_raised_at(exc)}")
+        f"{exc.__class__.__name__}: {safe_message(exc)}{_raised_at(exc)}")
     return {
         "step": node.id,
         "kind": node.kind,

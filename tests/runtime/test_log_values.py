@@ -1,0 +1,42 @@
+"""No stored value is quoted in a log line: a memory value PostgreSQL refuses fails the request without its text.
+
+PostgreSQL cannot store a NUL character in text or JSON; its DataError
+quotes the first bytes of the value, and the runtime used to log that
+message (issue 18). Real PostgreSQL (tests/memory/postgres_support.py), real
+HTTP; the value carries a marker that must appear in no log line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from engine.runtime.config import RuntimeConfig
+from tests.memory.postgres_support import Schemas, pg_schemas
+from tests.runtime.support import SESSION, Tokens, captured_logs, dev_secret, running, write_project
+
+__all__ = ["pg_schemas"]
+
+MARKER = "marker-5e0c91"
+
+
+def test_a_value_postgres_refuses_is_never_quoted_in_the_log(tmp_path: Path, pg_schemas: Schemas) -> None:
+    root = write_project(tmp_path / "proj")
+    path = root / "tenantflow.yaml"
+    path.write_text(path.read_text().replace("stores: {checkpointer: sqlite, store: sqlite}\n",
+                                             pg_schemas.stores_yaml()))
+    with dev_secret():
+        token = Tokens(root)("alpha")
+        body = json.dumps({"workflow": "chat", "input": {"text": f"a\u0000{MARKER} card 4111"}})
+        with running(RuntimeConfig(root=root, watch_interval_s=0)) as base, captured_logs() as logs:
+            answer = httpx.post(f"{base}/invocations", content=body, timeout=30,
+                                headers={"Authorization": f"Bearer {token}", SESSION: "s-1"})
+            fine = httpx.post(f"{base}/invocations", json={"workflow": "chat", "input": {"text": "plain"}},
+                              headers={"Authorization": f"Bearer {token}", SESSION: "s-2"}, timeout=30)
+    assert answer.status_code == 500 and MARKER not in answer.text
+    assert fine.status_code == 200  # the pool goes on
+    failed = logs.records("runtime.request_failed")
+    assert failed and "details withheld, they may quote stored data" in failed[0]["error_message"]
+    assert all(MARKER not in line for line in logs.lines)
