@@ -179,7 +179,9 @@ def main() -> None:
         hits: dict[tuple[str, str], int] = {}
         for _ in range(args.rounds):
             for name, code in codes.items():
+                # `python -m` puts its working directory first on sys.path: the server imports the engine there.
                 os.environ["PYTHONPATH"] = code
+                os.chdir(code)
                 with server(root, extra=()) as running:
                     for mode in ("alone", "failing", "slow"):
                         jwks.mode = "failing" if mode == "alone" else mode
