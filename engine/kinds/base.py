@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from engine.context import TenantContext
-from engine.errors import AuthError, Problem, RunError, RunFailure, TemplateError, TenantflowError, safe_message
+from engine.errors import (
+    AuthError,
+    Problem,
+    RunError,
+    RunFailure,
+    TemplateError,
+    TenantflowError,
+    quotes_data,
+    safe_message,
+)
 from engine.ir import IRNode, WorkflowIR
 from engine.spec.source import DocPath, Source, format_path
 from engine.spec.workflow import Step
@@ -143,8 +152,12 @@ def _raised_at(exc: BaseException) -> str:
 
 def failure_record(node: IRNode, exc: BaseException, attempts: int, started: float) -> dict[str, Any]:
     """A clean error record for state: kind and safe message, never a traceback."""
-    message = str(exc) if isinstance(exc, (TenantflowError, TimeoutError)) else (
-        f"{exc.__class__.__name__}: {safe_message(exc)}{_raised_at(exc)}")
+    if isinstance(exc, (TenantflowError, TimeoutError)):
+        message = str(exc)
+    elif quotes_data(exc):  # a storage driver's error: its class and code, never its text (it may quote data)
+        message = safe_message(exc) + _raised_at(exc)
+    else:
+        message = f"{exc.__class__.__name__}: {exc}{_raised_at(exc)}"
     return {
         "step": node.id,
         "kind": node.kind,
