@@ -1,10 +1,14 @@
-"""Real components a fault-injection test may stop and start: its own redis-server, never the shared one."""
+"""Real components a fault-injection test may stop and start: its own redis-server and PostgreSQL, never the
+machine's shared ones."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,3 +69,55 @@ def own_redis(folder: Path) -> Iterator[OwnRedis]:
         yield redis
     finally:
         redis.stop()
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class OwnPostgres:
+    """A PostgreSQL cluster of this test's own (initdb into a temporary folder, a free port, trust auth), run as the
+    ``postgres`` user when the test runs as root (initdb refuses root), that the test may restart."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port = folder, free_port()
+        self.data = folder / "data"
+        self.dsn = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=120)
+
+    def init(self) -> None:
+        if not (PG_BIN / "initdb").exists():
+            if services_required():
+                pytest.fail(f"TENANTFLOW_REQUIRE_SERVICES=1 and {PG_BIN}/initdb is missing")
+            pytest.skip(f"PostgreSQL binaries are not installed in {PG_BIN}")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--no-sync")
+
+    def start(self) -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "-l", str(self.folder / "log"),
+                  "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", mode, "stop")
+
+
+@contextmanager
+def own_postgres() -> Iterator[OwnPostgres]:
+    """In a folder of its own under the system's temporary folder: the ``postgres`` user must reach it, and
+    pytest's tmp_path is private to root."""
+    folder = Path(tempfile.mkdtemp(prefix="tenantflow-pg-"))
+    server = OwnPostgres(folder)
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            server.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
