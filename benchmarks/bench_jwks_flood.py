@@ -7,8 +7,10 @@ support-triage, each with a fresh token (so each is verified in full, never
 answered from the verified-token cache); tenant A sends 50 RS256 tokens/s
 signed by an unknown key, each with a made-up ``kid``, claiming the Cognito
 issuer, from a process of its own. Phases, in turns per round: B alone; B
-with A while the JWKS endpoint answers 500 at once ("failing"); B with A
-while it answers only after 5 s ("slow", longer than the fetch timeout).
+with A sending 50 malformed tokens/s (refused before any key is looked up:
+the cost of A's requests themselves, "control"); B with A while the JWKS
+endpoint answers 500 at once ("failing"); B with A while it answers only
+after 5 s ("slow", longer than the fetch timeout).
 
 ``--code DIR`` runs one more server on another checkout of the engine (e.g.
 main's, to compare), in the same rounds.
@@ -41,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COGNITO = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_HeLpDsK1y"
 AUDIENCE = "helpdeskly-agents"
 QUIET_RATE, FORGED_RATE = 8.0, 50.0
+MODES = ("alone", "control", "failing", "slow")
 #: A request of B not answered within this long counts as lost.
 REQUEST_TIMEOUT_S = 15.0
 
@@ -123,8 +126,8 @@ async def send(client: httpx.AsyncClient, url: str, tokens: list[str], rate: flo
 
 
 def flood_main(url: str, tokens_file: str, duration_s: float) -> None:
-    """Tenant A, in a process of its own: forged tokens at FORGED_RATE."""
-    tokens = json.loads(Path(tokens_file).read_text())
+    """Tenant A, in a process of its own: forged tokens at FORGED_RATE ("-": malformed ones)."""
+    tokens = ["not-a-jwt"] if tokens_file == "-" else json.loads(Path(tokens_file).read_text())
 
     async def flood() -> Run:
         limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
@@ -183,11 +186,11 @@ def main() -> None:
                 os.environ["PYTHONPATH"] = code
                 os.chdir(code)
                 with server(root, extra=()) as running:
-                    for mode in ("alone", "failing", "slow"):
-                        jwks.mode = "failing" if mode == "alone" else mode
+                    for mode in MODES:
+                        jwks.mode = "slow" if mode == "slow" else "failing"
                         before = jwks.hits
-                        run, flood = asyncio.run(phase(running.url, quiet, None if mode == "alone" else
-                                                       str(tokens_file), args.phase))
+                        attack = {"alone": None, "control": "-"}.get(mode, str(tokens_file))
+                        run, flood = asyncio.run(phase(running.url, quiet, attack, args.phase))
                         merge(results.setdefault((name, mode), Run()), run)
                         hits[(name, mode)] = hits.get((name, mode), 0) + jwks.hits - before
                         for status, count in flood.get("statuses", {}).items():
@@ -203,12 +206,13 @@ def main() -> None:
         print("|---|---|---:|---:|---:|---:|---:|---|---:|")
         for name in codes:
             alone = percentile(results[(name, "alone")].latencies_ms, 99)
-            for mode in ("alone", "failing", "slow"):
+            for mode in MODES:
                 run = results[(name, mode)]
                 sent = run.ok + sum(v for k, v in run.statuses.items() if k != 200) + run.errors
                 lost = sent - run.ok
                 p99 = percentile(run.latencies_ms, 99)
-                print(f"| {name} | {'(no attack)' if mode == 'alone' else mode} | {sent} | "
+                label = {"alone": "(no attack)", "control": "(A: malformed tokens)"}.get(mode, mode)
+                print(f"| {name} | {label} | {sent} | "
                       f"{percentile(run.latencies_ms, 50):.1f} | {p99:.1f} | {p99 / alone:.2f} | {lost} | "
                       f"{floods.get((name, mode), '-')} | {hits[(name, mode)]} |")
 

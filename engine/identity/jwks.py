@@ -58,16 +58,29 @@ class KeysUnavailable(AuthError):
     """No key to check the token with: the issuer's JWKS has not been fetched, or not for too long."""
 
 
+_client: Any = None
+_client_lock = threading.Lock()
+
+
 def http_get(url: str, timeout_s: float = FETCH_TIMEOUT_S) -> str:
-    """GET ``url``; raise OSError on any transport or HTTP failure."""
+    """GET ``url``; raise OSError on any transport or HTTP failure.
+
+    One HTTP client for every fetch of the process: a client of its own per fetch would build a TLS context
+    (loading the CA bundle) each time, tens of milliseconds of CPU taken from every tenant's requests."""
+    global _client
     import httpx  # only projects that fetch a JWKS pay for importing an HTTP client
 
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(follow_redirects=False)
+        client = _client
     try:
-        response = httpx.get(url, timeout=timeout_s, follow_redirects=False)
+        response = client.get(url, timeout=timeout_s)
         response.raise_for_status()
     except httpx.HTTPError as exc:
         raise OSError(f"{exc.__class__.__name__}") from None
-    return response.text
+    text: str = response.text
+    return text
 
 
 @dataclass
