@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 
 from engine.context import TenantContext
 from engine.engine import NothingToResume, RunResult, UnknownWorkflow
-from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied, TenantflowError
+from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied, RunError, TenantflowError
 from engine.identity.verify import TokenRejected
 from engine.ids import is_valid_id
 from engine.inputs import InputError
@@ -307,6 +307,11 @@ def run_error(exc: BaseException) -> HttpError | None:
     if isinstance(exc, InputError):
         return HttpError(400, "Input does not match the workflow's input schema", code="input",
                          fields={"workflow": exc.workflow, "fields": exc.fields})
+    if isinstance(exc, RunError) and exc.failure.details.get("retryable"):
+        # A model provider still throttling or unavailable after the step's retries: the client may retry.
+        return HttpError(503, "Service unavailable", code="upstream", headers={"Retry-After": "1"},
+                         fields={"details": f"step '{exc.failure.step}': a model provider is throttling or "
+                                            "unavailable; retry later"})
     if isinstance(exc, NothingToResume):
         return HttpError(409, "Nothing to resume", code=exc.code, fields={"details": str(exc)})
     if isinstance(exc, UnknownWorkflow):
