@@ -32,6 +32,8 @@ import httpx
 from bench_server import (
     DATABASE_ENV,
     LOCAL_DATABASE,
+    SECRET,
+    SECRET_ENV,
     Run,
     bench_project,
     machine,
@@ -147,6 +149,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     args = parser.parse_args()
     os.environ.setdefault(DATABASE_ENV, LOCAL_DATABASE)
+    os.environ[SECRET_ENV] = SECRET  # the server's development issuer signs with it too
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
         root = bench_project(Path(tmp) / "proj", stores="postgres")

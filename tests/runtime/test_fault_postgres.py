@@ -21,7 +21,7 @@ import pytest
 
 from engine.runtime.config import RuntimeConfig
 from tests.runtime.faults import own_postgres
-from tests.runtime.support import SESSION, Tokens, dev_secret, running, write_project
+from tests.runtime.support import SESSION, Tokens, dev_secret, running, use_stores, write_project
 
 DSN_ENV = "TF_FAULT_DATABASE_URL"
 
@@ -29,11 +29,8 @@ DSN_ENV = "TF_FAULT_DATABASE_URL"
 def test_postgres_restarted_under_load_fails_runs_cleanly_and_the_pool_reconnects(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write_project(tmp_path / "proj")
-    path = root / "tenantflow.yaml"
-    path.write_text(path.read_text().replace(
-        "stores: {checkpointer: sqlite, store: sqlite}\n",
-        f"stores: {{checkpointer: postgres, store: postgres, postgres: {{dsn_env: {DSN_ENV}, schema: faults, "
-        "pool: {min_size: 1, max_size: 4}}}\n"))
+    use_stores(root, f"stores: {{checkpointer: postgres, store: postgres, postgres: {{dsn_env: {DSN_ENV}, "
+                     "schema: faults, pool: {min_size: 1, max_size: 4}}}\n")
     answers: dict[str, list[tuple[str, int]]] = {"up": [], "restart": [], "back": []}
     with own_postgres() as pg, dev_secret():
         monkeypatch.setenv(DSN_ENV, pg.dsn)

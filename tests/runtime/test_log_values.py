@@ -15,7 +15,7 @@ import httpx
 
 from engine.runtime.config import RuntimeConfig
 from tests.memory.postgres_support import Schemas, pg_schemas
-from tests.runtime.support import SESSION, Tokens, captured_logs, dev_secret, running, write_project
+from tests.runtime.support import SESSION, Tokens, captured_logs, dev_secret, running, use_stores, write_project
 
 __all__ = ["pg_schemas"]
 
@@ -24,9 +24,7 @@ MARKER = "marker-5e0c91"
 
 def test_a_value_postgres_refuses_is_never_quoted_in_the_log(tmp_path: Path, pg_schemas: Schemas) -> None:
     root = write_project(tmp_path / "proj")
-    path = root / "tenantflow.yaml"
-    path.write_text(path.read_text().replace("stores: {checkpointer: sqlite, store: sqlite}\n",
-                                             pg_schemas.stores_yaml()))
+    use_stores(root, pg_schemas.stores_yaml())
     with dev_secret():
         token = Tokens(root)("alpha")
         body = json.dumps({"workflow": "chat", "input": {"text": f"a\u0000{MARKER} card 4111"}})
