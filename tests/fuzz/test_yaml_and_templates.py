@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import CompileError, SpecError, TenantflowError
@@ -86,6 +86,7 @@ def test_yaml_dumped_from_any_data_loads_as_pyyaml_loads_it(value: Any) -> None:
 @given(start=st.integers(0, len(DEMO_WORKFLOW)), length=st.integers(0, 40),
        insert=st.lists(st.sampled_from([*":-{}[]&*!|>'\"#%@`,? \n\t", "  ", "{{", "}}", "- id:"]),
                        max_size=12).map("".join))
+@example(start=0, length=0, insert=":[")  # found by this test: a key with a bracket crashed validation
 def test_an_edited_demo_workflow_loads_or_is_reported(start: int, length: int, insert: str) -> None:
     text = DEMO_WORKFLOW[:start] + insert + DEMO_WORKFLOW[start + length:]
     started = time.perf_counter()
