@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import RSAAlgorithm
 
 from tests.conftest import PROJECT_YAML, tenant_yaml
+from tests.http_fakes import answer_json
 
 DEV_SECRET_ENV = "TF_TEST_DEV_SECRET"
 DEV_SECRET = "dev-secret-for-tests-only-0123456789abcdef"
@@ -80,12 +81,7 @@ def jwks_server(keys: list[dict[str, Any]]) -> Iterator[JwksServer]:
             if state.status != 200:
                 self.send_error(state.status)
                 return
-            body = json.dumps({"keys": state.keys}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            answer_json(self, 200, {"keys": state.keys})
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

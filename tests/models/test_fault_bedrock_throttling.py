@@ -15,7 +15,6 @@ the endpoint does, with no restart.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 import time
@@ -32,6 +31,7 @@ from engine.models.registry import Providers
 from engine.project import load_project
 from engine.runtime.contract import run_error
 from tests.conftest import tenant_yaml
+from tests.http_fakes import answer_json
 from tests.models.test_bedrock_in_workflow import PROJECT, WORKFLOW
 
 THROTTLE_S = float(os.environ.get("TENANTFLOW_THROTTLE_S", "3"))
@@ -48,20 +48,14 @@ class FakeBedrock:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 if time.monotonic() < state.throttle_until:
                     state.calls["throttled"] += 1
-                    body = json.dumps({"message": "Too many requests, please wait before trying again."}).encode()
-                    self.send_response(429)
-                    self.send_header("x-amzn-ErrorType", "ThrottlingException")
+                    answer_json(self, 429, {"message": "Too many requests, please wait before trying again."},
+                                {"x-amzn-ErrorType": "ThrottlingException"})
                 else:
                     state.calls["answered"] += 1
-                    body = json.dumps({
+                    answer_json(self, 200, {
                         "output": {"message": {"role": "assistant", "content": [{"text": "answered"}]}},
                         "stopReason": "end_turn", "usage": {"inputTokens": 20, "outputTokens": 5, "totalTokens": 25},
-                        "metrics": {"latencyMs": 5}}).encode()
-                    self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                        "metrics": {"latencyMs": 5}})
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
