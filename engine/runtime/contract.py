@@ -231,7 +231,7 @@ def parse_json(raw: bytes) -> Any:
         raise HttpError(400, "Invalid encoding", fields={"details": f"the body is not UTF-8: {exc.reason}"}) from None
     except _Unacceptable as exc:
         raise HttpError(400, "Invalid JSON", fields={"details": str(exc)}) from None
-    except RecursionError:  # the parser's own limit, below ours only if the interpreter's is set low
+    except RecursionError:  # far deeper than our bound: the parser gives up before _check_values could
         raise HttpError(400, "Invalid JSON", fields={"details": f"arrays and objects nest deeper than "
                                                                 f"{MAX_JSON_DEPTH} levels"}) from None
     except json.JSONDecodeError as exc:
