@@ -21,6 +21,13 @@ from engine.project import load_project
 from tests.runtime.support import write_project
 
 
+def _connection(backend: Any) -> Any:
+    """The aiosqlite connection under a LangGraph SQLite saver or store, through any wrappers (``inner``)."""
+    while not hasattr(backend, "conn"):
+        backend = backend.inner
+    return backend.conn
+
+
 async def _full(conn: Any) -> None:
     execute = conn.execute
     cursor = await execute("PRAGMA page_count")
@@ -39,7 +46,7 @@ async def test_a_full_disk_fails_runs_clearly_corrupts_nothing_and_room_brings_t
         engine = Engine(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores)
         ctx = engine.dev_context("alpha", "u1", "s1")
         await engine.run("chat", ctx, {"text": "kept before the disk filled"})
-        connections = [backends.checkpointer.conn, backends.store.conn]  # type: ignore[attr-defined]
+        connections = [_connection(backends.checkpointer), _connection(backends.store)]
         for conn in connections:
             await _full(conn)
         failures = []
