@@ -131,7 +131,7 @@ class Engine:
         return TenantContext(tenant_id=tenant_id, tier=settings.tier, user_id=user_id, session_id=session_id,
                              request_id=request_id, issuer="dev")
 
-    def authenticate(self, token: str, *, session_id: str, request_id: str = "") -> Caller:
+    def authenticate(self, token: str, *, session_id: str, request_id: str = "", wait: bool = True) -> Caller:
         """Verify a user's token and build the run's context; raise TokenRejected (an AuthError) on any doubt.
 
         >>> caller = engine.authenticate(token, session_id="s1")          # doctest: +SKIP
@@ -140,7 +140,8 @@ class Engine:
         if self.verifier is None:
             raise AuthError("this project trusts no token issuer: add an identity: section to tenantflow.yaml")
         return authenticate(self.verifier, token, tenants=self.project.tenants,
-                            tier_of=lambda t: self.settings(t).tier, session_id=session_id, request_id=request_id)
+                            tier_of=lambda t: self.settings(t).tier, session_id=session_id, request_id=request_id,
+                            wait=wait)
 
     def sessions(self, tenant_id: str) -> Sessions:
         """One tenant's sessions, to list, read or delete; AuthError for no tenant or an unknown one.

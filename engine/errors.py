@@ -181,3 +181,52 @@ class RunError(TenantflowError):
     def __init__(self, failure: RunFailure):
         self.failure = failure
         super().__init__(f"step {failure.step!r} failed: {failure.message}")
+
+
+#: Packages whose errors quote the data they failed on (a row's key, a column's text, the JSON that did not parse).
+_DATA_QUOTING_PACKAGES = frozenset({"psycopg", "psycopg2", "psycopg_pool", "sqlite3", "aiosqlite", "redis"})
+
+
+def quotes_data(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from a storage driver, whose messages may quote stored values."""
+    return any(cls.__module__.split(".")[0] in _DATA_QUOTING_PACKAGES for cls in type(exc).__mro__)
+
+
+#: What some of the drivers' codes mean, in words that quote nothing.
+_CODE_MEANINGS = {
+    "SQLITE_FULL": "the disk (or the database's size limit) is full",
+    "SQLITE_BUSY": "the database is locked by another writer",
+    "22P05": "a value holds a NUL character or an escape PostgreSQL cannot store as text",
+    "57P01": "the PostgreSQL server is shutting down",
+}
+
+
+def _told(exc: BaseException) -> str:
+    """A driver error's class and code (PostgreSQL's SQLSTATE, SQLite's result code), and what the code means."""
+    sqlstate = getattr(exc, "sqlstate", None)
+    code = sqlstate or getattr(exc, "sqlite_errorname", None)
+    if not code:
+        return type(exc).__name__
+    meaning = _CODE_MEANINGS.get(code)
+    return f"{type(exc).__name__} ({'SQLSTATE ' if sqlstate else ''}{code}{f': {meaning}' if meaning else ''})"
+
+
+def safe_message(exc: BaseException) -> str:
+    """The text of ``exc`` that may go into a log line, a run's state or an error: a storage driver's error is
+    told by its class and code only (PostgreSQL's ``DataError`` for a NUL byte quotes the value's first bytes,
+    a unique violation quotes the key), and by the driver error it followed, if any (SQLite's "cannot commit"
+    after the SQLITE_FULL that caused it).
+
+    >>> import sqlite3
+    >>> safe_message(sqlite3.IntegrityError("UNIQUE constraint failed: t.k, value 'secret'"))
+    'IntegrityError: details withheld, they may quote stored data'
+    >>> safe_message(ValueError("no such step"))
+    'no such step'
+    """
+    if not quotes_data(exc):
+        return str(exc)
+    told = _told(exc)
+    before = exc.__cause__ or exc.__context__
+    if before is not None and quotes_data(before):
+        told += f", after {_told(before)}"
+    return f"{told}: details withheld, they may quote stored data"

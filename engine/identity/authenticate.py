@@ -22,16 +22,17 @@ class Caller:
 
 
 def authenticate(verifier: TokenVerifier, token: str, *, tenants: Container[str], tier_of: Callable[[str], str],
-                 session_id: str, request_id: str = "") -> Caller:
+                 session_id: str, request_id: str = "", wait: bool = True) -> Caller:
     """Verify ``token`` and build the caller's context; raise TokenRejected on any doubt.
 
     The tenant must exist. The tenant file's tier is the authority: a token
     claiming another tier is accepted with the file's tier, and the
     disagreement is logged (see docs/identity.md). ``session_id`` is a plain
     session id, or a full thread id ``tenant:user:session`` that must belong
-    to the token's tenant and user.
+    to the token's tenant and user. ``wait=False``: never wait for an issuer's JWKS fetch (see
+    :meth:`TokenVerifier.pending`).
     """
-    identity = verifier.identify(token)
+    identity = verifier.identify(token, wait=wait)
     if identity.tenant_id not in tenants:
         raise TokenRejected("unknown-tenant", f"tenant '{identity.tenant_id}' named by the token does not exist",
                             issuer=identity.issuer)
@@ -45,7 +46,7 @@ def authenticate(verifier: TokenVerifier, token: str, *, tenants: Container[str]
                             issuer=identity.issuer)
     credential = UserCredential(token=token, issuer=identity.issuer, subject=identity.subject,
                                 tenant_id=identity.tenant_id, user_id=identity.user_id, scopes=identity.scopes,
-                                expires_at=identity.expires_at)
+                                expires_at=identity.expires_at, leeway_s=identity.leeway_s)
     return Caller(context, credential)
 
 

@@ -12,10 +12,22 @@ delegated token minted for it.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+
+
+def token_expired(expires_at: float, leeway_s: float = 0, now: float | None = None) -> bool:
+    """The one rule for a token's ``exp`` everywhere (verification, the run, the tool gateway): expired once
+    ``exp + leeway`` is not after now, as PyJWT decides it at verification. A token that verified is not
+    refused later by a stricter clock.
+
+    >>> token_expired(100, 30, now=115), token_expired(100, 30, now=130), token_expired(100, now=100)
+    (False, True, True)
+    """
+    return expires_at + leeway_s <= (time.time() if now is None else now)
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,11 @@ class UserCredential:
     user_id: str
     scopes: frozenset[str]
     expires_at: int
+    #: The issuer's clock leeway, which verification allowed: the run allows the same (:func:`token_expired`).
+    leeway_s: int = 0
+
+    def expired(self, now: float | None = None) -> bool:
+        return token_expired(self.expires_at, self.leeway_s, now)
 
     @property
     def fingerprint(self) -> str:

@@ -1,18 +1,14 @@
-"""Where an issuer's verification keys come from: a JWKS URL, a JWKS file, a PEM key, or a dev secret.
+"""Where an issuer's verification keys come from: a JWKS file, a PEM key, or a dev secret (a JWKS URL:
+:mod:`engine.identity.jwks`).
 
-JWKS keys are looked up by the token's ``kid``. A JWKS URL is fetched on
-first use and cached; an unknown ``kid`` triggers one early refetch (the
-issuer may have rotated its keys), rate-limited so a flood of tokens with
-made-up ``kid`` values cannot turn into a flood of fetches.
+JWKS keys are looked up by the token's ``kid``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
-import time
-from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,24 +18,34 @@ from jwt.exceptions import PyJWKError, PyJWKSetError
 
 from engine.errors import AuthError
 
-#: An unknown kid refetches a JWKS URL at most this often.
-MIN_REFETCH_S = 10.0
 MIN_SECRET_BYTES = 32
 
 
 class KeySource(Protocol):
-    def key_for(self, kid: str | None, alg: str) -> Any:
-        """The key verifying a token with this header, or raise AuthError."""
+    def key_for(self, kid: str | None, alg: str, *, wait: bool = True) -> Any:
+        """The key verifying a token with this header, or raise AuthError. ``wait=False``: never wait for the
+        network (the caller awaited :meth:`pending` first)."""
+        ...
+
+    def pending(self, kid: str | None) -> Future[None] | None:
+        """A fetch in flight that a lookup of ``kid`` should wait for; None: it can be answered now."""
         ...
 
 
-class SecretKey:
+class LocalKeys:
+    """A key source that never fetches: nothing is ever pending."""
+
+    def pending(self, kid: str | None) -> Future[None] | None:
+        return None
+
+
+class SecretKey(LocalKeys):
     """An HMAC secret read from an environment variable (development only)."""
 
     def __init__(self, issuer: str, env: str):
         self.issuer, self.env = issuer, env
 
-    def key_for(self, kid: str | None, alg: str) -> Any:
+    def key_for(self, kid: str | None, alg: str, *, wait: bool = True) -> Any:
         return self.secret()
 
     def secret(self) -> bytes:
@@ -53,14 +59,14 @@ class SecretKey:
         return value.encode()
 
 
-class PemKey:
+class PemKey(LocalKeys):
     """One PEM public key (RSA, EC or Ed25519)."""
 
     def __init__(self, issuer: str, path: Path):
         self.issuer, self.path = issuer, path
         self._key: Any = None
 
-    def key_for(self, kid: str | None, alg: str) -> Any:
+    def key_for(self, kid: str | None, alg: str, *, wait: bool = True) -> Any:
         if self._key is None:
             try:
                 self._key = load_pem_public_key(self.path.read_bytes())
@@ -70,7 +76,7 @@ class PemKey:
         return self._key
 
 
-def _key_from_set(issuer: str, keys: dict[str, tuple[PyJWK, str | None]], kid: str | None, alg: str) -> Any | None:
+def key_from_set(issuer: str, keys: dict[str, tuple[PyJWK, str | None]], kid: str | None, alg: str) -> Any | None:
     if kid is None:
         if len(keys) != 1:
             raise AuthError(f"token has no 'kid' header and issuer '{issuer}' publishes {len(keys)} keys")
@@ -84,7 +90,7 @@ def _key_from_set(issuer: str, keys: dict[str, tuple[PyJWK, str | None]], kid: s
     return found.key
 
 
-def _parse_jwks(issuer: str, text: str, where: str) -> dict[str, tuple[PyJWK, str | None]]:
+def parse_jwks(issuer: str, text: str, where: str) -> dict[str, tuple[PyJWK, str | None]]:
     try:
         data = json.loads(text)
         entries = data["keys"] if isinstance(data, dict) else None
@@ -100,69 +106,21 @@ def _parse_jwks(issuer: str, text: str, where: str) -> dict[str, tuple[PyJWK, st
     return {k.key_id or "": (k, declared.get(k.key_id or "")) for k in key_set.keys}
 
 
-class JwksFile:
+class JwksFile(LocalKeys):
     """A JWKS document on disk, read once."""
 
     def __init__(self, issuer: str, path: Path):
         self.issuer, self.path = issuer, path
         self._keys: dict[str, tuple[PyJWK, str | None]] | None = None
 
-    def key_for(self, kid: str | None, alg: str) -> Any:
+    def key_for(self, kid: str | None, alg: str, *, wait: bool = True) -> Any:
         if self._keys is None:
             try:
                 text = self.path.read_text(encoding="utf-8")
             except OSError as exc:
                 raise AuthError(f"issuer '{self.issuer}': cannot read {self.path.name}: {exc.strerror}") from None
-            self._keys = _parse_jwks(self.issuer, text, self.path.name)
-        key = _key_from_set(self.issuer, self._keys, kid, alg)
+            self._keys = parse_jwks(self.issuer, text, self.path.name)
+        key = key_from_set(self.issuer, self._keys, kid, alg)
         if key is None:
             raise AuthError(f"unknown signing key id '{kid}' for issuer '{self.issuer}'")
         return key
-
-
-Fetch = Callable[[str], str]
-
-
-def http_get(url: str, timeout_s: float = 5.0) -> str:
-    """GET ``url``; raise OSError on any transport or HTTP failure."""
-    import httpx  # only projects that fetch a JWKS pay for importing an HTTP client
-
-    try:
-        response = httpx.get(url, timeout=timeout_s, follow_redirects=False)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise OSError(f"{exc.__class__.__name__}") from None
-    return response.text
-
-
-class JwksUrl:
-    """A JWKS endpoint: cached for ``cache_s``, refetched early once for an unknown ``kid``."""
-
-    def __init__(self, issuer: str, url: str, cache_s: float, *, fetch: Fetch = http_get,
-                 clock: Callable[[], float] = time.monotonic, min_refetch_s: float = MIN_REFETCH_S):
-        self.issuer, self.url, self.cache_s = issuer, url, cache_s
-        self._fetch, self._clock, self._min_refetch_s = fetch, clock, min_refetch_s
-        self._keys: dict[str, tuple[PyJWK, str | None]] = {}
-        self._fetched_at: float | None = None
-        self._lock = threading.Lock()
-
-    def _refresh(self) -> None:
-        try:
-            text = self._fetch(self.url)
-        except OSError as exc:
-            raise AuthError(f"issuer '{self.issuer}': cannot fetch its JWKS: {exc.__class__.__name__}") from None
-        self._keys = _parse_jwks(self.issuer, text, "the JWKS endpoint's answer")
-        self._fetched_at = self._clock()
-
-    def key_for(self, kid: str | None, alg: str) -> Any:
-        with self._lock:
-            now = self._clock()
-            if self._fetched_at is None or now - self._fetched_at >= self.cache_s:
-                self._refresh()
-            key = _key_from_set(self.issuer, self._keys, kid, alg)
-            if key is None and self._fetched_at is not None and now - self._fetched_at >= self._min_refetch_s:
-                self._refresh()  # the issuer may have rotated its keys since the last fetch
-                key = _key_from_set(self.issuer, self._keys, kid, alg)
-            if key is None:
-                raise AuthError(f"unknown signing key id '{kid}' for issuer '{self.issuer}'")
-            return key

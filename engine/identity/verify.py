@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,8 @@ import jwt
 from jwt import exceptions as jwt_errors
 
 from engine.errors import AuthError
-from engine.identity.keys import JwksFile, JwksUrl, KeySource, PemKey, SecretKey, http_get
+from engine.identity.jwks import JwksUrl, KeysUnavailable, http_get
+from engine.identity.keys import JwksFile, KeySource, PemKey, SecretKey
 from engine.ids import is_valid_id
 from engine.spec.project import IdentitySpec, IssuerSpec
 
@@ -54,6 +56,8 @@ class TokenIdentity:
     scopes: frozenset[str]
     attributes: tuple[tuple[str, str], ...]
     expires_at: int
+    #: The issuer's clock leeway that verification allowed past ``expires_at``.
+    leeway_s: int = 0
 
 
 def _when(ts: Any) -> str:
@@ -106,15 +110,36 @@ class TokenVerifier:
         """Whether :meth:`verify` would answer ``token`` from memory (no key fetch, no signature check)."""
         return self._recall(_digest(token)) is not None
 
-    def verify(self, token: str) -> tuple[IssuerSpec, dict[str, Any]]:
-        """The issuer and the verified claims of ``token``; raise TokenRejected otherwise."""
+    def pending(self, token: str) -> Future[None] | None:
+        """A JWKS fetch in flight that verifying ``token`` should wait for (starting one if it is due), or None
+        when :meth:`verify` can decide now. Reads the token's ``iss`` and ``kid`` unverified, only to choose."""
+        if not isinstance(token, str) or token.count(".") != 2 or self.remembered(token):
+            return None
+        try:
+            header, unverified = _peek(token)
+        except TokenRejected:
+            return None
+        name, kid = unverified.get("iss"), header.get("kid")
+        if not isinstance(name, str) or name not in self.keys or not (kid is None or isinstance(kid, str)):
+            return None
+        return self.keys[name].pending(kid)
+
+    def prefetch(self) -> list[Future[None]]:
+        """Fetch the JWKS of every issuer that has one and no keys yet (startup, reload); the fetches in flight."""
+        found = [source.prefetch() for source in self.keys.values() if isinstance(source, JwksUrl)]
+        return [f for f in found if f is not None]
+
+    def verify(self, token: str, *, wait: bool = True) -> tuple[IssuerSpec, dict[str, Any]]:
+        """The issuer and the verified claims of ``token``; raise TokenRejected otherwise.
+
+        ``wait=False``: never wait for a JWKS fetch (the caller awaited :meth:`pending` first)."""
         if not isinstance(token, str) or not token:
             raise TokenRejected("missing", "no token")
         digest = _digest(token)
         found = self._recall(digest)
         if found is not None:
             return found
-        spec, claims = self._verify(token)
+        spec, claims = self._verify(token, wait)
         exp = claims.get("exp")
         if isinstance(exp, (int, float)) and not isinstance(exp, bool):
             until = min(float(exp), self._clock() + VERIFIED_TTL_S)
@@ -135,7 +160,7 @@ class TokenVerifier:
             self._verified.move_to_end(digest)
         return found[0], dict(found[1])
 
-    def _verify(self, token: str) -> tuple[IssuerSpec, dict[str, Any]]:
+    def _verify(self, token: str, wait: bool) -> tuple[IssuerSpec, dict[str, Any]]:
         size = len(token.encode("utf-8", "replace"))
         if size > self.spec.max_token_bytes:
             raise TokenRejected("oversized", f"token is {size} bytes; at most {self.spec.max_token_bytes} are accepted")
@@ -160,9 +185,11 @@ class TokenVerifier:
         if kid is not None and not isinstance(kid, str):
             raise TokenRejected("malformed", "the 'kid' header is not a string", issuer=name)
         try:
-            key = self.keys[name].key_for(kid, alg)
+            key = self.keys[name].key_for(kid, alg, wait=wait)
         except TokenRejected:
             raise
+        except KeysUnavailable as exc:
+            raise TokenRejected("jwks-unavailable", str(exc), issuer=name) from None
         except AuthError as exc:
             reason = "unknown-kid" if "unknown signing key id" in str(exc) else "key"
             raise TokenRejected(reason, str(exc), issuer=name) from None
@@ -198,9 +225,9 @@ class TokenVerifier:
             raise TokenRejected("invalid", f"{exc}", issuer=name) from None
         return spec, claims
 
-    def identify(self, token: str) -> TokenIdentity:
+    def identify(self, token: str, *, wait: bool = True) -> TokenIdentity:
         """Verify ``token`` and read the caller's identity through its issuer's claim mapping."""
-        spec, claims = self.verify(token)
+        spec, claims = self.verify(token, wait=wait)
         return identity_from_claims(spec, claims)
 
 
@@ -271,4 +298,4 @@ def identity_from_claims(spec: IssuerSpec, claims: dict[str, Any]) -> TokenIdent
             attributes.append((key, str(value)))
     return TokenIdentity(issuer=spec.issuer, subject=subject, tenant_id=tenant, user_id=user,
                          tier=tier if isinstance(tier, str) else None, scopes=scopes,
-                         attributes=tuple(attributes), expires_at=int(claims["exp"]))
+                         attributes=tuple(attributes), expires_at=int(claims["exp"]), leeway_s=spec.leeway_s)

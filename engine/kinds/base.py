@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from engine.context import TenantContext
-from engine.errors import AuthError, Problem, RunError, RunFailure, TemplateError, TenantflowError
+from engine.errors import (
+    AuthError,
+    Problem,
+    RunError,
+    RunFailure,
+    TemplateError,
+    TenantflowError,
+    quotes_data,
+    safe_message,
+)
 from engine.ir import IRNode, WorkflowIR
 from engine.spec.source import DocPath, Source, format_path
 from engine.spec.workflow import Step
@@ -149,8 +158,12 @@ def _raised_at(exc: BaseException) -> str:
 
 def failure_record(node: IRNode, exc: BaseException, attempts: int, started: float) -> dict[str, Any]:
     """A clean error record for state: kind and safe message, never a traceback."""
-    message = str(exc) if isinstance(exc, (TenantflowError, TimeoutError)) else (
-        f"{exc.__class__.__name__}: {exc}{_raised_at(exc)}")
+    if isinstance(exc, (TenantflowError, TimeoutError)):
+        message = str(exc)
+    elif quotes_data(exc):  # a storage driver's error: its class and code, never its text (it may quote data)
+        message = safe_message(exc) + _raised_at(exc)
+    else:
+        message = f"{exc.__class__.__name__}: {exc}{_raised_at(exc)}"
     return {
         "step": node.id,
         "kind": node.kind,
@@ -158,6 +171,8 @@ def failure_record(node: IRNode, exc: BaseException, attempts: int, started: flo
         "message": message[:500],
         "attempts": attempts,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        # A provider's transient failure (throttling, unavailable): the runtime answers 503, retry later.
+        **({"retryable": True} if getattr(exc, "retryable", False) is True else {}),
     }
 
 
@@ -165,7 +180,8 @@ def handle_failure(node: IRNode, record: dict[str, Any]) -> dict[str, Any]:
     """Route a failed step per on_error: to a step, on to the next, or fail the run."""
     on_error = node.step.on_error if node.step is not None else None
     if on_error is None or on_error == "fail":
-        raise RunError(RunFailure(node.id, record["error"], record["message"], {"attempts": record["attempts"]}))
+        details = {"attempts": record["attempts"], **({"retryable": True} if record.get("retryable") else {})}
+        raise RunError(RunFailure(node.id, record["error"], record["message"], details))
     update: dict[str, Any] = {"errors": [record], "steps": {node.id: {"error": record["message"]}}}
     if on_error != "continue":
         update["route"] = {node.id: "error"}

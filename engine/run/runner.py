@@ -248,7 +248,7 @@ class Runner:
         if credential is not None and (credential.tenant_id, credential.user_id, credential.issuer) != (
                 ctx.tenant_id, ctx.user_id, ctx.issuer):
             raise AuthError("the credential does not belong to the run's tenant context")
-        if credential is not None and credential.expires_at <= time.time():
+        if credential is not None and credential.expired():
             raise AuthError("the user's token has expired")
         compiled = self.graphs.get(workflow, ctx.tenant_id)
         data = check_input(workflow, compiled.ir.spec.input, payload) if check else {}

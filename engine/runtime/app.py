@@ -1,4 +1,5 @@
-"""The ASGI app: ``POST /invocations``, ``GET /ping`` and ``/ws``, with the engine's backends opened for its lifetime.
+"""The ASGI app: ``POST /invocations``, ``GET /ping``, ``/ws`` and ``GET /openapi.json``, with the engine's
+backends opened for its lifetime.
 
 >>> app = create_app(RuntimeConfig(root=Path("."), tenant="acme"))    # doctest: +SKIP
 >>> uvicorn.run(app, port=8080)                                       # doctest: +SKIP
@@ -34,6 +35,7 @@ from engine.runtime.config import RuntimeConfig, check_config
 from engine.runtime.contract import header_bytes
 from engine.runtime.health import Health
 from engine.runtime.invocations import invocations
+from engine.runtime.openapi import openapi
 from engine.runtime.reload import EngineHolder, Watcher, build_engine, load, prewarm
 from engine.runtime.service import Service
 from engine.runtime.websocket import websocket_endpoint
@@ -169,7 +171,7 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
 
     return Starlette(
         routes=[Route("/invocations", invocations, methods=["POST"]), Route("/ping", ping, methods=["GET"]),
-                WebSocketRoute("/ws", websocket_endpoint)],
+                Route("/openapi.json", openapi, methods=["GET"]), WebSocketRoute("/ws", websocket_endpoint)],
         middleware=[Middleware(HeaderLimit, max_bytes=config.max_header_bytes)],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,

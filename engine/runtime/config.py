@@ -40,6 +40,10 @@ class RuntimeConfig:
     redis_prefix: str = "tenantflow"
     max_body_bytes: int = 1024 * 1024
     max_header_bytes: int = 32 * 1024
+    #: A request's headers must arrive within this many seconds (engine/runtime/protocol.py), its body within this
+    #: many more (engine/runtime/invocations.py): a slow client cannot hold a socket, or a tenant's slot, for ever.
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
     #: Open ``/ws`` connections one tenant may hold in this process: an idle connection holds a socket and
     #: memory, so one tenant may not take them all.
     max_ws_connections_per_tenant: int = 32

@@ -18,9 +18,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.datastructures import Headers
+
 from engine.context import TenantContext
 from engine.engine import NothingToResume, RunResult, UnknownWorkflow
-from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied, TenantflowError
+from engine.errors import AuthError, MemoryAccessDenied, PolicyDenied, RunError, TenantflowError
 from engine.identity.verify import TokenRejected
 from engine.ids import is_valid_id
 from engine.inputs import InputError
@@ -74,10 +76,16 @@ class RequestMeta:
     custom: dict[str, str]
     user_id: str | None
     wants_stream: bool
+    #: Contract headers the request sent more than once (lower-case names): refused, whichever value comes last.
+    repeated: tuple[str, ...] = ()
 
 
-def read_meta(headers: Mapping[str, str]) -> RequestMeta:
-    """Read the contract's headers (``headers`` must look names up case-insensitively, as Starlette's do)."""
+#: Headers that may appear once: a second copy could carry another identity than the one checked.
+_SINGLE_HEADERS = frozenset(h.lower() for h in (SESSION_HEADER, REQUEST_ID_HEADER, USER_ID_HEADER, "authorization"))
+
+
+def read_meta(headers: Headers) -> RequestMeta:
+    """Read the contract's headers."""
     request_id = headers.get(REQUEST_ID_HEADER, "")
     if not _REQUEST_ID.fullmatch(request_id):
         request_id = str(uuid.uuid4())
@@ -92,7 +100,28 @@ def read_meta(headers: Mapping[str, str]) -> RequestMeta:
         custom={k.lower(): v for k, v in custom.items()},
         user_id=headers.get(USER_ID_HEADER),
         wants_stream="text/event-stream" in accept.lower(),
+        repeated=repeated_headers(headers),
     )
+
+
+def repeated_headers(headers: Headers) -> tuple[str, ...]:
+    """The contract's headers that ``headers`` holds more than once: the session, request and user ids,
+    ``Authorization`` and every custom header."""
+    names = [name.decode("latin-1").lower() for name, _ in headers.raw]
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for name in names:
+        if name in _SINGLE_HEADERS or name.startswith(_CUSTOM_PREFIX):
+            (twice if name in seen else seen).add(name)
+    return tuple(sorted(twice))
+
+
+def check_headers_once(meta: RequestMeta) -> None:
+    """400 for a request that repeats a contract header: which copy a proxy or this server reads is not the
+    caller's to choose (a token for one tenant and two tenant headers, the other tenant's first, must not pass)."""
+    if meta.repeated:
+        raise HttpError(400, "Duplicate header", code="duplicate-header",
+                        fields={"details": f"sent more than once: {', '.join(meta.repeated)}"})
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -142,15 +171,73 @@ def check_identity_headers(meta: RequestMeta, ctx: TenantContext) -> None:
                             fields={"details": f"a request header names another {what} than the verified token"})
 
 
+#: How deeply a request body's arrays and objects may nest, and how many characters one number may have: deeper
+#: or longer would cost the parser, the validators and the policies out of proportion (or fail in them).
+MAX_JSON_DEPTH = 64
+MAX_NUMBER_CHARS = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Unacceptable(ValueError):
+    """A JSON value this runtime does not accept, though JSON's grammar allows it."""
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Unacceptable(f"a number has {len(text)} digits; at most {MAX_NUMBER_CHARS} are accepted")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Unacceptable(f"a number has {len(text)} characters; at most {MAX_NUMBER_CHARS} are accepted")
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Unacceptable(f"the number {text} is too large for a float")
+    return value
+
+
+def _constant(text: str) -> Any:
+    raise _Unacceptable(f"{text} is not JSON")  # Python's parser takes NaN and Infinity; JSON does not
+
+
+def _check_values(data: Any) -> None:
+    """Nesting at most MAX_JSON_DEPTH deep, and no lone surrogate (``"\\ud800"``) in any string or key: it cannot
+    be encoded as UTF-8, so no answer, log line, policy or store could carry it."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise _Unacceptable("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise _Unacceptable(f"arrays and objects nest deeper than {MAX_JSON_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            for key, item in items:
+                if key is not None:
+                    stack.append((key, depth))
+                stack.append((item, depth + 1))
+
+
 def parse_json(raw: bytes) -> Any:
+    """A request body as JSON; 400 for anything else, for nesting deeper than MAX_JSON_DEPTH, a number longer than
+    MAX_NUMBER_CHARS, NaN or Infinity, and a lone surrogate."""
     if not raw.strip():
         raise HttpError(400, "Invalid JSON", fields={"details": "the request body is empty"})
     try:
-        return json.loads(raw)
+        data = json.loads(raw, parse_int=_int, parse_float=_float, parse_constant=_constant)
+        _check_values(data)
     except UnicodeDecodeError as exc:
         raise HttpError(400, "Invalid encoding", fields={"details": f"the body is not UTF-8: {exc.reason}"}) from None
+    except _Unacceptable as exc:
+        raise HttpError(400, "Invalid JSON", fields={"details": str(exc)}) from None
+    except RecursionError:  # far deeper than our bound: the parser gives up before _check_values could
+        raise HttpError(400, "Invalid JSON", fields={"details": f"arrays and objects nest deeper than "
+                                                                f"{MAX_JSON_DEPTH} levels"}) from None
     except json.JSONDecodeError as exc:
         raise HttpError(400, "Invalid JSON", fields={"details": str(exc)}) from None
+    return data
 
 
 def invocation(body: Any, served: str | None) -> tuple[str, Any]:
@@ -226,6 +313,11 @@ def run_error(exc: BaseException) -> HttpError | None:
     if isinstance(exc, InputError):
         return HttpError(400, "Input does not match the workflow's input schema", code="input",
                          fields={"workflow": exc.workflow, "fields": exc.fields})
+    if isinstance(exc, RunError) and exc.failure.details.get("retryable"):
+        # A model provider still throttling or unavailable after the step's retries: the client may retry.
+        return HttpError(503, "Service unavailable", code="upstream", headers={"Retry-After": "1"},
+                         fields={"details": f"step '{exc.failure.step}': a model provider is throttling or "
+                                            "unavailable; retry later"})
     if isinstance(exc, NothingToResume):
         return HttpError(409, "Nothing to resume", code=exc.code, fields={"details": str(exc)})
     if isinstance(exc, UnknownWorkflow):
@@ -278,6 +370,11 @@ def header_bytes(headers: Iterable[tuple[bytes, bytes]]) -> int:
 
 
 def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    """JSON as UTF-8; a lone surrogate (from a skill, a tool or a model) is sent as its JSON escape (``\\ud800``),
+    never as an answer or stream that breaks off."""
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii")
 
 

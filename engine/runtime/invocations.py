@@ -1,11 +1,14 @@
 """``POST /invocations``: from the headers and body of one request to a run, and back.
 
 In this order, each step refusing with its own status before any later one
-costs anything: headers (400 bad session id), the token (401), headers that
-contradict it (403), whom this runtime serves (403 silo), the tenant's limits
-(429, 503 if the shared meter is down), the body (413, 400), the workflow
-(404, 403 not entitled), the input (400 with field paths); then the run, as
-JSON or as server-sent events. Nothing before the token is believed, and
+costs anything: headers (400 repeated contract header, bad session id), the
+token (401), headers that contradict it (403), whom this runtime serves (403
+silo), the body's arrival (413, 408 after ``body_timeout_s``), the tenant's
+limits (429, 503 if the shared meter is down), the body's JSON (400: also
+too deep, too long a number, a lone surrogate), the workflow (404, 403 not
+entitled), the input (400 with field paths); then the run, as JSON or as
+server-sent events. The body is read before the limits, so a client still
+sending holds none of its tenant's concurrency. Nothing before the token is believed, and
 nothing in a header can change who the token says the caller is.
 
 The steps are functions the WebSocket endpoint (:mod:`engine.runtime.websocket`)
@@ -18,6 +21,7 @@ shares: :func:`authenticate_request` (everything up to the limits),
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -31,6 +35,7 @@ from engine.context import TenantContext
 from engine.engine import Engine, RunEvent, RunResult
 from engine.errors import AuthError
 from engine.identity.authenticate import Caller
+from engine.identity.jwks import WAIT_S as JWKS_WAIT_S
 from engine.runtime import logs
 from engine.runtime.contract import (
     INTERNAL_ERROR,
@@ -40,6 +45,7 @@ from engine.runtime.contract import (
     RequestMeta,
     Resume,
     authentication_error,
+    check_headers_once,
     check_identity_headers,
     check_session_id,
     dumps,
@@ -61,18 +67,24 @@ from engine.telemetry.tracing import incoming
 from engine.usage.meter import Lease, LimiterUnavailable, OverLimit
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to be larger than ``limit``."""
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The body, refused with 413 as soon as it is known to be larger than ``limit``, and with 408 if it has not
+    all arrived within ``timeout_s`` (a client sending a byte a second)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise payload_too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise payload_too_large(limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise payload_too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HttpError(408, "Request timeout", code="body-timeout",
+                        fields={"details": f"the body did not arrive within {timeout_s:g} s"}) from None
     return b"".join(chunks)
 
 
@@ -101,8 +113,9 @@ async def invocations(request: Request) -> Response | EventStream:
     try:
         caller = await authenticate_request(service, engine, meta, log)
         ctx = caller.context
+        # The body before the limits: a client still sending holds no concurrency slot of its tenant.
+        body = await read_body(request, service.config.max_body_bytes, service.config.body_timeout_s)
         lease = await admit(service, engine, ctx)
-        body = await read_body(request, service.config.max_body_bytes)
         workflow, payload, resume = parse_request(service, engine, ctx, body, log)
         if meta.wants_stream:
             events = run_events(engine, workflow, ctx, payload, resume, caller.credential)
@@ -133,17 +146,14 @@ async def invocations(request: Request) -> Response | EventStream:
 async def authenticate_request(service: Service, engine: Engine, meta: RequestMeta, log: dict[str, Any]) -> Caller:
     """Who is calling, checked before anything else: the session id, the token, headers that contradict it, and
     whether this runtime serves the tenant. Adds the caller's ids to ``log``; raises an HttpError."""
+    check_headers_once(meta)
     check_session_id(meta.session_id)
     if not meta.token:
         raise unauthorized("missing" if meta.token is None else "malformed")
     try:
-        if engine.verifier is not None and engine.verifier.remembered(meta.token):
-            # Verified recently (the same caller again): a lookup, no reason to leave the event loop.
-            caller = engine.authenticate(meta.token, session_id=meta.session_id, request_id=meta.request_id)
-        else:
-            # In a worker thread: verifying may fetch an issuer's JWKS over the network.
-            caller = await asyncio.to_thread(engine.authenticate, meta.token, session_id=meta.session_id,
-                                             request_id=meta.request_id)
+        await keys_fetched(engine, meta.token)
+        # On the event loop: a signature check costs about 0.1 ms, and nothing here waits for the network.
+        caller = engine.authenticate(meta.token, session_id=meta.session_id, request_id=meta.request_id, wait=False)
     except AuthError as exc:
         log["auth.error"] = str(exc)
         raise authentication_error(exc) from None
@@ -154,6 +164,16 @@ async def authenticate_request(service: Service, engine: Engine, meta: RequestMe
     check_identity_headers(meta, ctx)
     service.check_tenant(engine, ctx.tenant_id)
     return caller
+
+
+async def keys_fetched(engine: Engine, token: str) -> None:
+    """Wait for the JWKS fetch that verifying ``token`` needs, if one is in flight (its issuer's keys are not
+    known yet, or not its ``kid``), at most the fetch's wait; awaited on the event loop, so a flood of forged
+    tokens against a slow or failing JWKS endpoint holds no thread (engine/identity/jwks.py)."""
+    pending = engine.verifier.pending(token) if engine.verifier is not None else None
+    if pending is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(pending)), JWKS_WAIT_S)
 
 
 async def admit(service: Service, engine: Engine, ctx: TenantContext) -> Lease:

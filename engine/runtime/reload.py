@@ -13,6 +13,7 @@ Reloads happen when a watched file changes (polled) or on ``SIGHUP``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from engine.engine import Engine
 from engine.errors import CompileError, Problem, SpecError, TenantflowError, render_problems
+from engine.identity.jwks import WAIT_S as JWKS_WAIT_S
+from engine.identity.verify import TokenVerifier
 from engine.memory.backends import Backends, StoresConfig
 from engine.project import PROJECT_FILE, Project, load_project
 from engine.runtime import logs
@@ -43,14 +46,26 @@ def build_engine(project: Project, backends: Backends, meter: Meter | None = Non
 _WARM_UP = "warm-up: ignore 0 @ :: key=1 4111 DE89"
 
 
+def fetch_keys(verifier: TokenVerifier) -> None:
+    """Fetch the issuers' JWKS before the first request needs them, waiting at most one fetch's wait: an
+    endpoint that is down then does not delay startup or a reload any longer (requests are refused until it
+    answers, engine/identity/jwks.py)."""
+    deadline = time.monotonic() + JWKS_WAIT_S
+    for fetch in verifier.prefetch():
+        with contextlib.suppress(TimeoutError):
+            fetch.result(timeout=max(0.0, deadline - time.monotonic()))
+
+
 def prewarm(engine: Engine, tenant: str | None = None) -> None:
-    """Compile every workflow once, for ``tenant`` or the first pool tenant that runs it, build the
-    cross-tenant leakage index and the guard detectors' pattern databases; raise CompileError.
+    """Fetch the issuers' JWKS, compile every workflow once, for ``tenant`` or the first pool tenant that runs it,
+    build the cross-tenant leakage index and the guard detectors' pattern databases; raise CompileError.
 
     One compile per workflow, not per tenant (a pooled structure is shared):
     it catches a broken workflow before a reload swaps it in, and the first
     requests find their graph cached.
     """
+    if engine.verifier is not None:
+        fetch_keys(engine.verifier)
     problems: list[Problem] = []
     runners: set[str] = set()
     tenants = [tenant] if tenant is not None else sorted(

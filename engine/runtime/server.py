@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 from engine.project import Project
 from engine.runtime.config import CONFIG_ENV, RuntimeConfig
+from engine.runtime.protocol import HeaderDeadlineProtocol
 
 
 def uvicorn_options(config: RuntimeConfig, host: str, port: int) -> dict[str, Any]:
@@ -14,13 +16,12 @@ def uvicorn_options(config: RuntimeConfig, host: str, port: int) -> dict[str, An
         "host": host,
         "port": port,
         "lifespan": "on",
+        # httptools' protocol, closing a connection whose request headers take longer than header_timeout_s.
+        "http": partial(HeaderDeadlineProtocol, header_timeout_s=config.header_timeout_s),
         # The runtime logs one JSON line per request itself.
         "access_log": False,
         "log_level": "warning",
         "server_header": False,
-        # httptools parses requests when installed (it is a dependency); where h11 does, let header blocks up
-        # to twice our limit reach the app, so it can answer 431 instead of h11's bare 400.
-        "h11_max_incomplete_event_size": config.max_header_bytes * 2,
         # A /ws message larger than the body limit gets a 413 message; one more than twice as large is cut off by
         # uvicorn (close code 1009) before it is read whole, instead of at uvicorn's default of 16 MiB.
         "ws_max_size": config.max_body_bytes * 2,

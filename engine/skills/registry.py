@@ -7,7 +7,6 @@ implementation if there is one, else the shared one.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from collections.abc import Callable, Iterable
@@ -17,6 +16,7 @@ from typing import Any, Literal, get_type_hints
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
 from engine.errors import TenantflowError
+from engine.skills.threads import tenant_threads
 from engine.spec.fields import describe, for_fields, with_defaults
 from engine.spec.skill import SkillSpec
 
@@ -181,7 +181,8 @@ class SkillRegistry:
 
 
 async def call_implementation(definition: SkillDef, inputs: dict[str, Any], ctx: Any) -> Any:
-    """Call a Python skill or tool; blocking callables run in a worker thread.
+    """Call a Python skill or tool; blocking callables run in a worker thread of the calling tenant's own pool
+    (:mod:`engine.skills.threads`), so one tenant's blocking skills never queue another's.
 
     ``inputs`` are JSON-like (policies, the gateway and logs see them so); the callable gets them as its
     signature types them (see :meth:`SkillDef.arguments`).
@@ -190,4 +191,5 @@ async def call_implementation(definition: SkillDef, inputs: dict[str, Any], ctx:
     inputs = definition.arguments(inputs)
     if definition.is_async:
         return await definition.fn(ctx=ctx, **inputs)
-    return await asyncio.to_thread(definition.fn, ctx=ctx, **inputs)
+    tenant = getattr(getattr(ctx, "tenant", None), "tenant_id", "")
+    return await tenant_threads.run(tenant, definition.fn, ctx=ctx, **inputs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any, Union
@@ -128,10 +129,15 @@ def problems_from(exc: ValidationError, model: type[BaseModel], doc: Document, r
     return problems
 
 
+#: pydantic's names for its validators and union members in a loc (``function-after[check()]``,
+#: ``tagged-union[SkillStep,...]``): lower-case, a bracket right after the name, closed at the end.
+_INTERNAL = re.compile(r"[a-z][a-z0-9_-]*\[.*\]", re.DOTALL)
+
+
 def _is_internal(part: Any) -> bool:
-    # pydantic adds validator and union member names to locs; they are not
-    # document keys.
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+    # pydantic adds validator and union member names to locs; they are not document keys. A document key may
+    # hold a bracket too (":[ oops", found by fuzzing): only pydantic's shape counts as internal.
+    return isinstance(part, str) and (part.startswith("function-") or _INTERNAL.fullmatch(part) is not None)
 
 
 def known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

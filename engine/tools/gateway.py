@@ -18,14 +18,13 @@ returned, before it reaches graph state or the model.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.context import TenantContext
 from engine.errors import AuthError, SkillError
-from engine.identity.credentials import DelegatedToken
+from engine.identity.credentials import DelegatedToken, token_expired
 from engine.tools.catalog import ToolCatalog
 
 CREDENTIAL_KEYS = frozenset({"access_token", "refresh_token", "id_token", "authorization", "password", "secret",
@@ -66,7 +65,7 @@ def validate_claims(catalog: ToolCatalog, request: ToolRequest) -> ToolRequest:
         raise AuthError(f"tool '{request.name}' got a token for '{token.audience}', not for '{access.audience}'")
     if not token.scopes <= frozenset(access.scopes):
         raise AuthError(f"tool '{request.name}' got scopes beyond what it needs")
-    if token.expires_at <= time.time():
+    if token_expired(token.expires_at):
         raise AuthError(f"the exchanged token of tool '{request.name}' has expired")
     return request
 

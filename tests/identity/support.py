@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import RSAAlgorithm
 
 from tests.conftest import PROJECT_YAML, tenant_yaml
+from tests.http_fakes import answer_json
 
 DEV_SECRET_ENV = "TF_TEST_DEV_SECRET"
 DEV_SECRET = "dev-secret-for-tests-only-0123456789abcdef"
@@ -58,11 +59,14 @@ def jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
 
 @dataclass
 class JwksServer:
-    """A JWKS endpoint on 127.0.0.1 whose key set a test can rotate."""
+    """A JWKS endpoint on 127.0.0.1 whose key set a test can rotate, and make slow or failing."""
 
     keys: list[dict[str, Any]] = field(default_factory=list)
     hits: int = 0
     url: str = ""
+    #: The status it answers with (500: failing) and how long it takes to (slow).
+    status: int = 200
+    delay_s: float = 0.0
 
 
 @contextmanager
@@ -72,12 +76,12 @@ def jwks_server(keys: list[dict[str, Any]]) -> Iterator[JwksServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             state.hits += 1
-            body = json.dumps({"keys": state.keys}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            if state.delay_s:
+                time.sleep(state.delay_s)
+            if state.status != 200:
+                self.send_error(state.status)
+                return
+            answer_json(self, 200, {"keys": state.keys})
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -142,6 +142,14 @@ def write_project(root: Path, tenants: dict[str, str] | None = None) -> Path:
     return root
 
 
+def use_stores(root: Path, stores: str) -> None:
+    """Give the project written by :func:`write_project` another ``stores:`` line (e.g. PostgreSQL)."""
+    path = root / "tenantflow.yaml"
+    text = path.read_text()
+    assert "stores: {checkpointer: sqlite, store: sqlite}\n" in text
+    path.write_text(text.replace("stores: {checkpointer: sqlite, store: sqlite}\n", stores))
+
+
 @contextmanager
 def dev_secret() -> Iterator[None]:
     previous = os.environ.get(DEV_SECRET_ENV)

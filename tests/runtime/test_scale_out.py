@@ -36,6 +36,7 @@ from tests.runtime.support import (
     delete_redis_keys,
     dev_secret,
     redis_or_skip,
+    use_stores,
     wait_until_serving,
     write_project,
 )
@@ -106,9 +107,7 @@ def _free_port() -> int:
 def test_two_workers_on_postgres_continue_a_session_across_workers(tmp_path: Path, pg_schemas: Schemas) -> None:
     asyncio.run(redis_or_skip())
     project = write_project(tmp_path / "proj")
-    config = project / "tenantflow.yaml"
-    config.write_text(config.read_text().replace("stores: {checkpointer: sqlite, store: sqlite}\n",
-                                                 pg_schemas.stores_yaml(max_size=3)))
+    use_stores(project, pg_schemas.stores_yaml(max_size=3))
     (project / "skills" / "who.py").write_text(WHO_PY)
     (project / "workflows" / "turn.yaml").write_text(TURN_YAML)
     (project / "workflows" / "hold.yaml").write_text(HOLD_YAML)
@@ -183,10 +182,7 @@ def test_serve_on_postgres_refuses_to_start_without_the_connection_string(
     from engine.cli import main
 
     project = write_project(tmp_path / "proj")
-    config = project / "tenantflow.yaml"
-    config.write_text(config.read_text().replace(
-        "stores: {checkpointer: sqlite, store: sqlite}\n",
-        "stores: {checkpointer: postgres, store: postgres, postgres: {dsn_env: TF_UNSET_DATABASE_URL}}\n"))
+    use_stores(project, "stores: {checkpointer: postgres, store: postgres, postgres: {dsn_env: TF_UNSET_DATABASE_URL}}\n")
     monkeypatch.delenv("TF_UNSET_DATABASE_URL", raising=False)
     with dev_secret():
         result = CliRunner().invoke(main, ["serve", "--workers", "2", "--redis", "redis://127.0.0.1:1/0",
