@@ -28,7 +28,8 @@ from engine.identity.credentials import UserCredential
 from engine.identity.exchange import WorkloadIdentity
 from engine.identity.verify import TokenVerifier
 from engine.kinds.registry import StepKinds, step_kinds
-from engine.memory.backends import StoresConfig, TenantStores, open_backends
+from engine.knowledge.stores import KnowledgeStores, open_knowledge
+from engine.memory.backends import StoresConfig, TenantStores, data_path, open_backends
 from engine.memory.checkpoints import TenantCheckpointer
 from engine.models.registry import Providers
 from engine.policy.bundle import load_policies
@@ -59,12 +60,14 @@ class Engine:
     def __init__(self, project: Project, *, checkpointer: BaseCheckpointSaver[Any] | None = None,
                  store: BaseStore | None = None, stores: TenantStores | None = None,
                  providers: Providers | None = None, graph_cache_size: int = DEFAULT_GRAPH_CACHE,
-                 quotas: Meter | None = None, kinds: StepKinds | None = None):
+                 quotas: Meter | None = None, kinds: StepKinds | None = None,
+                 knowledge: KnowledgeStores | None = None):
         if project.policies is None:
             project = replace(project, policies=_load_policies(project))
         self.project = project
         self.providers = providers or Providers()
-        self.tenants = TenantDirectory(project, self.providers, stores)
+        self.tenants = TenantDirectory(project, self.providers, stores, knowledge)
+        self.knowledge = knowledge
         # Every run's reads and writes of checkpoints stay in its own tenant's threads, and a tenant whose
         # memory is siloed keeps its checkpoints in its own checkpointer too.
         self.checkpointer = TenantCheckpointer(checkpointer, stores=stores, silo=self.tenants.silo_memory) \
@@ -213,9 +216,10 @@ class Engine:
             await discover(project.tools)  # the allow-listed MCP tools' input schemas, from their servers
             # Validated again, with those schemas typing context.input.
             project = replace(project, policies=_load_policies(project))
-        async with open_backends(config, project.root) as backends:
+        async with open_backends(config, project.root) as backends, \
+                open_knowledge(config, data_path(config, project.root), backends.stores.keyring) as knowledge:
             yield cls(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
-                      **kwargs)
+                      knowledge=knowledge, **kwargs)
 
 
 def _load_policies(project: Project) -> Any:

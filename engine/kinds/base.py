@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from langgraph.store.base import BaseStore
 
     from engine.guardrails.chain import GuardChain
+    from engine.knowledge.index import TenantKnowledge
     from engine.models.base import ModelProvider, ToolSpec
     from engine.skills.bridge import SkillCall
     from engine.skills.registry import SkillRegistry
@@ -70,6 +71,9 @@ class Services(Protocol):
     async def memory_store(self, ctx: TenantContext, default: BaseStore | None) -> BaseStore | None: ...
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]: ...
+
+    #: The tenant's knowledge index, for ``documents`` or ``memory``; None when the engine has none.
+    async def knowledge(self, ctx: TenantContext, purpose: str) -> TenantKnowledge | None: ...
 
 
 @dataclass(frozen=True)

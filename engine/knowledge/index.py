@@ -105,10 +105,12 @@ class TenantKnowledge:
     """One tenant's documents and memory index: every read and write carries this tenant, and only it."""
 
     def __init__(self, backend: IndexBackend, tenant_id: str, codec: TenantCodec, embedder: Embedder | None,
-                 *, default_mode: Mode | None = None):
+                 *, default_mode: Mode | None = None, memory_ttl_minutes: dict[str, float] | None = None):
         self.backend, self.tenant_id = backend, require_id("tenant id", tenant_id)
         self.codec, self.embedder = codec, embedder
         self.default_mode: Mode = default_mode or ("hybrid" if embedder is not None else "lexical")
+        #: Minutes a memory entry stays recallable by query, per level.
+        self.memory_ttl_minutes = dict(memory_ttl_minutes or {})
 
     async def put_source(self, collection: str, source: str, chunks: Sequence[tuple[str, str, dict[str, Any]]],
                          content_hash: str, *, scope: str = "", ttl_s: float | None = None) -> int:
@@ -150,7 +152,7 @@ class TenantKnowledge:
             (vector,) = await self.embedder.embed([query])
             rankings["vector"] = await self.backend.vector(self.tenant_id, collection, scope, normalise(vector),
                                                            fetch, now)
-        fused = _fuse(rankings) if mode == "hybrid" else [(rowid, score, {mode: rank})
+        fused = _fuse(rankings) if mode == "hybrid" else [(rowid, score, {str(mode): rank})
                                                            for rank, (rowid, score) in enumerate(rankings[mode], 1)]
         rows = {row.rowid: row for row in await self.backend.fetch(self.tenant_id, [r for r, _, _ in fused])}
         hits: list[Hit] = []

@@ -66,7 +66,7 @@ class PostgresIndex:
             await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             await conn.execute("SELECT pg_advisory_lock(29798, 14)")
             try:
-                await conn.execute(_SCHEMA)  # type: ignore[arg-type]  # a constant: no user text
+                await conn.execute(_SCHEMA)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(29798, 14)")
         return cls(pool, schema)
@@ -82,7 +82,8 @@ class PostgresIndex:
             async with conn.cursor() as cursor:
                 await cursor.executemany(
                     "INSERT INTO knowledge_chunks (tenant, collection, chunk_id, scope, source, text, metadata, "
-                    "embedding, expires_at, tsv) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s)) "
+                    "embedding, expires_at, tsv) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s)) "
                     "ON CONFLICT (tenant, collection, chunk_id) DO UPDATE SET scope = EXCLUDED.scope, "
                     "source = EXCLUDED.source, text = EXCLUDED.text, metadata = EXCLUDED.metadata, "
                     "embedding = EXCLUDED.embedding, expires_at = EXCLUDED.expires_at, tsv = EXCLUDED.tsv",
@@ -134,12 +135,12 @@ class PostgresIndex:
             where.append("source = %s")
             args.append(source)
         async with self.pool.connection() as conn, conn.transaction():
-            cursor = await conn.execute(f"DELETE FROM knowledge_chunks WHERE {' AND '.join(where)}",  # type: ignore[arg-type]
+            cursor = await conn.execute(f"DELETE FROM knowledge_chunks WHERE {' AND '.join(where)}",
                                         args)
             removed = cursor.rowcount
             if scope_prefix is None:
                 kept = [w for w in where if not w.startswith("(scope")]
-                await conn.execute(f"DELETE FROM knowledge_sources WHERE {' AND '.join(kept)}", args)  # type: ignore[arg-type]
+                await conn.execute(f"DELETE FROM knowledge_sources WHERE {' AND '.join(kept)}", args)
         return removed
 
     async def export(self, tenant: str) -> list[Stored]:
@@ -153,7 +154,7 @@ class PostgresIndex:
 
     async def _all(self, query: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(query, args)  # type: ignore[arg-type]  # built from constants only
+            cursor = await conn.execute(query, args)  # built from constants only
             return list(await cursor.fetchall())
 
     async def _stored(self, where: str, args: Sequence[Any]) -> list[Stored]:

@@ -26,7 +26,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.errors import CompileError, render_problems
-from engine.memory.backends import StoresConfig, open_backends
+from engine.knowledge.stores import open_knowledge
+from engine.memory.backends import StoresConfig, data_path, open_backends
 from engine.project import Project
 from engine.runtime import logs
 from engine.runtime.config import RuntimeConfig, check_config
@@ -100,7 +101,9 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             backends = await stack.enter_async_context(open_backends(stores, loaded.root))
             meter = await open_meter(config)
             stack.push_async_callback(meter.close)
-            engine = build_engine(loaded, backends, meter)
+            knowledge = await stack.enter_async_context(
+                open_knowledge(stores, data_path(stores, loaded.root), backends.stores.keyring))
+            engine = build_engine(loaded, backends, meter, knowledge)
             try:
                 await asyncio.to_thread(prewarm, engine, config.tenant)
             except CompileError as exc:  # serve the rest; requests of the broken pairs fail (500, logged)

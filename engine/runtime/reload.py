@@ -22,6 +22,7 @@ from pathlib import Path
 
 from engine.engine import Engine
 from engine.errors import CompileError, Problem, SpecError, TenantflowError, render_problems
+from engine.knowledge.stores import KnowledgeStores
 from engine.memory.backends import Backends, StoresConfig
 from engine.project import PROJECT_FILE, Project, load_project
 from engine.runtime import logs
@@ -30,9 +31,11 @@ from engine.usage.meter import Meter
 _SKIPPED_DIRS = {"__pycache__", "node_modules"}
 
 
-def build_engine(project: Project, backends: Backends, meter: Meter | None = None) -> Engine:
+def build_engine(project: Project, backends: Backends, meter: Meter | None = None,
+                 knowledge: KnowledgeStores | None = None) -> Engine:
     """An engine over the open backends, recording into ``meter`` (the runtime's, which its limiter reads)."""
     return Engine(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
+                  knowledge=knowledge,
                   quotas=meter)
 
 
@@ -132,7 +135,8 @@ class EngineHolder:
             try:
                 project = await load(old.root)
                 self._check(project)
-                engine = await asyncio.to_thread(build_engine, project, self.backends, old.quotas)
+                engine = await asyncio.to_thread(build_engine, project, self.backends, old.quotas,
+                                                old.knowledge)
                 # Not yet shared with any request: compiling it in a worker thread is safe.
                 await asyncio.to_thread(prewarm, engine, self.tenant)
             except (SpecError, CompileError) as exc:
