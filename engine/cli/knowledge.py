@@ -44,7 +44,7 @@ async def _ingest(project_dir: Path, tenant: str, paths: list[Path], force: bool
         spec = engine.project.spec.stores.knowledge
         with Progress(transient=True, disable=len(files) < 2) as progress:
             task = progress.add_task(f"ingesting for {tenant}", total=len(files))
-            report = await ingest(knowledge, files, base=Path.cwd(), chunk_chars=spec.chunk_chars,
+            report = await ingest(knowledge, files, chunk_chars=spec.chunk_chars,
                                   overlap=spec.chunk_overlap, force=force,
                                   progress=lambda source: progress.update(task, advance=1, description=source))
     return {"tenant": tenant, "files": len(files), "added": report.added, "updated": report.updated,

@@ -21,25 +21,29 @@ class IngestReport:
     failed: list[str] = field(default_factory=list)
 
 
-def files_under(paths: Iterable[Path]) -> list[Path]:
-    """Every ingestible file named or under a named folder, sorted; hidden files and folders are skipped."""
-    found: list[Path] = []
+def files_under(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """(file, source name) of every ingestible file named or under a named folder, sorted.
+
+    A file's source name is its path from the named folder's parent (``docs/refunds.md`` for
+    ``ingest docs``), or its own name when named directly. Hidden files and folders are skipped.
+    """
+    found: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            found += [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES
+            found += [(p, (Path(path.resolve().name) / p.relative_to(path)).as_posix()) for p in sorted(path.rglob("*"))
+                      if p.is_file() and p.suffix.lower() in SUFFIXES
                       and not any(part.startswith(".") for part in p.relative_to(path).parts)]
         else:
-            found.append(path)
+            found.append((path, path.name))
     return found
 
 
-async def ingest(knowledge: TenantKnowledge, files: list[Path], *, base: Path, chunk_chars: int, overlap: int,
+async def ingest(knowledge: TenantKnowledge, files: list[tuple[Path, str]], *, chunk_chars: int, overlap: int,
                  force: bool = False, progress: Callable[[str], None] | None = None) -> IngestReport:
     """Index ``files`` for the tenant; a file whose content hash is unchanged is skipped unless ``force``."""
     known = await knowledge.source_hashes(COLLECTION)
     report = IngestReport()
-    for path in files:
-        source = _source(path, base)
+    for path, source in files:
         try:
             document = read_document(path, source)
         except Exception as exc:  # KnowledgeError: reported per file, the others go on
@@ -58,11 +62,3 @@ async def ingest(knowledge: TenantKnowledge, files: list[Path], *, base: Path, c
         if progress is not None:
             progress(source)
     return report
-
-
-def _source(path: Path, base: Path) -> str:
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return resolved.as_posix()
