@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS knowledge_sources (
 TABLES = ("knowledge_chunks", "knowledge_sources")
 
 
+def _arg_owners(where: list[str]) -> list[str]:
+    """The condition each query argument belongs to, in order (a condition holds one %s per argument)."""
+    return [condition for condition in where for _ in range(condition.count("%s"))]
+
+
 def _tsquery(tokens: Sequence[str]) -> str:
     # Tokens are \w+ words or hex hashes: no quote can occur in them.
     return " | ".join(f"'{token}'" for token in dict.fromkeys(tokens))
@@ -138,9 +143,12 @@ class PostgresIndex:
             cursor = await conn.execute(f"DELETE FROM knowledge_chunks WHERE {' AND '.join(where)}",
                                         args)
             removed = cursor.rowcount
-            if scope_prefix is None:
-                kept = [w for w in where if not w.startswith("(scope")]
-                await conn.execute(f"DELETE FROM knowledge_sources WHERE {' AND '.join(kept)}", args)
+            source_where = [w for w in where if not w.startswith("(scope")]
+            source_args = [a for a, w in zip(args, _arg_owners(where), strict=True) if not w.startswith("(scope")]
+            if scope_prefix is not None:  # memory entries are sources named <scope>#<key>
+                source_where.append("(starts_with(source, %s) OR starts_with(source, %s))")
+                source_args += [scope_prefix + "#", scope_prefix + "/"]
+            await conn.execute(f"DELETE FROM knowledge_sources WHERE {' AND '.join(source_where)}", source_args)
         return removed
 
     async def export(self, tenant: str) -> list[Stored]:

@@ -130,11 +130,18 @@ class SqliteIndex:
             where.append("source = ?")
             args.append(source)
         removed = await self._delete_where(tenant, " AND ".join(where), tuple(args))
-        if scope_prefix is None:
-            source_where = "tenant = ?" + (" AND collection = ?" if collection else "") + \
-                (" AND source = ?" if source else "")
-            source_args = (tenant, *([collection] if collection else []), *([source] if source else []))
-            await self.conn.execute(f"DELETE FROM knowledge_sources WHERE {source_where}", source_args)
+        source_where, source_args = ["tenant = ?"], [tenant]
+        if collection is not None:
+            source_where.append("collection = ?")
+            source_args.append(collection)
+        if source is not None:
+            source_where.append("source = ?")
+            source_args.append(source)
+        if scope_prefix is not None:  # memory entries are sources named <scope>#<key>
+            source_where.append("(source LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')")
+            source_args += [_like_prefix(scope_prefix + "#"), _like_prefix(scope_prefix + "/")]
+        await self.conn.execute(f"DELETE FROM knowledge_sources WHERE {' AND '.join(source_where)}",
+                                tuple(source_args))
         await self.conn.commit()
         return removed
 

@@ -96,34 +96,37 @@ def write_docs(folder: Path, docs: dict[str, str]) -> Path:
     return folder
 
 
-def sqlite_rows(root: Path, tenant: str) -> dict[str, int]:
-    """Rows naming ``tenant`` in every table of every SQLite file of the project, by file and table."""
+def sqlite_rows(root: Path, tenant: str, user: str | None = None) -> dict[str, int]:
+    """Rows naming ``tenant`` (or its ``user``) in every table of every SQLite file of the project."""
     found: dict[str, int] = {}
     for path in sorted((root / ".tenantflow").rglob("*.sqlite")):
         with closing(sqlite3.connect(path)) as conn:
             tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
             for table in tables:
                 rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
-                hits = sum(1 for row in rows if any(_names(value, tenant) for value in row))
+                hits = sum(1 for row in rows if any(_names(value, tenant, user) for value in row))
                 if hits:
                     found[f"{path.relative_to(root)}:{table}"] = hits
     return found
 
 
-def postgres_rows(schemas: Schemas, tenant: str) -> dict[str, int]:
+def postgres_rows(schemas: Schemas, tenant: str, user: str | None = None) -> dict[str, int]:
     found: dict[str, int] = {}
     for schema in schemas.existing():
         for table, rows in schemas.rows(schema).items():
-            hits = sum(1 for row in rows if any(_names(value, tenant) for value in row))
+            hits = sum(1 for row in rows if any(_names(value, tenant, user) for value in row))
             if hits:
                 found[f"{schema}.{table}"] = hits
     return found
 
 
-def _names(value: object, tenant: str) -> bool:
-    """Does a column value name ``tenant`` as an id: a tenant column, a thread id, a namespace, a key row."""
-    text = value.decode("utf-8", "replace") if isinstance(value, (bytes, memoryview)) and not isinstance(
-        value, memoryview) else str(value)
+def _names(value: object, tenant: str, user: str | None = None) -> bool:
+    """Does a column value name ``tenant`` (or its ``user``) as an id: a tenant column, a thread id, a namespace,
+    a memory index scope, a key row."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    if user is not None:
+        return text.startswith(f"{tenant}:{user}:") or f"tenant.{tenant}.user.{user}" in text \
+            or f"tenant/{tenant}/user/{user}" in text
     return text == tenant or text.startswith(f"{tenant}:") or f"tenant.{tenant}" in text \
         or f"tenantflow_keys.{tenant}" in text or f"tenant/{tenant}" in text
 
