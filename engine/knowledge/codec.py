@@ -1,13 +1,16 @@
 """How chunk text and search tokens are stored: in the clear, or sealed with the tenant's data key.
 
-With encryption at rest on, a chunk's text is sealed (AES-GCM, the tenant's
-current data key, bound to tenant, collection and chunk id) and the lexical
+With encryption at rest on, a chunk's text and metadata (title, page, a memory
+entry's key) are sealed (AES-GCM, the tenant's current data key, bound to
+tenant, collection and chunk id) and the lexical
 index holds keyed-hash tokens, ``HMAC(tenant token key, word)``: equal words
 match, the words themselves are not readable from the index. The token key is
 derived from the tenant's *first* data key (never deleted by tenantflow), so
 rotation does not change it and old tokens still match. Vectors are stored
 unencrypted: docs/decisions.md, "Encryption at rest", accepts that trade-off
-(a silo keeps them in the tenant's own file or schema).
+(a silo keeps them in the tenant's own file or schema). Source names (a file's
+path, a memory entry's namespace) stay plaintext, like memory keys: they
+address the data.
 """
 
 from __future__ import annotations

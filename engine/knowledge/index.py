@@ -122,7 +122,9 @@ class TenantKnowledge:
         rows = [Row(chunk_id=chunk_id, scope=scope, source=source,
                     text=self.codec.seal(text, (self.tenant_id, collection, chunk_id)),
                     tokens=" ".join(self.codec.tokens(text)),
-                    metadata=json.dumps(metadata, sort_keys=True, default=str), embedding=vector, expires_at=expires)
+                    metadata=self.codec.seal(json.dumps(metadata, sort_keys=True, default=str),
+                                             (self.tenant_id, collection, chunk_id, "metadata")),
+                    embedding=vector, expires_at=expires)
                 for (chunk_id, text, metadata), vector in zip(chunks, vectors, strict=True)]
         await self.backend.replace_source(self.tenant_id, collection, source, rows, content_hash)
         return len(rows)
@@ -163,7 +165,7 @@ class TenantKnowledge:
             if row.tenant != self.tenant_id or row.collection != collection:
                 # The backend filters by tenant; a row of another tenant here is a bug, so fail closed.
                 raise KnowledgeError(f"the knowledge index returned a row outside tenant '{self.tenant_id}': refused")
-            metadata = json.loads(row.metadata)
+            metadata = self._metadata(row)
             if wanted and any(metadata.get(key) != value for key, value in wanted.items()):
                 continue
             text = self.codec.open(row.text, (self.tenant_id, collection, row.chunk_id))
@@ -181,8 +183,12 @@ class TenantKnowledge:
         """Every chunk of this tenant, opened: what ``tenantflow tenant export`` writes."""
         return [{"collection": row.collection, "chunk_id": row.chunk_id, "scope": row.scope, "source": row.source,
                  "text": self.codec.open(row.text, (self.tenant_id, row.collection, row.chunk_id)),
-                 "metadata": json.loads(row.metadata)}
+                 "metadata": self._metadata(row)}
                 for row in await self.backend.export(self.tenant_id) if row.tenant == self.tenant_id]
+
+    def _metadata(self, row: Stored) -> dict[str, Any]:
+        opened = json.loads(self.codec.open(row.metadata, (self.tenant_id, row.collection, row.chunk_id, "metadata")))
+        return opened if isinstance(opened, dict) else {}
 
 
 def _filter(filter: dict[str, Any] | None) -> dict[str, Any]:

@@ -131,3 +131,14 @@ def test_the_spec_refuses_an_overlap_as_long_as_a_chunk(make_project: Any) -> No
                          "stores: {knowledge: {chunk_chars: 200, chunk_overlap: 200}}\n"})
     with pytest.raises(SpecError, match="chunk_overlap must be smaller than chunk_chars"):
         load_project(root)
+
+
+async def test_documents_are_unreadable_at_rest_with_encryption_on(project: Path, backend: str,
+                                                                    request: pytest.FixtureRequest) -> None:
+    stored = b"".join(p.read_bytes() for p in (project / ".tenantflow").rglob("*") if p.is_file())
+    if backend == "postgres":
+        stored += request.getfixturevalue("pg_schemas").dump()
+    for word in (b"Nordpost", b"ZEBRA", b"QUOKKA", b"credit notes", b"Refund policy"):
+        assert word not in stored
+    async with Engine.open(project) as engine:  # and still found, through the tenant's key
+        assert "Nordpost" in (await _ask(engine, "alpha", "Nordpost delivery")).output["answer"]
