@@ -14,6 +14,7 @@ SQLite, but it is a loadable extension and Python builds without
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,14 +73,18 @@ class SqliteIndex:
                              content_hash: str) -> None:
         await self._delete_where(tenant, "collection = ? AND source = ?", (collection, source))
         token = scope_token(tenant, collection)
-        for row in rows:
-            cursor = await self.conn.execute(
-                "INSERT OR REPLACE INTO knowledge_chunks (tenant, collection, chunk_id, scope, source, text, metadata, "
-                "embedding, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (tenant, collection, row.chunk_id, row.scope, source, row.text, row.metadata, as_blob(row.embedding),
-                 row.expires_at))
-            await self.conn.execute("INSERT INTO knowledge_fts (rowid, scope, tokens) VALUES (?, ?, ?)",
-                                    (cursor.lastrowid, token, row.tokens))
+        # A chunk id names one chunk of the tenant: one of another source is moved here, index entry and all.
+        await self._delete_where(tenant, "collection = ? AND chunk_id IN (SELECT value FROM json_each(?))",
+                                 (collection, json.dumps([row.chunk_id for row in rows])))
+        await self.conn.executemany(
+            "INSERT INTO knowledge_chunks (tenant, collection, chunk_id, scope, source, text, metadata, embedding, "
+            "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(tenant, collection, row.chunk_id, row.scope, source, row.text, row.metadata, as_blob(row.embedding),
+              row.expires_at) for row in rows])
+        await self.conn.executemany(
+            "INSERT INTO knowledge_fts (rowid, scope, tokens) SELECT rowid, ?, ? FROM knowledge_chunks "
+            "WHERE tenant = ? AND collection = ? AND chunk_id = ?",
+            [(token, row.tokens, tenant, collection, row.chunk_id) for row in rows])
         await self.conn.execute(
             "INSERT OR REPLACE INTO knowledge_sources (tenant, collection, source, content_hash, updated_at) "
             "VALUES (?, ?, ?, ?, ?)", (tenant, collection, source, content_hash, time.time()))

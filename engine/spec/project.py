@@ -158,7 +158,8 @@ class EmbeddingsSpec(Strict):
 class KnowledgeSpec(Strict):
     """Documents (``tenantflow ingest``, ``retrieve:``) and the index behind ``recall`` with a query."""
 
-    #: ``auto``: hybrid when embeddings are configured, else lexical (docs/benchmarks.md, "Retrieval quality").
+    #: ``auto``: vector when embeddings are configured, else lexical. Vector ranked best with a real model on the
+    #: retrieval benchmark; hybrid (reciprocal rank fusion) was second (docs/benchmarks.md, "Knowledge").
     search: Literal["auto", "lexical", "vector", "hybrid"] = "auto"
     embeddings: EmbeddingsSpec = Field(default_factory=EmbeddingsSpec)
     chunk_chars: int = Field(default=1000, ge=100, le=20000)
