@@ -5,10 +5,14 @@ them in its own schema (``silo_schema_prefix`` + id), beside its memory and
 checkpoints. Lexical search uses the ``simple`` configuration, since tokens
 may be keyed hashes (encryption on) that no stemmer should touch.
 
-pgvector is not used: the machine's PostgreSQL 15 has no ``vector`` extension,
-so vectors are stored as float32 ``bytea`` and the tenant's own rows are scored
-with numpy (:func:`engine.knowledge.vectors.top_k`). That scan is linear in the
-tenant's chunks, not the pool's.
+Vectors: with pgvector (the ``vector`` extension exists, or can be created, in
+the database) the column is a ``vector`` and PostgreSQL ranks the tenant's rows
+by cosine distance (``<=>``) itself. Without it (this machine's PostgreSQL 15 has
+no pgvector package) vectors are float32 ``bytea`` and the tenant's rows are
+scored with numpy (:func:`engine.knowledge.vectors.top_k`). Either way the scan
+is exact and limited to the tenant's rows by the (tenant, collection) index: no
+approximate (HNSW/IVFFlat) index, whose post-filtering would lose a pool
+tenant's results among other tenants' neighbours.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
@@ -27,7 +32,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS knowledge_chunks (
     id BIGSERIAL PRIMARY KEY,
     tenant TEXT NOT NULL, collection TEXT NOT NULL, chunk_id TEXT NOT NULL, scope TEXT NOT NULL,
-    source TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, embedding BYTEA,
+    source TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, embedding {vector_type},
     expires_at DOUBLE PRECISION, tsv TSVECTOR NOT NULL,
     UNIQUE (tenant, collection, chunk_id)
 );
@@ -40,6 +45,21 @@ CREATE TABLE IF NOT EXISTS knowledge_sources (
 );
 """
 TABLES = ("knowledge_chunks", "knowledge_sources")
+
+
+async def _pgvector(conn: AsyncConnection[Any]) -> bool:
+    """Is pgvector there, or can it be created? (Needs the package on the server and the right to create it.)"""
+    cursor = await conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'")
+    if await cursor.fetchone() is not None:
+        return True
+    cursor = await conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+    if await cursor.fetchone() is None:
+        return False
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
+    except psycopg.Error:
+        return False
+    return True
 
 
 def _arg_owners(where: list[str]) -> list[str]:
@@ -55,14 +75,15 @@ def _tsquery(tokens: Sequence[str]) -> str:
 class PostgresIndex:
     """A knowledge index in one PostgreSQL schema, on its own small pool."""
 
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], schema: str):
-        self.pool, self.schema = pool, schema
+    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[Any]], schema: str, *, pgvector: bool = False):
+        self.pool, self.schema, self.pgvector = pool, schema, pgvector
 
     @classmethod
     async def open(cls, dsn: str, schema: str, *, max_size: int = 4) -> PostgresIndex:
         async def configure(conn: AsyncConnection[Any]) -> None:
             await conn.set_autocommit(True)
-            await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            # public: where pgvector's type and operators live when the extension is there.
+            await conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
 
         pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
             dsn, min_size=1, max_size=max_size, configure=configure, open=False)
@@ -71,10 +92,16 @@ class PostgresIndex:
             await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             await conn.execute("SELECT pg_advisory_lock(29798, 14)")
             try:
-                await conn.execute(_SCHEMA)
+                pgvector = await _pgvector(conn)
+                await conn.execute(_SCHEMA.format(vector_type="vector" if pgvector else "BYTEA"))
+                # A table made earlier keeps its column type: that decides, not what the server has now.
+                cursor = await conn.execute(
+                    "SELECT udt_name FROM information_schema.columns WHERE table_schema = %s AND "
+                    "table_name = 'knowledge_chunks' AND column_name = 'embedding'", (schema,))
+                row = await cursor.fetchone()
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(29798, 14)")
-        return cls(pool, schema)
+        return cls(pool, schema, pgvector=row is not None and row[0] == "vector")
 
     async def close(self) -> None:
         await self.pool.close()
@@ -88,17 +115,27 @@ class PostgresIndex:
                 await cursor.executemany(
                     "INSERT INTO knowledge_chunks (tenant, collection, chunk_id, scope, source, text, metadata, "
                     "embedding, expires_at, tsv) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s)) "
+                    f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s{self._cast}, %s, to_tsvector('simple', %s)) "
                     "ON CONFLICT (tenant, collection, chunk_id) DO UPDATE SET scope = EXCLUDED.scope, "
                     "source = EXCLUDED.source, text = EXCLUDED.text, metadata = EXCLUDED.metadata, "
                     "embedding = EXCLUDED.embedding, expires_at = EXCLUDED.expires_at, tsv = EXCLUDED.tsv",
                     [(tenant, collection, row.chunk_id, row.scope, source, row.text, row.metadata,
-                      as_blob(row.embedding), row.expires_at, row.tokens) for row in rows])
+                      self._vector(row.embedding), row.expires_at, row.tokens) for row in rows])
             await conn.execute(
                 "INSERT INTO knowledge_sources (tenant, collection, source, content_hash, updated_at) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (tenant, collection, source) DO UPDATE SET "
                 "content_hash = EXCLUDED.content_hash, updated_at = EXCLUDED.updated_at",
                 (tenant, collection, source, content_hash, time.time()))
+
+    @property
+    def _cast(self) -> str:
+        return "::vector" if self.pgvector else ""
+
+    def _vector(self, vector: Sequence[float] | None) -> bytes | str | None:
+        if vector is None:
+            return None
+        # pgvector's text form; bytea otherwise.
+        return "[" + ",".join(repr(float(x)) for x in vector) + "]" if self.pgvector else as_blob(vector)
 
     async def source_hashes(self, tenant: str, collection: str) -> dict[str, str]:
         rows = await self._all("SELECT source, content_hash FROM knowledge_sources WHERE tenant = %s AND "
@@ -117,6 +154,14 @@ class PostgresIndex:
     async def vector(self, tenant: str, collection: str, scope: str | None, query: Sequence[float], k: int,
                      now: float) -> list[tuple[int, float]]:
         scoped = "" if scope is None else " AND scope = %s"
+        if self.pgvector:
+            wanted = self._vector(query)
+            ranked = await self._all(
+                f"SELECT id, 1 - (embedding <=> %s::vector) FROM knowledge_chunks WHERE tenant = %s AND "
+                f"collection = %s AND embedding IS NOT NULL AND (expires_at IS NULL OR expires_at > %s){scoped} "
+                "ORDER BY embedding <=> %s::vector, id LIMIT %s",
+                (wanted, tenant, collection, now, *(() if scope is None else (scope,)), wanted, k))
+            return [(int(rowid), float(score)) for rowid, score in ranked]
         rows = await self._all("SELECT id, embedding FROM knowledge_chunks WHERE tenant = %s AND collection = %s AND "
                                f"embedding IS NOT NULL AND (expires_at IS NULL OR expires_at > %s){scoped}",
                                (tenant, collection, now, *(() if scope is None else (scope,))))
