@@ -86,7 +86,9 @@ class IndexBackend(Protocol):
     async def source_hashes(self, tenant: str, collection: str) -> dict[str, str]: ...
 
     async def lexical(self, tenant: str, collection: str, scope: str | None, tokens: Sequence[str], k: int,
-                      now: float) -> list[tuple[int, float]]: ...
+                      now: float) -> list[tuple[Stored, float]]:
+        """The best rows for ``tokens`` with their scores (higher is better), rows read in the same query."""
+        ...
 
     async def vector(self, tenant: str, collection: str, scope: str | None, query: Sequence[float], k: int,
                      now: float) -> list[tuple[int, float]]: ...
@@ -146,10 +148,12 @@ class TenantKnowledge:
         fetch = k * _OVERFETCH if wanted else k * 2
         now = time.time()
         rankings: dict[str, list[tuple[int, float]]] = {}
+        rows: dict[int, Stored] = {}
         if mode in ("lexical", "hybrid"):
             tokens = self.codec.tokens(query)
-            rankings["lexical"] = await self.backend.lexical(self.tenant_id, collection, scope, tokens, fetch, now) \
-                if tokens else []
+            found = await self.backend.lexical(self.tenant_id, collection, scope, tokens, fetch, now) if tokens else []
+            rows = {row.rowid: row for row, _ in found}
+            rankings["lexical"] = [(row.rowid, score) for row, score in found]
         if mode in ("vector", "hybrid"):
             assert self.embedder is not None
             (vector,) = await self.embedder.embed([query])
@@ -157,7 +161,8 @@ class TenantKnowledge:
                                                            fetch, now)
         fused = _fuse(rankings) if mode == "hybrid" else [(rowid, score, {str(mode): rank})
                                                            for rank, (rowid, score) in enumerate(rankings[mode], 1)]
-        rows = {row.rowid: row for row in await self.backend.fetch(self.tenant_id, [r for r, _, _ in fused])}
+        missing = [rowid for rowid, _, _ in fused if rowid not in rows]
+        rows |= {row.rowid: row for row in await self.backend.fetch(self.tenant_id, missing)}
         hits: list[Hit] = []
         for rowid, score, ranks in fused:
             row = rows.get(rowid)

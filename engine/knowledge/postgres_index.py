@@ -143,13 +143,13 @@ class PostgresIndex:
         return {str(source): str(digest) for source, digest in rows}
 
     async def lexical(self, tenant: str, collection: str, scope: str | None, tokens: Sequence[str], k: int,
-                      now: float) -> list[tuple[int, float]]:
+                      now: float) -> list[tuple[Stored, float]]:
         scoped = "" if scope is None else " AND scope = %s"
-        query = ("SELECT id, ts_rank_cd(tsv, q) AS rank FROM knowledge_chunks, to_tsquery('simple', %s) AS q "
+        query = (f"SELECT {_COLUMNS}, ts_rank_cd(tsv, q) AS rank FROM knowledge_chunks, to_tsquery('simple', %s) AS q "
                  "WHERE tenant = %s AND collection = %s AND tsv @@ q AND (expires_at IS NULL OR expires_at > %s)"
                  f"{scoped} ORDER BY rank DESC, id LIMIT %s")
         args = (_tsquery(tokens), tenant, collection, now, *(() if scope is None else (scope,)), k)
-        return [(int(rowid), float(rank)) for rowid, rank in await self._all(query, args)]
+        return [(_stored(row), float(row[-1])) for row in await self._all(query, args)]
 
     async def vector(self, tenant: str, collection: str, scope: str | None, query: Sequence[float], k: int,
                      now: float) -> list[tuple[int, float]]:
@@ -211,7 +211,11 @@ class PostgresIndex:
             return list(await cursor.fetchall())
 
     async def _stored(self, where: str, args: Sequence[Any]) -> list[Stored]:
-        rows = await self._all("SELECT id, tenant, collection, chunk_id, scope, source, text, metadata "
-                               f"FROM knowledge_chunks {where}", args)
-        return [Stored(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7]))
-                for r in rows]
+        return [_stored(row) for row in await self._all(f"SELECT {_COLUMNS} FROM knowledge_chunks {where}", args)]
+
+
+_COLUMNS = "id, tenant, collection, chunk_id, scope, source, text, metadata"
+
+
+def _stored(r: Any) -> Stored:
+    return Stored(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7]))

@@ -96,16 +96,16 @@ class SqliteIndex:
             return {str(source): str(digest) async for source, digest in cursor}
 
     async def lexical(self, tenant: str, collection: str, scope: str | None, tokens: Sequence[str], k: int,
-                      now: float) -> list[tuple[int, float]]:
+                      now: float) -> list[tuple[Stored, float]]:
         scoped, args = _scoped(scope)
-        sql = ("SELECT c.rowid, bm25(knowledge_fts, 0.0, 1.0) AS rank FROM knowledge_fts "
+        sql = (f"SELECT {_COLUMNS}, bm25(knowledge_fts, 0.0, 1.0) AS rank FROM knowledge_fts "
                "JOIN knowledge_chunks c ON c.rowid = knowledge_fts.rowid "
                "WHERE knowledge_fts MATCH ? AND c.tenant = ? AND c.collection = ? "
                f"AND (c.expires_at IS NULL OR c.expires_at > ?){scoped} ORDER BY rank LIMIT ?")
         async with self.conn.execute(sql, (_match(tenant, collection, tokens), tenant, collection, now, *args,
                                            k)) as cursor:
             # bm25() is lower-is-better; the score handed on is higher-is-better.
-            return [(int(rowid), -float(rank)) async for rowid, rank in cursor]
+            return [(_stored(row), -float(row[-1])) async for row in cursor]
 
     async def vector(self, tenant: str, collection: str, scope: str | None, query: Sequence[float], k: int,
                      now: float) -> list[tuple[int, float]]:
@@ -176,10 +176,16 @@ class SqliteIndex:
             await self.conn.execute(f"DELETE FROM knowledge_chunks WHERE rowid IN ({marks})", part)
 
     async def _stored(self, where: str, args: tuple[Any, ...]) -> list[Stored]:
-        sql = f"SELECT rowid, tenant, collection, chunk_id, scope, source, text, metadata FROM knowledge_chunks {where}"
+        sql = f"SELECT {_COLUMNS} FROM knowledge_chunks c {where}"
         async with self.conn.execute(sql, args) as cursor:
-            return [Stored(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7]))
-                    async for r in cursor]
+            return [_stored(row) async for row in cursor]
+
+
+_COLUMNS = "c.rowid, c.tenant, c.collection, c.chunk_id, c.scope, c.source, c.text, c.metadata"
+
+
+def _stored(r: Any) -> Stored:
+    return Stored(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7]))
 
 
 def _scoped(scope: str | None, table: str = "c.") -> tuple[str, tuple[str, ...]]:

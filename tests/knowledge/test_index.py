@@ -63,13 +63,22 @@ async def test_a_filter_only_narrows_and_cannot_name_another_tenant_into_view() 
 async def test_a_backend_row_of_another_tenant_is_refused_not_returned() -> None:
     index, alpha, _ = await _pair()
 
-    async def leaky_fetch(tenant: str, rowids: Any) -> list[Stored]:
-        return [Stored(rowid, "beta", "documents", "d#0", "", "d", "beta secret", "{}") for rowid in rowids]
+    def beta_row(rowid: int) -> Stored:
+        return Stored(rowid, "beta", "documents", "d#0", "", "d", "beta secret", "{}")
 
-    index.fetch = leaky_fetch  # type: ignore[method-assign]
+    async def leaky_lexical(*args: Any) -> list[tuple[Stored, float]]:
+        return [(beta_row(1), 1.0)]
+
+    async def leaky_fetch(tenant: str, rowids: Any) -> list[Stored]:
+        return [beta_row(rowid) for rowid in rowids]
+
     try:
+        index.lexical = leaky_lexical  # type: ignore[method-assign]
         with pytest.raises(KnowledgeError, match="outside tenant 'alpha'"):
-            await alpha.search("documents", "notebook")
+            await alpha.search("documents", "notebook", mode="lexical")
+        index.fetch = leaky_fetch  # type: ignore[method-assign]
+        with pytest.raises(KnowledgeError, match="outside tenant 'alpha'"):
+            await alpha.search("documents", "notebook", mode="vector")
     finally:
         await index.close()
 
