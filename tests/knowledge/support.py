@@ -58,7 +58,7 @@ steps:
     remember: {level: user, key: "{{ input.key }}", value: {text: "{{ input.note }}"}}
   - id: found
     recall: {level: user, query: "{{ input.query }}", limit: 1}
-  - return: {found: "{{ steps.found.items | map(attribute='text') | join('|') }}"}
+  - return: {found: "{{ steps.found.items | map(attribute='text') | join('|') }}", dropped: "{{ steps.found.dropped }}"}
 """
 
 TENANTS = {
