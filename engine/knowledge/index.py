@@ -197,6 +197,30 @@ class TenantKnowledge:
         return opened if isinstance(opened, dict) else {}
 
 
+def deletion_filters(*, collection: str | None, source: str | None, scope_prefix: str | None, mark: str,
+                     starts_with: str) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+    """(conditions, arguments) for a backend's delete: of the chunks, and of the source hashes.
+
+    ``mark`` is the driver's placeholder, ``starts_with`` the SQL of "column starts with a placeholder"
+    (``{col}`` for the column, ``{mark}`` for the placeholder). Conditions are ANDed after ``tenant = ...``.
+    A memory entry's source is named ``<scope>#<key>``, so a scope's sources go with its chunks.
+    """
+    chunks: list[str] = []
+    args: list[str] = []
+    for column, value in (("collection", collection), ("source", source)):
+        if value is not None:
+            chunks.append(f"{column} = {mark}")
+            args.append(value)
+    sources, source_args = list(chunks), list(args)
+    if scope_prefix is not None:
+        prefix = starts_with.replace("{mark}", mark)
+        chunks.append(f"(scope = {mark} OR {prefix.format(col='scope')})")
+        args += [scope_prefix, scope_prefix + "/"]
+        sources.append(f"({prefix.format(col='source')} OR {prefix.format(col='source')})")
+        source_args += [scope_prefix + "#", scope_prefix + "/"]
+    return ("".join(f" AND {c}" for c in chunks), args), ("".join(f" AND {c}" for c in sources), source_args)
+
+
 def _filter(filter: dict[str, Any] | None) -> dict[str, Any]:
     if filter is None:
         return {}

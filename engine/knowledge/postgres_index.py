@@ -25,7 +25,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from engine.knowledge.index import Row, Stored
+from engine.knowledge.index import Row, Stored, deletion_filters
 from engine.knowledge.vectors import as_blob, top_k
 
 _SCHEMA = """
@@ -60,11 +60,6 @@ async def _pgvector(conn: AsyncConnection[Any]) -> bool:
     except psycopg.Error:
         return False
     return True
-
-
-def _arg_owners(where: list[str]) -> list[str]:
-    """The condition each query argument belongs to, in order (a condition holds one %s per argument)."""
-    return [condition for condition in where for _ in range(condition.count("%s"))]
 
 
 def _tsquery(tokens: Sequence[str]) -> str:
@@ -174,26 +169,13 @@ class PostgresIndex:
 
     async def delete(self, tenant: str, *, collection: str | None = None, scope_prefix: str | None = None,
                      source: str | None = None) -> int:
-        where, args = ["tenant = %s"], [tenant]
-        if collection is not None:
-            where.append("collection = %s")
-            args.append(collection)
-        if scope_prefix is not None:
-            where.append("(scope = %s OR starts_with(scope, %s))")
-            args += [scope_prefix, scope_prefix + "/"]
-        if source is not None:
-            where.append("source = %s")
-            args.append(source)
+        (chunks, args), (sources, source_args) = deletion_filters(
+            collection=collection, source=source, scope_prefix=scope_prefix, mark="%s",
+            starts_with="starts_with({col}, {mark})")
         async with self.pool.connection() as conn, conn.transaction():
-            cursor = await conn.execute(f"DELETE FROM knowledge_chunks WHERE {' AND '.join(where)}",
-                                        args)
+            cursor = await conn.execute(f"DELETE FROM knowledge_chunks WHERE tenant = %s{chunks}", (tenant, *args))
             removed = cursor.rowcount
-            source_where = [w for w in where if not w.startswith("(scope")]
-            source_args = [a for a, w in zip(args, _arg_owners(where), strict=True) if not w.startswith("(scope")]
-            if scope_prefix is not None:  # memory entries are sources named <scope>#<key>
-                source_where.append("(starts_with(source, %s) OR starts_with(source, %s))")
-                source_args += [scope_prefix + "#", scope_prefix + "/"]
-            await conn.execute(f"DELETE FROM knowledge_sources WHERE {' AND '.join(source_where)}", source_args)
+            await conn.execute(f"DELETE FROM knowledge_sources WHERE tenant = %s{sources}", (tenant, *source_args))
         return removed
 
     async def export(self, tenant: str) -> list[Stored]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import aiosqlite
 
-from engine.knowledge.index import Row, Stored
+from engine.knowledge.index import Row, Stored, deletion_filters
 from engine.knowledge.vectors import as_blob, top_k
 
 _SCHEMA = """
@@ -124,29 +124,11 @@ class SqliteIndex:
 
     async def delete(self, tenant: str, *, collection: str | None = None, scope_prefix: str | None = None,
                      source: str | None = None) -> int:
-        where, args = ["1 = 1"], []
-        if collection is not None:
-            where.append("collection = ?")
-            args.append(collection)
-        if scope_prefix is not None:
-            where.append("(scope = ? OR scope LIKE ? ESCAPE '\\')")
-            args += [scope_prefix, _like_prefix(scope_prefix + "/")]
-        if source is not None:
-            where.append("source = ?")
-            args.append(source)
-        removed = await self._delete_where(tenant, " AND ".join(where), tuple(args))
-        source_where, source_args = ["tenant = ?"], [tenant]
-        if collection is not None:
-            source_where.append("collection = ?")
-            source_args.append(collection)
-        if source is not None:
-            source_where.append("source = ?")
-            source_args.append(source)
-        if scope_prefix is not None:  # memory entries are sources named <scope>#<key>
-            source_where.append("(source LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')")
-            source_args += [_like_prefix(scope_prefix + "#"), _like_prefix(scope_prefix + "/")]
-        await self.conn.execute(f"DELETE FROM knowledge_sources WHERE {' AND '.join(source_where)}",
-                                tuple(source_args))
+        (chunks, args), (sources, source_args) = deletion_filters(
+            collection=collection, source=source, scope_prefix=scope_prefix, mark="?",
+            starts_with="instr({col}, {mark}) = 1")
+        removed = await self._delete_where(tenant, "1 = 1" + chunks, tuple(args))
+        await self.conn.execute(f"DELETE FROM knowledge_sources WHERE tenant = ?{sources}", (tenant, *source_args))
         await self.conn.commit()
         return removed
 
@@ -190,7 +172,3 @@ def _stored(r: Any) -> Stored:
 
 def _scoped(scope: str | None, table: str = "c.") -> tuple[str, tuple[str, ...]]:
     return ("", ()) if scope is None else (f" AND {table}scope = ?", (scope,))
-
-
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
