@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import re
+import time
 from collections.abc import Sequence
 from importlib import import_module
 from typing import Any, Protocol
@@ -109,9 +110,7 @@ class TitanEmbedder:
             except Exception as exc:
                 code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
                 if code in ("ThrottlingException", "TooManyRequestsException") and attempt < self.retries:
-                    import time
-
-                    time.sleep(self.backoff_s * 2 ** attempt)
+                    time.sleep(self.backoff_s * 2 ** attempt)  # in a worker thread (asyncio.to_thread)
                     continue
                 raise EmbeddingError(f"Bedrock embedding with {self.model_id} failed: {code or type(exc).__name__}"
                                      ) from None
