@@ -33,7 +33,8 @@ from engine.identity.verify import TokenVerifier
 from engine.inputs import check_input
 from engine.kinds.base import RunContext
 from engine.kinds.registry import StepKinds, step_kinds
-from engine.memory.backends import StoresConfig, TenantStores, open_backends
+from engine.knowledge.stores import KnowledgeStores, open_knowledge
+from engine.memory.backends import StoresConfig, TenantStores, data_path, open_backends
 from engine.memory.checkpoints import TenantCheckpointer
 from engine.models.registry import Providers
 from engine.policy.bundle import load_policies
@@ -66,12 +67,14 @@ class Engine:
     def __init__(self, project: Project, *, checkpointer: BaseCheckpointSaver[Any] | None = None,
                  store: BaseStore | None = None, stores: TenantStores | None = None,
                  providers: Providers | None = None, graph_cache_mb: float = DEFAULT_GRAPH_CACHE_MB,
-                 quotas: Meter | None = None, kinds: StepKinds | None = None, ledger: Ledger | None = None):
+                 quotas: Meter | None = None, kinds: StepKinds | None = None, ledger: Ledger | None = None,
+                 knowledge: KnowledgeStores | None = None):
         if project.policies is None:
             project = replace(project, policies=_load_policies(project))
         self.project = project
         self.providers = providers or Providers()
-        self.tenants = TenantDirectory(project, self.providers, stores)
+        self.tenants = TenantDirectory(project, self.providers, stores, knowledge)
+        self.knowledge = knowledge
         # Every run's reads and writes of checkpoints stay in its own tenant's threads, and a tenant whose
         # memory is siloed keeps its checkpoints in its own checkpointer too.
         self.checkpointer = TenantCheckpointer(checkpointer, stores=stores, silo=self.tenants.silo_memory) \
@@ -240,9 +243,10 @@ class Engine:
             await discover(project.tools)  # the allow-listed MCP tools' input schemas, from their servers
             # Validated again, with those schemas typing context.input.
             project = replace(project, policies=_load_policies(project))
-        async with open_backends(config, project.root) as backends, open_ledger(project) as ledger:
+        async with open_backends(config, project.root) as backends, open_ledger(project) as ledger, \
+                open_knowledge(config, data_path(config, project.root), backends.stores.keyring) as knowledge:
             engine = cls(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
-                         ledger=kwargs.pop("ledger", ledger), **kwargs)
+                         ledger=kwargs.pop("ledger", ledger), knowledge=knowledge, **kwargs)
             if "quotas" not in kwargs and engine.ledger is not None:
                 seed_month_spend(engine.quotas, engine.ledger)
             yield engine

@@ -7,6 +7,7 @@ with startup_phase():  # modules live as long as the process (see engine/startup
     import engine.cli.guardrails  # noqa: F401  (guardrails eval)
     import engine.cli.identity  # noqa: F401  (token, whoami, skills)
     import engine.cli.keys  # noqa: F401  (keys status, keys rotate)
+    import engine.cli.knowledge  # noqa: F401  (ingest, tenant export, tenant delete)
     import engine.cli.platform  # noqa: F401  (export langgraph)
     import engine.cli.review  # noqa: F401  (registers its commands on main)
     import engine.cli.runtime  # noqa: F401  (serve, routes)

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from engine.guardrails.chain import GuardChain
     from engine.kinds.model_call import Spend
+    from engine.knowledge.index import TenantKnowledge
     from engine.models.base import ModelProvider, ToolSpec
     from engine.skills.bridge import SkillCall
     from engine.skills.registry import SkillRegistry
@@ -85,6 +86,9 @@ class Services(Protocol):
     def spend(self) -> Spend:
         """The monthly budgets' checks around every model call."""
         ...
+
+    #: The tenant's knowledge index, for ``documents`` or ``memory``; None when the engine has none.
+    async def knowledge(self, ctx: TenantContext, purpose: str) -> TenantKnowledge | None: ...
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,13 @@ from engine.kinds.base import (
     context_of,
     failure_record,
     handle_failure,
+    run_context,
     succeeded,
     variables,
 )
 from engine.kinds.memory import check_level, scoped
+from engine.kinds.memory_index import INDEXED, recall_by_query, text_of
+from engine.kinds.screening import screen
 from engine.memory.scoped import MemoryItem
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.common import Strict
@@ -54,7 +57,7 @@ class Recall(StepKind):
                 yield TemplateRef(("recall", field), getattr(step.body, field))
 
     def outputs(self, step: Step) -> frozenset[str] | None:
-        return frozenset({"items"})
+        return frozenset({"items", "dropped"})
 
     def check(self, node: IRNode, ir: WorkflowIR, locate: Locate) -> Iterable[Problem]:
         assert node.step is not None
@@ -70,15 +73,20 @@ class Recall(StepKind):
         async def run(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             started, attempts = time.perf_counter(), Attempts()
             try:
-                scope = variables(state, context_of(runtime))
+                run_ctx, ctx = run_context(runtime), context_of(runtime)
+                scope = variables(state, ctx)
                 store = await scoped(b.ir, runtime)
                 wanted = str(render_value(key, scope)) if key is not None else None
                 text = str(render_value(query, scope)) if query is not None else None
+
+                knowledge = await run_ctx.services.knowledge(ctx, "memory") if text and spec.level in INDEXED else None
 
                 async def once() -> list[MemoryItem]:
                     if wanted is not None:
                         item = await store.get(spec.level, wanted)
                         return [item] if item is not None else []
+                    if knowledge is not None and text:
+                        return await recall_by_query(knowledge, store, spec.level, text, spec.limit)
                     return await store.search(spec.level, query=text, limit=spec.limit)
 
                 items = await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
@@ -86,6 +94,12 @@ class Recall(StepKind):
                 raise
             except Exception as exc:
                 return handle_failure(node, failure_record(node, exc, max(attempts.count, 1), started))
-            return succeeded(node, {"items": [i["value"] | {"key": i["key"]} for i in items]})
+            # Recalled memories are text someone wrote earlier: screened like retrieved passages.
+            screened = screen(run_ctx.services.guard_chain(ctx.tenant_id),
+                              [(f"steps.{node.id}.items.{i['key']}", text_of(i["key"], i["value"])) for i in items],
+                              ctx.tenant_id)
+            kept = [items[i] for i, _ in screened.kept]
+            return succeeded(node, {"items": [i["value"] | {"key": i["key"]} for i in kept],
+                                    "dropped": screened.dropped})
 
         return run

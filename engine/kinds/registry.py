@@ -35,7 +35,7 @@ BUILTIN = (
     "engine.kinds.skill:Skill", "engine.kinds.llm:Llm", "engine.kinds.tool:Tool", "engine.kinds.switch:Switch",
     "engine.kinds.parallel:Parallel", "engine.kinds.loop:Loop", "engine.kinds.call:Call", "engine.kinds.set:Set",
     "engine.kinds.return_:Return", "engine.kinds.remember:Remember", "engine.kinds.recall:Recall",
-    "engine.kinds.ask:Ask",
+    "engine.kinds.retrieve:Retrieve", "engine.kinds.ask:Ask",
 )
 #: The engine's own nodes: not written by authors, added by lowering.
 ENGINE_NODES = ("engine.kinds.guard:GuardInput", "engine.kinds.guard:GuardOutput",

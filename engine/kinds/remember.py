@@ -18,10 +18,12 @@ from engine.kinds.base import (
     context_of,
     failure_record,
     handle_failure,
+    run_context,
     succeeded,
     variables,
 )
 from engine.kinds.memory import check_level, scoped
+from engine.kinds.memory_index import index_memory
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.common import Strict
 from engine.spec.workflow import MemoryLevel, Step
@@ -70,8 +72,12 @@ class Remember(StepKind):
                 item = rendered if isinstance(rendered, dict) else {"value": rendered}
                 store = await scoped(b.ir, runtime)
 
+                knowledge = await run_context(runtime).services.knowledge(context_of(runtime), "memory")
+
                 async def once() -> None:
                     await store.put(spec.level, rendered_key, item)
+                    if knowledge is not None:
+                        await index_memory(knowledge, store.ctx, spec.level, rendered_key, item)
 
                 await run_with_policy(once, retry=step.retry, timeout_s=step.timeout_s, attempts=attempts)
             except (MemoryAccessDenied, TemplateError):

@@ -9,6 +9,7 @@ from langgraph.store.base import BaseStore
 from engine.context import TenantContext
 from engine.guardrails.chain import GuardChain
 from engine.kinds.model_call import Spend
+from engine.knowledge.index import TenantKnowledge
 from engine.models.base import ModelProvider, ToolSpec
 from engine.run.dispatch import Dispatch
 from engine.run.runner import Runner
@@ -42,6 +43,9 @@ class RunServices:
 
     async def memory_store(self, ctx: TenantContext, default: BaseStore | None) -> BaseStore | None:
         return await self.tenants.memory_store(ctx, default)
+
+    async def knowledge(self, ctx: TenantContext, purpose: str) -> TenantKnowledge | None:
+        return await self.tenants.knowledge(ctx, purpose)
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]:
         return await self.runner.invoke_workflow(workflow, payload, ctx)

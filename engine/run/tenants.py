@@ -18,6 +18,8 @@ from engine.context import TenantContext
 from engine.errors import AuthError, CompileError, ModelError, Problem
 from engine.guardrails.chain import GuardChain, chain_for
 from engine.guardrails.leakage import LeakageIndex, marks_from_layers
+from engine.knowledge.index import TenantKnowledge
+from engine.knowledge.stores import KnowledgeStores
 from engine.memory.backends import TenantStores
 from engine.models.base import ModelProvider
 from engine.models.registry import Providers
@@ -32,8 +34,9 @@ from engine.tenancy import TenantSettings
 class TenantDirectory:
     """Settings, policy facts, models and guard chains of every tenant of a project."""
 
-    def __init__(self, project: Project, providers: Providers, stores: TenantStores | None = None):
-        self.project, self.providers, self.stores = project, providers, stores
+    def __init__(self, project: Project, providers: Providers, stores: TenantStores | None = None,
+                 knowledge: KnowledgeStores | None = None):
+        self.project, self.providers, self.stores, self.knowledge_stores = project, providers, stores, knowledge
         self._settings: dict[str, TenantSettings] = {}
         #: Tenants whose settings did not resolve, with their problems.
         self.failed: dict[str, list[Problem]] = {}
@@ -127,6 +130,14 @@ class TenantDirectory:
         if self.stores is None:
             return default
         return await self.stores.for_tenant(ctx.tenant_id, self.settings(ctx.tenant_id).isolation.memory)
+
+    async def knowledge(self, ctx: TenantContext, purpose: str) -> TenantKnowledge | None:
+        """The tenant's knowledge index for ``documents`` (isolation.rag) or ``memory`` (isolation.memory)."""
+        if self.knowledge_stores is None:
+            return None
+        isolation = self.settings(ctx.tenant_id).isolation
+        return await self.knowledge_stores.for_tenant(ctx.tenant_id,
+                                                      isolation.rag if purpose == "documents" else isolation.memory)
 
     @property
     def root(self) -> Path:

@@ -28,7 +28,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.engine import open_ledger, seed_month_spend
 from engine.errors import CompileError, render_problems
-from engine.memory.backends import StoresConfig, open_backends
+from engine.knowledge.stores import open_knowledge
+from engine.memory.backends import StoresConfig, data_path, open_backends
 from engine.project import Project
 from engine.runtime import logs
 from engine.runtime.config import RuntimeConfig, check_config
@@ -120,7 +121,9 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
             ledger = await stack.enter_async_context(open_ledger(loaded))
             if ledger is not None:
                 seed_month_spend(meter, ledger)
-            engine = build_engine(loaded, backends, meter, ledger)
+            knowledge = await stack.enter_async_context(
+                open_knowledge(stores, data_path(stores, loaded.root), backends.stores.keyring))
+            engine = build_engine(loaded, backends, meter, ledger, knowledge)
             try:
                 await asyncio.to_thread(prewarm, engine, config.tenant)
             except CompileError as exc:  # serve the rest; requests of the broken pairs fail (500, logged)

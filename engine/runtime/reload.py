@@ -25,6 +25,7 @@ from engine.engine import Engine
 from engine.errors import CompileError, Problem, SpecError, TenantflowError, render_problems
 from engine.identity.jwks import WAIT_S as JWKS_WAIT_S
 from engine.identity.verify import TokenVerifier
+from engine.knowledge.stores import KnowledgeStores
 from engine.memory.backends import Backends, StoresConfig
 from engine.project import PROJECT_FILE, Project, load_project
 from engine.runtime import logs
@@ -35,11 +36,11 @@ _SKIPPED_DIRS = {"__pycache__", "node_modules"}
 
 
 def build_engine(project: Project, backends: Backends, meter: Meter | None = None,
-                 ledger: Ledger | None = None) -> Engine:
+                 ledger: Ledger | None = None, knowledge: KnowledgeStores | None = None) -> Engine:
     """An engine over the open backends, recording into ``meter`` (the runtime's, which its limiter reads) and
-    ``ledger`` (the runtime's usage ledger, kept across reloads)."""
+    ``ledger`` (the runtime's usage ledger, kept across reloads), searching ``knowledge`` (kept across reloads)."""
     return Engine(project, checkpointer=backends.checkpointer, store=backends.store, stores=backends.stores,
-                  quotas=meter, ledger=ledger)
+                  quotas=meter, ledger=ledger, knowledge=knowledge)
 
 
 #: A text that reaches every detector's compiled gate (no finding is recorded anywhere: nothing runs).
@@ -150,7 +151,8 @@ class EngineHolder:
             try:
                 project = await load(old.root)
                 self._check(project)
-                engine = await asyncio.to_thread(build_engine, project, self.backends, old.quotas, old.ledger)
+                engine = await asyncio.to_thread(build_engine, project, self.backends, old.quotas, old.ledger,
+                                                 old.knowledge)
                 # Not yet shared with any request: compiling it in a worker thread is safe.
                 await asyncio.to_thread(prewarm, engine, self.tenant)
             except (SpecError, CompileError) as exc:

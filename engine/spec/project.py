@@ -192,6 +192,37 @@ class AgentCoreSpec(Strict):
         return value
 
 
+class EmbeddingsSpec(Strict):
+    """The model that embeds chunks and queries for search by meaning; ``none`` searches by words only."""
+
+    #: ``offline-test-double`` hashes words (a deterministic test double, not a model); ``langchain`` calls
+    #: ``factory`` ("module:callable") for a LangChain Embeddings object.
+    provider: Literal["none", "offline-test-double", "bedrock", "langchain"] = "none"
+    model_id: str = "amazon.titan-embed-text-v2:0"
+    dimensions: int = Field(default=1024, ge=8, le=8192)
+    region: str | None = None
+    factory: str | None = None
+
+
+class KnowledgeSpec(Strict):
+    """Documents (``tenantflow ingest``, ``retrieve:``) and the index behind ``recall`` with a query."""
+
+    #: ``auto``: vector when embeddings are configured, else lexical. Vector ranked best with a real model on the
+    #: retrieval benchmark; hybrid (reciprocal rank fusion) was second (docs/benchmarks.md, "Knowledge").
+    search: Literal["auto", "lexical", "vector", "hybrid"] = "auto"
+    embeddings: EmbeddingsSpec = Field(default_factory=EmbeddingsSpec)
+    chunk_chars: int = Field(default=1000, ge=100, le=20000)
+    chunk_overlap: int = Field(default=150, ge=0, le=5000)
+    #: Minutes a memory entry stays recallable, per level (none: until deleted).
+    memory_ttl_minutes: dict[Literal["tenant", "user", "session"], float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _overlap(self) -> KnowledgeSpec:
+        if self.chunk_overlap >= self.chunk_chars:
+            raise ValueError("chunk_overlap must be smaller than chunk_chars")
+        return self
+
+
 class StoresSpec(Strict):
     data_dir: str = ".tenantflow"
     checkpointer: Literal["sqlite", "memory", "postgres", "agentcore"] = "sqlite"
@@ -202,6 +233,8 @@ class StoresSpec(Strict):
     agentcore: AgentCoreSpec = Field(default_factory=AgentCoreSpec)
     #: Encryption at rest of checkpoints and memory values (on by default, with a local key file).
     encryption: EncryptionSpec = Field(default_factory=EncryptionSpec)
+    #: The knowledge index: documents for ``retrieve`` and memory for ``recall`` by query.
+    knowledge: KnowledgeSpec = Field(default_factory=KnowledgeSpec)
 
     @field_validator("store", mode="before")
     @classmethod

@@ -161,7 +161,7 @@ def test_step_without_a_kind_lists_the_kinds(make_project):
     """))
     assert rendered(load_problems(root)) == [
         "workflows/hello.yaml:9:5: steps[0]: step has no kind: add one of skill, llm, tool, switch, parallel, "
-        "loop, call, set, return, remember, recall, ask",
+        "loop, call, set, return, remember, recall, retrieve, ask",
     ]
 
 

@@ -1,0 +1,1 @@
+"""Knowledge: documents and memory indexed per tenant, searched by words and by meaning (issue 14)."""
