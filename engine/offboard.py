@@ -6,10 +6,10 @@ What a tenant owns, in every backend it uses (pool tables or its silo):
   with its writes and blobs (LangGraph's ``adelete_thread``);
 * memory: every store item under ``("tenant", <tenant>)`` (``(..., "user", <user>)`` for one user);
 * knowledge: every document chunk and memory index entry in its index, and the content hashes of its sources;
-* keys: its data keys (whole-tenant delete only; with them gone, anything missed could not be read anyway).
+* keys: its data keys (whole-tenant delete only; with them gone, anything missed could not be read anyway);
+* usage: its records in the usage ledger (a user's by the keyed hash the ledger keeps instead of its id).
 
-Usage counts live in the process (``LocalMeter``) or Redis windows that expire by themselves; this engine keeps
-no usage ledger on disk, so there are no usage rows to delete.
+Usage counts in the process (``LocalMeter``) or Redis windows expire by themselves.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from langgraph.store.base import BaseStore
 from engine.ids import require_id
 from engine.knowledge.index import TenantKnowledge
 from engine.memory.keyring import KEYS_NAMESPACE
+from engine.telemetry.users import user_hash
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -54,9 +55,12 @@ class Offboarding:
         handle = self.engine.sessions(self.tenant)
         sessions = [{**info.to_json(), "messages": await handle.messages(info.user_id, info.session_id)}
                     for info in await handle.list(self.user)]
-        for name, rows in (("memory", memory), ("knowledge", chunks), ("sessions", sessions)):
+        ledger = self.engine.ledger
+        usage = [] if ledger is None else [vars(row) for row in ledger.rows(self.tenant, user_hash=self._user_hash)]
+        for name, rows in (("memory", memory), ("knowledge", chunks), ("sessions", sessions), ("usage", usage)):
             (out / f"{name}.json").write_text(json.dumps(rows, indent=2, default=str) + "\n", encoding="utf-8")
-        return {"memory_items": len(memory), "knowledge_chunks": len(chunks), "sessions": len(sessions)}
+        return {"memory_items": len(memory), "knowledge_chunks": len(chunks), "sessions": len(sessions),
+                "usage_rows": len(usage)}
 
     async def delete(self) -> dict[str, int]:
         """Delete what the tenant (or user) owns everywhere; counts of what was removed."""
@@ -74,7 +78,13 @@ class Offboarding:
                 removed += await knowledge.delete(collection="memory", scope_prefix="/".join(self._prefix))
         counts["knowledge_chunks"] = removed
         counts["keys"] = await self._delete_keys() if self.user is None else 0
+        ledger = self.engine.ledger
+        counts["usage_records"] = 0 if ledger is None else await ledger.delete(self.tenant, self._user_hash)
         return counts
+
+    @property
+    def _user_hash(self) -> str | None:
+        return None if self.user is None else user_hash(self.tenant, self.user)
 
     async def _store(self) -> BaseStore:
         assert self.engine.stores is not None, "Engine.open always opens the stores"

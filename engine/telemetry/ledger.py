@@ -154,8 +154,15 @@ class Ledger(ABC):
         """Add the run's record, or update it if this run id has one (a later part of the same run)."""
 
     @abstractmethod
-    def rows(self, tenant: str | None = None, since: float | None = None) -> list[UsageRow]:
-        """The runs (one row per model) of ``tenant`` (every tenant: None) started at or after ``since``."""
+    def rows(self, tenant: str | None = None, since: float | None = None,
+             user_hash: str | None = None) -> list[UsageRow]:
+        """The runs (one row per model) of ``tenant`` (every tenant: None) started at or after ``since``
+        (of one user, by its hash, if given)."""
+
+    @abstractmethod
+    async def delete(self, tenant: str, user_hash: str | None = None) -> int:
+        """Remove every record of ``tenant`` (of one user, by its hash, if given): offboarding and erasure.
+        The number of runs removed."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -192,23 +199,36 @@ class SqliteLedger(Ledger):
     async def write(self, record: RunRecord) -> None:
         await asyncio.to_thread(self._write, record)
 
-    def rows(self, tenant: str | None = None, since: float | None = None) -> list[UsageRow]:
+    def rows(self, tenant: str | None = None, since: float | None = None,
+             user_hash: str | None = None) -> list[UsageRow]:
         query = "SELECT run_id, tenant, tier, workflow, started_at, outcome, tool_calls, models FROM usage_runs"
-        where, args = _filters(tenant, since, "?")
+        where, args = _filters(tenant, since, "?", user_hash)
         with self._lock:
             return _rows(self._conn.execute(query + where + " ORDER BY started_at, run_id", args).fetchall())
+
+    def _delete(self, tenant: str, user_hash: str | None) -> int:
+        where, args = _filters(tenant, None, "?", user_hash)
+        with self._lock:
+            return int(self._conn.execute("DELETE FROM usage_runs" + where, args).rowcount)
+
+    async def delete(self, tenant: str, user_hash: str | None = None) -> int:
+        return await asyncio.to_thread(self._delete, tenant, user_hash)
 
     async def close(self) -> None:
         with self._lock:
             self._conn.close()
 
 
-def _filters(tenant: str | None, since: float | None, mark: str) -> tuple[str, list[Any]]:
+def _filters(tenant: str | None, since: float | None, mark: str,
+             user_hash: str | None = None) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
     if tenant is not None:
         clauses.append(f"tenant = {mark}")
         args.append(tenant)
+    if user_hash is not None:
+        clauses.append(f"user_hash = {mark}")
+        args.append(user_hash)
     if since is not None:
         clauses.append(f"started_at >= {mark}")
         args.append(since)
@@ -252,10 +272,11 @@ class PostgresLedger(Ledger):
                 "input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, "
                 "cost_usd = excluded.cost_usd, models = excluded.models"), _run_values(record))
 
-    def rows(self, tenant: str | None = None, since: float | None = None) -> list[UsageRow]:
+    def rows(self, tenant: str | None = None, since: float | None = None,
+             user_hash: str | None = None) -> list[UsageRow]:
         import psycopg
 
-        where, args = _filters(tenant, since, "%s")
+        where, args = _filters(tenant, since, "%s", user_hash)
         query = self._sql("SELECT run_id, tenant, tier, workflow, started_at, outcome, tool_calls, models "
                           "FROM usage_runs" + where + " ORDER BY started_at, run_id")
         try:
@@ -263,6 +284,12 @@ class PostgresLedger(Ledger):
                 return _rows(conn.execute(query, args).fetchall())
         except psycopg.Error as exc:
             raise LedgerError(f"cannot read the usage ledger in PostgreSQL: {exc.__class__.__name__}") from None
+
+    async def delete(self, tenant: str, user_hash: str | None = None) -> int:
+        where, args = _filters(tenant, None, "%s", user_hash)
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(self._sql("DELETE FROM usage_runs" + where), args)
+            return int(cursor.rowcount)
 
     async def close(self) -> None:
         if self._pool is not None:

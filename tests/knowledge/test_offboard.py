@@ -48,6 +48,7 @@ async def test_tenant_delete_leaves_zero_rows_anywhere_and_the_others_untouched(
     deleted = json.loads(result.output)["deleted"]
     assert deleted["sessions"] == 4 and deleted["memory_items"] == 2 and deleted["keys"] == 1
     assert deleted["knowledge_chunks"] == 2 + 2  # two document chunks, two memory index entries
+    assert deleted["usage_records"] == 4  # its runs in the usage ledger
 
     assert _rows(root, backend, schemas, tenant) == {}
     others = [t for t in ("alpha", "beta", "gamma") if t != tenant]
@@ -67,11 +68,13 @@ async def test_user_erasure_removes_that_user_only(make_project: Any, backend: s
     assert u2_before
     result = await asyncio.to_thread(cli, root, "tenant", "delete", "alpha", "--user", "u1", "--yes")
     deleted = json.loads(result.output)["deleted"]
-    assert deleted == {"sessions": 2, "memory_items": 1, "knowledge_chunks": 1, "keys": 0}
+    assert deleted == {"sessions": 2, "memory_items": 1, "knowledge_chunks": 1, "keys": 0, "usage_records": 2}
     assert _rows(root, backend, schemas, "alpha", "u1") == {}
     assert _rows(root, backend, schemas, "alpha", "u2") == u2_before
     async with Engine.open(root) as engine:
         assert [s.user_id for s in await engine.sessions("alpha").list()] == ["u2", "u2"]
+        assert engine.ledger is not None  # u2's runs and the other tenants' stay in the ledger
+        assert {t: len({r.run_id for r in engine.ledger.rows(t)}) for t in ("alpha", "beta")} == {"alpha": 2, "beta": 4}
 
 
 async def test_export_writes_what_the_tenant_owns_and_nothing_of_the_others(make_project: Any,
@@ -87,6 +90,8 @@ async def test_export_writes_what_the_tenant_owns_and_nothing_of_the_others(make
     chunks = json.loads((out / "knowledge.json").read_text())
     assert any("Refunds within 14 days" in c["text"] for c in chunks)
     assert "alpha" not in (out / "sessions.json").read_text() and "beta" not in (out / "memory.json").read_text()
+    usage = json.loads((out / "usage.json").read_text())
+    assert len({u["run_id"] for u in usage}) == 4 and {u["tenant"] for u in usage} == {"gamma"}
 
 
 def test_an_unknown_tenant_is_an_error_not_an_empty_delete(make_project: Any) -> None:
