@@ -83,9 +83,9 @@ def normal_char(char: str) -> str:
 class Normalized:
     """A text's normal form and the way back to the original offsets.
 
-    Only the changed characters are remembered (where each starts in both
-    texts, and how long it is in each); between them the texts match one
-    for one.
+    Only the characters that changed length are remembered (where each
+    starts in both texts, and how long it is in each); between them the
+    texts match one for one.
 
     >>> n = normalize("card 4111\u00a01111\u200b 1111 １１１１")
     >>> n.text
@@ -169,17 +169,24 @@ def normalize(text: str) -> Normalized | None:
     """The normal form of ``text`` with its offset map; None when it is already normal (then use ``text``)."""
     if text.isascii():
         return None
-    if (unicodedata.is_normalized("NFKC", text) and _BMP_SPECIAL.search(text) is None
-            and _ASTRAL_LEAD.search(text.encode("utf-8", "surrogatepass")) is None):
+    # The PII and secrets detectors of a chain see the same text one after the other: the second one
+    # gets the first one's answer, "already normal" included.
+    last: tuple[str, Normalized | None] | None = getattr(_last, "answer", None)
+    if last is not None and last[0] is text:
+        return last[1]
+    normalized = _normalize(text)
+    _last.answer = (text, normalized)
+    return normalized
+
+
+def _normalize(text: str) -> Normalized | None:
+    astral = _ASTRAL_LEAD.search(text.encode("utf-8", "surrogatepass")) is not None
+    if not astral and unicodedata.is_normalized("NFKC", text) and _BMP_SPECIAL.search(text) is None:
         return None
-    last: Normalized | None = getattr(_last, "normalized", None)
-    if last is not None and last.original is text:
-        return last  # the PII and secrets detectors of a chain see the same text one after the other
     parts: list[str] = []
     changes: list[tuple[int, int, int, int]] = []
     done = shift = 0
     # The characters that can change, found in C; beyond the BMP (rare) every character is looked at.
-    astral = _ASTRAL_LEAD.search(text.encode("utf-8", "surrogatepass")) is not None
     for match in (_BEYOND_ASCII if astral else _changing_bmp()).finditer(text):
         index = match.start()
         char = match.group()
@@ -188,14 +195,14 @@ def normalize(text: str) -> Normalized | None:
             continue
         parts.append(text[done:index])
         parts.append(becomes)
-        changes.append((index + shift, index, len(becomes), 1))
-        shift += len(becomes) - 1
+        if len(becomes) != 1:  # one character for one keeps every offset: nothing to map back
+            changes.append((index + shift, index, len(becomes), 1))
+            shift += len(becomes) - 1
         done = index + 1
-    if not changes:
+    if not parts:
         return None
     parts.append(text[done:])
-    normalized = _last.normalized = Normalized(text, "".join(parts), changes)
-    return normalized
+    return Normalized(text, "".join(parts), changes)
 
 
 _last = threading.local()
