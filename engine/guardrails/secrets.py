@@ -53,7 +53,7 @@ _AWS_ACCESS = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])", 
 # "SecretAccessKey", "--aws-secret", "credentials", "passwd", "apiToken" all hold one.
 _AWS_SECRET_CUES = ("aws", "secret", "key", "credential", "token", "passw", "passwd", "pwd", "access")
 _AWS_SECRET_SHAPE = r"[A-Za-z0-9/+]{40}"
-_AWS_SECRET = re.compile(rf"(?<![A-Za-z0-9/+=_.-]){_AWS_SECRET_SHAPE}(?![A-Za-z0-9/+=_-])", re.ASCII)
+_AWS_SECRET = re.compile(rf"(?<![A-Za-z0-9/+_.-]){_AWS_SECRET_SHAPE}(?![A-Za-z0-9/+=_-])", re.ASCII)
 _AWS_CUE_BEFORE, _AWS_CUE_AFTER = 80, 40
 
 _JWT_SHAPE = r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\."
