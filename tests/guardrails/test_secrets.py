@@ -118,3 +118,17 @@ def test_aws_secret_keys_with_any_credential_cue(written: str) -> None:
 )
 def test_forty_base64_characters_are_not_a_secret_key_alone(text: str) -> None:
     assert [kind for kind, _ in found(text) if kind == "aws_secret_key"] == []
+
+
+def test_forty_base64_finder_agrees_with_its_regex() -> None:
+    import random
+    import re
+
+    from engine.guardrails.secrets import _forty_base64
+
+    regex = re.compile(r"(?<![A-Za-z0-9/+_.-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])", re.ASCII)
+    rng = random.Random(17)
+    alphabet = "aZ9/+" * 30 + " ._-=é\U0001f600\n"  # runs of 40 and more are common
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(30, 200)))
+        assert list(_forty_base64(text)) == [m.span() for m in regex.finditer(text)], text
