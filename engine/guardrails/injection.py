@@ -172,7 +172,8 @@ _SIGNALS: tuple[_Signal, ...] = (
              "sudo debug admin enable activate switch enter turn"],
             r"\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|opposite|maintenance|"
             r"sudo|debug|admin)\s+mode\b(?:\s*(?:is\s+)?(?:now\s+)?(?:on|enabled?|activated?)\b|[^.!?\n]{0,60}"
-            r"\b(?:enabled|activated|ignor\w*|no restrictions|without|disable|no limits|bypass\w*|overrides?)\b)|\b(?:enable|activate|switch to|enter|turn on|"
+            r"\b(?:enabled|activated|ignor\w*|no restrictions|without|disable|no limits|bypass\w*|overrides?)\b)"
+            r"|\b(?:enable|activate|switch to|enter|turn on|"
             r"(?:you are|you're|you are operating|you're operating) (?:now )?in)\s+(?:developer|dev|god|jailbreak|"
             r"unrestricted|sudo)\s+mode\b"),
     # "You are now ...": a new identity is role-play; one free of its rules is an attack.

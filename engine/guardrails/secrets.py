@@ -249,7 +249,8 @@ def _forty_base64(text: str) -> Iterator[tuple[int, int]]:
     while start != -1:  # the start of a run: 40 "a" earlier would have been found first
         end = classes.find(b" ", start)
         end = len(text) if end == -1 else end
-        if end - start == 40 and not (start and text[start - 1] in "_.-") and text[end : end + 1] not in ("=", "_", "-"):
+        alone = not (start and text[start - 1] in "_.-") and text[end : end + 1] not in ("=", "_", "-")
+        if end - start == 40 and alone:
             yield start, end
         start = classes.find(_FORTY, end)
 
