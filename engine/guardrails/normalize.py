@@ -200,11 +200,21 @@ def _normalize(text: str) -> Normalized | None:
     changing, resizing = _changing_bmp()
     if changing.search(text) is None:
         return None
-    # Found and replaced in C; only the characters that change length (zero-width ones, ligatures) need
-    # an entry in the offset map: a one-for-one replacement keeps every offset.
-    if resizing.search(text) is None:
-        return Normalized(text, changing.sub(_normal_match, text), [])
-    return _normalize_each(text, changing)
+    # Replaced in C; only the characters that change length (zero-width ones, ligatures) need an entry
+    # in the offset map, and a Python step each: a one-for-one replacement keeps every offset.
+    parts: list[str] = []
+    changes: list[tuple[int, int, int, int]] = []
+    done = shift = 0
+    for match in resizing.finditer(text):
+        index = match.start()
+        becomes = normal_char(match.group())
+        parts.append(changing.sub(_normal_match, text[done:index]))
+        parts.append(becomes)
+        changes.append((index + shift, index, len(becomes), 1))
+        shift += len(becomes) - 1
+        done = index + 1
+    parts.append(changing.sub(_normal_match, text[done:]))
+    return Normalized(text, "".join(parts), changes)
 
 
 def _normalize_each(text: str, candidates: re.Pattern[str]) -> Normalized | None:
