@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "independent-dev-secrets.jsonl"
 sys.path.insert(0, str(HERE))
 
-from build_independent import Case, secret_value  # noqa: E402
+from build_independent import Case, secret_value, write_or_check  # noqa: E402
 
 #: Fixed once (2026-12-07): a development seed of its own, unrelated to the held-out half's.
 SEED = 170_201
@@ -133,16 +133,7 @@ def render() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the file would change")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUTPUT.is_file() or OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT.name} is not what build_dev_secrets.py makes", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT} ({SECRETS + LOOK_ALIKES} cases)")
-    return 0
+    return write_or_check(OUTPUT, render(), check=parser.parse_args().check)
 
 
 if __name__ == "__main__":
