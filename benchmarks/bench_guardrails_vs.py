@@ -1,20 +1,23 @@
 """This code's guardrails against another checkout's, side by side in one run.
 
-    python benchmarks/bench_guardrails_vs.py --against /path/to/other/checkout [--rounds 15]
+    python benchmarks/bench_guardrails_vs.py --against /path/to/other/checkout [--against ...] [--rounds 15]
 
-Two worker processes, one importing this checkout's engine (``PYTHONPATH``
-set to it) and one the other's, both given the same typical 2 KB messages and
+One worker process per checkout, this one importing this checkout's engine (``PYTHONPATH``
+set to it) and each other one its own, all given the same typical 2 KB messages and
 2 KB ticket by this checkout's ``benchmarks/bench_guardrails.py``, and each
 compiling the demo project of its own checkout.
-The parent asks them in turn, round by round with the order alternating, so
-drift of the machine hits both alike:
+The parent asks them in turn, round by round with the order rotating, so
+drift of the machine hits all alike:
 
 * throughput: the full PII and secrets detector set over the typical 2 KB
   messages, process CPU time per round, MB/s;
+* cold throughput: the same with the detectors' per-candidate caches emptied
+  before every message (the typical messages repeat the corpus's texts, so a
+  warm cache flatters a checkout that has one; this is its worst case);
 * latency: both guard nodes of the demo's ``support-triage`` on the 2 KB
   ticket for one tenant, median process CPU time per call over a block.
 
-Prints one table with the medians and the ratio. Other processes on the
+Prints one table with the medians and the ratio of this checkout to each other one. Other processes on the
 machine move absolute numbers; the ratio of two interleaved measurements
 moves less.
 """
@@ -92,6 +95,9 @@ def worker() -> None:
 
     for tenant in TENANTS:
         asyncio.run(latency(tenant, 50))  # warm up
+    # The per-candidate caches of a checkout that has them (emptied for the cold measure).
+    caches = [cached for module, name in (("engine.guardrails.phones", "_verdict"),)
+              if (cached := getattr(sys.modules.get(module), name, None)) is not None]
     print(json.dumps({"engine": engine.__file__, "bytes": size, "findings": found}), flush=True)
     for line in sys.stdin:
         command = line.split()
@@ -102,6 +108,14 @@ def worker() -> None:
                 pii.scan(text)
                 secrets.scan(text)
             print(json.dumps({"seconds": time.process_time() - start}), flush=True)
+        elif command[0] == "cold":
+            start = time.process_time()
+            for text in typical:
+                for cached in caches:
+                    cached.cache_clear()
+                pii.scan(text)
+                secrets.scan(text)
+            print(json.dumps({"seconds": time.process_time() - start}), flush=True)
         elif command[0] == "latency":
             took = asyncio.run(latency(command[1], int(command[2])))
             print(json.dumps({"median": statistics.median(took)}), flush=True)
@@ -109,11 +123,14 @@ def worker() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--against", type=Path, required=True, help="the other checkout (e.g. main's worktree)")
+    parser.add_argument("--against", type=Path, action="append", required=True,
+                        help="another checkout (e.g. main's worktree); repeat for more")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=200, help="guard-node calls per tenant per round")
     args = parser.parse_args()
-    trees = {"this": ROOT, "other": args.against.resolve()}
+    trees = {"this": ROOT}
+    for tree in args.against:
+        trees[tree.resolve().name if tree.resolve().name not in trees else str(tree.resolve())] = tree.resolve()
     workers = {}
     for name, tree in trees.items():
         env = {**os.environ, "PYTHONPATH": str(tree)}
@@ -127,29 +144,35 @@ def main() -> None:
         process.stdin.flush()  # type: ignore[union-attr]
         return json.loads(process.stdout.readline())  # type: ignore[union-attr]
 
-    print(f"python {sys.version.split()[0]}; this: {trees['this']}, other: {trees['other']}")
+    print(f"python {sys.version.split()[0]}; " + ", ".join(f"{name}: {tree}" for name, tree in trees.items()))
     stamp("starts")
-    throughput: dict[str, list[float]] = {name: [] for name in workers}
-    latency: dict[tuple[str, str], list[float]] = {(name, t): [] for name in workers for t in TENANTS}
+    names = list(workers)
+    rows = {"PII + secrets, typical 2 KB messages (MB/s)": "throughput",
+            "the same, caches emptied before every message (MB/s)": "cold",
+            **{f"both guard nodes, 2 KB ticket, {tenant} (µs)": tenant for tenant in TENANTS}}
+    measured: dict[tuple[str, str], list[float]] = {(name, row): [] for name in names for row in rows}
     for round_ in range(args.rounds):
-        order = list(workers) if round_ % 2 == 0 else list(reversed(workers))
-        for name in order:
-            throughput[name].append(hello[name]["bytes"] / ask(name, "throughput")["seconds"] / 1e6)
-            for tenant in TENANTS:
-                latency[(name, tenant)].append(ask(name, f"latency {tenant} {args.calls}")["median"] * 1e6)
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            for row, what in rows.items():
+                if what in ("throughput", "cold"):
+                    measured[(name, row)].append(hello[name]["bytes"] / ask(name, what)["seconds"] / 1e6)
+                else:
+                    measured[(name, row)].append(ask(name, f"latency {what} {args.calls}")["median"] * 1e6)
     stamp("ends")
     for process in workers.values():
         process.stdin.close()  # type: ignore[union-attr]
         process.wait()
-    print(f"\n{args.rounds} rounds, alternating; medians of the rounds\n")
-    print("| measure | this | other | this / other |")
-    print("|---|---:|---:|---:|")
-    this, other = statistics.median(throughput["this"]), statistics.median(throughput["other"])
-    print(f"| PII + secrets, typical 2 KB messages (MB/s) | {this:.1f} | {other:.1f} | {this / other:.2f} |")
-    for tenant in TENANTS:
-        this, other = statistics.median(latency[("this", tenant)]), statistics.median(latency[("other", tenant)])
-        print(f"| both guard nodes, 2 KB ticket, {tenant} (µs) | {this:.0f} | {other:.0f} | {this / other:.2f} |")
-    print(f"\nfindings on the typical messages: this {hello['this']['findings']}, other {hello['other']['findings']}")
+    others = names[1:]
+    print(f"\n{args.rounds} rounds, order rotating; medians of the rounds\n")
+    print("| measure | " + " | ".join(names) + " | " + " | ".join(f"this / {o}" for o in others) + " |")
+    print("|---|" + "---:|" * (len(names) + len(others)))
+    for row in rows:
+        medians = {name: statistics.median(measured[(name, row)]) for name in names}
+        digits = 1 if "MB/s" in row else 0
+        print(f"| {row} | " + " | ".join(f"{medians[n]:.{digits}f}" for n in names) + " | "
+              + " | ".join(f"{medians['this'] / medians[o]:.2f}" for o in others) + " |")
+    print("\nfindings on the typical messages: " + ", ".join(f"{n} {hello[n]['findings']}" for n in names))
 
 
 def stamp(event: str) -> None:

@@ -56,7 +56,8 @@ DEFAULT_THRESHOLD = 0.5
 
 _OVERRIDE_VERB = (
     r"(?:ignore|ignoring|disregard|forget|skip|drop|abandon|override|overwrite|bypass|neglect|dismiss|"
-    r"set aside|throw out|stop following|do not follow|don'?t follow|no longer follow|void)"
+    r"set aside|put aside|throw out|discard|disobey|unlearn|supersede|nullify|scrap|pay no attention to|"
+    r"(?:stop|quit) (?:following|obeying|listening to)|(?:do not|don'?t|no longer) (?:follow|obey|listen to)|void)"
 )
 _OVERRIDE_OBJECT = (
     r"(?:instructions?|instructs|directions?|directives?|prompts?|rules|guidelines?|guardrails?|constraints?|"
@@ -105,9 +106,11 @@ _SIGNALS: tuple[_Signal, ...] = (
     _signal("instruction_override", 0.85,
             ["ignore ignoring ignored ignores disregard disregarding disregarded forget forgetting skip drop "
              "abandon override overriding overwrite bypass bypassing neglect dismiss aside throw stop follow "
-             "following void", _OBJECTS],
+             "following void discard disobey unlearn supersede nullify scrap attention obey obeying listen "
+             "listening quit", _OBJECTS],
             rf"\b{_OVERRIDE_VERB}\b[^.!?\n]{{0,50}}?\b(?:previous|prior|above|earlier|preceding|former|original|"
-            rf"initial|all|any|every|your|the|these|those|system|developer|safety|existing|usual|old|my)\b"
+            rf"initial|all|any|every|your|the|these|those|system|developer|safety|existing|usual|old|my|current|"
+            rf"default|standing|built-in|preset|programmed|content|moderation)\b"
             rf"[^.!?\n]{{0,30}}?\b{_OVERRIDE_OBJECT}\b"),
     _signal("instruction_override", 0.85,
             ["ignore disregard forget skip", "everything all", "told said given before above"],
@@ -129,7 +132,8 @@ _SIGNALS: tuple[_Signal, ...] = (
     _signal("instruction_override", 0.7,
             ["new updated real actual revised only", "instructions instruction directives directive rules rule "
              "task goal purpose"],
-            r"\b(?:new|updated|real|actual|revised)\s+(?:instructions?|directives?|rules|task)\b\s*(?::|are|is|follow)"
+            r"\b(?:new|updated|real|actual|revised)\s+(?:system\s+)?(?:instructions?|directives?|rules|task)\b\s*"
+            r"(?::|are|is|follow|take precedence|override|replace|supersede)"
             r"|\byour\s+(?:new|only|real)\s+(?:task|instructions?|directive|rule|goal|purpose)\s+(?:is|are)\b"),
     _signal("instruction_override", 0.55,
             ["rules instructions directives", "apply void mistake cancelled revoked wrong obsolete"],
@@ -167,9 +171,16 @@ _SIGNALS: tuple[_Signal, ...] = (
             ["mode", "developer dev god jailbreak jailbroken unrestricted unfiltered uncensored opposite maintenance "
              "sudo debug admin enable activate switch enter turn"],
             r"\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|opposite|maintenance|"
-            r"sudo|debug|admin)\s+mode\b[^.!?\n]{0,60}\b(?:on|enabled?|activated?|ignore|no restrictions|without|"
-            r"disable|no limits)\b|\b(?:enable|activate|switch to|enter|turn on)\s+(?:developer|dev|god|jailbreak|"
+            r"sudo|debug|admin)\s+mode\b(?:\s*(?:is\s+)?(?:now\s+)?(?:on|enabled?|activated?)\b|[^.!?\n]{0,60}"
+            r"\b(?:enabled|activated|ignor\w*|no restrictions|without|disable|no limits|bypass\w*|overrides?)\b)"
+            r"|\b(?:enable|activate|switch to|enter|turn on|"
+            r"(?:you are|you're|you are operating|you're operating) (?:now )?in)\s+(?:developer|dev|god|jailbreak|"
             r"unrestricted|sudo)\s+mode\b"),
+    # "You are now ...": a new identity is role-play; one free of its rules is an attack.
+    _signal("jailbreak", 0.7, ["now", "free freed unrestricted unfiltered uncensored longer bound jailbroken "
+                                      "without dan limits restrictions rules"],
+            r"\b(?:you are|you're|you will be)\s+now\b[^.!?\n]{0,40}\b(?:free|freed|unrestricted|unfiltered|"
+            r"uncensored|no longer|not bound|jailbroken|without (?:any )?(?:limits|restrictions|rules)|dan)\b"),
     _signal("jailbreak", 0.7, "jailbreak", r"\bjailbreak (?:enabled|mode|activated)\b"),
     _signal("jailbreak", 0.6, ["ways responses", "two both"],
             r"\b(?:respond|answer|reply)\b[^.!?\n]{0,40}\b(?:two ways|both ways|two responses)\b[^\n]{0,120}"

@@ -21,8 +21,9 @@ the result comes from exactly one character of the original:
 characters the person typed, separators and invisible ones included.
 
 ASCII text (nearly all of it) costs one ``str.isascii`` call; other text
-that is already in this form, one NFKC check and two searches; the rest is
-mapped character by character beyond ASCII.
+that is already in this form, two searches; the rest one replacing pass in C,
+and character by character only where a character changes length (removed
+or expanded) or beyond the Basic Multilingual Plane.
 """
 
 from __future__ import annotations
@@ -83,9 +84,9 @@ def normal_char(char: str) -> str:
 class Normalized:
     """A text's normal form and the way back to the original offsets.
 
-    Only the changed characters are remembered (where each starts in both
-    texts, and how long it is in each); between them the texts match one
-    for one.
+    Only the characters that changed length are remembered (where each
+    starts in both texts, and how long it is in each); between them the
+    texts match one for one.
 
     >>> n = normalize("card 4111\u00a01111\u200b 1111 １１１１")
     >>> n.text
@@ -135,52 +136,93 @@ class Normalized:
         return replace(finding, start=start, end=end)
 
 
-# What calls for the slow path besides NFKC: the characters above beyond the Basic Multilingual Plane
-# (format characters of the tag block, ...), found as the lead bytes of 4-byte UTF-8 sequences; a
-# search for astral characters in a str pattern is several times slower.
-_ASTRAL_LEAD = re.compile(b"[\xf0-\xf4]")
-_BMP_SPECIAL = re.compile(f"[{_FORMAT_BMP}{_SPACES}{_LINES}{_DASHES[:-1]}]")  # _DASHES ends with an astral one
+
+
+def _beyond_bmp(text: str) -> bool:
+    """Whether ``text`` has a character beyond the Basic Multilingual Plane (format characters of the tag
+    block, ...): then it encodes to more than two bytes a character in UTF-16. About 1 µs on 2 KB, several
+    times less than searching for them with a pattern or UTF-8 lead bytes."""
+    return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
+
 _BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @functools.cache
-def _changing_bmp() -> re.Pattern[str]:
-    """A class of the characters of the Basic Multilingual Plane that :func:`normal_char` changes.
+def _changing_bmp() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Classes of the characters of the Basic Multilingual Plane that :func:`normal_char` changes, and of
+    those it makes other than one character long (removes or expands).
 
     Worked out once (about 20 ms): only characters with a decomposition or of a folded category can
-    change. As ranges, it is searched about as fast as a short class.
+    change. As ranges, they are searched about as fast as a short class.
     """
-    spans: list[list[int]] = []
+    changing: list[list[int]] = []
+    resizing: list[list[int]] = []
     for code in range(0x80, 0x10000):
         char = chr(code)
         if 0xD800 <= code < 0xE000:
             continue  # surrogates
         if (unicodedata.decomposition(char) or unicodedata.category(char) in ("Cf", "Zs", "Zl", "Zp", "Pd")
                 or char in INVISIBLE or _IS_DASH.match(char)) and normal_char(char) != char:
-            if spans and code == spans[-1][1] + 1:
-                spans[-1][1] = code
-            else:
-                spans.append([code, code])
+            for spans in (changing, resizing) if len(normal_char(char)) != 1 else (changing,):
+                if spans and code == spans[-1][1] + 1:
+                    spans[-1][1] = code
+                else:
+                    spans.append([code, code])
+    return _character_class(changing), _character_class(resizing)
+
+
+def _character_class(spans: list[list[int]]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
-                                     for a, b in spans) + "]")
+                                    for a, b in spans) + "]")
+
+
+def _normal_match(match: re.Match[str]) -> str:
+    return normal_char(match.group())
 
 
 def normalize(text: str) -> Normalized | None:
     """The normal form of ``text`` with its offset map; None when it is already normal (then use ``text``)."""
     if text.isascii():
         return None
-    if (unicodedata.is_normalized("NFKC", text) and _BMP_SPECIAL.search(text) is None
-            and _ASTRAL_LEAD.search(text.encode("utf-8", "surrogatepass")) is None):
+    # The PII and secrets detectors of a chain see the same text one after the other: the second one
+    # gets the first one's answer, "already normal" included.
+    last: tuple[str, Normalized | None] | None = getattr(_last, "answer", None)
+    if last is not None and last[0] is text:
+        return last[1]
+    normalized = _normalize(text)
+    _last.answer = (text, normalized)
+    return normalized
+
+
+def _normalize(text: str) -> Normalized | None:
+    if _beyond_bmp(text):
+        return _normalize_each(text, _BEYOND_ASCII)  # rare: every character beyond ASCII is looked at
+    changing, resizing = _changing_bmp()
+    if changing.search(text) is None:
         return None
-    last: Normalized | None = getattr(_last, "normalized", None)
-    if last is not None and last.original is text:
-        return last  # the PII and secrets detectors of a chain see the same text one after the other
+    # Replaced in C; only the characters that change length (zero-width ones, ligatures) need an entry
+    # in the offset map, and a Python step each: a one-for-one replacement keeps every offset.
     parts: list[str] = []
     changes: list[tuple[int, int, int, int]] = []
     done = shift = 0
-    # The characters that can change, found in C; beyond the BMP (rare) every character is looked at.
-    astral = _ASTRAL_LEAD.search(text.encode("utf-8", "surrogatepass")) is not None
-    for match in (_BEYOND_ASCII if astral else _changing_bmp()).finditer(text):
+    for match in resizing.finditer(text):
+        index = match.start()
+        becomes = normal_char(match.group())
+        parts.append(changing.sub(_normal_match, text[done:index]))
+        parts.append(becomes)
+        changes.append((index + shift, index, len(becomes), 1))
+        shift += len(becomes) - 1
+        done = index + 1
+    parts.append(changing.sub(_normal_match, text[done:]))
+    return Normalized(text, "".join(parts), changes)
+
+
+def _normalize_each(text: str, candidates: re.Pattern[str]) -> Normalized | None:
+    """``text`` normalised character by character where ``candidates`` match, with its offset map."""
+    parts: list[str] = []
+    changes: list[tuple[int, int, int, int]] = []
+    done = shift = 0
+    for match in candidates.finditer(text):
         index = match.start()
         char = match.group()
         becomes = normal_char(char)
@@ -188,14 +230,14 @@ def normalize(text: str) -> Normalized | None:
             continue
         parts.append(text[done:index])
         parts.append(becomes)
-        changes.append((index + shift, index, len(becomes), 1))
-        shift += len(becomes) - 1
+        if len(becomes) != 1:  # one character for one keeps every offset: nothing to map back
+            changes.append((index + shift, index, len(becomes), 1))
+            shift += len(becomes) - 1
         done = index + 1
-    if not changes:
+    if not parts:
         return None
     parts.append(text[done:])
-    normalized = _last.normalized = Normalized(text, "".join(parts), changes)
-    return normalized
+    return Normalized(text, "".join(parts), changes)
 
 
 _last = threading.local()

@@ -244,29 +244,51 @@ def find_phones(text: str, start: int, end: int,
 
 
 def _phone(match: re.Match[str], context: Callable[[], str | None]) -> tuple[int, int, float] | None:
-    number = match.group("number")
+    verdict = _verdict(match.group(), len(match.group("international") or ""), len(match.group("number")))
+    if verdict is None:
+        return None
+    confidence, length = verdict
+    if confidence == INTERNATIONAL:
+        return match.start(), match.start() + length, INTERNATIONAL
+    # What stands before the number is asked only now, for a national number valid somewhere.
+    answer = context()
+    if answer == ID or (confidence == INTRODUCED and answer != CUE):
+        return None
+    return match.start(), match.start() + length, confidence
+
+
+# Support text repeats its numbers (a hotline in every signature, the same order ids): what the metadata
+# says of one written number is worked out once. Bounded, and keyed by the number's text alone.
+@functools.lru_cache(maxsize=4096)
+def _verdict(written: str, lead: int, size: int) -> tuple[float, int] | None:
+    """What the metadata says of one candidate, whatever stands before it: (confidence, length) or None.
+
+    ``written`` is the candidate's text, its number ``written[lead:lead + size]`` after the ``+`` or
+    ``00`` of an international one. :data:`INTERNATIONAL` needs nothing more; :data:`NATIONAL` holds
+    unless an id word introduces the number; :data:`INTRODUCED` only after a phone word.
+    """
+    number = written[lead : lead + size]
     if _DATE_SHAPE.match(number):
         return None
     groups = _GROUP.findall(number)
-    international = match.group("international") is not None
-    if international:
+    if lead:
         # An international number can run into the next number ("+44 20 7946 0958 1234"): drop groups from
         # the end until it is one. A national one must be valid as written.
+        ends = [group.end() for group in _GROUP.finditer(number)]
         for keep in range(len(groups), max(0, len(groups) - 3), -1):
-            end = _end_of_group(match, keep) if keep < len(groups) else match.end()
+            end = lead + ends[keep - 1] if keep < len(groups) else len(written)
             # "+44 (0)20 ...": the trunk prefix in parentheses is not dialled from abroad.
-            dialled = "".join(_GROUP.findall(_TRUNK_IN_PARENTHESES.sub("", number[: end - match.start("number")])))
+            dialled = "".join(_GROUP.findall(_TRUNK_IN_PARENTHESES.sub("", number[: end - lead])))
             if _MIN_DIGITS <= len(dialled) <= _MAX_DIGITS + 3 and valid_international(dialled, grouped=keep > 1):
-                return match.start(), end, INTERNATIONAL
+                return INTERNATIONAL, end
         return None
     digits = "".join(groups)
     if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
         return None
-    end = match.end()
     trunk = any(digits.startswith(prefix) and (len(groups) > 1 or prefix == "0") and valid_national(digits, prefix)
                 for prefix in _trunk())  # digits alone start with "1" or "8" too often to count those
-    if trunk or _NANP.fullmatch(match.string, match.start(), end):
-        return None if context() == ID else (match.start(), end, NATIONAL)
+    if trunk or _NANP.fullmatch(written):
+        return NATIONAL, len(written)
     sizes = [len(group) for group in groups]
     pattern = _general("", len(digits))[0] if len(groups) > 1 else None
     # One combined match rules out most numbers before any region is tried.
@@ -274,14 +296,8 @@ def _phone(match: re.Match[str], context: Callable[[], str | None]) -> tuple[int
     # Valid in a region that writes its numbers in these groups.
     for region in writing:
         if region.valid(digits) and region.groups(digits) == sizes:
-            return None if context() == ID else (match.start(), end, NATIONAL)
+            return NATIONAL, len(written)
     # Otherwise (digits alone, no trunk prefix: an id as likely as a phone) only after a phone word.
-    if context() == CUE and valid_national(digits, "") is not None:
-        return match.start(), end, INTRODUCED
+    if valid_national(digits, "") is not None:
+        return INTRODUCED, len(written)
     return None
-
-
-def _end_of_group(match: re.Match[str], keep: int) -> int:
-    """Where the ``keep``-th digit group of the match's number ends."""
-    groups = list(_GROUP.finditer(match.string, match.start("number"), match.end("number")))
-    return groups[keep - 1].end()

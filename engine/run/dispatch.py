@@ -4,15 +4,19 @@ The bridge chain (auth, logging, errors) wraps each call; the
 implementation serving the tenant is resolved per call (the tenant's own,
 else the shared one); Cedar decides the call on the arguments it will run
 with; a tool that acts for the user gets a token exchanged from the run's
-credential, never the credential itself.
+credential, never the credential itself. A tool's result goes back into a
+prompt only after text in it that reads as instructions to the model is
+withheld (engine.guardrails.content), the reason logged and kept in its place.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from engine.context import TenantContext
 from engine.errors import AuthError
+from engine.guardrails.content import withhold_instructions
 from engine.identity.credentials import DelegatedToken, current_credential
 from engine.identity.exchange import Delegation
 from engine.kinds.llm import parse_output
@@ -24,6 +28,7 @@ from engine.run.observe import RUN_TALLY
 from engine.run.tenants import TenantDirectory
 from engine.skills.bridge import SkillCall, SkillContext, build_chain
 from engine.skills.registry import Kind, SkillDef, call_implementation
+from engine.telemetry import logs
 from engine.telemetry.instruments import active
 from engine.templating import compile_value, render_value
 from engine.tenancy import TenantSettings
@@ -121,7 +126,7 @@ class Dispatch:
             request = self.gateway.before(ToolRequest(definition.name, call.ctx, inputs, token))
             skill_ctx = SkillContext(call.ctx, call.workflow, call.step, token=request.token)
             result = await call_implementation(definition, request.arguments, skill_ctx)
-            return self.gateway.after(request, definition.dump_output(result))
+            return _without_instructions(call, call.ctx, self.gateway.after(request, definition.dump_output(result)))
         if definition.prompt is not None:
             return await self._run_prompt_skill(definition, definition.validate_inputs(call.inputs), call)
         # call_implementation validates the inputs against the signature as it types them.
@@ -163,3 +168,12 @@ class Dispatch:
                                      lambda: provider.converse(request), requested=spec.model)
         call.annotations.setdefault("usage", []).append(record.usage)
         return parse_output(spec, record.response.text)
+
+
+def _without_instructions(call: SkillCall, ctx: TenantContext, result: Any) -> Any:
+    """A tool's result with the text that reads as instructions withheld; each withholding logged."""
+    result, withheld = withhold_instructions(result)
+    for item in withheld:
+        logs.event("tool.output_withheld", logging.WARNING, tenant=ctx.tenant_id, tool=call.name,
+                   workflow=call.workflow, step=call.step, path=item.path, family=item.family, score=item.score)
+    return result

@@ -83,6 +83,16 @@ def test_the_corpus_is_what_the_builder_makes() -> None:
     check = subprocess.run([sys.executable, str(DATA / "build_independent.py"), "--check"], capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stderr
+    extra = subprocess.run([sys.executable, str(DATA / "build_dev_secrets.py"), "--check"], capture_output=True,
+                           text=True)
+    assert extra.returncode == 0, extra.stderr
+
+
+def test_the_extra_secrets_cases_are_development_only() -> None:
+    lines = (DATA / "independent-dev-secrets.jsonl").read_text(encoding="utf-8").splitlines()
+    cases = [json.loads(line) for line in lines[1:]]
+    assert {case["split"] for case in cases} == {"dev"} and all(case["id"].startswith("dev-") for case in cases)
+    assert json.loads(lines[0])["seed"] not in (meta("dev")["seed"], meta("heldout")["seed"], meta("dev")["split_seed"])
 
 
 def test_tool_output_and_retrieved_content_are_checked_like_input() -> None:

@@ -82,3 +82,55 @@ def test_only_configured_types() -> None:
 def test_entropy() -> None:
     assert shannon_entropy("aaaa") == 0.0
     assert shannon_entropy("Zx81kQ2mN7pL4vB9tR3wY6cJ") > 4
+
+
+SECRET_KEY = "q8Yk2Vd0Jf5nTzR7mW1xLs9Bc3Hp6Ge4Aa/Ru+No"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "export AWS_SECRET_ACCESS_KEY={v}",  # environment
+        "[prod]\nsecret_access_key = {v}",  # INI (rclone, the AWS CLI)
+        '{{"Aws": {{"SecretKey": "{v}"}}}}',  # JSON (appsettings)
+        "credentials:\n  secretAccessKey: {v}",  # YAML
+        "aws configure set aws_secret_access_key {v} --profile ci",  # CLI
+        "s3.secret-key={v}",  # Java properties
+        "the new AWS password is {v}",  # prose
+        "token {v} for the uploader",
+        "{v} <- that credential expired",  # the cue after it
+    ],
+)
+def test_aws_secret_keys_with_any_credential_cue(written: str) -> None:
+    text = written.format(v=SECRET_KEY)
+    assert found(text) == [("aws_secret_key", SECRET_KEY)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"the value {SECRET_KEY} in the report",  # no credential cue near it
+        "secret scanner flagged commit 3f786850e387550fdab836ed7e6dc881de23001b",  # a hex digest
+        "secret key rotation: s3://backups-east/2024/daily/dbdump/part1/x.gz",  # a path
+        "key ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCD",  # one case, little entropy
+        "the access key is " + "a" * 40,
+    ],
+)
+def test_forty_base64_characters_are_not_a_secret_key_alone(text: str) -> None:
+    assert [kind for kind, _ in found(text) if kind == "aws_secret_key"] == []
+
+
+def test_forty_base64_finder_agrees_with_its_regex() -> None:
+    import random
+    import re
+
+    from engine.guardrails.secrets import _forty_base64
+
+    regex = re.compile(r"(?<![A-Za-z0-9/+_.-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])", re.ASCII)
+    rng = random.Random(17)
+    base64 = "aZ9/+"
+    for _ in range(300):
+        # Runs of 38 to 42 base64 characters between the separators that matter, and others.
+        text = "".join("".join(rng.choice(base64) for _ in range(rng.randint(38, 42))) + rng.choice(" ._-=é\U0001f600\n")
+                       for _ in range(rng.randint(1, 5)))
+        assert list(_forty_base64(text)) == [m.span() for m in regex.finditer(text)], text

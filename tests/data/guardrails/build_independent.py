@@ -367,17 +367,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a file would change")
     args = parser.parse_args()
-    status = 0
-    for split, path in OUTPUT.items():
-        text = render(split)
-        if args.check:
-            if not path.is_file() or path.read_text(encoding="utf-8") != text:
-                print(f"{path.name} is not what build_independent.py makes", file=sys.stderr)
-                status = 1
-        else:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path} ({text.count(chr(10)) - 1} cases)")
-    return status
+    return max(write_or_check(path, render(split), check=args.check) for split, path in OUTPUT.items())
+
+
+def write_or_check(path: Path, text: str, *, check: bool) -> int:
+    """Write ``text`` to ``path``, or with ``check`` say (exit status 1) whether the file differs."""
+    if check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            print(f"{path.name} is not what {Path(sys.argv[0]).name} makes", file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path} ({text.count(chr(10)) - 1} cases)")
+    return 0
 
 
 if __name__ == "__main__":
