@@ -55,6 +55,14 @@ async def _documents(engine: Any, tenant: str) -> Any:
     from engine.context import TenantContext
 
     engine.settings(tenant)  # an unknown tenant is an error here, not an empty index
+    if engine.project.spec.stores.knowledge.provider == "bedrock_kb":
+        from engine.knowledge.bedrock_kb import IngestNotSupported
+
+        raise IngestNotSupported(f"tenant '{tenant}' retrieves from a Bedrock knowledge base "
+                                 "(stores.knowledge.provider: bedrock_kb): add its documents to the knowledge base's "
+                                 "data source, with metadata "
+                                 f"{engine.project.spec.stores.knowledge.bedrock_kb.tenant_key}={tenant}, and start "
+                                 "an ingestion job (sync); tenantflow ingest fills the local index only")
     knowledge = await engine.tenants.knowledge(TenantContext(tenant_id=tenant, tier="-", user_id="cli",
                                                              session_id="ingest"), "documents")
     if knowledge is None:

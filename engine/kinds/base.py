@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from engine.guardrails.chain import GuardChain
     from engine.kinds.model_call import Spend
-    from engine.knowledge.index import TenantKnowledge
+    from engine.knowledge.index import DocumentSearch, TenantKnowledge
     from engine.models.base import ModelProvider, ToolSpec
     from engine.skills.bridge import SkillCall
     from engine.skills.registry import SkillRegistry
@@ -89,6 +89,9 @@ class Services(Protocol):
 
     #: The tenant's knowledge index, for ``documents`` or ``memory``; None when the engine has none.
     async def knowledge(self, ctx: TenantContext, purpose: str) -> TenantKnowledge | None: ...
+
+    #: Where the tenant's ``retrieve`` steps search documents (local index or Bedrock knowledge base).
+    async def documents(self, ctx: TenantContext) -> DocumentSearch | None: ...
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ class Retrieve(StepKind):
             ctx = context_of(runtime)
             try:
                 text = str(render_value(query, variables(state, ctx)))
-                knowledge = await run_ctx.services.knowledge(ctx, "documents")
+                knowledge = await run_ctx.services.documents(ctx)
                 if knowledge is None:
                     raise KnowledgeError("this workflow retrieves documents but the engine has no knowledge index")
 

@@ -77,6 +77,15 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)
 
 
+class DocumentSearch(Protocol):
+    """What a ``retrieve`` step searches: the local index (:class:`TenantKnowledge`) or a Bedrock knowledge base."""
+
+    tenant_id: str
+
+    async def search(self, collection: str, query: str, *, k: int = 5, mode: Mode | None = None,
+                     scope: str | None = None, filter: dict[str, Any] | None = None) -> list[Hit]: ...
+
+
 class IndexBackend(Protocol):
     """Where chunks live. Every method names its tenant; only :class:`TenantKnowledge` calls them."""
 

@@ -14,12 +14,12 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.ids import require_id
 from engine.knowledge.codec import Codecs
 from engine.knowledge.embeddings import Embedder, embedder_from
-from engine.knowledge.index import IndexBackend, Mode, TenantKnowledge
+from engine.knowledge.index import DocumentSearch, IndexBackend, KnowledgeError, Mode, TenantKnowledge
 from engine.spec.project import KnowledgeSpec, StoresSpec
 
 if TYPE_CHECKING:
@@ -45,6 +45,22 @@ class KnowledgeStores:
         self._open: dict[str, IndexBackend] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._lock = asyncio.Lock()
+        self._kb_client: Any = None
+
+    async def documents_for(self, tenant_id: str, isolation: Isolation) -> DocumentSearch:
+        """Where ``tenant_id``'s ``retrieve`` steps search: its local index or its Bedrock knowledge base."""
+        if self.spec.provider == "local":
+            return await self.for_tenant(tenant_id, isolation)
+        from engine.knowledge.bedrock_kb import TenantKnowledgeBase
+
+        tenant_id = require_id("tenant id", tenant_id)
+        kb = self.spec.bedrock_kb
+        kb_id = kb.silo_knowledge_base_ids.get(tenant_id) if isolation == "silo" else kb.knowledge_base_id
+        if kb_id is None:
+            where = (f"stores.knowledge.bedrock_kb.silo_knowledge_base_ids has no entry for silo tenant '{tenant_id}'"
+                     if isolation == "silo" else "stores.knowledge.bedrock_kb.knowledge_base_id is not set")
+            raise KnowledgeError(f"tenant '{tenant_id}' has no Bedrock knowledge base: {where}")
+        return TenantKnowledgeBase(self.kb_client, kb_id, tenant_id, kb.tenant_key, attempts=kb.attempts)
 
     async def for_tenant(self, tenant_id: str, isolation: Isolation) -> TenantKnowledge:
         tenant_id = require_id("tenant id", tenant_id)
@@ -54,6 +70,15 @@ class KnowledgeStores:
         return TenantKnowledge(backend, tenant_id, codec, self.embedder, default_mode=self.mode,
                                memory_ttl_minutes={str(level): minutes for level, minutes in
                                                    self.spec.memory_ttl_minutes.items()})
+
+    @property
+    def kb_client(self) -> Any:
+        """The bedrock-agent-runtime client every tenant's :class:`TenantKnowledgeBase` shares, made on first use."""
+        if self._kb_client is None:
+            from engine.knowledge.bedrock_kb import bedrock_agent_runtime
+
+            self._kb_client = bedrock_agent_runtime(self.spec.bedrock_kb.region)
+        return self._kb_client
 
     async def backend(self, silo_tenant: str | None) -> IndexBackend:
         """The pool index (``None``) or ``silo_tenant``'s own, opened on first use."""

@@ -9,7 +9,7 @@ from langgraph.store.base import BaseStore
 from engine.context import TenantContext
 from engine.guardrails.chain import GuardChain
 from engine.kinds.model_call import Spend
-from engine.knowledge.index import TenantKnowledge
+from engine.knowledge.index import DocumentSearch, TenantKnowledge
 from engine.models.base import ModelProvider, ToolSpec
 from engine.run.dispatch import Dispatch
 from engine.run.runner import Runner
@@ -46,6 +46,9 @@ class RunServices:
 
     async def knowledge(self, ctx: TenantContext, purpose: str) -> TenantKnowledge | None:
         return await self.tenants.knowledge(ctx, purpose)
+
+    async def documents(self, ctx: TenantContext) -> DocumentSearch | None:
+        return await self.tenants.documents(ctx)
 
     async def invoke_workflow(self, workflow: str, payload: dict[str, Any], ctx: TenantContext) -> dict[str, Any]:
         return await self.runner.invoke_workflow(workflow, payload, ctx)

@@ -18,7 +18,7 @@ from engine.context import TenantContext
 from engine.errors import AuthError, CompileError, ModelError, Problem
 from engine.guardrails.chain import GuardChain, chain_for
 from engine.guardrails.leakage import LeakageIndex, marks_from_layers
-from engine.knowledge.index import TenantKnowledge
+from engine.knowledge.index import DocumentSearch, TenantKnowledge
 from engine.knowledge.stores import KnowledgeStores
 from engine.memory.backends import TenantStores
 from engine.models.base import ModelProvider
@@ -138,6 +138,12 @@ class TenantDirectory:
         isolation = self.settings(ctx.tenant_id).isolation
         return await self.knowledge_stores.for_tenant(ctx.tenant_id,
                                                       isolation.rag if purpose == "documents" else isolation.memory)
+
+    async def documents(self, ctx: TenantContext) -> DocumentSearch | None:
+        """Where the tenant's ``retrieve`` steps search: its local index or Bedrock knowledge base (isolation.rag)."""
+        if self.knowledge_stores is None:
+            return None
+        return await self.knowledge_stores.documents_for(ctx.tenant_id, self.settings(ctx.tenant_id).isolation.rag)
 
     @property
     def root(self) -> Path:

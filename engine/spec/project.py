@@ -155,6 +155,9 @@ class EncryptionSpec(Strict):
 AGENTCORE_MEMORY_ID = re.compile(r"(arn:(aws|aws-cn|aws-us-gov):bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:memory/)?"
                                  r"[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}")
 
+#: A Bedrock knowledge base id, as the bedrock-agent-runtime service model defines it.
+KNOWLEDGE_BASE_ID = re.compile(r"[0-9a-zA-Z]{1,10}")
+
 #: Why ``store: agentcore`` is refused (langgraph-checkpoint-aws's AgentCoreMemoryStore, docs/deployment.md).
 AGENTCORE_STORE_REFUSED = (
     "store: agentcore is not offered: langgraph-checkpoint-aws's AgentCoreMemoryStore keeps only chat messages "
@@ -204,9 +207,48 @@ class EmbeddingsSpec(Strict):
     factory: str | None = None
 
 
+class BedrockKnowledgeBaseSpec(Strict):
+    """Amazon Bedrock Knowledge Bases as where ``retrieve`` steps search documents (``provider: bedrock_kb``).
+
+    A pool tenant searches the shared ``knowledge_base_id``; a tenant with ``isolation.rag: silo`` searches its
+    own entry of ``silo_knowledge_base_ids``. Either way the engine adds ``<tenant_key> = <tenant id>`` to every
+    query: the documents of each tenant must carry that metadata attribute.
+    """
+
+    #: The shared (pool) knowledge base.
+    knowledge_base_id: str | None = None
+    region: str | None = None
+    #: The metadata attribute holding a document's tenant id.
+    tenant_key: str = Field(default="tenant_id", min_length=1, max_length=100)
+    #: Silo tenant -> its own knowledge base.
+    silo_knowledge_base_ids: dict[str, str] = Field(default_factory=dict)
+    #: Attempts of a throttled Retrieve call (with exponential backoff) before the step fails as retryable.
+    attempts: int = Field(default=4, ge=1, le=10)
+
+    @field_validator("knowledge_base_id")
+    @classmethod
+    def _kb_id(cls, value: str | None) -> str | None:
+        if value is not None and not KNOWLEDGE_BASE_ID.fullmatch(value):
+            raise ValueError(f"{value!r} is not a Bedrock knowledge base id (up to 10 letters or digits)")
+        return value
+
+    @field_validator("silo_knowledge_base_ids")
+    @classmethod
+    def _silo_kb_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for tenant, kb_id in value.items():
+            if not KNOWLEDGE_BASE_ID.fullmatch(kb_id):
+                raise ValueError(f"silo tenant '{tenant}': {kb_id!r} is not a Bedrock knowledge base id")
+        return value
+
+
 class KnowledgeSpec(Strict):
     """Documents (``tenantflow ingest``, ``retrieve:``) and the index behind ``recall`` with a query."""
 
+    #: Where ``retrieve`` steps search documents: ``local`` (the index ``tenantflow ingest`` fills) or
+    #: ``bedrock_kb`` (Amazon Bedrock Knowledge Bases, filled by the knowledge base's data source sync).
+    #: Memory recalled by query stays in the local index either way.
+    provider: Literal["local", "bedrock_kb"] = "local"
+    bedrock_kb: BedrockKnowledgeBaseSpec = Field(default_factory=BedrockKnowledgeBaseSpec)
     #: ``auto``: vector when embeddings are configured, else lexical. Vector ranked best with a real model on the
     #: retrieval benchmark; hybrid (reciprocal rank fusion) was second (docs/benchmarks.md, "Knowledge").
     search: Literal["auto", "lexical", "vector", "hybrid"] = "auto"
@@ -220,6 +262,10 @@ class KnowledgeSpec(Strict):
     def _overlap(self) -> KnowledgeSpec:
         if self.chunk_overlap >= self.chunk_chars:
             raise ValueError("chunk_overlap must be smaller than chunk_chars")
+        kb = self.bedrock_kb
+        if self.provider == "bedrock_kb" and kb.knowledge_base_id is None and not kb.silo_knowledge_base_ids:
+            raise ValueError("provider: bedrock_kb needs bedrock_kb: {knowledge_base_id: ...} (the shared knowledge "
+                             "base) or silo_knowledge_base_ids")
         return self
 
 
