@@ -24,6 +24,7 @@ from engine.errors import TenantflowError
 from engine.ids import require_id
 from engine.knowledge.codec import TenantCodec
 from engine.knowledge.embeddings import Embedder, normalise
+from engine.telemetry.instruments import active
 
 Mode = Literal["lexical", "vector", "hybrid"]
 MODES: tuple[Mode, ...] = ("lexical", "vector", "hybrid")
@@ -129,7 +130,7 @@ class TenantKnowledge:
         """Replace everything indexed from ``source`` with ``chunks`` ((chunk id, text, metadata) each)."""
         vectors: list[list[float]] | list[None] = [None] * len(chunks)
         if self.embedder is not None and chunks:
-            vectors = await self.embedder.embed([text for _, text, _ in chunks])
+            vectors = await self._embed([text for _, text, _ in chunks])
         expires = None if ttl_s is None else time.time() + ttl_s
         rows = [Row(chunk_id=chunk_id, scope=scope, source=source,
                     text=self.codec.seal(text, (self.tenant_id, collection, chunk_id)),
@@ -140,6 +141,17 @@ class TenantKnowledge:
                 for (chunk_id, text, metadata), vector in zip(chunks, vectors, strict=True)]
         await self.backend.replace_source(self.tenant_id, collection, source, rows, content_hash)
         return len(rows)
+
+    async def _embed(self, texts: list[str]) -> list[list[float]]:
+        """The embedder's vectors for ``texts``, in an ``embeddings`` span while telemetry is on."""
+        assert self.embedder is not None
+        telemetry = active()
+        if telemetry is None:
+            return await self.embedder.embed(texts)
+        # Labels read "bedrock:<model id>", "langchain:<class>", "offline-test-double (...)".
+        provider, _, model = self.embedder.label.split(" ", 1)[0].partition(":")
+        with telemetry.embeddings_span(self.tenant_id, provider, model or provider, len(texts)):
+            return await self.embedder.embed(texts)
 
     async def source_hashes(self, collection: str) -> dict[str, str]:
         return await self.backend.source_hashes(self.tenant_id, collection)
@@ -165,7 +177,7 @@ class TenantKnowledge:
             rankings["lexical"] = [(row.rowid, score) for row, score in found]
         if mode in ("vector", "hybrid"):
             assert self.embedder is not None
-            (vector,) = await self.embedder.embed([query])
+            (vector,) = await self._embed([query])
             rankings["vector"] = await self.backend.vector(self.tenant_id, collection, scope, normalise(vector),
                                                            fetch, now)
         fused = _fuse(rankings) if mode == "hybrid" else [(rowid, score, {str(mode): rank})

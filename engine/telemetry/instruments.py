@@ -190,6 +190,23 @@ class Telemetry:
         self.duration.record(time.perf_counter() - call.started,
                              self.metric_attributes(ctx, **call.attributes, **{"error.type": exc.__class__.__name__}))
 
+    # -- embeddings ---------------------------------------------------------------------------------
+    def embeddings_span(self, tenant_id: str, provider: str, model: str, inputs: int) -> AbstractContextManager[Span]:
+        """``embeddings {model}`` around one embedding call of a tenant's knowledge index (a search or an ingest).
+
+        It runs inside a step (``retrieve``, ``recall``, ``remember``), whose span carries the tier, the user
+        hash and the conversation: those are copied onto it; an ingest from the command line has no user.
+        """
+        if not self.tracing:
+            return nullcontext(INVALID_SPAN)
+        parent = getattr(trace.get_current_span(), "attributes", None) or {}
+        attributes = {key: parent[key] for key in ("tenant.tier", "user.hash", "gen_ai.conversation.id")
+                      if key in parent}
+        attributes |= {"tenant.id": tenant_id, "gen_ai.operation.name": "embeddings",
+                       "gen_ai.provider.name": provider_name(provider), "gen_ai.request.model": model,
+                       "tenantflow.embeddings.inputs": inputs}
+        return _CurrentSpan(self.tracer, f"embeddings {model}", attributes)
+
     # -- skill and tool calls -----------------------------------------------------------------------
     def tool_span(self, ctx: TenantContext, kind: str, name: str, workflow: str, step: str,
                   extra: Mapping[str, Any]) -> AbstractContextManager[Span]:
