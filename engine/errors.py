@@ -48,6 +48,8 @@ class TenantflowError(Exception):
     """Base of every error tenantflow raises on purpose."""
 
     code = "tenantflow"
+    #: Set where a run step failed on what the request's own input holds: the runtime answers 400, not 500.
+    client_input = False
 
 
 class _ProblemsError(TenantflowError):
@@ -101,6 +103,13 @@ class MemoryAccessDenied(TenantflowError):
     """A memory operation addressed a namespace outside the principal's prefixes."""
 
     code = "memory"
+
+
+class MemoryValueRefused(TenantflowError):
+    """A memory key or value holds a NUL character (U+0000): PostgreSQL cannot store it in text or JSON, so no
+    backend takes it (a workflow behaves the same on every store). The message never quotes the value."""
+
+    code = "memory-value"
 
 
 class GuardrailBlocked(TenantflowError):

@@ -1,4 +1,5 @@
-"""Knowledge and offboarding commands: ``ingest`` documents for a tenant; ``tenant export`` and ``tenant delete``."""
+"""Knowledge, memory and offboarding commands: ``ingest`` documents for a tenant; ``memory sweep``; ``tenant export``
+and ``tenant delete``."""
 
 from __future__ import annotations
 
@@ -115,3 +116,28 @@ async def _offboard(project_dir: Path, tenant_id: str, user: str | None, out: Pa
     async with Engine.open(find_root(project_dir)) as engine:
         job = Offboarding(engine, tenant_id, user)
         return await job.export(out) if out is not None else await job.delete()
+
+
+@main.group()
+def memory() -> None:
+    """Long-term memory upkeep."""
+
+
+@memory.command()
+@project_option
+def sweep(project_dir: Path) -> None:
+    """Delete the memory entries whose time to live ran out (stores.knowledge.memory_ttl_minutes): their index
+    rows and their store items, every tenant's, pool and silo. Prints the counts.
+
+    `tenantflow serve` does this every --memory-sweep-interval seconds by itself.
+    """
+    with user_errors():
+        click.echo(json.dumps(asyncio.run(_sweep(project_dir)), indent=2))
+
+
+async def _sweep(project_dir: Path) -> dict[str, int]:
+    from engine.engine import Engine
+    from engine.expiry import sweep_expired
+
+    async with Engine.open(find_root(project_dir)) as engine:
+        return (await sweep_expired(engine)).as_dict()

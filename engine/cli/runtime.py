@@ -34,6 +34,9 @@ from engine.cli.group import main
               help="On shutdown, seconds to wait for runs in flight.")
 @click.option("--watch-interval", default=2.0, show_default=True, type=click.FloatRange(0),
               help="Poll the project's files this often and reload on change; 0: only on SIGHUP.")
+@click.option("--memory-sweep-interval", default=600.0, show_default=True, type=click.FloatRange(0),
+              help="Delete expired memory entries (stores.knowledge.memory_ttl_minutes) this often, in seconds; 0: "
+              "never (run `tenantflow memory sweep` instead).")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]), default=None,
               help="The engine's log level (default: tenantflow.yaml's telemetry.log_level).")
 @click.option("--no-access-log", is_flag=True, help="Do not log a JSON line per request.")
@@ -41,8 +44,8 @@ from engine.cli.group import main
 @project_option
 def serve(port: int, host: str, tenant: str | None, workflow: str | None, workers: int, redis_url: str | None,
           redis_prefix: str, max_body_bytes: int, max_header_bytes: int, ws_connections: int, drain_timeout: float,
-          watch_interval: float, log_level: str | None, no_access_log: bool, no_gc_freeze: bool,
-          project_dir: Path) -> None:
+          watch_interval: float, memory_sweep_interval: float, log_level: str | None, no_access_log: bool,
+          no_gc_freeze: bool, project_dir: Path) -> None:
     """Serve workflows over HTTP as an Amazon Bedrock AgentCore Runtime: POST /invocations, GET /ping.
 
     Callers authenticate with a JWT (Authorization: Bearer) from an issuer in
@@ -66,6 +69,7 @@ def serve(port: int, host: str, tenant: str | None, workflow: str | None, worker
                                max_body_bytes=max_body_bytes, max_header_bytes=max_header_bytes,
                                max_ws_connections_per_tenant=ws_connections,
                                drain_timeout_s=drain_timeout, watch_interval_s=watch_interval,
+                               memory_sweep_interval_s=memory_sweep_interval,
                                access_log=not no_access_log, freeze_gc=not no_gc_freeze,
                                log_level=log_level or project.spec.telemetry.log_level)
         check_config(config, project)

@@ -180,6 +180,8 @@ def failure_record(node: IRNode, exc: BaseException, attempts: int, started: flo
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
         # A provider's transient failure (throttling, unavailable): the runtime answers 503, retry later.
         **({"retryable": True} if getattr(exc, "retryable", False) is True else {}),
+        # The request's own input made it fail (a value memory cannot store): the runtime answers 400.
+        **({"client_input": exc.code} if isinstance(exc, TenantflowError) and exc.client_input else {}),
     }
 
 
@@ -187,7 +189,8 @@ def handle_failure(node: IRNode, record: dict[str, Any]) -> dict[str, Any]:
     """Route a failed step per on_error: to a step, on to the next, or fail the run."""
     on_error = node.step.on_error if node.step is not None else None
     if on_error is None or on_error == "fail":
-        details = {"attempts": record["attempts"], **({"retryable": True} if record.get("retryable") else {})}
+        details = {"attempts": record["attempts"], **({"retryable": True} if record.get("retryable") else {}),
+                   **({"client_input": record["client_input"]} if record.get("client_input") else {})}
         raise RunError(RunFailure(node.id, record["error"], record["message"], details))
     update: dict[str, Any] = {"errors": [record], "steps": {node.id: {"error": record["message"]}}}
     if on_error != "continue":

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import MemoryAccessDenied, Problem, TemplateError
+from engine.errors import MemoryAccessDenied, MemoryValueRefused, Problem, TemplateError
 from engine.ir import IRNode, WorkflowIR
 from engine.kinds.base import (
     Build,
@@ -24,6 +24,7 @@ from engine.kinds.base import (
 )
 from engine.kinds.memory import check_level, scoped
 from engine.kinds.memory_index import index_memory
+from engine.memory.scoped import holds_nul
 from engine.skills.retry import Attempts, run_with_policy
 from engine.spec.common import Strict
 from engine.spec.workflow import MemoryLevel, Step
@@ -83,6 +84,8 @@ class Remember(StepKind):
             except (MemoryAccessDenied, TemplateError):
                 raise
             except Exception as exc:
+                if isinstance(exc, MemoryValueRefused) and holds_nul(state.get("input")):
+                    exc.client_input = True  # the request brought the NUL: the runtime answers 400, not 500
                 return handle_failure(node, failure_record(node, exc, max(attempts.count, 1), started))
             return succeeded(node, {"level": spec.level, "key": rendered_key})
 

@@ -67,6 +67,17 @@ class Stored:
 
 
 @dataclass(frozen=True)
+class Expired:
+    """A chunk :meth:`IndexBackend.sweep` removed because its time to live ran out."""
+
+    tenant: str
+    collection: str
+    scope: str
+    source: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
 class Hit:
     """A passage or memory entry found for a query, in the tenant's own words."""
 
@@ -110,7 +121,9 @@ class IndexBackend(Protocol):
 
     async def export(self, tenant: str) -> list[Stored]: ...
 
-    async def sweep(self, now: float) -> int: ...
+    async def sweep(self, now: float) -> list[Expired]:
+        """Delete every chunk (of any tenant) expired at ``now``, and the hashes of sources left without chunks."""
+        ...
 
 
 class TenantKnowledge:

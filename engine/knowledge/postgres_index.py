@@ -25,7 +25,7 @@ import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from engine.knowledge.index import Row, Stored, deletion_filters
+from engine.knowledge.index import Expired, Row, Stored, deletion_filters
 from engine.knowledge.vectors import as_blob, top_k
 
 _SCHEMA = """
@@ -181,11 +181,18 @@ class PostgresIndex:
     async def export(self, tenant: str) -> list[Stored]:
         return await self._stored("WHERE tenant = %s ORDER BY collection, source, chunk_id", (tenant,))
 
-    async def sweep(self, now: float) -> int:
-        async with self.pool.connection() as conn:
+    async def sweep(self, now: float) -> list[Expired]:
+        async with self.pool.connection() as conn, conn.transaction():
             cursor = await conn.execute("DELETE FROM knowledge_chunks WHERE expires_at IS NOT NULL AND "
-                                        "expires_at <= %s", (now,))
-            return cursor.rowcount
+                                        "expires_at <= %s RETURNING tenant, collection, scope, source, expires_at",
+                                        (now,))
+            found = [Expired(str(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4]))
+                     for r in await cursor.fetchall()]
+            for row in sorted({(e.tenant, e.collection, e.source) for e in found}):
+                await conn.execute("DELETE FROM knowledge_sources s WHERE tenant = %s AND collection = %s AND "
+                                   "source = %s AND NOT EXISTS (SELECT 1 FROM knowledge_chunks c WHERE "
+                                   "c.tenant = s.tenant AND c.collection = s.collection AND c.source = s.source)", row)
+        return found
 
     async def _all(self, query: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
         async with self.pool.connection() as conn:

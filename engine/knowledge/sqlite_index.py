@@ -22,7 +22,7 @@ from typing import Any
 
 import aiosqlite
 
-from engine.knowledge.index import Row, Stored, deletion_filters
+from engine.knowledge.index import Expired, Row, Stored, deletion_filters
 from engine.knowledge.vectors import as_blob, top_k
 
 _SCHEMA = """
@@ -135,13 +135,19 @@ class SqliteIndex:
     async def export(self, tenant: str) -> list[Stored]:
         return await self._stored("WHERE tenant = ? ORDER BY collection, source, chunk_id", (tenant,))
 
-    async def sweep(self, now: float) -> int:
-        async with self.conn.execute("SELECT rowid FROM knowledge_chunks WHERE expires_at IS NOT NULL AND "
-                                     "expires_at <= ?", (now,)) as cursor:
-            rowids = [int(rowid) async for (rowid,) in cursor]
-        await self._delete_rowids(rowids)
+    async def sweep(self, now: float) -> list[Expired]:
+        sql = ("SELECT rowid, tenant, collection, scope, source, expires_at FROM knowledge_chunks "
+               "WHERE expires_at IS NOT NULL AND expires_at <= ?")
+        async with self.conn.execute(sql, (now,)) as cursor:
+            found = [(int(r[0]), Expired(str(r[1]), str(r[2]), str(r[3]), str(r[4]), float(r[5])))
+                     async for r in cursor]
+        await self._delete_rowids([rowid for rowid, _ in found])
+        for row in {(e.tenant, e.collection, e.source) for _, e in found}:
+            await self.conn.execute("DELETE FROM knowledge_sources WHERE tenant = ? AND collection = ? AND source = ? "
+                                    "AND NOT EXISTS (SELECT 1 FROM knowledge_chunks c WHERE c.tenant = ? AND "
+                                    "c.collection = ? AND c.source = ?)", (*row, *row))
         await self.conn.commit()
-        return len(rowids)
+        return [expired for _, expired in found]
 
     async def _delete_where(self, tenant: str, where: str, args: tuple[Any, ...]) -> int:
         async with self.conn.execute(f"SELECT rowid FROM knowledge_chunks WHERE tenant = ? AND {where}",

@@ -21,7 +21,7 @@ from typing import Any, TypedDict
 from langgraph.store.base import BaseStore, Item
 
 from engine.context import TenantContext
-from engine.errors import MemoryAccessDenied
+from engine.errors import MemoryAccessDenied, MemoryValueRefused
 from engine.ids import require_id
 from engine.memory.namespaces import LEVELS, SHARED_LEVELS, Level, namespace_for, require_level
 
@@ -114,7 +114,12 @@ class ScopedStore:
     async def put(self, level: Level, key: str, value: dict[str, Any]) -> None:
         """Create or replace ``key`` at ``level`` with a JSON-serialisable dict."""
         ns = self._namespace(level, write=True)
-        await self._store.aput(ns, _require_key(key), _require_value(value))
+        key, value = _require_key(key), _require_value(value)
+        if holds_nul(key) or holds_nul(value):
+            # Neither the key nor the value is quoted: either may carry the caller's data.
+            raise MemoryValueRefused(f"the {'key' if holds_nul(key) else 'value'} of a memory item at level "
+                                     f"'{level}' holds a NUL character (U+0000), which memory cannot store")
+        await self._store.aput(ns, key, value)
 
     async def delete(self, level: Level, key: str) -> None:
         """Delete ``key`` at ``level``; deleting a missing key is not an error."""
@@ -237,6 +242,17 @@ def _require_key(key: str) -> str:
     if not isinstance(key, str) or not key:
         raise ValueError(f"memory key must be a non-empty string, got {key!r}")
     return key
+
+
+def holds_nul(node: Any) -> bool:
+    """Whether a NUL character (U+0000) is in ``node``: a string, or any key or string of a dict or list in it."""
+    if isinstance(node, str):
+        return "\x00" in node
+    if isinstance(node, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in node.items())
+    if isinstance(node, (list, tuple)):
+        return any(holds_nul(item) for item in node)
+    return False
 
 
 def _require_value(value: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.engine import open_ledger, seed_month_spend
 from engine.errors import CompileError, render_problems
+from engine.expiry import sweep_expired
 from engine.knowledge.stores import open_knowledge
 from engine.memory.backends import StoresConfig, data_path, open_backends
 from engine.project import Project
@@ -148,6 +149,8 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
 
             if config.watch_interval_s > 0:
                 spawn(Watcher(holder, config.watch_interval_s).run())
+            if config.memory_sweep_interval_s > 0:
+                spawn(sweep_memory_every(holder, config.memory_sweep_interval_s))
             spawn(meter.run())
             hangup = _on_sighup(lambda: spawn(holder.reload("SIGHUP")))
             terminate = _drain_on_sigterm(service, spawn)
@@ -179,6 +182,20 @@ def create_app(config: RuntimeConfig, project: Project | None = None, *, started
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )
+
+
+async def sweep_memory_every(holder: EngineHolder, interval_s: float) -> None:
+    """Delete expired memory entries every ``interval_s`` seconds (the first sweep one interval after start, so
+    startup stays fast), on the engine serving at the time; a failure is logged by its type only (a driver's
+    message may quote a stored value) and the next interval tries again."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            counts = await sweep_expired(holder.engine)
+        except Exception as exc:  # logged, retried next interval; the server stays up
+            logs.event("runtime.memory_sweep_failed", logging.ERROR, error=type(exc).__name__)
+            continue
+        logs.event("runtime.memory_sweep", logging.INFO, **counts.as_dict())
 
 
 def _on_signal(sig: signal.Signals, callback: Callable[[], None]) -> bool:

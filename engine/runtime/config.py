@@ -51,6 +51,9 @@ class RuntimeConfig:
     drain_timeout_s: float = 30.0
     #: Poll the project's files this often and reload on a change; 0 turns watching off.
     watch_interval_s: float = 2.0
+    #: Delete expired memory entries (engine/expiry.py) this often; 0 turns it off. Every worker sweeps: a
+    #: sweep that finds nothing left to delete is cheap, and deleting twice deletes nothing.
+    memory_sweep_interval_s: float = 600.0
     #: Log one JSON line per request (tenant, request, session, workflow, status, duration).
     access_log: bool = True
     #: Level of the engine's own log lines (the project's telemetry.log_level unless the command line says).

@@ -318,6 +318,11 @@ def run_error(exc: BaseException) -> HttpError | None:
         return HttpError(503, "Service unavailable", code="upstream", headers={"Retry-After": "1"},
                          fields={"details": f"step '{exc.failure.step}': a model provider is throttling or "
                                             "unavailable; retry later"})
+    if isinstance(exc, RunError) and exc.failure.details.get("client_input"):
+        # A step failed on what the request's input holds (a NUL character memory cannot store): the message
+        # names the step and the reason, never the value.
+        return HttpError(400, "Bad request", code=str(exc.failure.details["client_input"]),
+                         fields={"details": f"step '{exc.failure.step}': {exc.failure.message}"})
     if isinstance(exc, NothingToResume):
         return HttpError(409, "Nothing to resume", code=exc.code, fields={"details": str(exc)})
     if isinstance(exc, UnknownWorkflow):

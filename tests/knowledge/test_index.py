@@ -134,7 +134,7 @@ async def test_ttl_expires_an_entry_from_search_and_sweep_removes_it(monkeypatch
         later = module.time.time() + 61
         monkeypatch.setattr(module.time, "time", lambda: later)
         assert await alpha.search("memory", "note") == []
-        assert await index.sweep(later) == 1
+        assert [(e.tenant, e.source) for e in await index.sweep(later)] == [("alpha", "m")]
     finally:
         await index.close()
 

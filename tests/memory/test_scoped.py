@@ -8,7 +8,7 @@ from langgraph.store.base import BaseStore
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 from engine.context import TenantContext
-from engine.errors import MemoryAccessDenied
+from engine.errors import MemoryAccessDenied, MemoryValueRefused
 from engine.memory.scoped import ScopedStore, seed_global, seed_strategy
 
 ALL_TENANT_LEVELS = ("global", "strategy", "tenant", "user", "session")
@@ -321,3 +321,21 @@ async def test_load_caps_each_level_at_50_by_default(store: BaseStore) -> None:
         await memory.put("session", f"turn{i:02d}", {"i": i})
     loaded = await memory.load(["session"])
     assert len(loaded["session"]) == 50
+
+
+# --- values memory cannot store --------------------------------------------------
+
+
+@pytest.mark.parametrize("key, value", [
+    ("k", {"text": "a\x00secret-9"}), ("k", {"nested": [{"deep": "x\x00secret-9"}]}), ("k", {"a\x00secret-9": 1}),
+    ("k\x00secret-9", {"text": "fine"})])
+async def test_a_nul_character_in_a_key_or_value_is_refused_without_quoting_it(
+        store: BaseStore, key: str, value: dict[str, object]) -> None:
+    a, b = scoped(store, "tenant-a"), scoped(store, "tenant-b")
+    await b.put("user", "k", {"text": "b keeps this"})
+    with pytest.raises(MemoryValueRefused, match=r"NUL character \(U\+0000\)") as refused:
+        await a.put("user", key, value)
+    assert "secret-9" not in str(refused.value) and refused.value.code == "memory-value"
+    assert await a.list_keys("user") == []  # nothing written
+    got = await b.get("user", "k")
+    assert got is not None and got["value"] == {"text": "b keeps this"}

@@ -70,3 +70,15 @@ def test_the_envelope() -> None:
     with pytest.raises(HttpError) as wrong:
         invocation({"workflow": "x", "input": {}}, "w")
     assert wrong.value.status == 404
+
+
+def test_a_step_that_failed_on_the_requests_own_input_is_a_400_with_its_code_and_others_stay_500() -> None:
+    from engine.errors import RunError, RunFailure
+    from engine.runtime.contract import run_error
+
+    refused = RunFailure("save", "MemoryValueRefused", "the value ... holds a NUL character (U+0000)",
+                         {"attempts": 1, "client_input": "memory-value"})
+    mapped = run_error(RunError(refused))
+    assert mapped is not None and (mapped.status, mapped.code) == (400, "memory-value")
+    # The same failure where the NUL came from a step's output, not the request: not the caller's error.
+    assert run_error(RunError(RunFailure("save", "MemoryValueRefused", "...", {"attempts": 1}))) is None

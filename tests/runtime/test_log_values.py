@@ -1,4 +1,4 @@
-"""No stored value is quoted in a log line: a memory value PostgreSQL refuses fails the request without its text.
+"""No stored value is quoted in a log line: a memory value PostgreSQL would refuse fails the request without its text.
 
 PostgreSQL cannot store a NUL character in text or JSON; its DataError
 quotes the first bytes of the value, and the runtime used to log that
@@ -25,9 +25,14 @@ __all__ = ["pg_schemas"]
 MARKER = "marker-5e0c91"
 
 
-def test_a_value_postgres_refuses_is_never_quoted_in_the_log(tmp_path: Path, pg_schemas: Schemas) -> None:
+@pytest.mark.parametrize("encryption", ["none", "local"])
+def test_a_nul_character_in_a_memory_value_is_a_400_and_never_quoted(tmp_path: Path, pg_schemas: Schemas,
+                                                                     encryption: str) -> None:
+    """PostgreSQL cannot store NUL: a value holding one is refused before the store with 400 ``memory-value``,
+    with encryption none (where PostgreSQL itself would refuse it) and sealed alike; the value is in no log line
+    and in no answer."""
     root = write_project(tmp_path / "proj")
-    use_stores(root, pg_schemas.stores_yaml())
+    use_stores(root, pg_schemas.stores_yaml().rstrip()[:-1] + f", encryption: {{provider: {encryption}}}}}\n")
     with dev_secret():
         token = Tokens(root)("alpha")
         body = json.dumps({"workflow": "chat", "input": {"text": f"a\u0000{MARKER} card 4111"}})
@@ -36,14 +41,16 @@ def test_a_value_postgres_refuses_is_never_quoted_in_the_log(tmp_path: Path, pg_
                                 headers={"Authorization": f"Bearer {token}", SESSION: "s-1"})
             fine = httpx.post(f"{base}/invocations", json={"workflow": "chat", "input": {"text": "plain"}},
                               headers={"Authorization": f"Bearer {token}", SESSION: "s-2"}, timeout=30)
-    # Stored as it is, PostgreSQL refuses the value (500); where the value is stored sealed (encryption at rest)
-    # it is stored (200). Either way, no log line quotes it.
-    assert answer.status_code in (200, 500) and MARKER not in answer.text
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"] == "memory-value" and "NUL character (U+0000)" in answer.json()["details"]
+    assert MARKER not in answer.text and "4111" not in answer.text
     assert fine.status_code == 200  # the pool goes on
-    if answer.status_code == 500:
-        failed = logs.records("runtime.request_failed")
-        assert failed and "details withheld, they may quote stored data" in failed[0]["error_message"]
-    assert all(MARKER not in line for line in logs.lines)
+    assert not logs.records("runtime.request_failed")
+    assert all(MARKER not in line and "4111" not in line for line in logs.lines)
+    # Nothing of it was stored.
+    rows = [row for schema in pg_schemas.existing() for table, found in pg_schemas.rows(schema).items()
+            if table == "store" for row in found]
+    assert rows and all(MARKER not in str(row) for row in rows)
 
 
 def test_postgres_errors_that_quote_a_value_are_logged_without_it(pg_schemas: Schemas) -> None:
