@@ -21,7 +21,9 @@ A number that an id word introduces (``order``, ``invoice``, ``ticket``,
 ...), a date and anything another check claimed (a card, an SSN, an IBAN) is
 not a phone. Regions' patterns are checked through one combined regular
 expression per national prefix and length, compiled on first use, so a
-candidate that is valid nowhere costs one regex match; the library's own
+candidate that is valid nowhere costs one regex match; one region's validity
+(general pattern and number types) and one calling code's are one regex too,
+compiled once, never per number or per shape of number; the library's own
 ``parse`` (about 50 µs) would cost too much per candidate at guard-node rates.
 """
 
