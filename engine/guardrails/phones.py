@@ -21,7 +21,9 @@ A number that an id word introduces (``order``, ``invoice``, ``ticket``,
 ...), a date and anything another check claimed (a card, an SSN, an IBAN) is
 not a phone. Regions' patterns are checked through one combined regular
 expression per national prefix and length, compiled on first use, so a
-candidate that is valid nowhere costs one regex match; the library's own
+candidate that is valid nowhere costs one regex match; one region's validity
+(general pattern and number types) and one calling code's are one regex too,
+compiled once, never per number or per shape of number; the library's own
 ``parse`` (about 50 µs) would cost too much per candidate at guard-node rates.
 """
 
@@ -61,13 +63,17 @@ class _Region:
     code: str
     prefix: str
     general: re.Pattern[str]
-    types: tuple[re.Pattern[str], ...]
+    #: The region's number types (fixed line, mobile, ...) as one alternation that captures nothing.
+    types: str
+    #: A valid number of the region in one match: its general pattern (a lookahead to the end) and a type,
+    #: so a check costs one call into the regex engine, not one per type.
+    number: re.Pattern[str]
     #: The region's national formats: (leading digits, pattern whose groups are the written groups).
     formats: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]
 
     def valid(self, national: str) -> bool:
         """Whether ``national`` (the national significant number) is a number of one of the region's types."""
-        return self.general.fullmatch(national) is not None and any(p.fullmatch(national) for p in self.types)
+        return self.number.fullmatch(national) is not None
 
     def groups(self, national: str) -> list[int] | None:
         """The sizes of the digit groups the region writes ``national`` in (its national format)."""
@@ -95,14 +101,16 @@ def _regions() -> dict[str, _Region]:
         for name in _TYPES:
             desc = getattr(metadata, name, None)
             if desc is not None and desc.national_number_pattern:
-                types.append(re.compile(desc.national_number_pattern))
+                types.append(f"(?:{desc.national_number_pattern})")
         formats = tuple(
             (re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None, re.compile(f.pattern))
             for f in metadata.number_format if f.pattern
         )
         general = metadata.general_desc.national_number_pattern if metadata.general_desc else None
-        regions[code] = _Region(code, metadata.national_prefix or "", re.compile(general or "(?!)"), tuple(types),
-                                formats)
+        general = general or "(?!)"
+        either = "|".join(types) or "(?!)"
+        regions[code] = _Region(code, metadata.national_prefix or "", re.compile(general), either,
+                                re.compile(f"(?=(?:{general})\\Z)(?:{either})"), formats)
     return regions
 
 
@@ -123,7 +131,7 @@ def _general(prefix: str, length: int) -> tuple[re.Pattern[str] | None, tuple[_R
             continue
         members.append(region)
         # The region's number types (fixed line, mobile, ...): a match is a valid number of the region.
-        patterns.append("|".join(f"(?:{t.pattern})" for t in region.types) or "(?!)")
+        patterns.append(region.types)
     if not patterns:
         return None, ()
     # One capturing group per region (their own patterns capture nothing): the match says which region.
@@ -138,7 +146,11 @@ def valid_national(digits: str, prefix: str) -> _Region | None:
     """
     national = digits[len(prefix):]
     pattern, members = _general(prefix, len(national))
-    match = pattern.fullmatch(national) if pattern is not None else None
+    return _valid_in(pattern.fullmatch(national) if pattern is not None else None, members, national)
+
+
+def _valid_in(match: re.Match[str] | None, members: tuple[_Region, ...], national: str) -> _Region | None:
+    """The region where ``national`` is valid, given the match of the combined pattern of ``members``."""
     if match is None or match.lastindex is None:
         return None
     # The first region whose number types take it; its general pattern says whether the length is its.
@@ -155,15 +167,23 @@ def valid_international(digits: str, *, grouped: bool) -> bool:
     the ``+`` and the grouping say phone as clearly as the metadata would, and numbers people give are
     not always ones the metadata knows. Digits alone must be valid.
     """
-    regions = _regions()
     for size in (1, 2, 3):
         codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
         if codes:
             national = digits[size:]
-            if any(code in regions and regions[code].valid(national) for code in codes):
+            pattern = _calling(codes)
+            if pattern is not None and pattern.fullmatch(national) is not None:
                 return True
             return grouped and _possible(codes[0], len(national))
     return False
+
+
+@functools.cache
+def _calling(codes: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern of the valid numbers of the regions of one country calling code (25 share "+1")."""
+    regions = _regions()
+    numbers = [regions[code].number.pattern for code in codes if code in regions]
+    return re.compile("|".join(f"(?:{number})" for number in numbers)) if numbers else None
 
 
 @functools.cache
@@ -179,6 +199,12 @@ def _trunk_prefixes() -> tuple[str, ...]:
 
 
 _trunk = functools.cache(_trunk_prefixes)
+
+
+@functools.cache
+def _trunk_starts() -> frozenset[str]:
+    """The first digits of the trunk prefixes: a number starting otherwise has none (one set lookup)."""
+    return frozenset(prefix[0] for prefix in _trunk())
 
 
 _SIZE = re.compile(r"\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)")
@@ -285,19 +311,23 @@ def _verdict(written: str, lead: int, size: int) -> tuple[float, int] | None:
     digits = "".join(groups)
     if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
         return None
-    trunk = any(digits.startswith(prefix) and (len(groups) > 1 or prefix == "0") and valid_national(digits, prefix)
-                for prefix in _trunk())  # digits alone start with "1" or "8" too often to count those
+    trunk = digits[0] in _trunk_starts() and any(
+        digits.startswith(prefix) and (len(groups) > 1 or prefix == "0") and valid_national(digits, prefix)
+        for prefix in _trunk())  # digits alone start with "1" or "8" too often to count those
     if trunk or _NANP.fullmatch(written):
         return NATIONAL, len(written)
-    sizes = [len(group) for group in groups]
-    pattern = _general("", len(digits))[0] if len(groups) > 1 else None
-    # One combined match rules out most numbers before any region is tried.
-    writing = _writing(tuple(sizes)) if pattern is not None and pattern.fullmatch(digits) else ()
+    # One combined match of every region's number types rules out most numbers before any region is
+    # tried; valid_national(digits, "") asks the same pattern, so a number it refuses is no phone at all.
+    pattern, members = _general("", len(digits))
+    match = pattern.fullmatch(digits) if pattern is not None else None
+    if match is None:
+        return None
     # Valid in a region that writes its numbers in these groups.
-    for region in writing:
-        if region.valid(digits) and region.groups(digits) == sizes:
+    if len(groups) > 1:
+        sizes = [len(group) for group in groups]
+        if any(region.valid(digits) and region.groups(digits) == sizes for region in _writing(tuple(sizes))):
             return NATIONAL, len(written)
     # Otherwise (digits alone, no trunk prefix: an id as likely as a phone) only after a phone word.
-    if valid_national(digits, "") is not None:
+    if _valid_in(match, members, digits) is not None:
         return INTRODUCED, len(written)
     return None
