@@ -87,13 +87,8 @@ def _aad(parts: tuple[str, ...]) -> bytes:
     return json.dumps(["tenantflow-knowledge", *parts]).encode()
 
 
-class Codecs:
-    """The codec of each tenant: plain without a keyring, sealed with the tenant's keys otherwise."""
-
-    def __init__(self, keyring: Keyring | None):
-        self.keyring = keyring
-
-    async def for_tenant(self, tenant_id: str) -> TenantCodec:
-        if self.keyring is None:
-            return PlainCodec()
-        return SealedCodec(await self.keyring.keys(tenant_id))
+async def codec_for(keyring: Keyring | None, tenant_id: str) -> TenantCodec:
+    """The tenant's codec: plain without a keyring, sealed with the tenant's keys otherwise."""
+    if keyring is None:
+        return PlainCodec()
+    return SealedCodec(await keyring.keys(tenant_id))

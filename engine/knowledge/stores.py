@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.ids import require_id
-from engine.knowledge.codec import Codecs
+from engine.knowledge.codec import codec_for
 from engine.knowledge.embeddings import Embedder, embedder_from
 from engine.knowledge.index import DocumentSearch, IndexBackend, KnowledgeError, Mode, TenantKnowledge
 from engine.spec.project import KnowledgeSpec, StoresSpec
@@ -42,6 +42,7 @@ class KnowledgeStores:
             spec.embeddings.provider, model_id=spec.embeddings.model_id, dimensions=spec.embeddings.dimensions,
             region=spec.embeddings.region, factory=spec.embeddings.factory)
         self.mode: Mode | None = None if spec.search == "auto" else spec.search
+        self.memory_ttl_minutes = {str(level): minutes for level, minutes in spec.memory_ttl_minutes.items()}
         self._open: dict[str, IndexBackend] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._lock = asyncio.Lock()
@@ -66,10 +67,8 @@ class KnowledgeStores:
         tenant_id = require_id("tenant id", tenant_id)
         backend = await self.backend(tenant_id if isolation == "silo" else None)
         keyring = None if self.keyring_for is None else await self.keyring_for(tenant_id, isolation)
-        codec = await Codecs(keyring).for_tenant(tenant_id)
-        return TenantKnowledge(backend, tenant_id, codec, self.embedder, default_mode=self.mode,
-                               memory_ttl_minutes={str(level): minutes for level, minutes in
-                                                   self.spec.memory_ttl_minutes.items()})
+        return TenantKnowledge(backend, tenant_id, await codec_for(keyring, tenant_id), self.embedder,
+                               default_mode=self.mode, memory_ttl_minutes=self.memory_ttl_minutes)
 
     @property
     def kb_client(self) -> Any:
