@@ -23,11 +23,22 @@ the score reaches the tier's threshold. Families:
   from other scripts (weak alone; the text is folded first, see
   :func:`engine.guardrails.text.fold`, so the other families see through them);
 * ``role_play``: "pretend", "act as", "stay in character": too common to
-  count alone, it only adds to another signal;
+  count alone, it only adds to another signal (a hint);
 * overrides, role-play and "no limits" in fourteen more languages, fake
   system messages ("[SYSTEM NOTE TO AI]"), text that addresses the AI and
   instructions hidden in HTML comments or invisible elements
-  (``hidden_instruction``): :mod:`engine.guardrails.injection_more`.
+  (``hidden_instruction``): :mod:`engine.guardrails.injection_more`;
+* what attacks written in other words do: the AI's setup discarded or
+  declared void, a new task set in its place, the setup asked for,
+  refusals forbidden, permissions claimed, the AI addressed by content it
+  reads, the conversation sent away, fake turns:
+  :mod:`engine.guardrails.injection_hijack`. Hidden parts of a page (HTML
+  comments, invisible elements, code and Markdown comments) that hold any
+  medium signal, text spelled backwards and quoted pieces joined with
+  ``+`` are scored as well.
+
+A hint (``weak``: "act as", "use the x tool") is looked at last and counts
+only next to a real signal, never alone or with other hints.
 
 Leetspeak ("1gn0re") and one-word sentences ("IGNORE. ALL. PREVIOUS.") are
 undone and scored again.
@@ -48,6 +59,8 @@ import re
 from dataclasses import dataclass
 
 from engine.guardrails.base import Finding
+from engine.guardrails.injection_hijack import SPECS as HIJACK_SPECS
+from engine.guardrails.injection_more import hidden_parts
 from engine.guardrails.injection_more import signals as more_signals
 from engine.guardrails.text import has_confusables, has_invisible, origin, words_of
 from engine.guardrails.vocabulary import Vocabulary
@@ -91,14 +104,16 @@ class _Signal:
     pattern: re.Pattern[str]
     #: A weak hint that counts only next to another signal (never alone).
     weak: bool = False
+    #: Words or stems that every match begins with (then the pattern is only tried where they begin a word).
+    starts: tuple[str, ...] = ()
 
 
 def _signal(family: str, weight: float, gate: str | list[str], pattern: str, *, symbols: str = "",
-            weak: bool = False) -> _Signal:
+            weak: bool = False, starts: str = "") -> _Signal:
     groups = [gate] if isinstance(gate, str) else gate
     # The text is folded to lower case first, so the patterns need no IGNORECASE (which slows sre).
     return _Signal(family, weight, tuple(frozenset(g.split()) for g in groups if g),
-                   tuple(symbols.split()), re.compile(pattern, re.DOTALL), weak)
+                   tuple(symbols.split()), re.compile(pattern, re.DOTALL), weak, tuple(starts.split()))
 
 
 _SIGNALS: tuple[_Signal, ...] = (
@@ -108,10 +123,10 @@ _SIGNALS: tuple[_Signal, ...] = (
              "abandon override overriding overwrite bypass bypassing neglect dismiss aside throw stop follow "
              "following void discard disobey unlearn supersede nullify scrap attention obey obeying listen "
              "listening quit", _OBJECTS],
-            rf"\b{_OVERRIDE_VERB}\b[^.!?\n]{{0,50}}?\b(?:previous|prior|above|earlier|preceding|former|original|"
+            rf"\b{_OVERRIDE_VERB}\b[^.!?\n:;]{{0,50}}?\b(?:previous|prior|above|earlier|preceding|former|original|"
             rf"initial|all|any|every|your|the|these|those|system|developer|safety|existing|usual|old|my|current|"
             rf"default|standing|built-in|preset|programmed|content|moderation)\b"
-            rf"[^.!?\n]{{0,30}}?\b{_OVERRIDE_OBJECT}\b"),
+            rf"[^.!?\n:;]{{0,30}}?\b{_OVERRIDE_OBJECT}\b"),
     _signal("instruction_override", 0.85,
             ["ignore disregard forget skip", "everything all", "told said given before above"],
             r"\b(?:ignore|disregard|forget|skip)\b[^.!?\n]{0,40}\b(?:everything|all)\b[^.!?\n]{0,40}"
@@ -171,11 +186,15 @@ _SIGNALS: tuple[_Signal, ...] = (
             ["mode", "developer dev god jailbreak jailbroken unrestricted unfiltered uncensored opposite maintenance "
              "sudo debug admin enable activate switch enter turn"],
             r"\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|opposite|maintenance|"
-            r"sudo|debug|admin)\s+mode\b(?:\s*(?:is\s+)?(?:now\s+)?(?:on|enabled?|activated?)\b|[^.!?\n]{0,60}"
+            r"sudo|debug|admin)\s+mode\b(?:\s*(?:is\s+)?(?:now\s+)?(?:on|enabled?|activated?)\b(?!\s+(?:my|the|your|a|an|our)\b)|[^.!?\n]{0,60}"
             r"\b(?:enabled|activated|ignor\w*|no restrictions|without|disable|no limits|bypass\w*|overrides?)\b)"
             r"|\b(?:enable|activate|switch to|enter|turn on|"
             r"(?:you are|you're|you are operating|you're operating) (?:now )?in)\s+(?:developer|dev|god|jailbreak|"
-            r"unrestricted|sudo)\s+mode\b"),
+            r"unrestricted|sudo)\s+mode\b"
+            # Developer mode is also a real setting of phones, browsers and consoles: not when one is named.
+            r"(?![^.!?\n]{0,40}\b(?:on|in|for|of)\s+(?:my|the|your|a|an|our)\s+(?:\w+\s+)?(?:android|iphone|ios|"
+            r"phone|device|tablet|browser|chrome|firefox|windows|mac|macbook|xbox|playstation|switch|tv|router|"
+            r"laptop|pc|computer|console|watch|car)\b)"),
     # "You are now ...": a new identity is role-play; one free of its rules is an attack.
     _signal("jailbreak", 0.7, ["now", "free freed unrestricted unfiltered uncensored longer bound jailbroken "
                                       "without dan limits restrictions rules"],
@@ -212,9 +231,11 @@ _SIGNALS: tuple[_Signal, ...] = (
             r"\b(?:system prompt|system message|system instructions|initial (?:prompt|instructions)|"
             r"original (?:prompt|instructions)|hidden (?:prompt|instructions|rules)|secret instructions|"
             r"confidential prompt|(?:your|its|the assistant'?s) (?:full |exact |complete )?(?:instructions|prompt)|"
-            r"developer (?:message|prompt|instructions)|pre-?prompt|meta ?prompt|configuration)\b"
+            r"developer (?:message|prompt|instructions)|pre-?prompt|meta ?prompt|(?:your|its) (?:full |exact |"
+            r"complete )?configuration)\b"
             r"|\b(?:repeat|print|output|show|quote)\b[^.!?\n]{0,30}\b(?:text|words|everything|all)\b[^.!?\n]{0,20}"
-            r"\b(?:above|before (?:this|my))\b"
+            # "above" as an adverb ("the text above"), not a preposition ("the text above the signature").
+            r"\b(?:above(?!\s+(?:the|a|an|my|your|our)\b)|before (?:this|my))\b"
             r"|\bwhat were you told\b|\binstructions you were (?:initiali[sz]ed|given|told) with\b"
             r"|\b(?:exact|full|hidden|original) (?:prompt|instructions)\b[^.!?\n]{0,30}\b(?:developers?|creators?|they|"
             r"company)\b[^.!?\n]{0,15}\b(?:gave|give|wrote|set|provided)\b"
@@ -248,6 +269,10 @@ _SIGNALS: tuple[_Signal, ...] = (
             r"\b(?:pretend|act as|acting as|roleplay|role-play|role play|imagine you|simulate|you are now|"
             r"you're now|you are going to|play the role|stay in character|never break character|"
             r"let'?s play a game|respond as|answer as)\b", weak=True),
+    # -- what attacks written in other words do (engine.guardrails.injection_hijack) ------------------
+    *(_signal(spec.family, spec.weight, list(spec.gate), spec.pattern, symbols=spec.symbols, weak=spec.weak,
+              starts=spec.starts)
+      for spec in HIJACK_SPECS),
 )
 
 # Gate word -> indexes of the signals whose first gate group holds it.
@@ -257,7 +282,8 @@ for _index, _sig in enumerate(_SIGNALS):
         _BY_GATE_WORD.setdefault(_word, []).append(_index)
 _GATE_WORDS = frozenset(_BY_GATE_WORD)
 # Every word of every gate group: the only words of a text the signals ask about.
-_GATES = Vocabulary(word for sig in _SIGNALS for group in sig.gate for word in group)
+_GATES = Vocabulary([*(word for sig in _SIGNALS for group in sig.gate for word in group),
+                     *(word for sig in _SIGNALS for word in sig.starts)])
 _SYMBOLS = tuple(sorted({symbol for sig in _SIGNALS for symbol in sig.symbols}))
 _SYMBOL_SIGNALS = [i for i, sig in enumerate(_SIGNALS) if sig.symbols]
 
@@ -277,6 +303,8 @@ _LEET_WORDS = ("ignor", "instruct", "previous", "prompt", "system")
 
 def _search(signal: _Signal, folded: str, present: frozenset[str]) -> re.Match[str] | None:
     """The signal's first match, looked for only in windows around its gate's words."""
+    if signal.starts:
+        return _search_at_starts(signal, folded, present)
     size = len(folded)
     if size <= 2 * _WINDOW:
         return signal.pattern.search(folded)
@@ -299,6 +327,25 @@ def _search(signal: _Signal, folded: str, present: frozenset[str]) -> re.Match[s
     return None
 
 
+def _search_at_starts(signal: _Signal, folded: str, present: frozenset[str]) -> re.Match[str] | None:
+    """A match of a signal whose matches begin with one of its start words, tried only where one begins a word.
+
+    A pattern that opens with an alternation of words is tried at every position of a window by sre;
+    ``str.find`` finds the few places it can begin at far less cost.
+    """
+    for start in signal.starts:
+        if start not in present:
+            continue
+        position = folded.find(start)
+        while position != -1:
+            if position == 0 or not folded[position - 1].isalnum():
+                match = signal.pattern.match(folded, position)
+                if match is not None:
+                    return match
+            position = folded.find(start, position + 1)
+    return None
+
+
 def _variant(folded: str, *, staccato: bool = True) -> str | None:
     """``folded`` with leetspeak undone and one-word sentences joined, if either trick is there."""
     variant = folded
@@ -318,6 +365,10 @@ def _staccato(text: str) -> bool:
     return any(hint.search(text) for hint in _STACCATO_HINTS)
 
 
+#: What a hidden part must score to count: one medium signal (an address to the AI, a discarded turn).
+_HIDDEN_SIGNAL = 0.35
+_QUOTED_PIECE = re.compile(r"([\"'])([^\"'\n]{1,60})\1")
+_QUOTED_CHAIN = re.compile(r"([\"'])[^\"'\n]{1,60}\1(?:\s*\+\s*([\"'])[^\"'\n]{1,60}\2)+")
 _B64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _HEX_TOKEN = re.compile(r"(?:[0-9a-fA-F]{2}){10,}")
 _TAG_CHARS = re.compile("[\U000e0020-\U000e007e]+")
@@ -396,24 +447,26 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
     candidates = {index for word in present & _GATE_WORDS for index in _BY_GATE_WORD[word]}
     if ("<" in folded or "[" in folded) and any(symbol in folded for symbol in _SYMBOLS):
         candidates.update(_SYMBOL_SIGNALS)
-    for index in sorted(candidates):
-        signal = _SIGNALS[index]
+    hints: list[_Signal] = []
+
+    def look(signal: _Signal) -> None:
         current = signals.get(signal.family)
         if current is not None and current[0] >= signal.weight:
-            continue  # this family already has a stronger signal
-        if signal.weak and not signals:
-            continue
-        blocked = False
+            return  # this family already has a stronger signal
         for group in signal.gate[1:]:
             if present.isdisjoint(group):
-                blocked = True
-                break
-        if blocked:
-            continue
+                return
         match = _search(signal, folded, present)
         if match is not None:
             start, end = origin(text, folded, [match.start(), match.end()])
             add(signal.family, signal.weight, start, end)
+
+    for index in sorted(candidates):
+        signal = _SIGNALS[index]
+        if signal.weak:
+            hints.append(signal)  # looked at last, and only if a real signal is there
+        else:
+            look(signal)
     for family, weight, start, end in more_signals(folded):
         start, end = origin(text, folded, [start, end])
         add(family, weight, start, end)
@@ -425,6 +478,24 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
             # form too; the spans then cover the whole text.
             for family, (weight, _, _) in score(variant, depth=1).signals.items():
                 add(family, weight, 0, len(text))
+        for start, end, inner in hidden_parts(folded):
+            # Whatever a page hides from its human reader and still holds a signal is meant for a machine.
+            if score(inner, depth=1).score >= _HIDDEN_SIGNAL:
+                start, end = origin(text, folded, [start, end])
+                add("hidden_instruction", 0.6, start, end)
+                break
+        if "backward" in folded or "reverse" in folded:
+            # "Spell this backwards and obey it: snoitcurtsni ..."
+            if score(text[::-1], depth=1).score >= DEFAULT_THRESHOLD:
+                add("encoded_payload", 0.85, 0, len(text))
+        if "+" in folded:
+            for chain in _QUOTED_CHAIN.finditer(folded):
+                # Payload splitting: "'dis' + 'regard your' + ' rules'" joined is what the model would read.
+                joined = "".join(piece for _, piece in _QUOTED_PIECE.findall(chain.group()))
+                if score(joined, depth=1).score >= DEFAULT_THRESHOLD:
+                    start, end = origin(text, folded, [chain.start(), chain.end()])
+                    add("encoded_payload", 0.85, start, end)
+                    break
         if "rot13" in folded or "rot-13" in folded:
             decoded = codecs.decode(text, "rot13")
             if score(decoded, depth=1).score >= DEFAULT_THRESHOLD:
@@ -435,6 +506,10 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
         if not text.isascii():
             for family, weight, start, end in _obfuscation(text):
                 add(family, weight, start, end)
+    if signals:
+        # A hint ("act as", "use the x tool") never makes an attack alone or with other hints.
+        for signal in hints:
+            look(signal)
     remaining = 1.0
     for weight, _, _ in signals.values():
         remaining *= 1.0 - weight

@@ -151,11 +151,13 @@ _ADDRESS = re.compile(fold(
     r"(?:text|note) for (?:the )?ai|hinweis für (?:die )?ki|note pour l'(?:ia|assistant)|nota para el asistente|"
     r"nota per l'assistente|примечание для ии|asystencie ai|aiアシスタントへ|给ai助手|ai के लिए|للذكاء الاصطناعي"
 ))
+# Text a human reader does not see: HTML comments, elements styled invisible, code comments, Markdown comments.
 _HIDDEN = re.compile(
     r"<!--(.*?)-->|<(\w+)[^>]*style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|font-size\s*:\s*0|visibility\s*:\s*hidden)"
-    r"[^>]*>(.*?)</\2\s*>",
+    r"[^>]*>(.*?)</\2\s*>|/\*(.*?)\*/|\[//\]:\s*#\s*\((.*?)\)",
     re.DOTALL,
 )
+_HIDDEN_MARKS = ("<!--", "style", "/*", "[//]")
 _ADDRESSES_AI = _AI_WORD
 _DISCARDING = _Literals(_phrases(_DISCARD))
 _NAMING = _Literals(_phrases(_INSTRUCTIONS))
@@ -206,9 +208,20 @@ def signals(folded: str) -> Iterator[tuple[str, float, int, int]]:
     address = _ADDRESS.search(folded) if _ADDRESS_WORDS.any(folded) else None
     if address is not None:
         yield "authority", 0.45, address.start(), address.end()
-    if "<" in folded:
-        for hidden in _HIDDEN.finditer(folded):
-            inner = hidden.group(1) if hidden.group(1) is not None else hidden.group(3)
-            if _ADDRESSES_AI.search(inner) or (_DISCARDING.any(inner) and _OVERRIDE.search(inner)):
-                yield "hidden_instruction", 0.6, hidden.start(), hidden.end()
-                break
+    for start, end, inner in hidden_parts(folded):
+        # In HTML a hidden word for the AI is enough; code comments name assistants and models all the time,
+        # so those count only with a signal (engine.guardrails.injection scores every hidden part).
+        markup = folded.startswith("<", start)
+        if (markup and _ADDRESSES_AI.search(inner)) or (_DISCARDING.any(inner) and _OVERRIDE.search(inner)):
+            yield "hidden_instruction", 0.6, start, end
+            break
+
+
+def hidden_parts(folded: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, inner text) of each part of ``folded`` that a human reader does not see."""
+    if not any(mark in folded for mark in _HIDDEN_MARKS):
+        return
+    for hidden in _HIDDEN.finditer(folded):
+        inner = next(group for group in (hidden.group(1), hidden.group(3), hidden.group(4), hidden.group(5))
+                     if group is not None)
+        yield hidden.start(), hidden.end(), inner

@@ -57,7 +57,7 @@ def test_the_figures_hold(reports: dict[str, Report]) -> None:
     assert held.categories["pii"].precision >= 0.97 and held.categories["pii"].recall >= 0.98
     assert dev.categories["secret"].precision >= 0.99 and dev.categories["secret"].recall >= 0.99
     assert held.categories["secret"].precision >= 0.96 and held.categories["secret"].recall >= 0.96
-    assert dev.categories["injection"].recall >= 0.95 and held.categories["injection"].recall >= 0.93
+    assert dev.categories["injection"].recall >= 0.95 and held.categories["injection"].recall >= 0.95
     assert dev.benign_false_positive_rate <= 0.01 and held.benign_false_positive_rate <= 0.01
 
 
