@@ -2,9 +2,8 @@
 
 The held-out split is scored here as the eval command scores it, never read
 for tuning (docs/benchmarks.md, "Independent corpus"). The floors below are
-the issue's targets where this code meets them on held-out, and the measured
-figure otherwise (secrets and injection recall fall short on held-out; see
-the docs): they catch a regression, not a tuning aim.
+the issue's targets, which this code meets on both halves: they catch a
+regression, not a tuning aim.
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ def test_the_figures_hold(reports: dict[str, Report]) -> None:
     assert dev.categories["pii"].precision >= 0.97 and dev.categories["pii"].recall >= 0.98
     assert held.categories["pii"].precision >= 0.97 and held.categories["pii"].recall >= 0.98
     assert dev.categories["secret"].precision >= 0.99 and dev.categories["secret"].recall >= 0.99
-    assert held.categories["secret"].precision >= 0.96 and held.categories["secret"].recall >= 0.96
+    assert held.categories["secret"].precision >= 0.99 and held.categories["secret"].recall >= 0.99
     assert dev.categories["injection"].recall >= 0.95 and held.categories["injection"].recall >= 0.95
     assert dev.benign_false_positive_rate <= 0.01 and held.benign_false_positive_rate <= 0.01
 
