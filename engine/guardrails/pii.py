@@ -241,7 +241,8 @@ _DOB_CUES = (
     "nato il", "nata il", "geboortedatum", "data de nascimento", "nascido em", "nascida em", "生年月日",
     "data urodzenia", "urodzony", "urodzona", "urodził się", "urodziła się", "дата рождения", "родился", "родилась",
     "födelsedatum", "född", "出生日期", "出生年月日", "生日", "जन्म तिथि", "जन्मतिथि", "تاريخ الميلاد", "জন্ম তারিখ",
-    "تاریخ پیدائش", "doğum tarihi",
+    "تاریخ پیدائش", "doğum tarihi", "fødselsdato", "født", "syntymäaika", "syntynyt", "datum narození", "narozen",
+    "narozena", "생년월일", "fecha nac", "f. nac", "data nasc",
 )
 _DOB_WINDOW = 40
 _CueScan = Callable[[str, int], "Finding | None"]
