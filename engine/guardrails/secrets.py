@@ -21,7 +21,10 @@ only at each candidate.
   and ``github_pat_``, Slack ``xox?-``, Google ``AIza``, GitLab ``glpat-``,
   npm ``npm_``, SendGrid ``SG.``, Hugging Face ``hf_``, DigitalOcean ``dop_v1_``, PyPI ``pypi-``,
   Mailgun ``key-``, Grafana ``glsa_``, Shopify ``shpat_``/``shpss_``/``shpca_``/``shppa_``, Doppler
-  ``dp.pt.``, Linear ``lin_api_``, Twilio ``SK`` and 32 hex digits), and a quoted
+  ``dp.pt.``, Linear ``lin_api_``, Twilio ``SK`` and 32 hex digits; and from gitleaks' rules Slack
+  app tokens and webhooks, Square, Atlassian, Postman, Databricks, Vault, Azure storage account keys,
+  New Relic, GitLab pipeline/deploy/runner tokens, Sentry, Stripe webhook secrets, Docker Hub, Google
+  OAuth access tokens, RubyGems, Figma, PlanetScale, Grafana Cloud), and a quoted
   high-entropy value assigned to a key-like name (``api_key = "..."``).
 * private_key: a PEM ``-----BEGIN ... PRIVATE KEY-----`` block.
 """
@@ -79,7 +82,10 @@ _API_KEYS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("ghu_", "ghu", r"ghu_[A-Za-z0-9]{36}"),
         ("ghs_", "ghs", r"ghs_[A-Za-z0-9]{36}"),
         ("github_pat_", "github", r"github_pat_[A-Za-z0-9_]{50,}"),
-        ("xox", "", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+        ("xox", "", r"xox[abposre]-[A-Za-z0-9-]{10,}"),
+        ("xapp-", "xapp", r"xapp-\d-[A-Z0-9]{8,}-\d{8,}-[A-Za-z0-9]{32,}"),
+        ("hooks.slack.com/services/", "hooks",
+         r"hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,}"),
         ("AIza", "", r"AIza[A-Za-z0-9_-]{35}"),
         ("glpat-", "glpat", r"glpat-[A-Za-z0-9_-]{20}"),
         ("npm_", "npm", r"npm_[A-Za-z0-9]{36}"),
@@ -97,10 +103,33 @@ _API_KEYS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("dp.pt.", "dp", r"dp\.pt\.[A-Za-z0-9]{43}"),
         ("lin_api_", "lin", r"lin_api_[A-Za-z0-9]{40}"),
         ("SK", "", r"SK[0-9a-fA-F]{32}(?![A-Za-z0-9])"),
+        # More of gitleaks' documented shapes, each with a prefix of its own.
+        ("sq0atp-", "sq0atp", r"sq0atp-[0-9A-Za-z_-]{22}"),
+        ("sq0csp-", "sq0csp", r"sq0csp-[0-9A-Za-z_-]{43}"),
+        ("ATATT3", "", r"ATATT3[A-Za-z0-9_=-]{150,}"),
+        ("PMAK-", "pmak", r"PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34}"),
+        ("dapi", "", r"dapi[a-f0-9]{32}(?:-\d)?(?![A-Za-z0-9])"),
+        ("hvs.", "hvs", r"hvs\.[A-Za-z0-9_-]{90,}"),
+        ("hvb.", "hvb", r"hvb\.[A-Za-z0-9_-]{90,}"),
+        ("AccountKey=", "accountkey", r"AccountKey=[A-Za-z0-9+/]{86}=="),
+        ("NRAK-", "nrak", r"NRAK-[A-Z0-9]{27}"),
+        ("glptt-", "glptt", r"glptt-[A-Za-z0-9_-]{40}"),
+        ("gldt-", "gldt", r"gldt-[A-Za-z0-9_-]{20}"),
+        ("glrt-", "glrt", r"glrt-[A-Za-z0-9_-]{20}"),
+        ("sntrys_", "sntrys", r"sntrys_[A-Za-z0-9+/=_-]{50,}"),
+        ("sntryu_", "sntryu", r"sntryu_[a-f0-9]{64}"),
+        ("whsec_", "whsec", r"whsec_[A-Za-z0-9+/=]{32,}"),
+        ("dckr_pat_", "dckr", r"dckr_pat_[A-Za-z0-9_-]{27}"),
+        ("ya29.", "ya29", r"ya29\.[A-Za-z0-9_-]{30,}"),
+        ("rubygems_", "rubygems", r"rubygems_[a-f0-9]{48}"),
+        ("figd_", "figd", r"figd_[A-Za-z0-9_-]{40}"),
+        ("pscale_tkn_", "pscale", r"pscale_tkn_[A-Za-z0-9_.-]{32,}"),
+        ("pscale_pw_", "pscale", r"pscale_pw_[A-Za-z0-9_.-]{32,}"),
+        ("glc_", "glc", r"glc_[A-Za-z0-9+/]{32,}={0,2}"),
     )
 )
 # A prefix too short to gate on alone is gated by its whole shape.
-_CONDITIONS = {"SK": r"SK[0-9a-fA-F]{32}"}
+_CONDITIONS = {"SK": r"SK[0-9a-fA-F]{32}", "dapi": r"dapi[a-f0-9]{32}"}
 _API_KEY_WORDS = frozenset(word for _, word, _ in _API_KEYS if word)
 _GENERIC_WORDS = frozenset({"key", "apikey", "token", "secret", "password", "passwd", "credential", "credentials",
                             "auth", "bearer"})

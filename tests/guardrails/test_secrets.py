@@ -134,3 +134,45 @@ def test_forty_base64_finder_agrees_with_its_regex() -> None:
         text = "".join("".join(rng.choice(base64) for _ in range(rng.randint(38, 42))) + rng.choice(" ._-=é\U0001f600\n")
                        for _ in range(rng.randint(1, 5)))
         assert list(_forty_base64(text)) == [m.span() for m in regex.finditer(text)], text
+
+
+# Shapes from gitleaks' rules that the first table did not have; built here from their documented form.
+_HEX, _B62 = "0123456789abcdef" * 8, ("aZ3kQ9mW2xR7tY5uI1oP4sD6fG8hJ0lK" * 8)
+
+
+@pytest.mark.parametrize("token", [
+    "xapp-1-A0123ABCDE-1234567890123-" + _HEX[:64],
+    "https://hooks.slack.com/services/T0ABCDEFG/B0HIJKLMN/" + _B62[:24],
+    "sq0atp-" + _B62[:22],
+    "sq0csp-" + _B62[:43],
+    "ATATT3xFfGF0" + _B62[:180],
+    "PMAK-" + _HEX[:24] + "-" + _HEX[:34],
+    "dapi" + _HEX[:32],
+    "hvs." + _B62[:95],
+    "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=" + _B62[:86] + "==;EndpointSuffix=core.windows.net",
+    "NRAK-" + _B62[:27].upper(),
+    "glptt-" + _HEX[:40],
+    "sntrys_" + _B62[:60],
+    "whsec_" + _B62[:32],
+    "dckr_pat_" + _B62[:27],
+    "ya29." + _B62[:60],
+    "rubygems_" + _HEX[:48],
+    "figd_" + _B62[:40],
+    "pscale_tkn_" + _B62[:40],
+    "glc_" + _B62[:40],
+])
+def test_more_provider_shapes_are_api_keys(token: str) -> None:
+    text = f"the config has {token} in it"
+    findings = SecretsDetector(["api_key"]).scan(text)
+    assert [f.type for f in findings] == ["api_key"], findings
+    assert text[findings[0].start:findings[0].end] in token
+
+
+@pytest.mark.parametrize("text", [
+    "dapi is short for data API in our docs",
+    "hvs. means high voltage system in the manual",
+    "the NRAK-47 part is back in stock",
+    "see https://hooks.slack.com/services/ for how to set one up",
+])
+def test_the_prefixes_alone_are_not_keys(text: str) -> None:
+    assert SecretsDetector(["api_key"]).scan(text) == []
