@@ -251,32 +251,36 @@ CUE, ID = "cue", "id"
 
 
 def find_phones(text: str, start: int, end: int,
-                context: Callable[[bool], str | None]) -> Iterator[tuple[int, int, float]]:
+                context: Callable[[], str | None]) -> Iterator[tuple[int, int, float]]:
     """(start, end, confidence) of the valid phone numbers in ``text[start:end]``.
 
-    ``context(cue_only)`` says what stands before the stretch, asked only for a
+    ``context()`` says what stands before the stretch, asked only for a
     national number that is valid somewhere: :data:`CUE` (a phone word, or the
     number fills its line: any valid number counts), :data:`ID` (an id word:
-    only an international number counts) or None. With ``cue_only`` (a number
-    that counts only after a cue) it may say None for :data:`ID`: both refuse it.
+    only an international number counts) or None.
 
     >>> [text[s:e] for text in ["Call +44 20 7946 0958 x12 today"] for s, e, _ in find_phones(text, 5, 26,
-    ...                                                                                       lambda _: None)]
+    ...                                                                                       lambda: None)]
     ['+44 20 7946 0958 x12']
     """
     for match in _CANDIDATE.finditer(text, start, end):
-        # One function call per candidate (the verdict's, often cached): guard nodes see many candidates.
-        written, international, number = match.group(0, "international", "number")
-        verdict = _verdict(written, len(international) if international else 0, len(number))
-        if verdict is None:
-            continue
-        confidence, length = verdict
-        if confidence != INTERNATIONAL:
-            # What stands before the number is asked only now, for a national number valid somewhere.
-            answer = context(confidence == INTRODUCED)
-            if answer == ID or (confidence == INTRODUCED and answer != CUE):
-                continue
-        yield match.start(), match.start() + length, confidence
+        found = _phone(match, context)
+        if found is not None:
+            yield found
+
+
+def _phone(match: re.Match[str], context: Callable[[], str | None]) -> tuple[int, int, float] | None:
+    verdict = _verdict(match.group(), len(match.group("international") or ""), len(match.group("number")))
+    if verdict is None:
+        return None
+    confidence, length = verdict
+    if confidence == INTERNATIONAL:
+        return match.start(), match.start() + length, INTERNATIONAL
+    # What stands before the number is asked only now, for a national number valid somewhere.
+    answer = context()
+    if answer == ID or (confidence == INTRODUCED and answer != CUE):
+        return None
+    return match.start(), match.start() + length, confidence
 
 
 # Support text repeats its numbers (a hotline in every signature, the same order ids): what the metadata

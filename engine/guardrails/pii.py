@@ -455,14 +455,17 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
             findings.extend(_scan_ipv4(text, start, end))
         # A number another type claimed (a card, an SSN, an IBAN, an address) is not also a phone: a run
         # whose digits they all claimed holds none (a phone found in it would hold one of those digits).
-        others = findings[found:]
-        if phone and marks & (PHONE | CUE | ALONE) and not (others and _claimed(text, start, end, others)):
+        if phone and marks & (PHONE | CUE | ALONE) and not (len(findings) > found and _claimed(text, start, end,
+                                                                                                 findings[found:])):
             context = _PhoneContext(text, start, cued=cued and bool(marks & CUE),
                                     alone=bool(marks & ALONE) and lines.alone(start))
             # A few characters more for an extension ("x1234") after the run.
-            findings.extend(Finding("pii", "phone", s, e, confidence)
-                            for s, e, confidence in find_phones(text, start, min(size, end + 12), context)
-                            if s < end and not any(s < o.end and o.start < e for o in others))
+            phones = [Finding("pii", "phone", s, e, confidence)
+                      for s, e, confidence in find_phones(text, start, min(size, end + 12), context) if s < end]
+            if phones:
+                # A number another type claimed (a card, an SSN, an IBAN) is not also a phone.
+                others = findings[found:]
+                findings.extend(p for p in phones if not any(p.start < o.end and o.start < p.end for o in others))
     return findings
 
 
@@ -502,9 +505,7 @@ _ID_WINDOW = 25
 class _PhoneContext:
     """What introduces the number at ``start``: an id word (``AN_ID``), a phone cue or its own line (``CUED``).
 
-    Worked out when the phone check first asks (only for a national number valid somewhere), once; not at
-    all when only a cue would count and neither a cue nor its own line can introduce the number (then
-    whether an id word does makes no difference).
+    Worked out when the phone check first asks (only for a national number valid somewhere), once.
     """
 
     __slots__ = ("_alone", "_answer", "_cued", "_start", "_text")
@@ -513,9 +514,7 @@ class _PhoneContext:
         self._text, self._start, self._cued, self._alone = text, start, cued, alone
         self._answer: str | None | bool = False
 
-    def __call__(self, cue_only: bool = False) -> str | None:
-        if cue_only and not (self._alone or self._cued):
-            return None
+    def __call__(self) -> str | None:
         if self._answer is False:
             self._answer = self._work_out()
         return self._answer  # type: ignore[return-value]
