@@ -455,17 +455,14 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
             findings.extend(_scan_ipv4(text, start, end))
         # A number another type claimed (a card, an SSN, an IBAN, an address) is not also a phone: a run
         # whose digits they all claimed holds none (a phone found in it would hold one of those digits).
-        if phone and marks & (PHONE | CUE | ALONE) and not (len(findings) > found and _claimed(text, start, end,
-                                                                                                 findings[found:])):
+        others = findings[found:]
+        if phone and marks & (PHONE | CUE | ALONE) and not (others and _claimed(text, start, end, others)):
             context = _PhoneContext(text, start, cued=cued and bool(marks & CUE),
                                     alone=bool(marks & ALONE) and lines.alone(start))
             # A few characters more for an extension ("x1234") after the run.
             phones = [Finding("pii", "phone", s, e, confidence)
                       for s, e, confidence in find_phones(text, start, min(size, end + 12), context) if s < end]
-            if phones:
-                # A number another type claimed (a card, an SSN, an IBAN) is not also a phone.
-                others = findings[found:]
-                findings.extend(p for p in phones if not any(p.start < o.end and o.start < p.end for o in others))
+            findings.extend(p for p in phones if not any(p.start < o.end and o.start < p.end for o in others))
     return findings
 
 
