@@ -65,17 +65,11 @@ static const char *DATE_SHAPES[] = {
     "0-00-0000", "0/00/0000", "0.00.0000", "00/0/0000", "0/0/0000", "00.0.0000", NULL,
 };
 
-/* Whether text[start:end], separators stripped off its end, is a date. */
-static int is_date(const Text *t, Py_ssize_t start, Py_ssize_t end) {
-    while (end > start) {
-        Py_UCS4 c = at(t, end - 1);
-        if (c != ' ' && c != '.' && c != '-' && c != '/' && c != '(' && c != ')')
-            break;
-        end--;
-    }
+/* Whether text[start:last] (a run up to its last digit, whatever follows it) is a date. */
+static int is_date(const Text *t, Py_ssize_t start, Py_ssize_t last) {
     for (const char **shape = DATE_SHAPES; *shape; shape++) {
         Py_ssize_t length = (Py_ssize_t)strlen(*shape);
-        if (length == end - start && shape_at(t, start, *shape, length))
+        if (length == last - start && shape_at(t, start, *shape, length))
             return 1;
     }
     return 0;
@@ -286,7 +280,7 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             marks |= SSN;
         if (dots >= 3)
             marks |= DOTS;
-        if (is_date(&t, start, end))
+        if (is_date(&t, start, last))
             marks |= DATE;
         if (digits >= 12 && holds_card(&t, first, last))
             marks |= CARD;

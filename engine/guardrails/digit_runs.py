@@ -21,7 +21,7 @@ between. The marks:
   a trunk prefix (``0``) or parentheses, or in groups: what can be a phone
   number with no word before it (the phone check, with libphonenumber's
   metadata, decides);
-* ``DATE``: it is a date, once separators at its end are stripped (never a
+* ``DATE``: up to its last digit it is a date, whatever follows (never a
   phone number);
 * ``ALONE``: 8 digits or more, and the run starts its line (only
   whitespace, ``(`` and ``+`` before it): a number can fill its line alone,
@@ -114,7 +114,7 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
             marks |= SSN
         if run.count(".") >= 3:
             marks |= DOTS
-        if run.rstrip(" .-/()") in _DATES:
+        if zeroed[start:last] in _DATES:  # whatever follows it ("2024-03-15;", "2024-03-15T10:30")
             marks |= DATE
         if digits >= 12 and _holds_card(text, first, last):
             marks |= CARD

@@ -21,9 +21,10 @@ the result comes from exactly one character of the original:
 characters the person typed, separators and invisible ones included.
 
 ASCII text (nearly all of it) costs one ``str.isascii`` call; other text
-that is already in this form, two searches; the rest one replacing pass in C,
-and character by character only where a character changes length (removed
-or expanded) or beyond the Basic Multilingual Plane.
+that is already in this form, a search of its few characters beyond ASCII;
+the rest one replacing pass in C, and character by character only where a
+character changes length (removed or expanded) or beyond the Basic
+Multilingual Plane.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from engine.guardrails.base import Finding
-from engine.guardrails.text import INVISIBLE
+from engine.guardrails.text import INVISIBLE, words_of
 
 # Category Cf (format), as of Unicode 15, plus the other invisible characters.
 _FORMAT_BMP = (
@@ -145,6 +146,7 @@ def _beyond_bmp(text: str) -> bool:
     return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
 
 _BEYOND_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_BYTES = bytes(range(0x80))
 
 
 @functools.cache
@@ -195,11 +197,17 @@ def normalize(text: str) -> Normalized | None:
 
 
 def _normalize(text: str) -> Normalized | None:
-    if _beyond_bmp(text):
+    # Only characters beyond ASCII can change: the few a text holds, taken out of its UTF-8 in C (which
+    # the detectors' compiled conditions scan too), are looked at first, several times faster than a
+    # search of the whole text.
+    beyond_ascii = words_of(text).utf8.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+    if _beyond_bmp(beyond_ascii):
         return _normalize_each(text, _BEYOND_ASCII)  # rare: every character beyond ASCII is looked at
     changing, resizing = _changing_bmp()
-    if changing.search(text) is None:
+    if changing.search(beyond_ascii) is None:
         return None
+    if resizing.search(beyond_ascii) is None:  # all one for one: every offset kept
+        return Normalized(text, changing.sub(_normal_match, text), [])
     # Replaced in C; only the characters that change length (zero-width ones, ligatures) need an entry
     # in the offset map, and a Python step each: a one-for-one replacement keeps every offset.
     parts: list[str] = []

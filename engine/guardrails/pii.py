@@ -454,17 +454,33 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
             findings.extend(_other_ssns(text, start, end))
         if ip and marks & DOTS:
             findings.extend(_scan_ipv4(text, start, end))
-        if phone and marks & (PHONE | CUE | ALONE):
+        # A number another type claimed (a card, an SSN, an IBAN, an address) is not also a phone: a run
+        # whose digits they all claimed holds none (a phone found in it would hold one of those digits).
+        others = findings[found:]
+        if phone and marks & (PHONE | CUE | ALONE) and not (others and _claimed(text, start, end, others)):
             context = _PhoneContext(text, start, cued=cued and bool(marks & CUE),
                                     alone=bool(marks & ALONE) and lines.alone(start))
             # A few characters more for an extension ("x1234") after the run.
             phones = [Finding("pii", "phone", s, e, confidence)
                       for s, e, confidence in find_phones(text, start, min(size, end + 12), context) if s < end]
-            if phones:
-                # A number another type claimed (a card, an SSN, an IBAN) is not also a phone.
-                others = findings[found:]
-                findings.extend(p for p in phones if not any(p.start < o.end and o.start < p.end for o in others))
+            findings.extend(p for p in phones if not any(p.start < o.end and o.start < p.end for o in others))
     return findings
+
+
+def _claimed(text: str, start: int, end: int, others: list[Finding]) -> bool:
+    """Whether every ASCII digit of ``text[start:end]`` lies in the span of one of ``others``."""
+    position = start
+    for other in sorted(others, key=lambda f: f.start) if len(others) > 1 else others:
+        if other.start > position and _has_digit(text, position, min(other.start, end)):
+            return False
+        position = max(position, other.end)
+        if position >= end:
+            return True
+    return not _has_digit(text, position, end)
+
+
+def _has_digit(text: str, start: int, end: int) -> bool:
+    return any("0" <= c <= "9" for c in text[start:end])
 
 
 def _introduced_as_id(text: str, start: int) -> bool:

@@ -93,6 +93,8 @@ def test_each_mark_says_what_the_run_can_hold(finder: str) -> None:
     # A date alone is not sent to any check; with another mark it keeps DATE (it is never a phone number).
     assert marks_of(runs, "on 15.03.2024 at noon", [], []) == 0
     assert marks_of(runs, "since 15.03.2024.", [], []) == DOTS | DATE
+    for text in ("due 2024-03-15; ok", "at 2024-03-15T10:30:00Z", "'2024-03-15'", "on 15/03/2024\nthanks"):
+        assert marks_of(runs, text, [], []) == 0, text  # what follows a date does not make it a phone number
 
 
 @FINDERS
