@@ -40,7 +40,9 @@ from phonenumbers import PhoneMetadata
 #: Separators between the groups of a number, a group in parentheses, and an extension.
 _CANDIDATE = re.compile(
     r"""
-    (?<![\w+/.,-])
+    (?:(?<![\w+/.,-])|(?<=[,/])(?=[+(]\d)|(?<=[^\d,],)(?=\d))
+    # (a "+" or "(" after a comma or slash, "tel./+49 ..."; a field after a comma that follows no digit: a
+    # CSV row, not the digit groups of "1,234,567")
     (?P<international>\+[ ]?|00)?
     (?P<number>(?:\(\d{1,5}\)|\d{1,6})(?:(?:[ ]?[/-][ ]?|\.|[ ])?(?:\(\d{1,5}\)|\d{1,6})){0,7})
     (?P<extension>[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?
@@ -178,6 +180,15 @@ def valid_international(digits: str, *, grouped: bool) -> bool:
     return False
 
 
+def possible_international(digits: str) -> bool:
+    """Whether ``digits`` (after the ``+``) is a country calling code and a possible length for its number."""
+    for size in (1, 2, 3):
+        codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
+        if codes:
+            return _possible(codes[0], len(digits) - size)
+    return False
+
+
 @functools.cache
 def _calling(codes: tuple[str, ...]) -> re.Pattern[str] | None:
     """One pattern of the valid numbers of the regions of one country calling code (25 share "+1")."""
@@ -307,6 +318,11 @@ def _verdict(written: str, lead: int, size: int) -> tuple[float, int] | None:
             dialled = "".join(_GROUP.findall(_TRUNK_IN_PARENTHESES.sub("", number[: end - lead])))
             if _MIN_DIGITS <= len(dialled) <= _MAX_DIGITS + 3 and valid_international(dialled, grouped=keep > 1):
                 return INTERNATIONAL, end
+        # "+4725150951" after "my phone": international digits of a possible length that the metadata does not
+        # know as valid (new ranges, generated numbers) are a phone where a phone word says so.
+        dialled = "".join(groups)
+        if len(groups) == 1 and _MIN_DIGITS <= len(dialled) <= _MAX_DIGITS and possible_international(dialled):
+            return INTRODUCED, len(written)
         return None
     digits = "".join(groups)
     if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:

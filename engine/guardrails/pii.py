@@ -138,8 +138,8 @@ _ID_WORDS = frozenset(
     "parcel package shipment claim coupon voucher device build version release firmware isbn meter reading code "
     "error commit request qty quantity total amount price due date bestellnummer kundennummer sendungsnummer sendung "
     "paket auftrag zamówienie zamówienia faktura paczka заказ счёт счет посылка 注文番号 伝票番号 订单 订单号 "
-    "快递单号 reorder".split()
-) | {"gift card", "numéro de commande"}
+    "快递单号 reorder part model lot batch asset imei mpn upc ean gtin artikel artikelnummer référence".split()
+) | {"gift card", "numéro de commande", "p/n", "s/n"}
 _NUMBER_WORDS = frozenset("number numbers no nr num nummer numéro número numero id ref code".split())
 _ID_STRIP = " \t\n:#.=-"
 _WORD_SEPARATORS = str.maketrans(".,:;()!?/-", "          ")

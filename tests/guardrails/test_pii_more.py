@@ -149,3 +149,32 @@ def test_more_issuers_pass_luhn_and_prefix() -> None:
     assert found("diners 30569309025904") == [("payment_card", "30569309025904")]
     assert found("jcb 3530111333300000") == [("payment_card", "3530111333300000")]
     assert found("jcb? 3510111333300003") == []  # 3510 is not a JCB range
+
+
+# Found on the second development corpus (tests/data/guardrails/build_dev_pii.py).
+
+def _phones(text: str) -> list[str]:
+    return [text[f.start:f.end] for f in PiiDetector(["phone"]).scan(text)]
+
+
+def test_a_phone_in_a_csv_field_is_found_and_thousands_are_not_phones() -> None:
+    assert _phones("customer_id,email,phone\n95785,jholub@blaha.cz,212 097 629") == ["212 097 629"]
+    assert _phones("id,phone\n7,+3532237850") == ["+3532237850"]
+    assert _phones("id,phone\n8,(11) 96188-8064") == ["(11) 96188-8064"]
+    assert _phones("we shipped 1,234,567 units and 2,345,678 more") == []
+
+
+def test_international_digits_the_metadata_does_not_know_count_only_after_a_phone_word() -> None:
+    assert _phones("my phone +4725150951, thanks") == ["+4725150951"]
+    assert _phones("reference +4725150951, thanks") == []
+
+
+def test_part_and_model_numbers_are_not_phones() -> None:
+    assert _phones("Part number 0589-8956-53, serial D65DQL51247") == []
+    assert _phones("Model 0245-7810-47 is sold out") == []
+
+
+@pytest.mark.parametrize("text", ["fødselsdato 30-01-1969", "født: 06.12.2002", "syntymäaika 12.10.1969",
+                                  "datum narození 01.02.1980", "생년월일 2003-09-09"])
+def test_birth_words_of_more_languages(text: str) -> None:
+    assert [f.type for f in PiiDetector(["date_of_birth"]).scan(text)] == ["date_of_birth"]
