@@ -102,3 +102,16 @@ def test_tool_output_and_retrieved_content_are_checked_like_input() -> None:
     assert [f.category for f in check_content(page)] == ["injection"]
     assert check_content(json.dumps({"title": "Refund policy", "body": "Refunds within 30 days."})) == []
     assert check_content("<p>Hello</p><!-- footer --><p>Anna, Customer Success</p>") == []
+
+
+def test_the_second_pii_development_corpus_is_built_another_way_and_holds_the_targets() -> None:
+    path = DATA / "independent-dev-pii.jsonl"
+    first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    assert first["seed"] not in (meta("heldout")["seed"], meta("dev")["split_seed"]) and len(first["locales"]) >= 30
+    faker, phonenumbers = pytest.importorskip("faker"), pytest.importorskip("phonenumbers")
+    if (first["faker"], first["phonenumbers"]) == (faker.VERSION, phonenumbers.__version__):
+        check = subprocess.run([sys.executable, str(DATA / "build_dev_pii.py"), "--check"], capture_output=True,
+                               text=True)
+        assert check.returncode == 0, check.stderr
+    report = evaluate(load_corpus(path))
+    assert report.categories["pii"].precision >= 0.97 and report.categories["pii"].recall >= 0.98
