@@ -60,6 +60,7 @@ from dataclasses import dataclass
 
 from engine.guardrails.base import Finding
 from engine.guardrails.injection_hijack import SPECS as HIJACK_SPECS
+from engine.guardrails.injection_languages import signals as language_signals
 from engine.guardrails.injection_more import hidden_parts
 from engine.guardrails.injection_more import signals as more_signals
 from engine.guardrails.text import has_confusables, has_invisible, origin, words_of
@@ -467,7 +468,7 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
             hints.append(signal)  # looked at last, and only if a real signal is there
         else:
             look(signal)
-    for family, weight, start, end in more_signals(folded):
+    for family, weight, start, end in (*more_signals(folded), *language_signals(folded)):
         start, end = origin(text, folded, [start, end])
         add(family, weight, start, end)
     if depth == 0:
@@ -518,8 +519,8 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
 
 # A whitespace-separated token (\S: not str.isspace, as str.split splits) long enough to hold a payload.
 _LONG_TOKEN = re.compile(r"\S{16,}")
-# Full-width ASCII look-alikes (U+FF01..U+FF5E).
-_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+# Full-width ASCII letters and digits; full-width punctuation ("，", "：") is how Chinese and Japanese are written.
+_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def _encoded(text: str) -> list[tuple[str, float, int, int]]:
