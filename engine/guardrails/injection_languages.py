@@ -48,7 +48,7 @@ _DISCARD = {
     "es": "olvida|olvídate|olvidate|olvide|olvídese|olviden|ignora|ignore|ignoren|haz caso omiso|haga caso omiso|"
           "omite|omita|descarta|descarte|borra|no hagas caso",
     "it": "dimentica|dimenticate|dimentichi|ignora|ignorate|ignori|trascura|non tenere conto|non considerare|"
-          "cancella|lascia perdere",
+          "cancella|lascia perdere|lascia stare",
     "nl": "vergeet|negeer|negeert|schrap|gooi weg|let niet op|trek je niets aan",
     "pt": "esqueça|esqueca|esquece|esqueçam|ignore|ignora|ignorem|desconsidere|desconsidera|descarte|descarta|apague|"
           "apaga",
@@ -64,10 +64,12 @@ _DISCARD = {
 }
 #: What came before the user's message, as a whole: "everything you were told", "all of the above".
 _EVERYTHING_BEFORE = {
-    "de": "alles, was|alles was|alles vorherige|alles bisherige|alles davor|alles zuvor|alles obige|alles oben|"
+    "de": "alles, was man|alles was man|alles, was dir|alles was dir|alles, was du bisher|alles, was ich dir|alles, "
+          "was vorher|alles, was davor|alles, was oben|alles, was ich gesagt|alles, was bisher|alles bisher|alles vorherige|alles bisherige|alles davor|alles zuvor|alles obige|alles oben|"
           "alles oberhalb|alles über dieser|was oberhalb|was über dieser|was man dir|was dir gesagt|"
           "sämtliche vorherig|alle vorherig|alle bisherig|das bisher gesagte|das vorher gesagte|das bisherige",
-    "fr": "tout ce qu|tout ce qui précède|tout ce qui est au-dessus|tout ce qui se trouve au-dessus|tout ce qui est "
+    "fr": "tout ce qu'on t'a|tout ce que l'on t'a|tout ce qu'on vous a|tout ce que tu as reçu|tout ce que je t'ai dit|"
+          "tout ce qu'il y a au-dessus|tout ce qui précède|tout ce qui est au-dessus|tout ce qui se trouve au-dessus|tout ce qui est "
           "écrit au-dessus|tout ce qui a été dit|tout le reste|tout ce que l'on t'a|ce qu'on t'a dit|ce qu'on vous a dit|"
           "ce qui précède",
     "es": "todo lo anterior|todo lo que te|todo lo que se te|todo lo que aparece arriba|todo lo de arriba|todo lo "
@@ -79,14 +81,17 @@ _EVERYTHING_BEFORE = {
           "wat eerder|wat je is verteld|wat men je heeft",
     "pt": "tudo o que te|tudo o que lhe|tudo que te|tudo o que está acima|tudo acima|tudo o que foi dito|tudo o que "
           "você recebeu|tudo o que disseram|tudo anterior|tudo o que veio antes|o que te disseram",
-    "pl": "o wszystkim, co|o wszystkim co|wszystko, co|wszystko co|wszystko powyżej|wszystko wcześniejsze|wszystkie "
+    "pl": "o wszystkim, co ci|o wszystkim co ci|wszystko, co ci|wszystko co ci|wszystko, co wcześniej|wszystko, co "
+          "powyżej|o wszystkim, co wcześniej|wszystko powyżej|wszystko wcześniejsze|wszystkie "
           "wcześniejsze|wszystko, o czym|to, co ci powiedziano|co ci powiedziano",
-    "ru": "всё, что|все, что|всё что|все что|всё выше|все выше|всё написанное выше|все написанное выше|всё "
+    "ru": "всё, что тебе|все, что тебе|всё что тебе|все что тебе|всё, что было|всё, что выше|все, что выше|всё, что "
+          "написано выше|все, что написано выше|всё, что до этого|все, что до этого|всё выше|все выше|всё написанное выше|все написанное выше|всё "
           "предыдущее|все предыдущее|всё сказанное|все сказанное|на всё, что|на все, что|что тебе говорили|что "
           "тебе сказали",
-    "ja": "上の内容|上記の内容|上記|これまでの|今までの|今までに言われた|これまでに言われた|以前の指示|前の内容|"
-          "ここまでの|それまでの",
-    "zh": "之前|以上的|上面的|前面的|先前的|此前的|所有的话|所有内容|一切指",
+    "ja": "上の内容|上記の内容|上記すべて|上記の指示|これまでの内容|これまでの指示|今までの指示|今までの話|"
+          "今までに言われた|これまでに言われた|以前の指示|前の内容|ここまでの内容|すべての指示",
+    "zh": "之前的所有|之前所有|之前的一切|之前说的|之前的话|之前的内容|之前别人|以上所有|以上全部|以上的所有|上面的全部|"
+          "上面的所有|上面所有|上面的内容|前面的所有|前面所有|前面的内容|先前的所有|所有的话|一切指",
     "hi": "पहले जो|पहले के सारे|ऊपर लिखी|ऊपर लिखा|ऊपर की|ऊपर दी|जो कुछ भी बताया|सब कुछ जो|अब तक का",
     "ar": "كل ما قيل|كل ما سبق|كل ما ورد|كل ما ذكر|كل ما أعلاه|كل ما تعلمته|ما قيل لك|كل التعليمات السابقة|كل شيء "
           "سابق|كل ما سبق ذكره",
@@ -267,11 +272,11 @@ _VERBATIM = {
     "pt": "palavra por palavra|literalmente|textualmente|na íntegra",
     "pl": "słowo w słowo|słowo po słowie|dosłownie",
     "ru": "дословно|слово в слово|слово за словом",
-    "ja": "そのまま|一字一句|逐語",
+    "ja": "そのまま書き出|そのまま出力|そのまま表示|そのまま繰り返|そのまま貼り付け|そのままコピー|一字一句|逐語",
     "zh": "逐字|原封不动|一字不差|原样",
     "hi": "शब्दशः|हूबहू|ज्यों का त्यों",
     "ar": "حرفياً|حرفيا|حرفيًا|كلمة بكلمة",
-    "bn": "হুবহু|অক্ষরে অক্ষরে",
+    "bn": "হুবহু আবার|হুবহু লেখো|হুবহু দেখাও|অক্ষরে অক্ষরে",
     "ur": "لفظ بہ لفظ|حرف بہ حرف|من و عن",
 }
 #: A developer or other unlocked mode.
@@ -356,7 +361,7 @@ _FROM_NOW_ON = {
 _YOU = {
     "de": "du hast|hast du|für dich|dir gelten|du unterliegst|du bist|bist du|für sie gelten",
     "fr": "tu n'as|tu as|pour toi|vous n'avez|tu es|tu n'es",
-    "es": "no tienes|ya no tienes|tienes|para ti|eres|estás",
+    "es": "ya no|para ti|eres|estás",
     "it": "non hai|hai|per te|sei",
     "nl": "je hebt|heb je|voor jou|je bent|ben je",
     "pt": "você não tem|você tem|não tens|para você|você é|és",
@@ -373,18 +378,20 @@ _YOU = {
 _NO_LIMITS = {
     "de": "keine regeln|keine einschränkungen|keine beschränkungen|keine grenzen|keine filter|ohne filter|ohne "
           "zensur|ohne einschränkungen|ohne jegliche|ohne regeln|ohne grenzen|ohne beschränkungen|keinerlei|"
-          "uneingeschränkt|unzensiert|ungefiltert",
+          "uneingeschränkt|unzensiert|ungefiltert|hast keine regeln|hast keine grenzen",
     "fr": "aucune restriction|aucune règle|aucune limite|sans filtre|sans censure|sans restriction|sans limite|"
-          "sans règles|sans aucune|plus aucune|non censuré|sans aucun filtre",
-    "es": "restricciones|sin filtros|sin filtro|sin censura|sin reglas|sin límites|sin ningún|sin ninguna|ninguna "
-          "restricción|ninguna regla|ningún límite",
+          "sans règles|sans aucune|plus aucune|non censuré|sans aucun filtre|pas de règles|pas de limites",
+    "es": "sin restricciones|tienes restricciones|ninguna restricción|de restricción|sin filtros|sin filtro|sin censura|sin reglas|sin límites|sin ningún|sin ninguna|ninguna "
+          "restricción|ninguna regla|ningún límite|tienes reglas|tienes límites|sin normas|ninguna norma",
     "it": "nessuna restrizione|nessuna regola|nessun limite|senza filtri|senza censura|senza limiti|senza regole|"
-          "senza alcuna|più limiti",
+          "senza alcuna|più limiti|non hai regole|non hai limiti",
     "nl": "geen beperkingen|geen regels|geen grenzen|zonder filters|zonder censuur|zonder beperkingen|zonder enige|"
           "zonder regels",
-    "pt": "restrições|restricoes|sem filtros|sem censura|sem regras|sem limites|sem nenhuma|nenhuma regra|nenhum limite",
-    "pl": "ograniczeń|ograniczen|bez filtrów|bez cenzury|bez zasad|żadnych zasad|żadnych reguł|bez żadnych",
-    "ru": "ограничений|без фильтров|без цензуры|без правил|никаких правил|без каких-либо|никаких запретов",
+    "pt": "sem restrições|sem restricoes|nenhuma restrição|mais restrições|não tem restrições|sem filtros|sem censura|sem regras|sem limites|sem nenhuma|nenhuma regra|nenhum limite|"
+          "não tem regras|não tem limites",
+    "pl": "bez ograniczeń|bez ograniczen|żadnych ograniczeń|nie masz ograniczeń|bez filtrów|bez cenzury|bez zasad|żadnych zasad|żadnych reguł|bez żadnych",
+    "ru": "без ограничений|никаких ограничений|нет ограничений|без каких-либо ограничений|без фильтров|без цензуры|без правил|никаких правил|без каких-либо|никаких запретов|нет правил|"
+          "нет запретов",
     "ja": "制限なし|制限のない|制約のない|制約なし|一切の制限|フィルターも|検閲も|検閲なし|ルールなし|ルールのない|"
           "制限はありません",
     "zh": "没有任何限制|没有任何约束|不受任何|没有限制|不受限制|规则约束|不要过滤|不要审查|无审查|无过滤|没有规则",
@@ -410,30 +417,43 @@ _ANSWER = {
     "bn": "উত্তর|জবাব",
     "ur": "جواب",
 }
-#: A new task announced ("new task:") or set instead of the one given.
+#: A new task announced ("new task:", "your only task is").
 _NEW_TASK = {
-    "de": "neue aufgabe:|neue aufgabe :|neuer auftrag:|neue anweisung:|neue anweisungen:|stattdessen|statt dessen|"
-          "deine neue aufgabe|deine eigentliche aufgabe|deine einzige aufgabe",
-    "fr": "nouvelle tâche :|nouvelle tâche:|nouvelle mission :|nouvelle mission:|nouvelles instructions :|à la place|"
-          "au lieu de cela|ta nouvelle tâche|ta seule tâche|ta vraie mission",
-    "es": "nueva tarea:|nueva tarea :|nueva misión:|nuevas instrucciones:|en su lugar|en lugar de eso|en vez de eso|tu "
-          "nueva tarea|tu única tarea|tu verdadera tarea",
-    "it": "nuovo compito:|nuovo compito :|nuova attività:|nuove istruzioni:|invece|al suo posto|il tuo nuovo compito|il "
-          "tuo unico compito",
-    "nl": "nieuwe taak:|nieuwe taak :|nieuwe opdracht:|nieuwe instructies:|in plaats daarvan|je nieuwe taak|je enige "
-          "taak",
-    "pt": "nova tarefa:|nova tarefa :|nova missão:|novas instruções:|em vez disso|ao invés disso|em vez de|sua nova "
-          "tarefa|sua única tarefa",
-    "pl": "nowe zadanie:|nowe zadanie :|nowe polecenie:|nowe instrukcje:|zamiast tego|twoje nowe zadanie|twoje jedyne "
-          "zadanie",
-    "ru": "новая задача:|новая задача :|новое задание:|новые инструкции:|вместо этого|твоя новая задача|твоя "
-          "единственная задача",
-    "ja": "新しいタスク:|新しいタスク :|新しい指示:|新しい任務:|新しい仕事:|代わりに|あなたの新しい任務",
-    "zh": "新任务:|新任務:|新的任务:|新指令:|新的指令:|改为|改成|取而代之|你的新任务|你唯一的任务",
-    "hi": "नया काम:|नया काम :|नया कार्य:|नया निर्देश:|उसकी जगह|इसके बजाय|इसकी जगह|तुम्हारा नया काम",
-    "ar": "مهمة جديدة:|مهمة جديدة :|تعليمات جديدة:|بدلاً من|بدلا من|بدلاً منه|مهمتك الجديدة|مهمتك الوحيدة",
-    "bn": "নতুন কাজ:|নতুন কাজ :|নতুন নির্দেশ:|তার বদলে|এর বদলে|পরিবর্তে|তোমার নতুন কাজ",
-    "ur": "نیا کام:|نیا کام :|نئی ہدایات:|اس کی بجائے|اس کے بجائے|بجائے|تمہارا نیا کام",
+    "de": "neue aufgabe:|neue aufgabe :|neuer auftrag:|neue anweisung:|neue anweisungen:|deine neue aufgabe|deine "
+          "eigentliche aufgabe|deine einzige aufgabe|eure neue aufgabe",
+    "fr": "nouvelle tâche :|nouvelle tâche:|nouvelle mission :|nouvelle mission:|nouvelles instructions :|nouvelles "
+          "instructions:|ta nouvelle tâche|ta seule tâche|ta vraie mission|votre nouvelle tâche",
+    "es": "nueva tarea:|nueva tarea :|nueva misión:|nuevas instrucciones:|tu nueva tarea|tu única tarea|tu verdadera "
+          "tarea|su nueva tarea",
+    "it": "nuovo compito:|nuovo compito :|nuova attività:|nuove istruzioni:|il tuo nuovo compito|il tuo unico compito",
+    "nl": "nieuwe taak:|nieuwe taak :|nieuwe opdracht:|nieuwe instructies:|je nieuwe taak|je enige taak",
+    "pt": "nova tarefa:|nova tarefa :|nova missão:|novas instruções:|sua nova tarefa|sua única tarefa|tua nova tarefa",
+    "pl": "nowe zadanie:|nowe zadanie :|nowe polecenie:|nowe instrukcje:|twoje nowe zadanie|twoje jedyne zadanie",
+    "ru": "новая задача:|новая задача :|новое задание:|новые инструкции:|твоя новая задача|твоя единственная задача",
+    "ja": "新しいタスク:|新しいタスク :|新しい指示:|新しい任務:|新しい仕事:|あなたの新しい任務|あなたの新しいタスク",
+    "zh": "新任务:|新任務:|新的任务:|新指令:|新的指令:|你的新任务|你唯一的任务",
+    "hi": "नया काम:|नया काम :|नया कार्य:|नया निर्देश:|तुम्हारा नया काम",
+    "ar": "مهمة جديدة:|مهمة جديدة :|تعليمات جديدة:|مهمتك الجديدة|مهمتك الوحيدة",
+    "bn": "নতুন কাজ:|নতুন কাজ :|নতুন নির্দেশ:|তোমার নতুন কাজ",
+    "ur": "نیا کام:|نیا کام :|نئی ہدایات:|تمہارا نیا کام",
+}
+#: Something else done instead of what was asked: customers say it too, so it shares the family of a discarded
+#: request ("forget my last message, instead send the invoice" is one act, not two).
+_INSTEAD = {
+    "de": "stattdessen|statt dessen|anstatt dessen",
+    "fr": "à la place|au lieu de cela|au lieu de ça",
+    "es": "en su lugar|en lugar de eso|en vez de eso",
+    "it": "invece di questo|invece di ciò|e invece|al suo posto|al posto di questo",
+    "nl": "in plaats daarvan",
+    "pt": "em vez disso|ao invés disso",
+    "pl": "zamiast tego",
+    "ru": "вместо этого",
+    "ja": "代わりに|その代わり",
+    "zh": "改为|改成|取而代之",
+    "hi": "उसकी जगह|इसके बजाय|इसकी जगह|उसके बजाय",
+    "ar": "بدلاً منه|بدلا منه|بدلاً من ذلك|بدلا من ذلك",
+    "bn": "তার বদলে|এর বদলে",
+    "ur": "اس کی بجائے|اس کے بجائے",
 }
 #: Secrets an attacker asks for.
 _SECRETS = {
@@ -610,20 +630,37 @@ _AI = {
 }
 #: Reading or processing the content now.
 _READING = {
-    "de": "liest|gerade liest|verarbeitet|zusammenfasst|auswertet",
-    "fr": "qui lit|lira|qui traite|qui résume|lisant",
-    "es": "que lea|que lee|lea este|que procesa|que resuma|leyendo",
-    "it": "che legge|che leggerà|che elabora|che riassume|leggendo",
-    "nl": "die deze|die dit|leest|verwerkt|samenvat",
-    "pt": "que ler|que lê|que está lendo|que processa|que resume",
-    "pl": "które czyta|który czyta|czyta|przetwarza|streszcza",
-    "ru": "который читает|которая читает|читает|читающий|обрабатывает",
+    "de": "diese e-mail liest|diese mail liest|diese nachricht liest|diesen text liest|dies liest|das liest|diese seite "
+          "liest|dieses dokument liest|dies gerade liest|diese e-mail verarbeitet|diesen text verarbeitet|dies "
+          "verarbeitet|dies zusammenfasst|das hier liest",
+    "fr": "qui lit ce|qui lit cet|qui lit cette|qui lira ce|qui lira cette|qui traite ce|qui traite cette|qui résume ce|"
+          "qui résume cette|lisant ce|lisant cette",
+    "es": "que lea este|que lea esta|que lee este|que lee esta|que procese este|que procesa este|que procesa esta|que "
+          "resuma este|leyendo este|leyendo esta",
+    "it": "che legge questa|che legge questo|che leggerà questa|che leggerà questo|che elabora questa|che elabora "
+          "questo|che riassume questa|che riassume questo",
+    "nl": "die deze|die dit",
+    "pt": "que ler este|que ler esta|que lê este|que lê esta|que está lendo este|que está lendo esta|que processa este|"
+          "que processa esta",
+    "pl": "które czyta ten|które czyta tę|które czyta tego|który czyta ten|który czyta tę|który czyta tego|która czyta "
+          "ten|czytający ten|czytające ten|przetwarza ten|przetwarza tę",
+    "ru": "который читает это|которая читает это|который читает этот|которая читает этот|читающий это|читающая это|"
+          "который обрабатывает это|читает это|читает этот",
     "ja": "読んでいる|読み込んでいる|処理している|要約している",
     "zh": "正在阅读|正在读|正在处理|正在总结",
-    "hi": "पढ़ने वाले|पढ़ रहे|पढ़ रहा|प्रोसेस कर",
-    "ar": "يقرأ|الذي يقرأ|التي تقرأ|يعالج",
+    "hi": "पढ़ने वाले|पढ़ रहे|पढ़ रहा",
+    "ar": "يقرأ هذ|الذي يقرأ|التي تقرأ|يعالج هذ",
     "bn": "পড়ছে|পড়ছ|প্রক্রিয়া করছে",
     "ur": "پڑھنے والے|پڑھ رہا|پڑھ رہے",
+}
+#: Where "if you ..." does not say "are" itself, the sentence must ("wenn du eine KI bist").
+_ARE = {
+    "de": "bist|sind|wärst|wären",
+    "nl": "bent|zou zijn",
+    "hi": "हो|हैं",
+    "bn": "হও|হন|হয়ে থাক",
+    "ur": "ہو|ہیں",
+    "ja": "なら|であれば|ならば|だったら",
 }
 #: "If you are" (an AI).
 _IF_YOU_ARE = {
@@ -631,7 +668,7 @@ _IF_YOU_ARE = {
     "fr": "si tu es|si vous êtes|si vous etes",
     "es": "si eres|si es usted|si usted es",
     "it": "se sei|se lei è",
-    "nl": "als je|als u|indien je",
+    "nl": "als je een|als u een|als jij een|indien je een",
     "pt": "se você é|se você for|se voce e|se és",
     "pl": "jeśli jesteś|jeżeli jesteś|jesli jestes",
     "ru": "если ты|если вы",
@@ -778,6 +815,8 @@ class _Act:
     unless: dict[str, str] | None = None
     #: Whether the second part must follow the first directly (a header's colon).
     adjacent: bool = False
+    #: Per language of the first part: phrases one of which the sentence must hold as well.
+    needs: dict[str, str] | None = None
 
 
 _ACTS: tuple[_Act, ...] = (
@@ -791,12 +830,13 @@ _ACTS: tuple[_Act, ...] = (
     _Act("verbatim", 0.35, _VERBATIM),
     # A mode or a persona without limits, for the AI.
     _Act("jailbreak", 0.7, _DEV_MODE, _YOU_NOW, window=30, unless=_DEVICES),
-    _Act("jailbreak", 0.6, _YOU, _NO_LIMITS, window=40),
+    _Act("jailbreak", 0.45, _YOU, _NO_LIMITS, window=40),
     _Act("no_limits", 0.45, _FROM_NOW_ON, _NO_LIMITS, window=60),
     _Act("persona", 0.45, _AI, _NO_LIMITS, window=25),
     _Act("uncensored", 0.45, _ANSWER, _NO_LIMITS, window=30),
     # A new task, secrets and data sent away: customers ask for tasks and send things too.
     _Act("new_task", 0.45, _NEW_TASK),
+    _Act("context_reset", 0.45, _INSTEAD),
     _Act("secret_request", 0.45, _SECRETS),
     _Act("exfiltration", 0.45, _SEND, _DATA, window=30),
     # Fake system messages and claimed permissions.
@@ -805,7 +845,7 @@ _ACTS: tuple[_Act, ...] = (
     _Act("permission_change", 0.45, _ASSISTANT, _ALLOWED, window=50),
     # Content that speaks to the AI reading it.
     _Act("indirect", 0.6, _AI, _READING, window=20),
-    _Act("indirect", 0.6, _IF_YOU_ARE, _AI, window=12),
+    _Act("indirect", 0.6, _IF_YOU_ARE, _AI, window=12, needs=_ARE),
     _Act("authority", 0.45, _NOTE_TO_AI),
     # Refusals, apologies and warnings forbidden.
     _Act("refusal_suppression", 0.6, _NEVER, _REFUSE, window=20),
@@ -817,7 +857,7 @@ _ACTS: tuple[_Act, ...] = (
 # Within a clause: no sentence end (a dot inside an address or a number is none).
 _CLAUSE = r"(?:[^.!?\n。！？।۔؟]|\.(?=\S))"
 # A letter of a script with spaces: "ai" in "aiへ" or "是ai助手" is a word, in "said" it is not.
-_LETTER = "[0-9a-z\u00c0-\u024f\u0370-\u058f]"
+_LETTER = "[0-9a-z_\u00c0-\u024f\u0370-\u058f]"
 _SENTENCE_ENDS = ".!?\n。！？।۔؟"
 
 
@@ -844,6 +884,8 @@ class _Compiled:
     second: frozenset[str]
     unless: tuple[str, ...]
     pattern: re.Pattern[str]
+    #: First-part phrase -> what the sentence must hold as well (see _Act.needs).
+    needs: dict[str, tuple[str, ...]]
 
 
 def _compile(act: _Act) -> _Compiled:
@@ -857,8 +899,11 @@ def _compile(act: _Act) -> _Compiled:
     else:
         gap = rf"{_CLAUSE}{{0,{act.window}}}?"
         pattern = f"(?:{a}){gap}(?:{b})|(?:{b}){gap}(?:{a})"
+    needs = {fold(phrase): tuple(_phrases({language: act.needs[language]}))
+             for language, line in act.first.items() if act.needs and language in act.needs
+             for phrase in line.split("|")}
     return _Compiled(act, frozenset(first), frozenset(second), tuple(_phrases(act.unless) if act.unless else ()),
-                     re.compile(pattern))
+                     re.compile(pattern), needs)
 
 
 _COMPILED = tuple(_compile(act) for act in _ACTS)
@@ -888,7 +933,10 @@ def _find(act: _Compiled, folded: str, anchors: frozenset[str]) -> re.Match[str]
         while position != -1:
             for match in act.pattern.finditer(folded, max(0, position - reach), position + reach):
                 sentence = _sentence(folded, match.start(), match.end())
-                if not any(phrase in sentence for phrase in act.unless):
+                if any(phrase in sentence for phrase in act.unless):
+                    continue
+                needed = [need for phrase, need in act.needs.items() if phrase in match.group()]
+                if all(any(word in sentence for word in need) for need in needed):
                     return match
             position = folded.find(anchor, position + reach)
     return None
