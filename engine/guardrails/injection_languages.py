@@ -807,6 +807,7 @@ _DONT_FORGET = {
 class _Act:
     family: str
     weight: float
+    #: The more telling part: the only one looked for in the compiled pass, and where the pattern is tried.
     first: dict[str, str]
     #: What must be within ``window`` characters of the same clause, before or after; none: the first part alone.
     second: dict[str, str] | None = None
@@ -821,34 +822,34 @@ class _Act:
 
 _ACTS: tuple[_Act, ...] = (
     # The setup discarded or declared void, or asked for: what customers do not do.
-    _Act("context_reset", 0.7, _DISCARD, _EVERYTHING_BEFORE, window=25, unless=_DONT_FORGET),
+    _Act("context_reset", 0.7, _EVERYTHING_BEFORE, _DISCARD, window=25, unless=_DONT_FORGET),
     _Act("context_reset", 0.7, _SETUP, _VOID, window=40),
-    _Act("context_reset", 0.45, _DISCARD, _LAST_MESSAGE, window=15, unless=_DONT_FORGET),
-    _Act("prompt_extraction", 0.7, _REVEAL, _SYSTEM_PROMPT, window=30),
-    _Act("setup_asked", 0.45, _WHAT, _SYSTEM_PROMPT, window=20),
-    _Act("setup_asked", 0.45, _INSTRUCTIONS, _GIVEN_TO_YOU, window=30),
+    _Act("context_reset", 0.45, _LAST_MESSAGE, _DISCARD, window=15, unless=_DONT_FORGET),
+    _Act("prompt_extraction", 0.7, _SYSTEM_PROMPT, _REVEAL, window=30),
+    _Act("setup_asked", 0.45, _SYSTEM_PROMPT, _WHAT, window=20),
+    _Act("setup_asked", 0.45, _GIVEN_TO_YOU, _INSTRUCTIONS, window=30),
     _Act("verbatim", 0.35, _VERBATIM),
     # A mode or a persona without limits, for the AI.
     _Act("jailbreak", 0.7, _DEV_MODE, _YOU_NOW, window=30, unless=_DEVICES),
-    _Act("jailbreak", 0.45, _YOU, _NO_LIMITS, window=40),
-    _Act("no_limits", 0.45, _FROM_NOW_ON, _NO_LIMITS, window=60),
-    _Act("persona", 0.45, _AI, _NO_LIMITS, window=25),
-    _Act("uncensored", 0.45, _ANSWER, _NO_LIMITS, window=30),
+    _Act("jailbreak", 0.45, _NO_LIMITS, _YOU, window=40),
+    _Act("no_limits", 0.45, _NO_LIMITS, _FROM_NOW_ON, window=60),
+    _Act("persona", 0.45, _NO_LIMITS, _AI, window=25),
+    _Act("uncensored", 0.45, _NO_LIMITS, _ANSWER, window=30),
     # A new task, secrets and data sent away: customers ask for tasks and send things too.
     _Act("new_task", 0.45, _NEW_TASK),
     _Act("context_reset", 0.45, _INSTEAD),
     _Act("secret_request", 0.45, _SECRETS),
-    _Act("exfiltration", 0.45, _SEND, _DATA, window=30),
+    _Act("exfiltration", 0.45, _DATA, _SEND, window=30),
     # Fake system messages and claimed permissions.
     _Act("delimiter", 0.45, _SYSTEM_HEADER, _HEADER_END, window=2, adjacent=True),
     _Act("permission_change", 0.6, _SAFETY, _OFF, window=30),
-    _Act("permission_change", 0.45, _ASSISTANT, _ALLOWED, window=50),
+    _Act("permission_change", 0.45, _ALLOWED, _ASSISTANT, window=50),
     # Content that speaks to the AI reading it.
-    _Act("indirect", 0.6, _AI, _READING, window=20),
+    _Act("indirect", 0.6, _READING, _AI, window=20),
     _Act("indirect", 0.6, _IF_YOU_ARE, _AI, window=12, needs=_ARE),
     _Act("authority", 0.45, _NOTE_TO_AI),
     # Refusals, apologies and warnings forbidden.
-    _Act("refusal_suppression", 0.6, _NEVER, _REFUSE, window=20),
+    _Act("refusal_suppression", 0.6, _REFUSE, _NEVER, window=20),
     _Act("refusal_suppression", 0.45, _DONT_SAY, _CANNOT, window=25),
     _Act("disclaimer_suppression", 0.35, _NO_DISCLAIMERS),
 )
@@ -907,13 +908,16 @@ def _compile(act: _Act) -> _Compiled:
 
 
 _COMPILED = tuple(_compile(act) for act in _ACTS)
-_ALL = sorted({p for c in _COMPILED for p in (*c.first, *c.second)})
-_DATABASE = compiled.Database([re.escape(p).encode() for p in _ALL])
-_LONGEST = max(len(p) for p in _ALL)
+# Only first parts are looked for: short, common second parts ("ai", "nu", ":") would slow the pass down.
+_ALL = sorted({p for c in _COMPILED for p in c.first})
+_DATABASE = compiled.Database([p.encode() for p in _ALL], literal=True)
+_ACTS_OF: dict[str, tuple[int, ...]] = {
+    phrase: tuple(i for i, c in enumerate(_COMPILED) if phrase in c.first) for phrase in _ALL}
+_LONGEST = max(len(p) for c in _COMPILED for p in (*c.first, *c.second))
 
 
 def _present(folded: str) -> frozenset[str]:
-    """The phrases of every table that ``folded`` holds: one Hyperscan pass, or one ``in`` per phrase."""
+    """The first-part phrases that ``folded`` holds: one Hyperscan pass, or one ``in`` per phrase."""
     if compiled.enabled():
         return frozenset(_ALL[i] for i in _DATABASE.matching(folded.encode("utf-8", "surrogatepass")))
     return frozenset(p for p in _ALL if p in folded)
@@ -925,7 +929,7 @@ def _sentence(folded: str, start: int, end: int) -> str:
     return folded[left + 1:min(rights, default=len(folded))]
 
 
-def _find(act: _Compiled, folded: str, anchors: frozenset[str]) -> re.Match[str] | None:
+def _find(act: _Compiled, folded: str, anchors: set[str]) -> re.Match[str] | None:
     """The act's first match not made harmless, looked for only around where its first part occurs."""
     reach = act.act.window + 2 * _LONGEST
     for anchor in sorted(anchors):
@@ -944,13 +948,12 @@ def _find(act: _Compiled, folded: str, anchors: frozenset[str]) -> re.Match[str]
 
 def signals(folded: str) -> Iterator[tuple[str, float, int, int]]:
     """(family, weight, start, end) of each act found in ``folded`` (offsets in the folded text)."""
-    present = _present(folded)
-    if not present:
-        return
-    for act in _COMPILED:
-        anchors = act.first & present
-        if not anchors or (act.second and act.second.isdisjoint(present)):
-            continue
-        match = _find(act, folded, anchors)
+    anchors: dict[int, set[str]] = {}
+    for phrase in _present(folded):
+        for index in _ACTS_OF[phrase]:
+            anchors.setdefault(index, set()).add(phrase)
+    for index in sorted(anchors):
+        act = _COMPILED[index]
+        match = _find(act, folded, anchors[index])
         if match is not None:
             yield act.act.family, act.act.weight, match.start(), match.end()
