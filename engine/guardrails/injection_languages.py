@@ -65,12 +65,15 @@ _DISCARD = {
 #: What came before the user's message, as a whole: "everything you were told", "all of the above".
 _EVERYTHING_BEFORE = {
     "de": "alles, was man|alles was man|alles, was dir|alles was dir|alles, was du bisher|alles, was ich dir|alles, "
-          "was vorher|alles, was davor|alles, was oben|alles, was ich gesagt|alles, was bisher|alles bisher|alles vorherige|alles bisherige|alles davor|alles zuvor|alles obige|alles oben|"
+          "was vorher|alles, was davor|alles, was oben|alles, was ich gesagt|alles, was bisher|alles bisher|"
+          "alles vorherige|alles bisherige|alles davor|alles zuvor|alles obige|alles oben|"
           "alles oberhalb|alles über dieser|was oberhalb|was über dieser|was man dir|was dir gesagt|"
           "sämtliche vorherig|alle vorherig|alle bisherig|das bisher gesagte|das vorher gesagte|das bisherige",
     "fr": "tout ce qu'on t'a|tout ce que l'on t'a|tout ce qu'on vous a|tout ce que tu as reçu|tout ce que je t'ai dit|"
-          "tout ce qu'il y a au-dessus|tout ce qui précède|tout ce qui est au-dessus|tout ce qui se trouve au-dessus|tout ce qui est "
-          "écrit au-dessus|tout ce qui a été dit|tout le reste|tout ce que l'on t'a|ce qu'on t'a dit|ce qu'on vous a dit|"
+          "tout ce qu'il y a au-dessus|tout ce qui précède|tout ce qui est au-dessus|tout ce qui se trouve au-dessus|"
+          "tout ce qui est "
+          "écrit au-dessus|tout ce qui a été dit|tout le reste|tout ce que l'on t'a|ce qu'on t'a dit|"
+          "ce qu'on vous a dit|"
           "ce qui précède",
     "es": "todo lo anterior|todo lo que te|todo lo que se te|todo lo que aparece arriba|todo lo de arriba|todo lo "
           "dicho|todo lo que hay arriba|todo lo que está arriba|lo que te dijeron|lo que te han dicho|todo lo previo",
@@ -85,13 +88,14 @@ _EVERYTHING_BEFORE = {
           "powyżej|o wszystkim, co wcześniej|wszystko powyżej|wszystko wcześniejsze|wszystkie "
           "wcześniejsze|wszystko, o czym|to, co ci powiedziano|co ci powiedziano",
     "ru": "всё, что тебе|все, что тебе|всё что тебе|все что тебе|всё, что было|всё, что выше|все, что выше|всё, что "
-          "написано выше|все, что написано выше|всё, что до этого|все, что до этого|всё выше|все выше|всё написанное выше|все написанное выше|всё "
+          "написано выше|все, что написано выше|всё, что до этого|все, что до этого|всё выше|все выше|"
+          "всё написанное выше|все написанное выше|всё "
           "предыдущее|все предыдущее|всё сказанное|все сказанное|на всё, что|на все, что|что тебе говорили|что "
           "тебе сказали",
     "ja": "上の内容|上記の内容|上記すべて|上記の指示|これまでの内容|これまでの指示|今までの指示|今までの話|"
           "今までに言われた|これまでに言われた|以前の指示|前の内容|ここまでの内容|すべての指示",
-    "zh": "之前的所有|之前所有|之前的一切|之前说的|之前的话|之前的内容|之前别人|以上所有|以上全部|以上的所有|上面的全部|"
-          "上面的所有|上面所有|上面的内容|前面的所有|前面所有|前面的内容|先前的所有|所有的话|一切指",
+    "zh": "之前的所有|之前所有|之前的一切|之前说的|之前的话|之前的内容|之前别人|以上所有|以上全部|"
+          "以上的所有|上面的全部|上面的所有|上面所有|上面的内容|前面的所有|前面所有|前面的内容|先前的所有|所有的话|一切指",
     "hi": "पहले जो|पहले के सारे|ऊपर लिखी|ऊपर लिखा|ऊपर की|ऊपर दी|जो कुछ भी बताया|सब कुछ जो|अब तक का",
     "ar": "كل ما قيل|كل ما سبق|كل ما ورد|كل ما ذكر|كل ما أعلاه|كل ما تعلمته|ما قيل لك|كل التعليمات السابقة|كل شيء "
           "سابق|كل ما سبق ذكره",
@@ -160,7 +164,8 @@ _REVEAL = {
     "de": "zeig|zeige|gib|nenne|nenn|verrate|verrat|drucke|druck|schreib|wiederhole|wiederhol|kopiere|kopier|"
           "liste|teile|offenbare|poste|gib aus|ausgeben|anzeigen|ausdrucken|wiedergeben",
     "fr": "affiche|affichez|montre|montrez|donne|donnez|révèle|révélez|répète|répétez|recopie|recopiez|imprime|écris|"
-          "écrivez|cite|citez|dis-moi|dites-moi|partage|partagez|copie|copiez|liste",
+          "écrivez|cite|citez|dis-moi|dites-moi|partage|partagez|copie|copiez|liste|récite|récitez|reproduis|"
+          "reproduisez|transcris",
     "es": "muestra|muéstrame|muestrame|muéstranos|enseña|enséñame|dame|danos|dime|revela|revélame|repite|repíteme|"
           "copia|cópiame|imprime|escribe|escríbeme|comparte|lista|cita",
     "it": "mostra|mostrami|fammi vedere|dammi|dimmi|rivela|rivelami|ripeti|ripetimi|copia|stampa|scrivi|scrivimi|"
@@ -247,7 +252,8 @@ _INSTRUCTIONS = {
 }
 #: ... given to it at the start.
 _GIVEN_TO_YOU = {
-    "de": "dir gegeben|du bekommen|du erhalten|man dir|dir mitgegeben|am anfang|zu beginn|zu anfang|vor diesem gespräch",
+    "de": "dir gegeben|du bekommen|du erhalten|bekommen hast|erhalten hast|vom entwickler|vom betreiber|man dir|"
+          "dir mitgegeben|am anfang|zu beginn|zu anfang|vor diesem gespräch",
     "fr": "t'a-t-on donn|on t'a donn|on vous a donn|qu'on t'a|tu as reçu|vous avez reçu|au départ|au début|données au",
     "es": "te dieron|te han dado|se te dieron|recibiste|al principio|al inicio|te dio|le dieron",
     "it": "ti hanno dato|ti è stat|ti sono stat|hai ricevuto|all'inizio|ti ha dato",
@@ -381,16 +387,20 @@ _NO_LIMITS = {
           "uneingeschränkt|unzensiert|ungefiltert|hast keine regeln|hast keine grenzen",
     "fr": "aucune restriction|aucune règle|aucune limite|sans filtre|sans censure|sans restriction|sans limite|"
           "sans règles|sans aucune|plus aucune|non censuré|sans aucun filtre|pas de règles|pas de limites",
-    "es": "sin restricciones|tienes restricciones|ninguna restricción|de restricción|sin filtros|sin filtro|sin censura|sin reglas|sin límites|sin ningún|sin ninguna|ninguna "
+    "es": "sin restricciones|tienes restricciones|ninguna restricción|de restricción|sin filtros|sin filtro|"
+          "sin censura|sin reglas|sin límites|sin ningún|sin ninguna|ninguna "
           "restricción|ninguna regla|ningún límite|tienes reglas|tienes límites|sin normas|ninguna norma",
     "it": "nessuna restrizione|nessuna regola|nessun limite|senza filtri|senza censura|senza limiti|senza regole|"
           "senza alcuna|più limiti|non hai regole|non hai limiti",
     "nl": "geen beperkingen|geen regels|geen grenzen|zonder filters|zonder censuur|zonder beperkingen|zonder enige|"
           "zonder regels",
-    "pt": "sem restrições|sem restricoes|nenhuma restrição|mais restrições|não tem restrições|sem filtros|sem censura|sem regras|sem limites|sem nenhuma|nenhuma regra|nenhum limite|"
+    "pt": "sem restrições|sem restricoes|nenhuma restrição|mais restrições|não tem restrições|sem filtros|"
+          "sem censura|sem regras|sem limites|sem nenhuma|nenhuma regra|nenhum limite|"
           "não tem regras|não tem limites",
-    "pl": "bez ograniczeń|bez ograniczen|żadnych ograniczeń|nie masz ograniczeń|bez filtrów|bez cenzury|bez zasad|żadnych zasad|żadnych reguł|bez żadnych",
-    "ru": "без ограничений|никаких ограничений|нет ограничений|без каких-либо ограничений|без фильтров|без цензуры|без правил|никаких правил|без каких-либо|никаких запретов|нет правил|"
+    "pl": "bez ograniczeń|bez ograniczen|żadnych ograniczeń|nie masz ograniczeń|bez filtrów|bez cenzury|bez zasad|"
+          "żadnych zasad|żadnych reguł|bez żadnych",
+    "ru": "без ограничений|никаких ограничений|нет ограничений|без каких-либо ограничений|без фильтров|без цензуры|"
+          "без правил|никаких правил|без каких-либо|никаких запретов|нет правил|"
           "нет запретов",
     "ja": "制限なし|制限のない|制約のない|制約なし|一切の制限|フィルターも|検閲も|検閲なし|ルールなし|ルールのない|"
           "制限はありません",
@@ -545,14 +555,16 @@ _HEADER_END = {"all": ":|]|】|)|*"}
 _SAFETY = {
     "de": "sicherheitsfilter|inhaltsfilter|schutzfilter|sicherheitsrichtlinien|sicherheitsregeln|"
           "sicherheitsvorkehrungen|schutzmechanismen|deine filter|deine einschränkungen|deine regeln",
-    "fr": "filtres de sécurité|filtres de contenu|règles de sécurité|garde-fous|tes filtres|tes restrictions|tes règles",
+    "fr": "filtres de sécurité|filtres de contenu|règles de sécurité|garde-fous|tes filtres|tes restrictions|"
+          "tes règles",
     "es": "filtros de seguridad|filtros de contenido|normas de seguridad|salvaguardas|tus filtros|tus restricciones|"
           "tus reglas",
     "it": "filtri di sicurezza|filtri dei contenuti|regole di sicurezza|i tuoi filtri|le tue restrizioni|le tue regole",
     "nl": "veiligheidsfilters|inhoudsfilters|veiligheidsregels|je filters|je beperkingen|je regels",
     "pt": "filtros de segurança|filtros de conteúdo|regras de segurança|seus filtros|suas restrições|suas regras",
     "pl": "filtry bezpieczeństwa|filtry treści|zasady bezpieczeństwa|twoje filtry|twoje ograniczenia",
-    "ru": "фильтры безопасности|фильтр безопасности|фильтры контента|правила безопасности|твои фильтры|твои ограничения",
+    "ru": "фильтры безопасности|фильтр безопасности|фильтры контента|правила безопасности|твои фильтры|"
+          "твои ограничения",
     "ja": "安全フィルター|セーフティフィルター|コンテンツフィルター|安全制限|安全機能|あなたの制限",
     "zh": "安全过滤|安全过滤器|内容过滤|安全限制|安全规则|你的限制",
     "hi": "सुरक्षा फ़िल्टर|सुरक्षा फिल्टर|सुरक्षा नियम|तुम्हारे प्रतिबंध",
@@ -624,16 +636,18 @@ _AI = {
     "ja": "ai|aiアシスタント|人工知能|言語モデル|チャットボット",
     "zh": "ai|ai助手|人工智能|语言模型|大模型",
     "hi": "ai|एआई|आर्टिफ़िशियल इंटेलिजेंस",
-    "ar": "الذكاء الاصطناعي|ذكاء اصطناعي|بالذكاء الاصطناعي|نموذج لغوي",
+    "ar": "الذكاء الاصطناعي|ذكاء اصطناعي|ذكاءً اصطناعي|ذكاءا اصطناعي|بالذكاء الاصطناعي|نموذج لغوي",
     "bn": "ai|এআই|কৃত্রিম বুদ্ধিমত্তা",
     "ur": "ai|اے آئی|مصنوعی ذہانت",
 }
 #: Reading or processing the content now.
 _READING = {
-    "de": "diese e-mail liest|diese mail liest|diese nachricht liest|diesen text liest|dies liest|das liest|diese seite "
+    "de": "diese e-mail liest|diese mail liest|diese nachricht liest|diesen text liest|dies liest|das liest|"
+          "diese seite "
           "liest|dieses dokument liest|dies gerade liest|diese e-mail verarbeitet|diesen text verarbeitet|dies "
           "verarbeitet|dies zusammenfasst|das hier liest",
-    "fr": "qui lit ce|qui lit cet|qui lit cette|qui lira ce|qui lira cette|qui traite ce|qui traite cette|qui résume ce|"
+    "fr": "qui lit ce|qui lit cet|qui lit cette|qui lira ce|qui lira cette|qui traite ce|qui traite cette|"
+          "qui résume ce|"
           "qui résume cette|lisant ce|lisant cette",
     "es": "que lea este|que lea esta|que lee este|que lee esta|que procese este|que procesa este|que procesa esta|que "
           "resuma este|leyendo este|leyendo esta",
@@ -716,10 +730,10 @@ _REFUSE = {
 }
 #: ... is forbidden ("never", "you may not").
 _NEVER = {
-    "de": "niemals|nie|keine anfrage|darfst nicht|nicht ablehnen|keinesfalls|auf keinen fall",
-    "fr": "jamais|pas le droit|interdit",
-    "es": "nunca|jamás|jamas|prohibido|no te niegues|no rechaces",
-    "it": "mai|vietato|non rifiutarti|non rifiutare",
+    "de": "niemals|nie|keine anfrage|darfst nicht|nicht ablehnen|keinesfalls|auf keinen fall|unter keinen umständen",
+    "fr": "jamais|pas le droit|interdit|sous aucun prétexte|en aucun cas",
+    "es": "nunca|jamás|jamas|prohibido|no te niegues|no rechaces|bajo ningún concepto|en ningún caso",
+    "it": "mai|vietato|non rifiutarti|non rifiutare|in nessun caso|per nessun motivo",
     "nl": "nooit|niet weigeren|verboden",
     "pt": "nunca|jamais|não se recuse|proibido",
     "pl": "nigdy|nie odmawiaj|zakaz",
@@ -824,6 +838,8 @@ _ACTS: tuple[_Act, ...] = (
     # The setup discarded or declared void, or asked for: what customers do not do.
     _Act("context_reset", 0.7, _EVERYTHING_BEFORE, _DISCARD, window=25, unless=_DONT_FORGET),
     _Act("context_reset", 0.7, _SETUP, _VOID, window=40),
+    # Instructions declared void without saying whose: a manual's can be too, so medium.
+    _Act("context_reset", 0.45, _VOID, _INSTRUCTIONS, window=40),
     _Act("context_reset", 0.45, _LAST_MESSAGE, _DISCARD, window=15, unless=_DONT_FORGET),
     _Act("prompt_extraction", 0.7, _SYSTEM_PROMPT, _REVEAL, window=30),
     _Act("setup_asked", 0.45, _SYSTEM_PROMPT, _WHAT, window=20),
@@ -883,7 +899,7 @@ class _Compiled:
     act: _Act
     first: frozenset[str]
     second: frozenset[str]
-    unless: tuple[str, ...]
+    unless: re.Pattern[str] | None
     pattern: re.Pattern[str]
     #: First-part phrase -> what the sentence must hold as well (see _Act.needs).
     needs: dict[str, tuple[str, ...]]
@@ -903,8 +919,8 @@ def _compile(act: _Act) -> _Compiled:
     needs = {fold(phrase): tuple(_phrases({language: act.needs[language]}))
              for language, line in act.first.items() if act.needs and language in act.needs
              for phrase in line.split("|")}
-    return _Compiled(act, frozenset(first), frozenset(second), tuple(_phrases(act.unless) if act.unless else ()),
-                     re.compile(pattern), needs)
+    unless = re.compile(_alternation(_phrases(act.unless))) if act.unless else None
+    return _Compiled(act, frozenset(first), frozenset(second), unless, re.compile(pattern), needs)
 
 
 _COMPILED = tuple(_compile(act) for act in _ACTS)
@@ -923,10 +939,11 @@ def _present(folded: str) -> frozenset[str]:
     return frozenset(p for p in _ALL if p in folded)
 
 
-def _sentence(folded: str, start: int, end: int) -> str:
-    left = max(folded.rfind(c, 0, start) for c in _SENTENCE_ENDS)
+def _sentence(folded: str, start: int, end: int) -> tuple[int, int]:
+    """Where the sentence around ``folded[start:end]`` begins and ends."""
+    left = max(folded.rfind(c, 0, start) for c in _SENTENCE_ENDS) + 1
     rights = [i for i in (folded.find(c, end) for c in _SENTENCE_ENDS) if i != -1]
-    return folded[left + 1:min(rights, default=len(folded))]
+    return left, min(rights, default=len(folded))
 
 
 def _find(act: _Compiled, folded: str, anchors: set[str]) -> re.Match[str] | None:
@@ -936,9 +953,14 @@ def _find(act: _Compiled, folded: str, anchors: set[str]) -> re.Match[str] | Non
         position = folded.find(anchor)
         while position != -1:
             for match in act.pattern.finditer(folded, max(0, position - reach), position + reach):
-                sentence = _sentence(folded, match.start(), match.end())
-                if any(phrase in sentence for phrase in act.unless):
+                left, right = _sentence(folded, match.start(), match.end())
+                # "... on my phone": a device named close by in the same sentence, after the act, or just before
+                # it where the act begins with its first part ("スマホで開発者モードを", "mi móvil tiene el modo ...").
+                before = 20 if any(match.group().startswith(anchor) for anchor in anchors) else 0
+                if act.unless is not None and act.unless.search(folded, max(left, match.start() - before),
+                                                                 min(right, match.end() + 40)):
                     continue
+                sentence = folded[left:right]
                 needed = [need for phrase, need in act.needs.items() if phrase in match.group()]
                 if all(any(word in sentence for word in need) for need in needed):
                     return match
