@@ -826,8 +826,10 @@ class _Act:
     #: What must be within ``window`` characters of the same clause, before or after; none: the first part alone.
     second: dict[str, str] | None = None
     window: int = 40
-    #: Phrases that, in the same sentence, make it harmless (the developer mode of a phone).
+    #: Phrases that, in the same sentence, make it harmless ("don't forget"), or with ``near`` close by in it
+    #: (the developer mode of a phone).
     unless: dict[str, str] | None = None
+    near: bool = False
     #: Whether the second part must follow the first directly (a header's colon).
     adjacent: bool = False
     #: Per language of the first part: phrases one of which the sentence must hold as well.
@@ -846,7 +848,7 @@ _ACTS: tuple[_Act, ...] = (
     _Act("setup_asked", 0.45, _GIVEN_TO_YOU, _INSTRUCTIONS, window=30),
     _Act("verbatim", 0.35, _VERBATIM),
     # A mode or a persona without limits, for the AI.
-    _Act("jailbreak", 0.7, _DEV_MODE, _YOU_NOW, window=30, unless=_DEVICES),
+    _Act("jailbreak", 0.7, _DEV_MODE, _YOU_NOW, window=30, unless=_DEVICES, near=True),
     _Act("jailbreak", 0.45, _NO_LIMITS, _YOU, window=40),
     _Act("no_limits", 0.45, _NO_LIMITS, _FROM_NOW_ON, window=60),
     _Act("persona", 0.45, _NO_LIMITS, _AI, window=25),
@@ -954,12 +956,14 @@ def _find(act: _Compiled, folded: str, anchors: set[str]) -> re.Match[str] | Non
         while position != -1:
             for match in act.pattern.finditer(folded, max(0, position - reach), position + reach):
                 left, right = _sentence(folded, match.start(), match.end())
-                # "... on my phone": a device named close by in the same sentence, after the act, or just before
-                # it where the act begins with its first part ("スマホで開発者モードを", "mi móvil tiene el modo ...").
-                before = 20 if any(match.group().startswith(anchor) for anchor in anchors) else 0
-                if act.unless is not None and act.unless.search(folded, max(left, match.start() - before),
-                                                                 min(right, match.end() + 40)):
-                    continue
+                if act.unless is not None:
+                    # Near: "... on my phone" after the act, or just before it where the act begins with its first
+                    # part ("スマホで開発者モードを", "mi móvil tiene el modo ..."), not anywhere in a long sentence.
+                    before = 20 if any(match.group().startswith(anchor) for anchor in anchors) else 0
+                    low, high = ((max(left, match.start() - before), min(right, match.end() + 40)) if act.act.near
+                                 else (left, right))
+                    if act.unless.search(folded, low, high):
+                        continue
                 sentence = folded[left:right]
                 needed = [need for phrase, need in act.needs.items() if phrase in match.group()]
                 if all(any(word in sentence for word in need) for need in needed):
