@@ -163,20 +163,6 @@ _SIGNALS: tuple[_Signal, ...] = (
             r"\b(?:respond|answer|reply)\b[^.!?\n]{0,30}\bwithout\b[^.!?\n]{0,30}\b(?:filters?|restrictions?|limits?|"
             r"rules|safety|moral|ethic)"),
     _signal("instruction_override", 0.45, "refuse refuses", r"\bnever refuses?\b"),
-    # Other languages: the verb and the object near each other.
-    _signal("instruction_override", 0.85,
-            ["ignoriere ignorieren ignoriert ignorier vergiss missachte ignore ignorez ignorer oublie oubliez "
-             "oublier ignora ignorar olvida olvidar olvides dimentica dimenticare negeer vergeet esqueça esqueca",
-             "anweisungen anweisung instruktionen regeln vorgaben richtlinien instructions instruction règles "
-             "regles consignes directives instrucciones instrucción reglas istruzioni regole instruções instrucoes "
-             "regras instructies regels"],
-            r"\b(?:ignorier\w*|vergiss\w*|missachte\w*)\b[^.!?\n]{0,40}\b(?:anweisung\w*|instruktion\w*|regeln|"
-            r"vorgaben|richtlinien)"
-            r"|\b(?:ignore[rz]?|oubli\w*)\b[^.!?\n]{0,40}\b(?:instructions?|r[eè]gles|consignes|directives)"
-            r"|\b(?:ignora\w*|olvid\w*|dimentic\w*)\b[^.!?\n]{0,40}\b(?:instrucci[oó]n\w*|reglas|istruzion\w*|regole|"
-            r"instru[cç][oõ]es|regras)"
-            r"|\b(?:ignore|esque[cç]a)\b[^.!?\n]{0,40}\b(?:instru[cç][oõ]es|regras)"
-            r"|\b(?:negeer|vergeet)\b[^.!?\n]{0,40}\b(?:instructies|regels)"),
     # -- jailbreak personas and modes ----------------------------------------------------------
     _signal("jailbreak", 0.85, "dan stan antigpt freegpt evilbot dude aim",
             r"\b(?:dan|stan|antigpt|freegpt|evilbot|dude|aim)\b[^.!?\n]{0,80}\b(?:no|any|without|free|broken|never|"
