@@ -7,8 +7,8 @@ probabilities (noisy-or, ``1 - prod(1 - w)``); a message is reported when
 the score reaches the tier's threshold. Families:
 
 * ``instruction_override``: "ignore / disregard / forget ... previous
-  instructions", "new instructions:", "from now on you will", in English,
-  German, French, Spanish, Italian, Portuguese and Dutch;
+  instructions", "new instructions:", "from now on you will" (in fourteen
+  more languages: :mod:`engine.guardrails.injection_more`);
 * ``jailbreak``: personas (DAN, STAN, AntiGPT, ...), developer or god mode;
 * ``no_limits``: "no restrictions", "unfiltered AI", "filters turned off";
 * ``pretext``: the grandmother trick, "hypothetically, without rules";
@@ -24,10 +24,19 @@ the score reaches the tier's threshold. Families:
   :func:`engine.guardrails.text.fold`, so the other families see through them);
 * ``role_play``: "pretend", "act as", "stay in character": too common to
   count alone, it only adds to another signal (a hint);
-* overrides, role-play and "no limits" in fourteen more languages, fake
-  system messages ("[SYSTEM NOTE TO AI]"), text that addresses the AI and
-  instructions hidden in HTML comments or invisible elements
+* overrides, role-play and "no limits" in fourteen more languages (a
+  discarding verb in the past or passive tells what happened and is none),
+  fake system messages ("[SYSTEM NOTE TO AI]"), text that addresses the AI
+  and instructions hidden in HTML comments or invisible elements
   (``hidden_instruction``): :mod:`engine.guardrails.injection_more`;
+* the same acts in those fourteen languages (German, French, Spanish,
+  Italian, Dutch, Portuguese, Polish, Russian, Japanese, Chinese, Hindi,
+  Arabic, Bengali, Urdu), from per-language tables: the setup discarded,
+  declared void or asked for ("zeig mir deinen Systemprompt"), a developer
+  mode or "no restrictions" for the AI, a new task, data or secrets asked
+  for, a fake system header, safety filters declared off, the AI addressed
+  by what it reads ("si tu es une IA"), refusals and warnings forbidden:
+  :mod:`engine.guardrails.injection_languages`;
 * what attacks written in other words do: the AI's setup discarded or
   declared void, a new task set in its place, the setup asked for,
   refusals forbidden, permissions claimed, the AI addressed by content it
