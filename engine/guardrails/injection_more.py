@@ -6,7 +6,9 @@
   Russian, Urdu) and Polish: a verb that discards ("ignore", "forget",
   "無視", "забудь", ...) within 40 characters of what it discards
   ("instructions", "rules", "指示", "правила", ...), in either order (word
-  order differs: "指示を無視して").
+  order differs: "指示を無視して"). A verb in the past or passive tells
+  what happened ("ich habe die Anweisungen vergessen", "ho dimenticato le
+  istruzioni", "说明书我忘记了") and is no override.
 * **Role-play and "no limits"** in those languages ("pretend", "fais
   semblant", "притворись", "假装"; "without restrictions", "без
   ограничений", "制限なし"): each weak alone, an attack together.
