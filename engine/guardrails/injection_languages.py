@@ -447,6 +447,45 @@ _NEW_TASK = {
     "bn": "নতুন কাজ:|নতুন কাজ :|নতুন নির্দেশ:|তোমার নতুন কাজ",
     "ur": "نیا کام:|نیا کام :|نئی ہدایات:|تمہارا نیا کام",
 }
+#: New instructions announced as following or replacing the old ones.
+_NEW_INSTRUCTIONS = {
+    "de": "neue anweisungen|neuen anweisungen|neue instruktionen|neue regeln|neuen regeln",
+    "fr": "nouvelles instructions|nouvelles consignes|nouvelles règles",
+    "es": "nuevas instrucciones|nuevas reglas|nuevas normas",
+    "it": "nuove istruzioni|nuove regole",
+    "nl": "nieuwe instructies|nieuwe regels",
+    "pt": "novas instruções|novas instrucoes|novas regras",
+    "pl": "nowe instrukcje|nowe zasady|nowe polecenia",
+    "ru": "новые инструкции|новые правила|новые указания",
+    "ja": "新しい指示|新たな指示|新しいルール|新しい命令",
+    "zh": "新的指令|新指令|新的规则|新规则|新的指示",
+    "hi": "नए निर्देश|नये निर्देश|नए नियम",
+    "ar": "تعليمات جديدة|التعليمات الجديدة|قواعد جديدة",
+    "bn": "নতুন নির্দেশ|নতুন নিয়ম",
+    "ur": "نئی ہدایات|نئے اصول",
+}
+_FOLLOW = {
+    "de": "folgen|gelten ab sofort|gelten jetzt|ersetzen|haben vorrang|lauten",
+    "fr": "suivent|voici|remplacent|priment|s'appliquent désormais",
+    "es": "siguen|aquí están|reemplazan|sustituyen|tienen prioridad|son las siguientes",
+    "it": "seguono|ecco|sostituiscono|hanno la precedenza|sono le seguenti",
+    "nl": "volgen|hier zijn|vervangen|gaan voor",
+    "pt": "seguem|aqui estão|substituem|têm prioridade|são as seguintes",
+    "pl": "następują|oto|zastępują|mają pierwszeństwo",
+    "ru": "следуют|вот|заменяют|имеют приоритет|следующие",
+    "ja": "以下|次の通り|優先|置き換え",
+    "zh": "如下|以下|替代|优先|取代",
+    "hi": "इस प्रकार|निम्नलिखित|ये हैं|प्राथमिकता",
+    "ar": "كما يلي|التالية|هي|تحل محل|لها الأولوية",
+    "bn": "নিম্নরূপ|এই|অগ্রাধিকার",
+    "ur": "یہ ہیں|درج ذیل|ترجیح",
+}
+#: "Forget everything", with nothing after it that says what: customers say it of their own request too.
+_EVERYTHING = {
+    "de": "alles", "fr": "tout", "es": "todo", "it": "tutto", "nl": "alles", "pt": "tudo", "pl": "wszystko",
+    "ru": "всё|все", "ja": "全部|すべて|全て", "zh": "一切|所有|全部", "hi": "सब कुछ|सब", "ar": "كل شيء|كل ما",
+    "bn": "সব কিছু|সবকিছু|সব", "ur": "سب کچھ|سب",
+}
 #: Something else done instead of what was asked: customers say it too, so it shares the family of a discarded
 #: request ("forget my last message, instead send the invoice" is one act, not two).
 _INSTEAD = {
@@ -843,6 +882,7 @@ _ACTS: tuple[_Act, ...] = (
     # Instructions declared void without saying whose: a manual's can be too, so medium.
     _Act("context_reset", 0.45, _VOID, _INSTRUCTIONS, window=40),
     _Act("context_reset", 0.45, _LAST_MESSAGE, _DISCARD, window=15, unless=_DONT_FORGET),
+    _Act("context_reset", 0.45, _DISCARD, _EVERYTHING, window=3, unless=_DONT_FORGET),
     _Act("prompt_extraction", 0.7, _SYSTEM_PROMPT, _REVEAL, window=30),
     _Act("setup_asked", 0.45, _SYSTEM_PROMPT, _WHAT, window=20),
     _Act("setup_asked", 0.45, _GIVEN_TO_YOU, _INSTRUCTIONS, window=30),
@@ -855,6 +895,7 @@ _ACTS: tuple[_Act, ...] = (
     _Act("uncensored", 0.45, _NO_LIMITS, _ANSWER, window=30),
     # A new task, secrets and data sent away: customers ask for tasks and send things too.
     _Act("new_task", 0.45, _NEW_TASK),
+    _Act("new_task", 0.45, _NEW_INSTRUCTIONS, _FOLLOW, window=15),
     _Act("context_reset", 0.45, _INSTEAD),
     _Act("secret_request", 0.45, _SECRETS),
     _Act("exfiltration", 0.45, _DATA, _SEND, window=30),
