@@ -1,6 +1,7 @@
 """How often the injection detector flags benign technical English nobody wrote for it.
 
     python benchmarks/injection_false_alarms.py [--paragraphs 40000] [--against /path/to/other/checkout]
+    python benchmarks/injection_false_alarms.py --catalogues [--against ...]
 
 The sample: paragraphs of the docstrings of the packages installed next to
 this one (site-packages), which are full of the attacks' words ("ignore",
@@ -11,12 +12,19 @@ are left out. Paragraphs are shuffled with a fixed seed, so two checkouts
 (``--against``, run in its own process) see the same sample. Prints the
 share flagged and, for ``--against``, which paragraphs only one of them
 flags.
+
+With ``--catalogues`` the sample is instead every translated message of
+the gettext catalogues installed for the fourteen other languages the
+detector reads (``/usr/share/locale/<language>/LC_MESSAGES/*.mo``):
+program messages full of "ignoriert", "Anweisung", "Systemmeldung",
+"开发者模式", "無視", none of them written for the detector.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import gettext
 import json
 import os
 import random
@@ -53,6 +61,25 @@ def paragraphs(limit: int) -> list[str]:
     return found[:limit]
 
 
+#: The catalogue directories of the fourteen languages (engine.guardrails.injection_languages).
+LOCALES = ("de", "fr", "es", "it", "nl", "pt", "pt_BR", "pl", "ru", "ja", "zh_CN", "hi", "ar", "bn", "bn_IN", "ur")
+
+
+def catalogue_messages(limit: int) -> list[str]:
+    found: set[str] = set()
+    for locale in LOCALES:
+        for path in sorted(Path("/usr/share/locale", locale, "LC_MESSAGES").glob("*.mo")):
+            try:
+                with path.open("rb") as handle:
+                    catalog = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+            found.update(message for message in catalog.values() if isinstance(message, str) and len(message) > 15)
+    messages = sorted(found)
+    random.Random(17).shuffle(messages)
+    return messages[:limit]
+
+
 def flagged(sample: list[str]) -> list[int]:
     from engine.guardrails.injection import InjectionDetector
 
@@ -63,14 +90,19 @@ def flagged(sample: list[str]) -> list[int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=40_000)
+    parser.add_argument("--catalogues", action="store_true", help="translated gettext messages, 14 languages")
     parser.add_argument("--against", type=Path, help="another checkout, scored on the same sample")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:  # score a sample file with the engine on sys.path, print the flagged indexes
         print(json.dumps(flagged(json.loads(args.worker.read_text(encoding="utf-8")))))
         return 0
-    sample = paragraphs(args.paragraphs)
-    print(f"{len(sample)} docstring paragraphs from {sysconfig.get_paths()['purelib']}", file=sys.stderr)
+    if args.catalogues:
+        sample = catalogue_messages(10**7)
+        print(f"{len(sample)} translated messages from /usr/share/locale", file=sys.stderr)
+    else:
+        sample = paragraphs(args.paragraphs)
+        print(f"{len(sample)} docstring paragraphs from {sysconfig.get_paths()['purelib']}", file=sys.stderr)
     here = flagged(sample)
     print(f"this checkout: {len(here)} flagged ({len(here) / len(sample):.2%})")
     if args.against:

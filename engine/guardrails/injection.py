@@ -7,8 +7,8 @@ probabilities (noisy-or, ``1 - prod(1 - w)``); a message is reported when
 the score reaches the tier's threshold. Families:
 
 * ``instruction_override``: "ignore / disregard / forget ... previous
-  instructions", "new instructions:", "from now on you will", in English,
-  German, French, Spanish, Italian, Portuguese and Dutch;
+  instructions", "new instructions:", "from now on you will" (in fourteen
+  more languages: :mod:`engine.guardrails.injection_more`);
 * ``jailbreak``: personas (DAN, STAN, AntiGPT, ...), developer or god mode;
 * ``no_limits``: "no restrictions", "unfiltered AI", "filters turned off";
 * ``pretext``: the grandmother trick, "hypothetically, without rules";
@@ -24,10 +24,19 @@ the score reaches the tier's threshold. Families:
   :func:`engine.guardrails.text.fold`, so the other families see through them);
 * ``role_play``: "pretend", "act as", "stay in character": too common to
   count alone, it only adds to another signal (a hint);
-* overrides, role-play and "no limits" in fourteen more languages, fake
-  system messages ("[SYSTEM NOTE TO AI]"), text that addresses the AI and
-  instructions hidden in HTML comments or invisible elements
+* overrides, role-play and "no limits" in fourteen more languages (a
+  discarding verb in the past or passive tells what happened and is none),
+  fake system messages ("[SYSTEM NOTE TO AI]"), text that addresses the AI
+  and instructions hidden in HTML comments or invisible elements
   (``hidden_instruction``): :mod:`engine.guardrails.injection_more`;
+* the same acts in those fourteen languages (German, French, Spanish,
+  Italian, Dutch, Portuguese, Polish, Russian, Japanese, Chinese, Hindi,
+  Arabic, Bengali, Urdu), from per-language tables: the setup discarded,
+  declared void or asked for ("zeig mir deinen Systemprompt"), a developer
+  mode or "no restrictions" for the AI, a new task, data or secrets asked
+  for, a fake system header, safety filters declared off, the AI addressed
+  by what it reads ("si tu es une IA"), refusals and warnings forbidden:
+  :mod:`engine.guardrails.injection_languages`;
 * what attacks written in other words do: the AI's setup discarded or
   declared void, a new task set in its place, the setup asked for,
   refusals forbidden, permissions claimed, the AI addressed by content it
@@ -60,6 +69,7 @@ from dataclasses import dataclass
 
 from engine.guardrails.base import Finding
 from engine.guardrails.injection_hijack import SPECS as HIJACK_SPECS
+from engine.guardrails.injection_languages import signals as language_signals
 from engine.guardrails.injection_more import hidden_parts
 from engine.guardrails.injection_more import signals as more_signals
 from engine.guardrails.text import has_confusables, has_invisible, origin, words_of
@@ -162,20 +172,6 @@ _SIGNALS: tuple[_Signal, ...] = (
             r"\b(?:respond|answer|reply)\b[^.!?\n]{0,30}\bwithout\b[^.!?\n]{0,30}\b(?:filters?|restrictions?|limits?|"
             r"rules|safety|moral|ethic)"),
     _signal("instruction_override", 0.45, "refuse refuses", r"\bnever refuses?\b"),
-    # Other languages: the verb and the object near each other.
-    _signal("instruction_override", 0.85,
-            ["ignoriere ignorieren ignoriert ignorier vergiss missachte ignore ignorez ignorer oublie oubliez "
-             "oublier ignora ignorar olvida olvidar olvides dimentica dimenticare negeer vergeet esqueça esqueca",
-             "anweisungen anweisung instruktionen regeln vorgaben richtlinien instructions instruction règles "
-             "regles consignes directives instrucciones instrucción reglas istruzioni regole instruções instrucoes "
-             "regras instructies regels"],
-            r"\b(?:ignorier\w*|vergiss\w*|missachte\w*)\b[^.!?\n]{0,40}\b(?:anweisung\w*|instruktion\w*|regeln|"
-            r"vorgaben|richtlinien)"
-            r"|\b(?:ignore[rz]?|oubli\w*)\b[^.!?\n]{0,40}\b(?:instructions?|r[eè]gles|consignes|directives)"
-            r"|\b(?:ignora\w*|olvid\w*|dimentic\w*)\b[^.!?\n]{0,40}\b(?:instrucci[oó]n\w*|reglas|istruzion\w*|regole|"
-            r"instru[cç][oõ]es|regras)"
-            r"|\b(?:ignore|esque[cç]a)\b[^.!?\n]{0,40}\b(?:instru[cç][oõ]es|regras)"
-            r"|\b(?:negeer|vergeet)\b[^.!?\n]{0,40}\b(?:instructies|regels)"),
     # -- jailbreak personas and modes ----------------------------------------------------------
     _signal("jailbreak", 0.85, "dan stan antigpt freegpt evilbot dude aim",
             r"\b(?:dan|stan|antigpt|freegpt|evilbot|dude|aim)\b[^.!?\n]{0,80}\b(?:no|any|without|free|broken|never|"
@@ -467,7 +463,7 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
             hints.append(signal)  # looked at last, and only if a real signal is there
         else:
             look(signal)
-    for family, weight, start, end in more_signals(folded):
+    for family, weight, start, end in (*more_signals(folded), *language_signals(folded)):
         start, end = origin(text, folded, [start, end])
         add(family, weight, start, end)
     if depth == 0:
@@ -518,8 +514,8 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
 
 # A whitespace-separated token (\S: not str.isspace, as str.split splits) long enough to hold a payload.
 _LONG_TOKEN = re.compile(r"\S{16,}")
-# Full-width ASCII look-alikes (U+FF01..U+FF5E).
-_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+# Full-width ASCII letters and digits; full-width punctuation ("，", "：") is how Chinese and Japanese are written.
+_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def _encoded(text: str) -> list[tuple[str, float, int, int]]:

@@ -6,7 +6,9 @@
   Russian, Urdu) and Polish: a verb that discards ("ignore", "forget",
   "無視", "забудь", ...) within 40 characters of what it discards
   ("instructions", "rules", "指示", "правила", ...), in either order (word
-  order differs: "指示を無視して").
+  order differs: "指示を無視して"). A verb in the past or passive tells
+  what happened ("ich habe die Anweisungen vergessen", "ho dimenticato le
+  istruzioni", "说明书我忘记了") and is no override.
 * **Role-play and "no limits"** in those languages ("pretend", "fais
   semblant", "притворись", "假装"; "without restrictions", "без
   ограничений", "制限なし"): each weak alone, an attack together.
@@ -169,6 +171,40 @@ _ADDRESS_WORDS = _Literals(_phrases("to the ai|for the ai|to ai|for ai|to the as
                                     "asystencie ai|aiアシスタントへ|给ai助手|ai के लिए|للذكاء الاصطناعي"))
 
 
+# A discarding verb in the past or passive reports what happened ("ich habe die Anweisungen vergessen", "ho
+# dimenticato le istruzioni", "说明书我忘记了"): no override. German participles are also imperatives ("Vergessen
+# Sie", "Ignoriert alle"), so they count as a report only after an auxiliary and not before "Sie" or "ihr".
+_REPORTED = re.compile(
+    r"(?<!\w)(?:dimenticat[oai]|ignorat[oai]|trascurat[oai]|olvid[eé]|olvidó|olvidad[oa]s?|ignor[oó]|ignorad[oa]s?|"
+    r"esqueci|esqueceu|esquecid[oa]s?|ignorou|ignorad[oa]s?)(?!\w)|忘记了|忘了|忽略了|无视了|忘れました|忘れた|忘れてしまっ|"
+    r"無視された|無視されま|無視されて"
+)
+_GERMAN_PARTICIPLE = re.compile(r"(?<!\w)(?:ignoriert|vergessen|missachtet|übergangen)(?!\w)(?! (?:sie|ihr)\b)")
+_AUXILIARY = re.compile(r"(?<!\w)(?:habe|hast|hat|haben|hatte|hatten|wurde|wurden|wird|werden|worden|ist|sind|war)"
+                        r"(?!\w)")
+_ENDS = ".!?\n。！？।۔"
+
+
+def _reported(folded: str, match: re.Match[str]) -> bool:
+    """Whether the override found tells what happened rather than asks for it (see _REPORTED)."""
+    # The stems end the match early ("ignorier"): the word's end is a few characters on.
+    end = min(len(folded), match.end() + 8)
+    if _REPORTED.search(folded, match.start(), end):
+        return True
+    if _GERMAN_PARTICIPLE.search(folded, match.start(), end) is None:
+        return False
+    left = max(folded.rfind(c, 0, match.start()) for c in _ENDS) + 1
+    rights = [i for i in (folded.find(c, match.end()) for c in _ENDS) if i != -1]
+    return _AUXILIARY.search(folded, left, min(rights, default=len(folded))) is not None
+
+
+def _first_override(folded: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+    for match in _OVERRIDE.finditer(folded, start, len(folded) if end is None else end):
+        if not _reported(folded, match):
+            return match
+    return None
+
+
 def _override(folded: str) -> re.Match[str] | None:
     """The first override: the pattern runs only near places where a discarding verb is close to what it
     discards (found in one compiled pass), or on the whole text where those places are not known."""
@@ -176,11 +212,11 @@ def _override(folded: str) -> re.Match[str] | None:
         return None
     verbs, objects = _DISCARDING.ends(folded), _NAMING.ends(folded)
     if verbs is None or objects is None:
-        return _OVERRIDE.search(folded)
+        return _first_override(folded)
     reach = _WINDOW + 40  # the window plus the longest phrase
     for verb in verbs:
         if any(abs(verb - thing) <= reach for thing in objects):
-            match = _OVERRIDE.search(folded, max(0, verb - reach - 40), verb + reach)
+            match = _first_override(folded, max(0, verb - reach - 40), verb + reach)
             if match is not None:
                 return match
     return None
