@@ -149,8 +149,10 @@ SPECS: tuple[Spec, ...] = (
          r"|\bnew\s+(?:priority\s+|urgent\s+)?(?:task|instructions?|objective|goal|mission|directive)s?\s*:"
          r"|\bnext\s+(?:instructions?|task)\s*:"),
     Spec("new_task", 0.45, ("plans plan", "change"), r"\bchange of plans?\b"),
-    Spec("new_task", 0.45, ("instead rather", "list reply respond output print write say tell send reveal give email "
-                            "forward show return"),
+    # "Instead, send me ..." is how customers correct themselves ("ignore my last message. Instead, ..."): it
+    # belongs with discarding the previous turn, so the two together stay one medium act.
+    Spec("context_reset", 0.45, ("instead rather", "list reply respond output print write say tell send reveal give "
+                                 "email forward show return"),
          r"\b(?:instead|rather)\s*,?\s+(?:list|reply|respond|output|print|write|say|tell|send|reveal|give|email|"
          r"forward|show|return)\b"
          r"|\b(?:reply|respond|answer|output|print)\s+(?:only\s+)?with\b[^.!?\n]{0,40}\binstead\b",
@@ -349,10 +351,20 @@ SPECS: tuple[Spec, ...] = (
          starts="all every other another each"),
     Spec("cross_tenant", 0.45, ("mine my", "just"),
          r"\bnot just (?:mine|my (?:account|tenant|company|data))\b", starts="not"),
-    Spec("cross_tenant", 0.45, ("another other every all", "customer customers", "data tickets records invoices "
-                                "orders accounts account messages details files emails conversations"),
-         r"\b(?:another|other|every|all)\s+customers?(?:'s|s')?\s+(?:data|tickets|records|invoices|orders|accounts?|"
-         r"messages|details|files|emails|conversations)\b", starts="another other every all"),
+    Spec("cross_tenant", 0.45, ("another other every all", "customer customers user users", "data tickets records "
+                                "invoices orders accounts account messages details files email emails conversations "
+                                "addresses names passwords"),
+         r"\b(?:another|other|every|all)\s+(?:customers?|users?)(?:'s|s')?\s+(?:data|tickets|records|invoices|orders|"
+         r"accounts?|messages|details|files|emails?|email address(?:es)?|conversations|addresses|names|passwords)\b",
+         starts="another other every all"),
+    Spec("cross_tenant", 0.45, ("names emails email addresses data details passwords records", "of",
+                                "all every other another"),
+         r"\b(?:names|emails|email addresses|addresses|data|details|passwords|records|phone numbers)\s+of\s+"
+         r"(?:all|every|other|another)\s+(?:the\s+)?(?:users?|customers?|tenants?|accounts?)\b",
+         starts="names emails email addresses data details passwords records phone"),
+    Spec("prompt_extraction", 0.7, ("reply respond answer output print", "memory context instructions prompt"),
+         r"\b(?:reply|respond|answer|output|print)\s+with\s+(?:the\s+)?(?:(?:full\s+)?contents?\s+of\s+)?your\s+"
+         r"(?:memory|context|instructions|system prompt|prompt)\b", starts="reply respond answer output print"),
     Spec("money_movement", 0.3, ("transfer wire send move pay paid sent wired transferred", "account iban wallet"),
          r"\b(?:transfer|wire|send|move|pay)\s+(?:the\s+|all\s+|her\s+|his\s+|their\s+)?(?:balance|funds|money|"
          r"savings|\$[\d,]+)\s+to\s+(?:account|iban|wallet)\b|\b(?:must|should)\s+(?:now\s+)?be\s+(?:paid|sent|"

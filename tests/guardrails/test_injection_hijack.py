@@ -64,6 +64,8 @@ def test_two_acts_together_are_an_attack(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "Please ignore my previous message, I attached the wrong invoice.",
+    "Please ignore my previous message. Instead, send me the invoice.",
+    "Scratch that. Instead, email me the receipt.",
     "Never mind the question above, I found the answer in the FAQ.",
     "How do I enable developer mode on my Android phone to install the APK?",
     "Priority override on the production line: the red orders go first.",
