@@ -85,6 +85,24 @@ static int run_starts_line(const Text *t, Py_ssize_t i, Py_ssize_t first) {
     return i == first;
 }
 
+/* Whether a character glues a number to what stands before it: an ASCII letter or digit, "_", "+", "." or "-"
+ * (phones._CANDIDATE starts a number after none of them, nor after "/" or "," but for its CSV cases). */
+static inline int glues(Py_UCS4 c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '+' || c == '.'
+        || c == '-';
+}
+
+/* Whether a phone number can start in text[start:end]: a digit, "+" or "(" that nothing glues to the
+ * character before it (_PHONE_START in digit_runs.py). */
+static int phone_can_start(const Text *t, Py_ssize_t start, Py_ssize_t end) {
+    for (Py_ssize_t p = start; p < end; p++) {
+        Py_UCS4 c = at(t, p);
+        if ((is_digit(c) || c == '+' || c == '(') && (p == 0 || !glues(at(t, p - 1))))
+            return 1;
+    }
+    return 0;
+}
+
 /* engine.guardrails.cards.ISSUERS: low and high prefix, how many digits they have, the card lengths as bits. */
 typedef struct {
     long low, high;
@@ -284,16 +302,17 @@ static PyObject *find_runs(PyObject *module, PyObject *args) {
             marks |= DATE;
         if (digits >= 12 && holds_card(&t, first, last))
             marks |= CARD;
+        /* The marks that send a run to the phone check, only where a phone number can be in it. */
+        int phone = digits >= PHONE_DIGITS && !(marks & DATE) && phone_can_start(&t, start, end);
         /* International, a trunk prefix or parentheses, or digits in groups (_phone_shaped in digit_runs.py). */
-        if (digits >= PHONE_DIGITS && !(marks & DATE)
-                && (at(&t, start) == '+' || at(&t, start) == '(' || at(&t, first) == '0' || last - first > digits))
+        if (phone && (at(&t, start) == '+' || at(&t, start) == '(' || at(&t, first) == '0' || last - first > digits))
             marks |= PHONE;
         if (digits >= LONG_DIGITS) {
-            if (run_starts_line(&t, line, first))
+            if (phone && run_starts_line(&t, line, first))
                 marks |= ALONE;
             if (ends_between(iban_ends, start - IBAN_BEFORE, end + IBAN_AFTER))
                 marks |= IBAN;
-            if (ends_between(cue_ends, start - CUE_WINDOW, start + 1))
+            if (phone && ends_between(cue_ends, start - CUE_WINDOW, start + 1))
                 marks |= CUE;
         }
         if (PyErr_Occurred()) {  /* an end that is not an int */

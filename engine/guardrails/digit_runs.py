@@ -17,13 +17,16 @@ between. The marks:
 * ``SSN``: it holds ``###-##-####`` or ``### ## ####``, or is nine digits
   in one group;
 * ``DOTS``: it holds three dots (an IPv4 address);
-* ``PHONE``: 7 digits or more, not a date, and international (``+``), with
+* ``PHONE``: 7 digits or more, not a date, a phone number can start in it (a
+  digit, ``+`` or ``(`` that no ASCII letter or digit, ``_``, ``+``, ``.`` or
+  ``-`` glues to what stands before), and international (``+``), with
   a trunk prefix (``0``) or parentheses, or in groups: what can be a phone
   number with no word before it (the phone check, with libphonenumber's
   metadata, decides);
 * ``DATE``: up to its last digit it is a date, whatever follows (never a
-  phone number);
-* ``ALONE``: 8 digits or more, and the run starts its line (only
+  phone number, so it has none of ``PHONE``, ``ALONE`` and ``CUE``);
+* ``ALONE``: 8 digits or more, a phone number can start in it (as for
+  ``PHONE``), not a date, and the run starts its line (only
   whitespace, ``(`` and ``+`` before it): a number can fill its line alone,
   as in a signature block;
 * ``CARD``: a card number could be in it: 12 to 19 digits from the start
@@ -32,8 +35,9 @@ between. The marks:
   :data:`engine.guardrails.cards.ISSUERS` and pass the Luhn checksum;
 * ``IBAN``: 8 digits or more, and an IBAN's condition ends from 12
   characters before the run to 26 after it;
-* ``CUE``: 8 digits or more, and a phone cue's condition ends in the 40
-  characters before the run (or at its first character).
+* ``CUE``: 8 digits or more, a phone number can start in it, not a date,
+  and a phone cue's condition ends in the 40 characters before the run (or
+  at its first character).
 
 ``iban_ends`` and ``cue_ends`` are where those conditions end (sorted), or
 None where they were not located (they can be anywhere).
@@ -68,6 +72,10 @@ _ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
 _LINE_LEAD = re.compile(r"\s*[(+]*")
 # Digits with one space or dash at most between two, 12 or more: what holds a card.
 _CHAIN = re.compile(r"\d(?:[ -]?\d){11,}", re.ASCII)
+# Where a phone number can start (engine.guardrails.phones._CANDIDATE starts one after none of these
+# characters, nor after "/" or "," but for its CSV cases): a run of numbers glued to an id ("INV-2024-000123",
+# "CUST-88231-77") or to a decimal has none.
+_PHONE_START = re.compile(r"(?<![\w+.-])[\d+(]", re.ASCII)
 _DATES = frozenset({"0000-00-00", "0000/00/00", "0000.00.00", "00-00-0000", "00/00/0000", "00.00.0000",
                     "0-00-0000", "0/00/0000", "0.00.0000", "00/0/0000", "0/0/0000", "00.0.0000"})
 _PHONE_DIGITS = 7
@@ -118,15 +126,17 @@ def python_find_runs(text: str, iban_ends: Sequence[int] | None, cue_ends: Seque
             marks |= DATE
         if digits >= 12 and _holds_card(text, first, last):
             marks |= CARD
-        if digits >= _PHONE_DIGITS and not marks & DATE and _phone_shaped(text, start, first, last, digits):
+        # The marks that send a run to the phone check, only where a phone number can be in it.
+        phone = digits >= _PHONE_DIGITS and not marks & DATE and _PHONE_START.search(text, start, end) is not None
+        if phone and _phone_shaped(text, start, first, last, digits):
             marks |= PHONE
         if digits >= _LONG_DIGITS:
-            lead = _LINE_LEAD.match(text, line_start, first)
+            lead = _LINE_LEAD.match(text, line_start, first) if phone else None
             if lead is not None and lead.end() == first:
                 marks |= ALONE
             if iban_ends is None or ends_between(iban_ends, start - _IBAN_BEFORE, end + _IBAN_AFTER):
                 marks |= IBAN
-            if cue_ends is None or ends_between(cue_ends, start - _CUE_WINDOW, start + 1):
+            if phone and (cue_ends is None or ends_between(cue_ends, start - _CUE_WINDOW, start + 1)):
                 marks |= CUE
         if marks & HOT:
             found.append((start, end, digits, marks))

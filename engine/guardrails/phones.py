@@ -261,27 +261,31 @@ INTERNATIONAL, NATIONAL, INTRODUCED = 0.8, 0.75, 0.6
 CUE, ID = "cue", "id"
 
 
-def find_phones(text: str, start: int, end: int,
-                context: Callable[[], str | None]) -> Iterator[tuple[int, int, float]]:
+def find_phones(text: str, start: int, end: int, context: Callable[[], str | None], *,
+                cue_possible: bool = True) -> Iterator[tuple[int, int, float]]:
     """(start, end, confidence) of the valid phone numbers in ``text[start:end]``.
 
     ``context()`` says what stands before the stretch, asked only for a
     national number that is valid somewhere: :data:`CUE` (a phone word, or the
     number fills its line: any valid number counts), :data:`ID` (an id word:
-    only an international number counts) or None.
+    only an international number counts) or None. ``cue_possible`` False says
+    it never answers :data:`CUE` (no phone word near, not alone on its line):
+    then the numbers only a phone word would make count are not looked up.
 
     >>> [text[s:e] for text in ["Call +44 20 7946 0958 x12 today"] for s, e, _ in find_phones(text, 5, 26,
     ...                                                                                       lambda: None)]
     ['+44 20 7946 0958 x12']
     """
     for match in _CANDIDATE.finditer(text, start, end):
-        found = _phone(match, context)
+        found = _phone(match, context, cue_possible)
         if found is not None:
             yield found
 
 
-def _phone(match: re.Match[str], context: Callable[[], str | None]) -> tuple[int, int, float] | None:
-    verdict = _verdict(match.group(), len(match.group("international") or ""), len(match.group("number")))
+def _phone(match: re.Match[str], context: Callable[[], str | None],
+           cue_possible: bool) -> tuple[int, int, float] | None:
+    verdict = _verdict(match.group(), len(match.group("international") or ""), len(match.group("number")),
+                       cue_possible)
     if verdict is None:
         return None
     confidence, length = verdict
@@ -297,12 +301,13 @@ def _phone(match: re.Match[str], context: Callable[[], str | None]) -> tuple[int
 # Support text repeats its numbers (a hotline in every signature, the same order ids): what the metadata
 # says of one written number is worked out once. Bounded, and keyed by the number's text alone.
 @functools.lru_cache(maxsize=4096)
-def _verdict(written: str, lead: int, size: int) -> tuple[float, int] | None:
+def _verdict(written: str, lead: int, size: int, introduced: bool) -> tuple[float, int] | None:
     """What the metadata says of one candidate, whatever stands before it: (confidence, length) or None.
 
     ``written`` is the candidate's text, its number ``written[lead:lead + size]`` after the ``+`` or
     ``00`` of an international one. :data:`INTERNATIONAL` needs nothing more; :data:`NATIONAL` holds
-    unless an id word introduces the number; :data:`INTRODUCED` only after a phone word.
+    unless an id word introduces the number; :data:`INTRODUCED` only after a phone word, so it is
+    worked out only where ``introduced`` says one can stand (it is None otherwise).
     """
     number = written[lead : lead + size]
     if _DATE_SHAPE.match(number):
@@ -321,7 +326,8 @@ def _verdict(written: str, lead: int, size: int) -> tuple[float, int] | None:
         # "+4725150951" after "my phone": international digits of a possible length that the metadata does not
         # know as valid (new ranges, generated numbers) are a phone where a phone word says so.
         dialled = "".join(groups)
-        if len(groups) == 1 and _MIN_DIGITS <= len(dialled) <= _MAX_DIGITS and possible_international(dialled):
+        if (introduced and len(groups) == 1 and _MIN_DIGITS <= len(dialled) <= _MAX_DIGITS
+                and possible_international(dialled)):
             return INTRODUCED, len(written)
         return None
     digits = "".join(groups)
@@ -332,6 +338,8 @@ def _verdict(written: str, lead: int, size: int) -> tuple[float, int] | None:
         for prefix in _trunk())  # digits alone start with "1" or "8" too often to count those
     if trunk or _NANP.fullmatch(written):
         return NATIONAL, len(written)
+    if len(groups) == 1 and not introduced:  # digits alone: an id as likely as a phone, unless a phone word
+        return None
     # One combined match of every region's number types rules out most numbers before any region is
     # tried; valid_national(digits, "") asks the same pattern, so a number it refuses is no phone at all.
     pattern, members = _general("", len(digits))
@@ -344,6 +352,6 @@ def _verdict(written: str, lead: int, size: int) -> tuple[float, int] | None:
         if any(region.valid(digits) and region.groups(digits) == sizes for region in _writing(tuple(sizes))):
             return NATIONAL, len(written)
     # Otherwise (digits alone, no trunk prefix: an id as likely as a phone) only after a phone word.
-    if _valid_in(match, members, digits) is not None:
+    if introduced and _valid_in(match, members, digits) is not None:
         return INTRODUCED, len(written)
     return None

@@ -458,13 +458,23 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
         # whose digits they all claimed holds none (a phone found in it would hold one of those digits).
         others = findings[found:]
         if phone and marks & (PHONE | CUE | ALONE) and not (others and _claimed(text, start, end, others)):
-            context = _PhoneContext(text, start, cued=cued and bool(marks & CUE),
-                                    alone=bool(marks & ALONE) and lines.alone(start))
+            run_cued = cued and bool(marks & CUE)
+            alone = bool(marks & ALONE) and lines.alone(start)
+            context = _PhoneContext(text, start, cued=run_cued, alone=alone)
+            if not (run_cued or alone) and _national_only(text, start, end) and context() == AN_ID:
+                continue  # an id word introduces it, and only an international number would count
             # A few characters more for an extension ("x1234") after the run.
             phones = [Finding("pii", "phone", s, e, confidence)
-                      for s, e, confidence in find_phones(text, start, min(size, end + 12), context) if s < end]
+                      for s, e, confidence in find_phones(text, start, min(size, end + 12), context,
+                                                          cue_possible=run_cued or alone) if s < end]
             findings.extend(p for p in phones if not any(p.start < o.end and o.start < p.end for o in others))
     return findings
+
+
+def _national_only(text: str, start: int, end: int) -> bool:
+    """Whether no international number (``+``, ``00``) can start in ``text[start:end]``."""
+    run = text[start:end]
+    return "+" not in run and "00" not in run
 
 
 def _claimed(text: str, start: int, end: int, others: list[Finding]) -> bool:

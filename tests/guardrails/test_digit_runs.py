@@ -98,6 +98,22 @@ def test_each_mark_says_what_the_run_can_hold(finder: str) -> None:
 
 
 @FINDERS
+def test_a_run_where_no_phone_number_can_start_is_not_sent_to_the_phone_check(finder: str) -> None:
+    runs = finder_for(finder)
+    # Every group glued to an id, a decimal or the group before it: no phone number starts in the run.
+    for text in ("Invoice INV-2024-000123 was charged", "id CUST-88231-77 and", "ref ORDER-415-555-0100.",
+                 "x.0301234567", "v2.0301234567", "n_030-1234567"):
+        assert not marks_of(runs, text, None, None) & (PHONE | ALONE | CUE), text
+    assert marks_of(runs, "ref ORDER-415-555-0100.", None, None) == IBAN  # the other marks stay
+    # One group that nothing glues is enough: after a space, "(", "/" or ",", or a letter beyond ASCII.
+    for text in ("id A1 030 1234567", "id A(030) 1234567", "tel./+49 30 1234567", "a,030 1234567",
+                 "Tel№030 1234567"):
+        assert marks_of(runs, text, [], []) & PHONE, text
+    # A date is never a phone number, whatever marks its line or a cue would give it.
+    assert marks_of(runs, "Dana\n2024-03-15\n", None, None) == IBAN | DATE
+
+
+@FINDERS
 def test_a_run_that_starts_its_line_is_marked_alone(finder: str) -> None:
     runs = finder_for(finder)
     assert marks_of(runs, "Dana\n  (030) 12345678\n", [], []) & ALONE
@@ -114,7 +130,7 @@ def test_a_run_that_starts_its_line_is_marked_alone(finder: str) -> None:
 @FINDERS
 def test_iban_and_cue_marks_follow_where_their_conditions_end(finder: str) -> None:
     runs = finder_for(finder)
-    text = "x" * 50 + "12345678" + "y" * 50  # the run is text[50:59] with the character after it
+    text = "x" * 49 + " 12345678 " + "y" * 49  # the run is text[50:59] with the character after it
     start, end = 50, 59
     # Digits alone, no trunk prefix: not phone-shaped, so only the located conditions mark the run.
     assert marks_of(runs, text, [start - 11], []) == IBAN

@@ -6,6 +6,7 @@ import pytest
 
 from engine.guardrails.base import Finding
 from engine.guardrails.cards import known_card_prefix, luhn_valid
+from engine.guardrails.phones import CUE, find_phones
 from engine.guardrails.pii import PII_TYPES, PiiDetector
 
 ALL = PiiDetector(PII_TYPES)
@@ -81,6 +82,30 @@ def test_numbers_in_non_ascii_text() -> None:
     # Non-ASCII text takes another route to the zeroed copy; offsets must match.
     text = "Größe: ruf 415-555-0100 an, SSN 123-45-6789 😀 Karte 4111111111111111"
     assert found(text) == [("phone", "415-555-0100"), ("us_ssn", "123-45-6789"), ("payment_card", "4111111111111111")]
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        ("shipped 030 1234567 ok", ["030 1234567"]),  # a trunk prefix: a phone with no word before it
+        ("Order 030 1234567 shipped", []),  # an id word: only an international number counts
+        ("Order 20 7946 0958", []),
+        ("Order +49 30 1234567 shipped", ["+49 30 1234567"]),
+        ("Order no. 0049 30 1234567", ["0049 30 1234567"]),
+        ("phone 2079460958", ["2079460958"]),  # digits alone count after a phone word only
+        ("Ticket 2079460958", []),
+        ("ref 2079460958 and 2079460959", []),
+    ],
+)
+def test_what_stands_before_a_number_decides_what_counts(text: str, phones: list[str]) -> None:
+    assert [text[f.start : f.end] for f in PiiDetector(["phone"]).scan(text)] == phones
+
+
+def test_numbers_only_a_phone_word_makes_count_are_not_looked_up_where_none_can_stand() -> None:
+    text = "at 2079460958 or 030 1234567"
+    for cue_possible in (True, False):
+        found = [text[s:e] for s, e, _ in find_phones(text, 3, len(text), lambda: CUE, cue_possible=cue_possible)]
+        assert found == (["2079460958", "030 1234567"] if cue_possible else ["030 1234567"])
 
 
 def test_international_phone_stops_at_15_digits() -> None:
