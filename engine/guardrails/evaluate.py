@@ -199,18 +199,27 @@ def render_splits(reports: dict[str, Report]) -> str:
                         for t in tallies)
         return f"{label:<28}{cells}"
 
+    def labelled(report: Report, category: str) -> bool:
+        # A corpus that labels none of a category (an injection set holding attackers' addresses) is not
+        # scored for it: every finding would count as a false positive of a category it never set out to label.
+        tally = report.categories[category]
+        return category == "injection" or tally.tp + tally.fn > 0
+
     first = next(iter(reports.values()))
     for category in first.categories:
-        lines.append(row(category, [r.categories[category] for r in reports.values()]))
+        lines.append(row(category, [r.categories[category] if labelled(r, category) else Tally()
+                                    for r in reports.values()]))
         if category in ("pii", "secret"):
             for type_name in (PII_TYPES if category == "pii" else SECRET_TYPES):
-                lines.append(row(f"  {type_name}", [r.types[type_name] for r in reports.values()]))
+                lines.append(row(f"  {type_name}", [r.types[type_name] if labelled(r, category) else Tally()
+                                                    for r in reports.values()]))
     languages = sorted({language for r in reports.values() for language in r.languages})
     if languages:
         lines += ["", "injection recall by language"]
         for language in languages:
             lines.append(row(f"  {language}", [r.languages.get(language, Tally()) for r in reports.values()]))
     lines.append("")
+    lines.append("(-: the corpus labels nothing of that category or type)")
     lines.append(f"{'benign flagged as injection':<28}" + "".join(
         f" {f'{r.benign_flagged}/{r.benign} ({r.benign_false_positive_rate:.1%})':>17}" for r in reports.values()))
     return "\n".join(lines)
