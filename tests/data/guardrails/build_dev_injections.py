@@ -32,7 +32,6 @@ with an ``instructions`` field, "act as a liaison".
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -43,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "independent-dev-injections.jsonl"
 sys.path.insert(0, str(HERE))
 
-from build_independent import write_or_check  # noqa: E402
+from build_independent import builder_main, jsonl  # noqa: E402
 
 #: Fixed once (2026-12-07): a development seed of its own, unrelated to the held-out half's.
 SEED = 170_301
@@ -321,17 +320,8 @@ def build() -> list[dict[str, Any]]:
 
 def render() -> str:
     meta = {"kind": "meta", "split": "dev", "seed": SEED, "source": "build_dev_injections.py"}
-    lines = [json.dumps(meta, ensure_ascii=False)]
-    lines += [json.dumps(case, ensure_ascii=False) for case in build()]
-    return "\n".join(lines) + "\n"
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
-    args = parser.parse_args()
-    return write_or_check(OUTPUT, render(), check=args.check)
+    return jsonl(meta, build())
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(builder_main(__doc__, OUTPUT, render))

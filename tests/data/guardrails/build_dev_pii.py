@@ -27,8 +27,6 @@ without reading the independent corpus's phrase pools, with its own seed
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import string
 import sys
@@ -40,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "independent-dev-pii.jsonl"
 sys.path.insert(0, str(HERE))
 
-from build_independent import write_or_check  # noqa: E402
+from build_independent import builder_main, jsonl  # noqa: E402
 
 #: Fixed once (2026-12-07): a development seed of its own.
 SEED = 170_501
@@ -290,17 +288,8 @@ def render() -> str:
 
     meta = {"kind": "meta", "split": "dev", "seed": SEED, "source": "build_dev_pii.py", "locales": LOCALES,
             "faker": faker.VERSION, "phonenumbers": phonenumbers.__version__}
-    lines = [json.dumps(meta, ensure_ascii=False)]
-    lines += [json.dumps(case, ensure_ascii=False) for case in build()]
-    return "\n".join(lines) + "\n"
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
-    args = parser.parse_args()
-    return write_or_check(OUTPUT, render(), check=args.check)
+    return jsonl(meta, build())
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(builder_main(__doc__, OUTPUT, render))

@@ -370,6 +370,20 @@ def main() -> int:
     return max(write_or_check(path, render(split), check=args.check) for split, path in OUTPUT.items())
 
 
+def jsonl(meta: dict[str, Any], cases: list[dict[str, Any]]) -> str:
+    """A corpus file: its meta line, then one case per line."""
+    lines = [json.dumps(meta, ensure_ascii=False), *(json.dumps(case, ensure_ascii=False) for case in cases)]
+    return "\n".join(lines) + "\n"
+
+
+def builder_main(doc: str | None, output: Path, render: Callable[[], str]) -> int:
+    """The command line of a development-set builder: write ``output``, or with ``--check`` compare it."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file differs")
+    args = parser.parse_args()
+    return write_or_check(output, render(), check=args.check)
+
+
 def write_or_check(path: Path, text: str, *, check: bool) -> int:
     """Write ``text`` to ``path``, or with ``check`` say (exit status 1) whether the file differs."""
     if check:
