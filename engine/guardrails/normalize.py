@@ -13,7 +13,10 @@ and must read so to the detectors. :func:`normalize` gives that form:
 * every Unicode space (category Zs) made an ASCII space, line and paragraph
   separators a newline;
 * every dash (category Pd, the minus sign, small and full-width hyphen-minus)
-  made ``-``.
+  made ``-``;
+* every decimal digit of another script (category Nd: Arabic-Indic ``٤``,
+  Devanagari ``४``, Bengali ``৪``, ...) made its ASCII digit, so a card number
+  or a phone written in them reads as one.
 
 Characters are mapped one by one (not whole-text NFKC), so each character of
 the result comes from exactly one character of the original:
@@ -64,8 +67,8 @@ _IS_DASH = re.compile(f"[{_DASHES}]")
 def normal_char(char: str) -> str:
     """What one character becomes (see the module's docstring).
 
-    >>> normal_char("\uff14"), normal_char("\u00a0"), normal_char("\u200b"), normal_char("\u2013")
-    ('4', ' ', '', '-')
+    >>> [normal_char(c) for c in ("\uff14", "\u00a0", "\u200b", "\u2013", "\u0664")]
+    ['4', ' ', '', '-', '4']
     """
     out = []
     for part in unicodedata.normalize("NFKC", char):
@@ -77,6 +80,8 @@ def normal_char(char: str) -> str:
             out.append("\n")
         elif _IS_DASH.match(part):
             out.append("-")
+        elif not part.isascii() and part.isdecimal():
+            out.append(str(unicodedata.decimal(part)))
         else:
             out.append(part)
     return "".join(out)
@@ -163,7 +168,7 @@ def _changing_bmp() -> tuple[re.Pattern[str], re.Pattern[str]]:
         char = chr(code)
         if 0xD800 <= code < 0xE000:
             continue  # surrogates
-        if (unicodedata.decomposition(char) or unicodedata.category(char) in ("Cf", "Zs", "Zl", "Zp", "Pd")
+        if (unicodedata.decomposition(char) or unicodedata.category(char) in ("Cf", "Zs", "Zl", "Zp", "Pd", "Nd")
                 or char in INVISIBLE or _IS_DASH.match(char)) and normal_char(char) != char:
             for spans in (changing, resizing) if len(normal_char(char)) != 1 else (changing,):
                 if spans and code == spans[-1][1] + 1:

@@ -60,6 +60,19 @@ def test_zero_width_separators_full_width_digits_and_spaced_ssns_are_found(text:
 # -- the classes of misses on the independent corpus -------------------------------------------------
 
 
+def test_digits_of_other_scripts_read_as_digits_and_are_masked_where_typed() -> None:
+    # Found after the issue, on Faker's bn_BD phones: Arabic-Indic, Devanagari and Bengali digits are not
+    # folded by NFKC, so a card in them passed the PCI block.
+    text = "card \u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 today"
+    pci = GuardChain(GuardrailsConfig.model_validate({"profile": "pci"}))
+    result = pci.check(text, "input", "ticket")
+    assert result.blocked and [r["type"] for r in result.records] == ["payment_card"]
+    assert found("SSN \u0966\u096d\u096e-\u0966\u096b-\u0967\u0967\u0968\u0966") == [
+        ("us_ssn", "\u0966\u096d\u096e-\u0966\u096b-\u0967\u0967\u0968\u0966")]
+    assert [kind for kind, _ in found("My number is +\u09ee\u09ee\u09e6\u09e7\u09e8\u09ec\u09e6\u09e7\u09ee"
+                                      "\u09e7\u09eb\u09ef\u09e6")] == ["phone"]
+
+
 @pytest.mark.parametrize("text", ["SSN 123456789 on the form", "her social is 123 45 6789"])
 def test_ssns_without_dashes_or_with_spaces(text: str) -> None:
     assert [kind for kind, _ in found(text)] == ["us_ssn"]
