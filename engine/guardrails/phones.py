@@ -44,7 +44,9 @@ _CANDIDATE = re.compile(
     # (a "+" or "(" after a comma or slash, "tel./+49 ..."; a field after a comma that follows no digit: a
     # CSV row, not the digit groups of "1,234,567")
     (?P<international>\+[ ]?|00)?
-    (?P<number>(?:\(\d{1,5}\)|\d{1,6})(?:(?:[ ]?[/-][ ]?|\.|[ ])?(?:\(\d{1,5}\)|\d{1,6})){0,7})
+    # A country code wrapped with its "+": "(+358) 9 7543 2319" (and "+(370) 5749 1186", a group in parentheses).
+    (?P<number>(?:(?<=\(\+)\d{1,3}\)[ ]?)?
+               (?:\(\d{1,5}\)|\d{1,6})(?:(?:[ ]?[/-][ ]?|\.|[ ])?(?:\(\d{1,5}\)|\d{1,6})){0,7})
     (?P<extension>[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?
     (?![\w-]|[.,/]\d)
     """,
@@ -54,7 +56,9 @@ _GROUP = re.compile(r"\d+", re.ASCII)
 # A North American number with its separators: unmistakable whatever the area code (Faker's and people's
 # numbers do not always use assigned ones).
 _NANP = re.compile(
-    r"(?:1[ .-]?)?(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]\d{4}(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?", re.ASCII)
+    r"(?:(?:1[ .-]?)?(?:\([2-9]\d\d\)[ ]?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]"
+    # The two shapes nothing but a phone number takes, whatever digits they hold: "(547) 017-4681", "1-061-231-0077".
+    r"|(?:1[ ]?)?\(\d{3}\)[ ]?\d{3}-|1-\d{3}-\d{3}-)\d{4}(?:[ ]?(?:x|ext\.?|\#)[ ]?\d{1,6})?", re.ASCII)
 # A date, alone or followed by a time ("2024-03-15 12:00").
 _DATE_SHAPE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:$| )", re.ASCII)
 _MIN_DIGITS, _MAX_DIGITS = 7, 15

@@ -178,3 +178,20 @@ def test_part_and_model_numbers_are_not_phones() -> None:
                                   "datum narození 01.02.1980", "생년월일 2003-09-09"])
 def test_birth_words_of_more_languages(text: str) -> None:
     assert [f.type for f in PiiDetector(["date_of_birth"]).scan(text)] == ["date_of_birth"]
+
+
+# Found by a sweep of Faker's phone formats over its locales (development use only).
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("I tried (+358) 146100330 twice", "(+358) 146100330"),
+    ("Reach me on +(370) 57491186 after 6.", "+(370) 57491186"),
+    ("Mobile: (+57) 310 308 24 62", "(+57) 310 308 24 62"),
+    ("Ticket reopened. (547) 017-4681 is my cell.", "(547) 017-4681"),
+    ("I tried 1-061-231-0077 twice but nobody answered.", "1-061-231-0077"),
+])
+def test_country_codes_in_parentheses_and_north_american_shapes_whatever_their_digits(text: str, value: str) -> None:
+    assert _phones(text) == [value]
+
+
+def test_an_id_word_still_makes_a_north_american_shape_an_id() -> None:
+    assert _phones("Order 1-061-231-0077 shipped") == []
