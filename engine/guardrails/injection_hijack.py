@@ -68,6 +68,24 @@ _REVEAL = (r"(?:paste|dump|show|print|output|reveal|share|display|repeat|give|te
            r"leak|expose|spit out|summari[sz]e|recite)")
 _CLAUSE = r"[^.!?\n]"
 
+# Refusals forbidden: one cue is what an impatient customer writes ("do not apologize, just ..."), two are an attack.
+_REFUSAL_CUE = (
+    r"\b(?:do not|don'?t|never|stop)\s+(?:apologi[sz]e|refuse|decline|add (?:any\s+)?(?:warnings?|disclaimers?|"
+    r"caveats?)|moraliz\w*|lecture|say (?:that )?(?:you )?(?:can'?t|cannot|are unable|sorry)|mention (?:that )?"
+    r"(?:you are|you're) an ai|break character|hold back|warn)\b"
+    r"|\b(?:do not|don'?t)\s+(?:tell me|say)\s+(?:that\s+)?you\s+(?:can'?t|cannot|won'?t)\b"
+    r"|\b(?:not allowed|forbidden|prohibited|not permitted)\s+to\s+(?:refuse|decline|say no|reject)\b"
+    r"|\bwithout\s+(?:any\s+)?(?:disclaimers?|refusals?|caveats?|moraliz\w*|censorship)\b"
+    r"|\bnever\s+(?:says?|said)\s+no\b|\bnever\s+(?:declines|refuses)\b"
+    r"|\balways\s+(?:complies|obeys|answers everything)\b"
+    r"|\bno matter what\s+(?:your|the)\s+(?:rules|polic(?:y|ies)|guidelines|instructions|filters|programming)\s+"
+    r"(?:says?|states?)\b|\b(?:however|no matter how)\s+(?:harmful|dangerous|illegal|unethical|offensive)\b"
+)
+_REFUSAL_GATE = ("apologize apologise apologizing refuse refuses decline declines warnings warning warn disclaimers "
+                 "disclaimer caveats moralize moralizing lecture say tell mention break hold allowed forbidden "
+                 "prohibited permitted without never always matter however")
+_REFUSAL_STARTS = "do don never stop not forbidden prohibited without always no however"
+
 SPECS: tuple[Spec, ...] = (
     # -- the AI's setup discarded or declared void ---------------------------------------------------
     Spec("context_reset", 0.7, ("whatever what everything anything", "told instructed asked given programmed "
@@ -131,7 +149,8 @@ SPECS: tuple[Spec, ...] = (
                                  "above before original first safety ethics ethical moral mind"),
          rf"\b(?:{_DISCARD_VERBS}|cancel)\b\s+(?:(?:everything|all|anything)\s+(?:i|we)\s+(?:said|wrote|asked|"
          r"told you)|(?:the|my|that|this|your)\s+(?:previous|prior|earlier|last|above|original|first)\s+"
-         r"(?:question|request|task|message|prompt|query|ask|order)|(?:the|that|this)\s+(?:question|request|task|"
+         r"(?:question|request|task|message|prompt|query|ask|order|conversation|chat|discussion|messages)"
+         r"|(?:the|that|this)\s+(?:question|request|task|"
          r"message|prompt|query)\s+(?:above|before)|(?:the|your|all)?\s*(?:safety|ethics|ethical|moral)(?:\s+(?:stuff|"
          r"rules|guidelines|constraints|considerations|filters|checks|settings|training|concerns))?)\b"
          r"|\bchanged my mind about\s+(?:the|your|my)\s+(?:earlier\s+|previous\s+|prior\s+|first\s+)?(?:instructions|"
@@ -197,30 +216,9 @@ SPECS: tuple[Spec, ...] = (
          r"\bwhat\s+did\s+(?:the\s+|your\s+)?(?:developers?|creators?|operators?|company|admins?|programmers?|"
          r"engineers?)\s+(?:write|tell you|say to you|instruct|put|give you)\b"),
     # -- refusals forbidden, answers prefixed -----------------------------------------------------------
-    Spec("refusal_suppression", 0.35, ("apologize apologise apologizing refuse decline warnings warning disclaimers "
-                                       "disclaimer caveats moralize moralizing lecture say mention break allowed "
-                                       "forbidden prohibited permitted without never always matter however",),
-         r"\b(?:do not|don'?t|never|stop)\s+(?:apologi[sz]e|refuse|decline|add (?:any\s+)?(?:warnings?|disclaimers?|"
-         r"caveats?)|moraliz\w*|lecture|say (?:that )?(?:you )?(?:can'?t|cannot|are unable|sorry)|mention (?:that )?"
-         r"(?:you are|you're) an ai|break character|hold back)\b"
-         r"|\b(?:not allowed|forbidden|prohibited|not permitted)\s+to\s+(?:refuse|decline|say no|reject)\b"
-         r"|\bwithout\s+(?:any\s+)?(?:disclaimers?|refusals?|caveats?|moraliz\w*|censorship)\b"
-         r"|\bnever\s+(?:says?|said)\s+no\b|\balways\s+(?:complies|obeys|answers everything)\b"
-         r"|\bno matter what\s+(?:your|the)\s+(?:rules|polic(?:y|ies)|guidelines|instructions|filters|programming)\s+"
-         r"(?:says?|states?)\b|\b(?:however|no matter how)\s+(?:harmful|dangerous|illegal|unethical|offensive)\b",
-         starts="do don never stop not forbidden prohibited without always no however"),
-    Spec("refusal_suppression", 0.6, ("apologize apologise refuse decline warnings disclaimers caveats say mention "
-                                      "without never always matter however",),
-         r"(?:\b(?:do not|don'?t|never|stop)\s+(?:apologi[sz]e|refuse|decline|add (?:any\s+)?(?:warnings?|"
-         r"disclaimers?|caveats?)|say (?:that )?(?:you )?(?:can'?t|cannot|are unable|sorry)|mention (?:that )?"
-         r"(?:you are|you're) an ai)\b|\bwithout\s+(?:any\s+)?(?:disclaimers?|refusals?|caveats?)\b"
-         r"|\bno matter what\s+(?:your|the)\s+(?:rules|polic(?:y|ies)|guidelines|instructions)\s+(?:says?|states?)\b)"
-         r"[^\n]{1,160}?"
-         r"(?:\b(?:do not|don'?t|never|stop)\s+(?:apologi[sz]e|refuse|decline|add (?:any\s+)?(?:warnings?|"
-         r"disclaimers?|caveats?)|say (?:that )?(?:you )?(?:can'?t|cannot|are unable|sorry)|mention (?:that )?"
-         r"(?:you are|you're) an ai)\b|\bwithout\s+(?:any\s+)?(?:disclaimers?|refusals?|caveats?)\b|\brefusals?\b"
-         r"|\bno matter what\s+(?:your|the)\s+(?:rules|polic(?:y|ies)|guidelines|instructions)\s+(?:says?|states?)\b)",
-         starts="do don never stop without no"),
+    Spec("refusal_suppression", 0.35, (_REFUSAL_GATE,), _REFUSAL_CUE, starts=_REFUSAL_STARTS),
+    Spec("refusal_suppression", 0.6, (_REFUSAL_GATE,),
+         rf"(?:{_REFUSAL_CUE})[^\n]{{1,160}}?(?:{_REFUSAL_CUE}|\brefusals?\b)", starts=_REFUSAL_STARTS),
     Spec("prefix_injection", 0.6, ("start begin open preface prefix", "with"),
          r"\b(?:start|begin|open|preface|prefix)\s+(?:your|the|each|every|all)\s+(?:\w+\s+)?(?:reply|replies|"
          r"response|responses|answer|answers|message|output)\s+with\s+[\"'“‘]\s*(?:sure|absolutely|of course|"
@@ -351,11 +349,12 @@ SPECS: tuple[Spec, ...] = (
          starts="all every other another each"),
     Spec("cross_tenant", 0.45, ("mine my", "just"),
          r"\bnot just (?:mine|my (?:account|tenant|company|data))\b", starts="not"),
-    Spec("cross_tenant", 0.45, ("another other every all", "customer customers user users", "data tickets records "
-                                "invoices orders accounts account messages details files email emails conversations "
-                                "addresses names passwords"),
+    Spec("cross_tenant", 0.45, ("another other every all", "customer customers user users",
+                                "data tickets records invoices orders order accounts account messages details files "
+                                "email emails conversations addresses names passwords"),
          r"\b(?:another|other|every|all)\s+(?:customers?|users?)(?:'s|s')?\s+(?:data|tickets|records|invoices|orders|"
-         r"accounts?|messages|details|files|emails?|email address(?:es)?|conversations|addresses|names|passwords)\b",
+         r"accounts?|messages|details|files|emails?|email address(?:es)?|conversations|addresses|names|passwords|"
+         r"order history|orders?)\b",
          starts="another other every all"),
     Spec("cross_tenant", 0.45, ("names emails email addresses data details passwords records", "of",
                                 "all every other another"),
@@ -416,6 +415,53 @@ SPECS: tuple[Spec, ...] = (
     Spec("fake_turn", 0.45, ("role", "system developer"), r"[\"']role[\"']\s*:\s*[\"'](?:system|developer)[\"']"),
     Spec("fake_turn", 0.45, ("human user customer", "ai assistant bot gpt model"),
          r"(?:^|\n)\s*(?:human|user|customer)\s*:[^\n]{0,200}\n\s*(?:ai|assistant|bot|gpt|model)\s*:"),
+    # Found by a second round of English attacks written after the rules above (docs/benchmarks.md).
+    Spec("no_limits", 0.6, ("pretend imagine act as", "exist gone removed off disabled"),
+         r"\b(?:pretend|imagine|act as if|as if|suppose)\b[^.!?\n]{0,40}\b(?:rules|guidelines|polic(?:y|ies)|"
+         r"restrictions|filters|guardrails)\s+(?:don'?t|do not|didn'?t|did not|no longer)\s+exist\b",
+         starts="pretend imagine act as suppose"),
+    Spec("no_limits", 0.6, ("if", "guidelines rules restrictions filters limits policy policies"),
+         r"\bas if you (?:had|have) no\s+(?:\w+\s+)?(?:guidelines|rules|restrictions|filters|limits|polic(?:y|ies))\b",
+         starts="as"),
+    Spec("prompt_extraction", 0.7, ("preamble prelude preprompt before following using", "output print show reveal "
+                                    "repeat paste dump display give tell share"),
+         rf"\b{_REVEAL}\b[^.!?\n]{{0,40}}\b(?:(?:hidden|secret|system|initial|original|your)\s+(?:preamble|prelude)"
+         r"|(?:text|message|preamble|instructions|prompt)\s+(?:that\s+)?(?:came|comes)\s+before\s+(?:our|this|the)\s+"
+         r"(?:chat|conversation)|instructions\s+(?:that\s+)?you(?:'re|\s+are)\s+(?:following|using|operating under))\b",
+         starts=_REVEAL_STARTS),
+    Spec("prompt_extraction", 0.7, ("did", "rules instructions guidelines guidance directions", "give gave"),
+         r"\bwhat\s+(?:rules|instructions|guidelines|guidance|directions)\s+did\s+(?:your|the)\s+(?:operators?|"
+         r"developers?|creators?|company|admins?|owners?)\s+give\s+you\b", starts="what"),
+    Spec("permission_change", 0.45, ("updated changed replaced modified amended", "instructions rules guidelines "
+                                     "policy policies directives"),
+         r"\byour\s+(?:instructions|rules|guidelines|polic(?:y|ies)|directives)\s+(?:have|has)\s+been\s+(?:updated|"
+         r"changed|replaced|modified|amended)\b", starts="your"),
+    Spec("permission_claim", 0.45, ("now", "share reveal disclose give bypass skip ignore access"),
+         r"\byou\s+(?:may|can|are allowed to|are free to)\s+now\s+(?:share|reveal|disclose|give|bypass|skip|ignore|"
+         r"access)\b", starts="you"),
+    Spec("exfil_destination", 0.3, ("send forward post upload email transmit mail",),
+         r"\b(?:send|forward|post|upload|email|transmit|mail)\b[^.!?\n]{0,60}\bto\s+[\w.+-]+@[\w-]+\.[\w.-]+",
+         starts="send forward post upload email transmit mail", weak=True),
+    Spec("persona", 0.45, ("stay remain", "role character"),
+         r"\b(?:stay|remain)\s+in\s+(?:role|character)\s+(?:no matter what|whatever happens|at all times|regardless)\b",
+         starts="stay remain"),
+    Spec("approval_bypass", 0.45, ("skip skipping bypass bypassing without", "verification verifying identity"),
+         r"\b(?:skip|skipping|bypass|bypassing|without)\s+(?:the\s+|any\s+)?(?:identity\s+)?(?:verification|"
+         r"verifying)\b", starts="skip skipping bypass bypassing without"),
+    Spec("authority", 0.45, ("says said approved allows allowed told", "developer developers admin administrator "
+                             "operator owner manager"),
+         r"\b(?:the|your|my)\s+(?:developers?|admin|administrator|operator|owner)\s+(?:says|said|approved|allows|"
+         r"allowed|told me)\b[^.!?\n]{0,20}\b(?:it'?s fine|it is fine|ok|okay|you can|you may|allowed)\b",
+         starts="the your my"),
+    Spec("phishing", 0.45, ("collect harvest gather obtain request", "card password ssn pin credentials bank"),
+         r"\b(?:collect|harvest|gather|obtain|request)\s+(?:the\s+)?(?:user|customer|visitor)(?:'s|s')?\s+(?:full\s+)?"
+         r"(?:card|credit card|password|ssn|social security|pin|credentials|bank)",
+         starts="collect harvest gather obtain request"),
+    Spec("indirect", 0.6, ("reading processing summarizing summarising parsing", "this"),
+         rf"\b(?:when|if|while|whenever)\s+(?:an?|any|the)\s+(?:\w+\s+)?{_AI}s?\s+(?:is|are)\s+(?:reading|processing|"
+         r"summari[sz]ing|parsing)\s+this\b", starts="when if while whenever"),
+    Spec("fake_turn", 0.45, ("system admin developer operator",),
+         r"(?:^|\n)[ \t]*\[\[?\s*(?:system|admin|developer|operator)\s*\]\]?", symbols=""),
     Spec("fake_turn", 0.45, ("end", "document text email file data context input page article content"),
          r"(?:={3,}|-{3,}|\*{3,}|#{3,}|\[)\s*end of (?:the )?(?:document|text|email|file|data|context|input|page|"
          r"article|content)\s*(?:={3,}|-{3,}|\*{3,}|#{3,}|\])"),
