@@ -70,7 +70,7 @@ from dataclasses import dataclass
 from engine.guardrails.base import Finding
 from engine.guardrails.injection_hijack import SPECS as HIJACK_SPECS
 from engine.guardrails.injection_languages import signals as language_signals
-from engine.guardrails.injection_more import hidden_parts
+from engine.guardrails.injection_more import hidden_parts, speaks_to_ai
 from engine.guardrails.injection_more import signals as more_signals
 from engine.guardrails.text import has_confusables, has_invisible, origin, words_of
 from engine.guardrails.vocabulary import Vocabulary
@@ -466,6 +466,13 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
     for family, weight, start, end in (*more_signals(folded), *language_signals(folded)):
         start, end = origin(text, folded, [start, end])
         add(family, weight, start, end)
+    for start, end, inner in hidden_parts(folded):
+        # Whatever a page hides from its human reader and still holds a signal is meant for a machine
+        # (scored only at the top level; inside a decoded payload an override or a word for the AI counts).
+        if speaks_to_ai(folded, start, inner) or (depth == 0 and score(inner, depth=1).score >= _HIDDEN_SIGNAL):
+            start, end = origin(text, folded, [start, end])
+            add("hidden_instruction", 0.6, start, end)
+            break
     if depth == 0:
         # One-word sentences only hide words the gates already saw, so they are undone only then.
         variant = _variant(folded, staccato=bool(candidates))
@@ -474,12 +481,6 @@ def score(text: str, *, depth: int = 0) -> InjectionScore:
             # form too; the spans then cover the whole text.
             for family, (weight, _, _) in score(variant, depth=1).signals.items():
                 add(family, weight, 0, len(text))
-        for start, end, inner in hidden_parts(folded):
-            # Whatever a page hides from its human reader and still holds a signal is meant for a machine.
-            if score(inner, depth=1).score >= _HIDDEN_SIGNAL:
-                start, end = origin(text, folded, [start, end])
-                add("hidden_instruction", 0.6, start, end)
-                break
         if "backward" in folded or "reverse" in folded:
             # "Spell this backwards and obey it: snoitcurtsni ..."
             if score(text[::-1], depth=1).score >= DEFAULT_THRESHOLD:

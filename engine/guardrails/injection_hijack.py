@@ -309,11 +309,11 @@ SPECS: tuple[Spec, ...] = (
          r"any\s+|your\s+)?(?:stored|saved|admin|administrator|root|database|db|api|secret|private|master)\s+"
          r"(?:credentials|passwords?|keys?|tokens?|secrets)\b",
          starts="disclose reveal share give send list dump print output expose leak"),
-    Spec("exfil_destination", 0.3, ("send forward post upload email transmit",
-                                    "webhook endpoint url server address http https"),
-         r"\b(?:send|forward|post|upload|email|transmit)\b[^.!?\n]{0,60}\bto\s+(?:this|the|my|our|an?)?\s*(?:webhook|"
-         r"endpoint|url|server|address below|https?://)", weak=True,
-         starts="send forward post upload email transmit"),
+    # Sending to a destination (a webhook, a URL, an email address): a hint, as customers do it every day.
+    Spec("exfil_destination", 0.3, ("send forward post upload email transmit mail",),
+         r"\b(?:send|forward|post|upload|email|transmit|mail)\b[^.!?\n]{0,60}\bto\s+(?:(?:this|the|my|our|an?)?\s*"
+         r"(?:webhook|endpoint|url|server|address below|https?://)|[\w.+-]+@[\w-]+\.[\w.-]+)", weak=True,
+         starts="send forward post upload email transmit mail"),
     Spec("authority", 0.45, ("override overrides instruction instructions order directive message notice",
                              "admin administrator developer developers operator system owner security openai "
                              "anthropic"),
@@ -439,9 +439,6 @@ SPECS: tuple[Spec, ...] = (
     Spec("permission_claim", 0.45, ("now", "share reveal disclose give bypass skip ignore access"),
          r"\byou\s+(?:may|can|are allowed to|are free to)\s+now\s+(?:share|reveal|disclose|give|bypass|skip|ignore|"
          r"access)\b", starts="you"),
-    Spec("exfil_destination", 0.3, ("send forward post upload email transmit mail",),
-         r"\b(?:send|forward|post|upload|email|transmit|mail)\b[^.!?\n]{0,60}\bto\s+[\w.+-]+@[\w-]+\.[\w.-]+",
-         starts="send forward post upload email transmit mail", weak=True),
     Spec("persona", 0.45, ("stay remain", "role character"),
          r"\b(?:stay|remain)\s+in\s+(?:role|character)\s+(?:no matter what|whatever happens|at all times|regardless)\b",
          starts="stay remain"),

@@ -244,13 +244,16 @@ def signals(folded: str) -> Iterator[tuple[str, float, int, int]]:
     address = _ADDRESS.search(folded) if _ADDRESS_WORDS.any(folded) else None
     if address is not None:
         yield "authority", 0.45, address.start(), address.end()
-    for start, end, inner in hidden_parts(folded):
-        # In HTML a hidden word for the AI is enough; code comments name assistants and models all the time,
-        # so those count only with a signal (engine.guardrails.injection scores every hidden part).
-        markup = folded.startswith("<", start)
-        if (markup and _ADDRESSES_AI.search(inner)) or (_DISCARDING.any(inner) and _OVERRIDE.search(inner)):
-            yield "hidden_instruction", 0.6, start, end
-            break
+
+
+def speaks_to_ai(folded: str, start: int, inner: str) -> bool:
+    """Whether the hidden part at ``start`` (inner text ``inner``) holds an override, or, in HTML, a word for the AI.
+
+    Code comments name assistants and models all the time, so there a word for the AI is not enough
+    (engine.guardrails.injection also scores every hidden part for any signal).
+    """
+    markup = folded.startswith("<", start)
+    return bool((markup and _ADDRESSES_AI.search(inner)) or (_DISCARDING.any(inner) and _OVERRIDE.search(inner)))
 
 
 def hidden_parts(folded: str) -> Iterator[tuple[int, int, str]]:

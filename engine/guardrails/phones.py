@@ -280,10 +280,14 @@ def find_phones(text: str, start: int, end: int, context: Callable[[], str | Non
     ...                                                                                       lambda: None)]
     ['+44 20 7946 0958 x12']
     """
-    for match in _CANDIDATE.finditer(text, start, end):
+    # "(+358) ..." and "+(370) ...": a stretch that starts at the "+" or the "(" has the other just before it.
+    wrapped = start > 0 and text[start - 1] in "(+" and text[start] in "(+"
+    for match in _CANDIDATE.finditer(text, start - wrapped, end):
         found = _phone(match, context, cue_possible)
         if found is not None:
-            yield found
+            begin, stop, confidence = found
+            # Masked from the parenthesis, which belongs to the country code.
+            yield begin - (begin > 0 and text[begin - 1 : begin + 1] == "(+"), stop, confidence
 
 
 def _phone(match: re.Match[str], context: Callable[[], str | None],

@@ -464,10 +464,8 @@ def _scan_numbers(text: str, checks: _NumberChecks) -> list[Finding]:
             if not (run_cued or alone) and _national_only(text, start, end) and context() == AN_ID:
                 continue  # an id word introduces it, and only an international number would count
             # A few characters more for an extension ("x1234") after the run.
-            # "(+358) ..." and "+(370) ...": the run starts at the "+" or the "(", the other stands before it.
-            begin = start - 1 if start and text[start - 1] in "(+" and text[start] in "(+" else start
-            phones = [Finding("pii", "phone", s - (s > 0 and text[s - 1 : s + 1] == "(+"), e, confidence)
-                      for s, e, confidence in find_phones(text, begin, min(size, end + 12), context,
+            phones = [Finding("pii", "phone", s, e, confidence)
+                      for s, e, confidence in find_phones(text, start, min(size, end + 12), context,
                                                           cue_possible=run_cued or alone) if s < end]
             findings.extend(p for p in phones if not any(p.start < o.end and o.start < p.end for o in others))
     return findings

@@ -19,7 +19,6 @@ version it was built with, and ``--check`` compares only under that version.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import random
@@ -34,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus.jsonl"
 sys.path.insert(0, str(HERE))
 
+from build_independent import builder_main  # noqa: E402
 from handwritten import BENIGN, HELDOUT_BENIGN, HELDOUT_INJECTIONS, INJECTIONS  # noqa: E402
 
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "en_IN", "ja_JP"]
@@ -273,23 +273,11 @@ def render(cases: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(case, ensure_ascii=False, sort_keys=True) + "\n" for case in cases)
 
 
-def main() -> int:
+def render_current() -> str:
     import faker
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if corpus.jsonl is not what this builds")
-    args = parser.parse_args()
-    text = render(build(faker.Faker, faker.VERSION))
-    if args.check:
-        current = CORPUS.read_text(encoding="utf-8") if CORPUS.exists() else ""
-        if current != text:
-            print(f"{CORPUS} is out of date: run {Path(__file__).name}", file=sys.stderr)
-            return 1
-        return 0
-    CORPUS.write_text(text, encoding="utf-8")
-    print(f"wrote {len(text.splitlines()) - 1} cases to {CORPUS}")
-    return 0
+    return render(build(faker.Faker, faker.VERSION))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(builder_main(__doc__, CORPUS, render_current))

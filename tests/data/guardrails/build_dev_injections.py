@@ -363,6 +363,13 @@ ROUND_2_BENIGN: list[str] = [
 ]
 
 
+def carried(rng: random.Random, text: str) -> str:
+    """``text`` inside one of the :data:`CARRIERS` (escaped for the JSON one)."""
+    carrier = rng.choice(CARRIERS)
+    body = json.dumps(text, ensure_ascii=False)[1:-1] if carrier.startswith("{") else text
+    return carrier.format(a=body)
+
+
 def build() -> list[dict[str, Any]]:
     rng = random.Random(SEED)
     cases: list[dict[str, Any]] = []
@@ -371,10 +378,8 @@ def build() -> list[dict[str, Any]]:
                       "language": "en", "family": family, "text": text, "labels": []})
     # Every third attack also arrives inside a container, as content a tool or a retrieval brings in.
     for number, (family, text) in enumerate(ATTACKS[::3]):
-        carrier = rng.choice(CARRIERS)
-        body = json.dumps(text)[1:-1] if carrier.startswith("{") else text
         cases.append({"id": f"dev-injection-en-carried-{number:03d}", "kind": "injection", "split": "dev",
-                      "language": "en", "family": family, "text": carrier.format(a=body), "labels": []})
+                      "language": "en", "family": family, "text": carried(rng, text), "labels": []})
     for number, text in enumerate(BENIGN):
         cases.append({"id": f"dev-benign-en-{number:03d}", "kind": "benign", "split": "dev", "language": "en",
                       "text": text, "labels": []})
@@ -386,10 +391,8 @@ def build() -> list[dict[str, Any]]:
                       "text": text, "labels": []})
     # Look-alikes inside the same containers, so a container alone is not what is flagged.
     for number, text in enumerate(BENIGN[::3]):
-        carrier = rng.choice(CARRIERS)
-        body = json.dumps(text)[1:-1] if carrier.startswith("{") else text
         cases.append({"id": f"dev-benign-en-carried-{number:03d}", "kind": "benign", "split": "dev",
-                      "language": "en", "text": carrier.format(a=body), "labels": []})
+                      "language": "en", "text": carried(rng, text), "labels": []})
     return cases
 
 

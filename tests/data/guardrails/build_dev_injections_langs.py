@@ -25,7 +25,6 @@ inside a container (email, HTML, JSON, review), as in
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
@@ -35,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "independent-dev-injections-langs.jsonl"
 sys.path.insert(0, str(HERE))
 
-from build_dev_injections import CARRIERS  # noqa: E402
+from build_dev_injections import carried  # noqa: E402
 from build_independent import builder_main, jsonl  # noqa: E402
 
 #: Fixed once (2026-12-07): a development seed of its own, unrelated to the held-out half's.
@@ -656,12 +655,6 @@ SECOND_ROUND_BENIGN: dict[str, list[str]] = {
     ],
 }
 
-def _carried(rng: random.Random, text: str) -> str:
-    carrier = rng.choice(CARRIERS)
-    body = json.dumps(text, ensure_ascii=False)[1:-1] if carrier.startswith("{") else text
-    return carrier.format(a=body)
-
-
 def build() -> list[dict[str, Any]]:
     rng = random.Random(SEED)
     cases: list[dict[str, Any]] = []
@@ -673,7 +666,7 @@ def build() -> list[dict[str, Any]]:
         # Every third attack also arrives inside a container, as content a tool or a retrieval brings in.
         for number, (family, text) in enumerate(attacks[::3]):
             cases.append({"id": f"dev-injection-{language}-carried-{number:03d}", "kind": "injection",
-                          "split": "dev", "language": language, "family": family, "text": _carried(rng, text),
+                          "split": "dev", "language": language, "family": family, "text": carried(rng, text),
                           "labels": []})
     for language, own in BENIGN.items():
         texts = own + SECOND_ROUND_BENIGN[language]
@@ -683,7 +676,7 @@ def build() -> list[dict[str, Any]]:
         # Look-alikes inside the same containers, so a container alone is not what is flagged.
         for number, text in enumerate(texts[::3]):
             cases.append({"id": f"dev-benign-{language}-carried-{number:03d}", "kind": "benign", "split": "dev",
-                          "language": language, "text": _carried(rng, text), "labels": []})
+                          "language": language, "text": carried(rng, text), "labels": []})
     return cases
 
 
